@@ -1,0 +1,94 @@
+//===- AttnAttrs.td - attn enums and attributes ------------*- tablegen -*-===//
+//
+// Enumerations (dtype, normalizer, feature map, update rule) and the
+// structured attributes of the attn dialect: parameter declarations and the
+// schedule.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ATTN_ATTRS_TD
+#define ATTN_ATTRS_TD
+
+include "dialect/AttnDialect.td"
+include "mlir/IR/AttrTypeBase.td"
+include "mlir/IR/EnumAttr.td"
+
+class Attn_Attr<string name, string attrMnemonic, list<Trait> traits = []>
+    : AttrDef<Attn_Dialect, name, traits> {
+  let mnemonic = attrMnemonic;
+}
+
+def Attn_DtypeEnum : I32EnumAttr<"Dtype", "storage dtype of q, k, v and o", [
+    // Spelled out: f32, f16 and bf16 are type keywords to MLIR's lexer.
+    I32EnumAttrCase<"f32", 0, "float32">, I32EnumAttrCase<"f16", 1, "float16">,
+    I32EnumAttrCase<"bf16", 2, "bfloat16">]> {
+  let cppNamespace = "::mlir::attn";
+  let genSpecializedAttr = 0;
+}
+def Attn_DtypeAttr : EnumAttr<Attn_Dialect, Attn_DtypeEnum, "dtype"> {
+  let assemblyFormat = "`<` $value `>`";
+}
+
+def Attn_NormalizeEnum : I32EnumAttr<"Normalize", "row normalizer", [
+    I32EnumAttrCase<"softmax", 0>, I32EnumAttrCase<"sum", 1>,
+    I32EnumAttrCase<"none", 2>]> {
+  let cppNamespace = "::mlir::attn";
+  let genSpecializedAttr = 0;
+}
+def Attn_NormalizeAttr : EnumAttr<Attn_Dialect, Attn_NormalizeEnum,
+                                  "normalize"> {
+  let assemblyFormat = "`<` $value `>`";
+}
+
+def Attn_FeatureEnum : I32EnumAttr<"Feature", "linear-attention feature map", [
+    I32EnumAttrCase<"expression", 0>, I32EnumAttrCase<"identity", 1>,
+    I32EnumAttrCase<"relu", 2>, I32EnumAttrCase<"elu1", 3>,
+    I32EnumAttrCase<"exp", 4>, I32EnumAttrCase<"l2norm", 5>,
+    I32EnumAttrCase<"taylor2", 6>, I32EnumAttrCase<"hedgehog", 7>]> {
+  let cppNamespace = "::mlir::attn";
+  let genSpecializedAttr = 0;
+}
+def Attn_FeatureAttr : EnumAttr<Attn_Dialect, Attn_FeatureEnum, "feature"> {
+  let assemblyFormat = "`<` $value `>`";
+}
+
+def Attn_UpdateEnum : I32EnumAttr<"Update", "linear-attention state update", [
+    I32EnumAttrCase<"add", 0>, I32EnumAttrCase<"delta", 1>]> {
+  let cppNamespace = "::mlir::attn";
+  let genSpecializedAttr = 0;
+}
+def Attn_UpdateAttr : EnumAttr<Attn_Dialect, Attn_UpdateEnum, "update"> {
+  let assemblyFormat = "`<` $value `>`";
+}
+
+def Attn_ParamAttr : Attn_Attr<"Param", "param"> {
+  let summary = "a runtime parameter tensor beside q, k and v";
+  let description = [{
+    `#attn.param<"doc", i32, "bn">` declares a parameter `doc` of element
+    type i32 over the index space (b, n): its array has shape [B, N]. Each
+    letter of `dims` is one of b (batch), h (query head), n (sequence
+    position) and d (feature channel).
+  }];
+  let parameters = (ins StringRefParameter<"parameter name">:$name,
+                        "Type":$elementType,
+                        StringRefParameter<"index space letters">:$dims);
+  let assemblyFormat = "`<` $name `,` $elementType `,` $dims `>`";
+  let genVerifyDecl = 1;
+}
+
+def Attn_ScheduleAttr : Attn_Attr<"Schedule", "schedule"> {
+  let summary = "how an attention op is computed";
+  let description = [{
+    Tiles of the softmax family (block_q x block_k, warps, pipeline stages)
+    and the chunk length of the linear family. 0 means "not chosen yet": the
+    spec's hints arrive partially filled and a pass completes them.
+    `#attn.schedule<block_q = 128, block_k = 64, warps = 4, stages = 2, chunk = 0>`
+  }];
+  let parameters = (ins "int64_t":$blockQ, "int64_t":$blockK,
+                        "int64_t":$warps, "int64_t":$stages,
+                        "int64_t":$chunk);
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+}
+
+#endif // ATTN_ATTRS_TD

@@ -1,0 +1,134 @@
+//===- AttnOps.td - attn operations ------------------------*- tablegen -*-===//
+//
+// The attention ops (one per family), parameter reads and the region
+// terminator.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ATTN_OPS_TD
+#define ATTN_OPS_TD
+
+include "dialect/AttnAttrs.td"
+include "mlir/IR/OpBase.td"
+include "mlir/IR/SymbolInterfaces.td"
+include "mlir/IR/OpAsmInterface.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+
+class Attn_Op<string mnemonic, list<Trait> traits = []>
+    : Op<Attn_Dialect, mnemonic, traits>;
+
+def Attn_AttentionOp : Attn_Op<"attention", [
+    Symbol, IsolatedFromAbove,
+    DeclareOpInterfaceMethods<OpAsmOpInterface, ["getAsmBlockArgumentNames"]>]> {
+  let summary = "a softmax-family attention variant";
+  let description = [{
+    o[b, h, i] = normalize_j(score(s_ij) where mask) v[b, h / (H / G), j]
+    with s_ij = scale * dot(q[b, h, i], k[b, h / (H / G), j]).
+
+    The `mask` region maps (b, h, q, k, Nq, Nk) to i1; the `score` region
+    maps (b, h, q, k, Nq, Nk, s) to f32. Query row i has position
+    q = i + Nk - Nq.
+
+    ```mlir
+    attn.attention @causal {dtype = #attn.dtype<bfloat16>, head_dim = 64 : i64,
+        heads = 8 : i64, kv_heads = 8 : i64, normalize = #attn.normalize<softmax>,
+        params = [], scale = 1.250000e-01 : f64, value_dim = 64 : i64} mask {
+    ^bb0(%b: i64, %h: i64, %q: i64, %k: i64, %Nq: i64, %Nk: i64):
+      %0 = arith.cmpi sle, %k, %q : i64
+      attn.yield %0 : i1
+    } score {
+    ^bb0(%b: i64, %h: i64, %q: i64, %k: i64, %Nq: i64, %Nk: i64, %s: f32):
+      attn.yield %s : f32
+    }
+    ```
+  }];
+  let arguments = (ins SymbolNameAttr:$sym_name, I64Attr:$heads,
+                       I64Attr:$kv_heads, I64Attr:$head_dim,
+                       I64Attr:$value_dim, Attn_DtypeAttr:$dtype,
+                       F64Attr:$scale, Attn_NormalizeAttr:$normalize,
+                       TypedArrayAttrBase<Attn_ParamAttr, "parameters">:$params,
+                       OptionalAttr<Attn_ScheduleAttr>:$schedule);
+  let regions = (region SizedRegion<1>:$mask, SizedRegion<1>:$score);
+  let assemblyFormat = "$sym_name attr-dict `mask` $mask `score` $score";
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The declaration of parameter `name`, or null.
+    ::mlir::attn::ParamAttr lookupParam(::llvm::StringRef name);
+  }];
+}
+
+def Attn_LinearAttentionOp : Attn_Op<"linear_attention", [
+    Symbol, IsolatedFromAbove,
+    DeclareOpInterfaceMethods<OpAsmOpInterface, ["getAsmBlockArgumentNames"]>]> {
+  let summary = "a linear-family attention variant";
+  let description = [{
+    With phi the feature map and S a (F x Dv) state starting at 0:
+    S_t = decay_t * S_{t-1} + phi(k_t)^T v_t (update add) or the delta rule
+    S_t = decay_t (I - beta_t k_t k_t^T) S_{t-1} + beta_t k_t v_t^T
+    (update delta, with k_t = phi(k_t)), and o_t = scale * phi(q_t) S_t,
+    divided by phi(q_t) . z_t under normalize sum. `bidirectional` sums over
+    every key instead.
+
+    The `feature` region (used when feature is #attn.feature<expression>)
+    maps (b, h, n, d, Nq, Nk, x) to f32; the `decay` region maps
+    (b, h, n, d, Nq, Nk) to f32. A decay that reads d is a per-channel gate.
+
+    ```mlir
+    attn.linear_attention @lin {bidirectional = false, dtype = #attn.dtype<float32>,
+        feature = #attn.feature<elu1>, head_dim = 64 : i64, heads = 4 : i64,
+        kv_heads = 4 : i64, normalize = #attn.normalize<sum>, params = [],
+        scale = 1.000000e+00 : f64, update = #attn.update<add>,
+        value_dim = 64 : i64} feature {
+    ^bb0(%b: i64, %h: i64, %n: i64, %d: i64, %Nq: i64, %Nk: i64, %x: f32):
+      attn.yield %x : f32
+    } decay {
+    ^bb0(%b: i64, %h: i64, %n: i64, %d: i64, %Nq: i64, %Nk: i64):
+      %one = arith.constant 1.0 : f32
+      attn.yield %one : f32
+    }
+    ```
+  }];
+  let arguments = (ins SymbolNameAttr:$sym_name, I64Attr:$heads,
+                       I64Attr:$kv_heads, I64Attr:$head_dim,
+                       I64Attr:$value_dim, Attn_DtypeAttr:$dtype,
+                       F64Attr:$scale, Attn_NormalizeAttr:$normalize,
+                       TypedArrayAttrBase<Attn_ParamAttr, "parameters">:$params,
+                       Attn_FeatureAttr:$feature,
+                       OptionalAttr<StrAttr>:$feature_param,
+                       Attn_UpdateAttr:$update,
+                       OptionalAttr<StrAttr>:$beta_param,
+                       BoolAttr:$bidirectional,
+                       OptionalAttr<Attn_ScheduleAttr>:$schedule);
+  let regions = (region SizedRegion<1>:$feature_region,
+                        SizedRegion<1>:$decay);
+  let assemblyFormat = "$sym_name attr-dict `feature` $feature_region `decay` $decay";
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    ::mlir::attn::ParamAttr lookupParam(::llvm::StringRef name);
+    /// Number of feature channels F after phi.
+    int64_t getFeatureDim();
+    /// True when the decay reads d: a per-channel (vector) gate.
+    bool hasVectorDecay();
+  }];
+}
+
+def Attn_ParamOp : Attn_Op<"param", [Pure]> {
+  let summary = "reads one element of a runtime parameter";
+  let description = [{
+    `%v = attn.param "doc"[%b, %k] : i32` reads parameter `doc` declared on
+    the enclosing attention op, one i64 index per declared dimension.
+  }];
+  let arguments = (ins StrAttr:$name, Variadic<I64>:$indices);
+  let results = (outs AnyTypeOf<[I32, F32]>:$result);
+  let assemblyFormat = "$name `[` $indices `]` attr-dict `:` type($result)";
+  let hasVerifier = 1;
+}
+
+def Attn_YieldOp : Attn_Op<"yield", [Pure, Terminator,
+    ParentOneOf<["AttentionOp", "LinearAttentionOp"]>]> {
+  let summary = "returns the value of a mask, score, feature or decay region";
+  let arguments = (ins AnyType:$value);
+  let assemblyFormat = "$value attr-dict `:` type($value)";
+}
+
+#endif // ATTN_OPS_TD

@@ -1,0 +1,267 @@
+//===- AttnDialect.cpp - attn dialect, attributes and op verifiers --------===//
+//
+// This file implements the attn dialect: registration, the verifiers that
+// keep hand-written or transformed IR within the language's rules (region
+// signatures, head configuration, parameter declarations), and the block
+// argument names that make printed IR read like the spec.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialect/AttnOps.h"
+
+#include "mlir/IR/DialectImplementation.h"
+
+#include "llvm/ADT/SmallSet.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+using namespace mlir;
+using namespace mlir::attn;
+
+#include "dialect/AttnDialect.cpp.inc"
+#include "dialect/AttnEnums.cpp.inc"
+
+#define GET_ATTRDEF_CLASSES
+#include "dialect/AttnAttrs.cpp.inc"
+
+#define GET_OP_CLASSES
+#include "dialect/AttnOps.cpp.inc"
+
+void AttnDialect::initialize() {
+  addAttributes<
+#define GET_ATTRDEF_LIST
+#include "dialect/AttnAttrs.cpp.inc"
+      >();
+  addOperations<
+#define GET_OP_LIST
+#include "dialect/AttnOps.cpp.inc"
+      >();
+}
+
+//===----------------------------------------------------------------------===//
+// Attributes
+//===----------------------------------------------------------------------===//
+
+LogicalResult ParamAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                                StringRef name, Type elementType,
+                                StringRef dims) {
+  if (name.empty())
+    return emitError() << "expected a non-empty parameter name";
+  if (!elementType.isInteger(32) && !elementType.isF32())
+    return emitError() << "expected parameter '" << name
+                       << "' to have element type i32 or f32, got "
+                       << elementType;
+  if (dims.empty())
+    return emitError() << "expected parameter '" << name
+                       << "' to have at least one dimension";
+  for (char c : dims)
+    if (!StringRef("bhnd").contains(c))
+      return emitError() << "expected dimensions of parameter '" << name
+                         << "' among b, h, n, d, got '" << dims << "'";
+  return success();
+}
+
+LogicalResult
+ScheduleAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                     int64_t blockQ, int64_t blockK, int64_t warps,
+                     int64_t stages, int64_t chunk) {
+  if (blockQ < 0 || blockK < 0 || warps < 0 || stages < 0 || chunk < 0)
+    return emitError() << "expected non-negative schedule values";
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Shared verification of the attention ops
+//===----------------------------------------------------------------------===//
+
+/// Checks a region's block arguments (`numIndices` i64 values, then
+/// optionally one f32) and the type its attn.yield returns.
+static LogicalResult verifyRegionSignature(Operation *op, Region &region,
+                                           StringRef name, unsigned numIndices,
+                                           bool trailingFloat,
+                                           Type resultType) {
+  Block &block = region.front();
+  unsigned expected = numIndices + (trailingFloat ? 1 : 0);
+  if (block.getNumArguments() != expected)
+    return op->emitOpError() << "expected the " << name << " region to take "
+                             << expected << " arguments, got "
+                             << block.getNumArguments();
+  for (unsigned i = 0; i < numIndices; ++i)
+    if (!block.getArgument(i).getType().isInteger(64))
+      return op->emitOpError() << "expected argument #" << i << " of the "
+                               << name << " region to be i64";
+  if (trailingFloat && !block.getArgument(numIndices).getType().isF32())
+    return op->emitOpError() << "expected the last argument of the " << name
+                             << " region to be f32";
+  auto yield = dyn_cast<YieldOp>(block.getTerminator());
+  if (!yield)
+    return op->emitOpError() << "expected the " << name
+                             << " region to end in attn.yield";
+  if (yield.getValue().getType() != resultType)
+    return yield.emitOpError() << "expected the " << name << " to yield "
+                               << resultType << ", got "
+                               << yield.getValue().getType();
+  return success();
+}
+
+static LogicalResult verifyHeads(Operation *op, int64_t heads,
+                                 int64_t kvHeads, int64_t headDim,
+                                 int64_t valueDim, ArrayAttr params) {
+  if (heads <= 0 || kvHeads <= 0 || headDim <= 0 || valueDim <= 0)
+    return op->emitOpError()
+           << "expected positive heads, kv_heads, head_dim and value_dim";
+  if (heads % kvHeads != 0)
+    return op->emitOpError() << "expected kv_heads to divide heads ("
+                             << heads << "), got " << kvHeads;
+  llvm::SmallSet<StringRef, 8> names;
+  for (auto param : params.getAsRange<ParamAttr>())
+    if (!names.insert(param.getName()).second)
+      return op->emitOpError()
+             << "parameter '" << param.getName() << "' is declared twice";
+  return success();
+}
+
+static ParamAttr lookupParamIn(ArrayAttr params, StringRef name) {
+  for (auto param : params.getAsRange<ParamAttr>())
+    if (param.getName() == name)
+      return param;
+  return {};
+}
+
+/// A parameter named by a builtin (hedgehog weight, delta-rule beta) must be
+/// declared f32 over exactly `dims`.
+static LogicalResult verifyNamedParam(Operation *op, ArrayAttr params,
+                                      std::optional<StringRef> name,
+                                      StringRef role, StringRef dims) {
+  if (!name)
+    return op->emitOpError() << "expected a " << role << " parameter";
+  ParamAttr param = lookupParamIn(params, *name);
+  if (!param)
+    return op->emitOpError() << "unknown " << role << " parameter '" << *name
+                             << "'";
+  if (!param.getElementType().isF32() || param.getDims() != dims)
+    return op->emitOpError() << "expected " << role << " parameter '"
+                             << *name << "' to be f32 over '" << dims << "'";
+  return success();
+}
+
+static void nameBlockArguments(Region &region, ArrayRef<StringRef> names,
+                               OpAsmSetValueNameFn setNameFn) {
+  if (region.empty())
+    return;
+  for (auto [arg, name] : llvm::zip(region.front().getArguments(), names))
+    setNameFn(arg, name);
+}
+
+//===----------------------------------------------------------------------===//
+// AttentionOp
+//===----------------------------------------------------------------------===//
+
+ParamAttr AttentionOp::lookupParam(StringRef name) {
+  return lookupParamIn(getParams(), name);
+}
+
+LogicalResult AttentionOp::verify() {
+  if (failed(verifyHeads(*this, getHeads(), getKvHeads(), getHeadDim(),
+                         getValueDim(), getParams())))
+    return failure();
+  Builder b(getContext());
+  if (failed(verifyRegionSignature(*this, getMask(), "mask", 6, false,
+                                   b.getI1Type())) ||
+      failed(verifyRegionSignature(*this, getScore(), "score", 6, true,
+                                   b.getF32Type())))
+    return failure();
+  return success();
+}
+
+void AttentionOp::getAsmBlockArgumentNames(Region &region,
+                                           OpAsmSetValueNameFn setNameFn) {
+  nameBlockArguments(region, {"b", "h", "q", "k", "Nq", "Nk", "s"},
+                     setNameFn);
+}
+
+//===----------------------------------------------------------------------===//
+// LinearAttentionOp
+//===----------------------------------------------------------------------===//
+
+ParamAttr LinearAttentionOp::lookupParam(StringRef name) {
+  return lookupParamIn(getParams(), name);
+}
+
+int64_t LinearAttentionOp::getFeatureDim() {
+  int64_t d = getHeadDim();
+  switch (getFeature()) {
+  case Feature::taylor2:
+    return 1 + d + d * d;
+  case Feature::hedgehog:
+    return 2 * d;
+  default:
+    return d;
+  }
+}
+
+bool LinearAttentionOp::hasVectorDecay() {
+  return !getDecay().front().getArgument(3).use_empty();
+}
+
+LogicalResult LinearAttentionOp::verify() {
+  if (failed(verifyHeads(*this, getHeads(), getKvHeads(), getHeadDim(),
+                         getValueDim(), getParams())))
+    return failure();
+  if (getNormalize() == Normalize::softmax)
+    return emitOpError() << "expected normalize sum or none in the linear "
+                            "family, got softmax";
+  Builder b(getContext());
+  if (failed(verifyRegionSignature(*this, getFeatureRegion(), "feature", 6,
+                                   true, b.getF32Type())) ||
+      failed(verifyRegionSignature(*this, getDecay(), "decay", 6, false,
+                                   b.getF32Type())))
+    return failure();
+  if (getFeature() == Feature::hedgehog &&
+      failed(verifyNamedParam(*this, getParams(), getFeatureParam(),
+                              "hedgehog weight", "hdd")))
+    return failure();
+  if (getUpdate() == Update::delta) {
+    if (getNormalize() == Normalize::sum)
+      return emitOpError() << "expected normalize none with the delta rule";
+    if (getBidirectional())
+      return emitOpError() << "the delta rule needs a causal recurrence, "
+                              "not bidirectional";
+    if (failed(verifyNamedParam(*this, getParams(), getBetaParam(),
+                                "delta-rule beta", "bhn")))
+      return failure();
+  }
+  return success();
+}
+
+void LinearAttentionOp::getAsmBlockArgumentNames(
+    Region &region, OpAsmSetValueNameFn setNameFn) {
+  nameBlockArguments(region, {"b", "h", "n", "d", "Nq", "Nk", "x"},
+                     setNameFn);
+}
+
+//===----------------------------------------------------------------------===//
+// ParamOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult ParamOp::verify() {
+  Operation *parent = (*this)->getParentOp();
+  while (parent && !isa<AttentionOp, LinearAttentionOp>(parent))
+    parent = parent->getParentOp();
+  if (!parent)
+    return emitOpError() << "expected to be inside an attention op";
+  ParamAttr param =
+      TypeSwitch<Operation *, ParamAttr>(parent)
+          .Case<AttentionOp, LinearAttentionOp>(
+              [&](auto op) { return op.lookupParam(getName()); });
+  if (!param)
+    return emitOpError() << "unknown parameter '" << getName() << "'";
+  if (param.getElementType() != getType())
+    return emitOpError() << "expected parameter '" << getName()
+                         << "' to be read as " << param.getElementType()
+                         << ", got " << getType();
+  if (getIndices().size() != param.getDims().size())
+    return emitOpError() << "expected " << param.getDims().size()
+                         << " indices for parameter '" << getName()
+                         << "', got " << getIndices().size();
+  return success();
+}

@@ -1,0 +1,418 @@
+//===- Reference.cpp - The reference executor -----------------------------===//
+//
+// This file implements the oracle: input validation against an op's
+// signature, the softmax family evaluated score by score, and the linear
+// family's recurrence token by token (or its bidirectional sum). Formulas
+// are those of docs/language.md, written the way they read there.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lib/Reference/Reference.h"
+
+#include "dialect/AttnOps.h"
+
+#include <cmath>
+#include <limits>
+
+using namespace mlir;
+
+namespace attnc::reference {
+namespace {
+
+std::string shapeString(const std::vector<int64_t> &shape) {
+  std::string s = "[";
+  for (size_t i = 0; i < shape.size(); ++i)
+    s += (i ? ", " : "") + std::to_string(shape[i]);
+  return s + "]";
+}
+
+/// The attributes both attention ops share.
+struct OpInfo {
+  int64_t heads, kvHeads, headDim, valueDim, featureDim;
+  ArrayAttr params;
+};
+
+OpInfo infoOf(Operation *op) {
+  if (auto a = dyn_cast<attn::AttentionOp>(op))
+    return {a.getHeads(), a.getKvHeads(), a.getHeadDim(), a.getValueDim(),
+            a.getHeadDim(), a.getParams()};
+  auto l = cast<attn::LinearAttentionOp>(op);
+  return {l.getHeads(), l.getKvHeads(), l.getHeadDim(), l.getValueDim(),
+          l.getFeatureDim(), l.getParams()};
+}
+
+std::string checkRank(const char *name, const Tensor &t, size_t rank) {
+  if (t.shape.size() != rank)
+    return std::string("input '") + name + "': expected rank " +
+           std::to_string(rank) + ", got shape " + shapeString(t.shape);
+  return "";
+}
+
+std::string checkShape(const std::string &name,
+                       const std::vector<int64_t> &got,
+                       const std::vector<int64_t> &want) {
+  if (got != want)
+    return "input '" + name + "': expected shape " + shapeString(want) +
+           ", got " + shapeString(got);
+  return "";
+}
+
+/// Row-major offset helper for 4-d tensors.
+inline int64_t at4(const Tensor &t, int64_t a, int64_t b, int64_t c,
+                   int64_t d) {
+  return ((a * t.shape[1] + b) * t.shape[2] + c) * t.shape[3] + d;
+}
+
+} // namespace
+
+std::string checkInputs(Operation *op, const Inputs &in, Problem &p) {
+  OpInfo info = infoOf(op);
+  for (auto [name, t] : {std::pair<const char *, const Tensor *>{"q", &in.q},
+                         {"k", &in.k},
+                         {"v", &in.v}})
+    if (std::string e = checkRank(name, *t, 4); !e.empty())
+      return e;
+  p.batch = in.q.dim(0);
+  p.heads = info.heads;
+  p.kvHeads = info.kvHeads;
+  p.queries = in.q.dim(2);
+  p.keys = in.k.dim(2);
+  p.headDim = info.headDim;
+  p.valueDim = info.valueDim;
+  if (std::string e = checkShape("q", in.q.shape,
+                                 {p.batch, p.heads, p.queries, p.headDim});
+      !e.empty())
+    return e;
+  if (std::string e = checkShape("k", in.k.shape,
+                                 {p.batch, p.kvHeads, p.keys, p.headDim});
+      !e.empty())
+    return e;
+  if (std::string e = checkShape("v", in.v.shape,
+                                 {p.batch, p.kvHeads, p.keys, p.valueDim});
+      !e.empty())
+    return e;
+  if (p.batch <= 0 || p.queries <= 0 || p.keys <= 0)
+    return "input 'q': expected non-empty batch and sequence dimensions";
+
+  for (auto param : info.params.getAsRange<attn::ParamAttr>()) {
+    auto it = in.params.find(param.getName());
+    if (it == in.params.end())
+      return "input '" + param.getName().str() +
+             "': missing (declared by the spec as a parameter)";
+    std::vector<int64_t> want;
+    for (char c : param.getDims())
+      want.push_back(c == 'b'   ? p.batch
+                     : c == 'h' ? p.heads
+                     : c == 'n' ? p.keys
+                                : p.headDim);
+    if (std::string e = checkShape(param.getName().str(), it->second.shape,
+                                   want);
+        !e.empty())
+      return e;
+  }
+  for (auto &entry : in.params) {
+    bool declared = false;
+    for (auto param : info.params.getAsRange<attn::ParamAttr>())
+      declared |= param.getName() == entry.getKey();
+    if (!declared)
+      return "input '" + entry.getKey().str() +
+             "': not a parameter of this spec";
+  }
+  return "";
+}
+
+//===----------------------------------------------------------------------===//
+// Softmax family
+//===----------------------------------------------------------------------===//
+
+static LogicalResult runSoftmax(attn::AttentionOp op, const Inputs &in,
+                                const Problem &p, Outputs &out,
+                                std::string &error) {
+  auto mask = ExprProgram::compile(op.getMask().front(), in.params);
+  auto score = ExprProgram::compile(op.getScore().front(), in.params);
+  if (failed(mask) || failed(score))
+    return failure();
+  const double scale = op.getScale().convertToDouble();
+  const int64_t group = p.heads / p.kvHeads;
+  const attn::Normalize normalize = op.getNormalize();
+  out.o = {{p.batch, p.heads, p.queries, p.valueDim},
+           std::vector<double>(p.batch * p.heads * p.queries * p.valueDim)};
+  out.lse = {{p.batch, p.heads, p.queries},
+             std::vector<double>(p.batch * p.heads * p.queries)};
+
+  std::vector<double> scores(p.keys);
+  std::vector<char> visible(p.keys);
+  for (int64_t b = 0; b < p.batch; ++b) {
+    for (int64_t h = 0; h < p.heads; ++h) {
+      const int64_t g = h / group;
+      for (int64_t i = 0; i < p.queries; ++i) {
+        // Queries are aligned to the end of the keys.
+        const int64_t qPos = i + p.keys - p.queries;
+        double maxScore = -std::numeric_limits<double>::infinity();
+        for (int64_t j = 0; j < p.keys; ++j) {
+          Scalar args[7];
+          args[0].i = b;
+          args[1].i = h;
+          args[2].i = qPos;
+          args[3].i = j;
+          args[4].i = p.queries;
+          args[5].i = p.keys;
+          visible[j] = mask->run(args, error).i != 0;
+          if (!visible[j])
+            continue;
+          double dot = 0;
+          for (int64_t d = 0; d < p.headDim; ++d)
+            dot += in.q.data[at4(in.q, b, h, i, d)] *
+                   in.k.data[at4(in.k, b, g, j, d)];
+          args[6].f = scale * dot;
+          scores[j] = score->run(args, error).f;
+          maxScore = std::max(maxScore, scores[j]);
+        }
+        if (!error.empty())
+          return failure();
+
+        double *o = &out.o.data[at4(out.o, b, h, i, 0)];
+        double &lse = out.lse.data[(b * p.heads + h) * p.queries + i];
+        lse = -std::numeric_limits<double>::infinity();
+        double denominator = 0;
+        for (int64_t j = 0; j < p.keys; ++j) {
+          if (!visible[j])
+            continue;
+          double weight;
+          if (normalize == attn::Normalize::softmax) {
+            // A row whose every visible score is -inf has nothing to
+            // attend to, like a row with no visible key.
+            if (maxScore == -std::numeric_limits<double>::infinity())
+              continue;
+            weight = std::exp(scores[j] - maxScore);
+          } else {
+            weight = scores[j];
+          }
+          denominator += weight;
+          for (int64_t e = 0; e < p.valueDim; ++e)
+            o[e] += weight * in.v.data[at4(in.v, b, g, j, e)];
+        }
+        if (normalize == attn::Normalize::none)
+          continue;
+        for (int64_t e = 0; e < p.valueDim; ++e)
+          o[e] = denominator == 0 ? 0 : o[e] / denominator;
+        if (normalize == attn::Normalize::softmax && denominator > 0)
+          lse = maxScore + std::log(denominator);
+      }
+    }
+  }
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Linear family
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// Applies the feature map phi to one token's D channels.
+class FeatureMap {
+public:
+  FeatureMap(attn::LinearAttentionOp op, const ExprProgram &expr,
+             const Inputs &in, const Problem &p)
+      : kind(op.getFeature()), expr(expr), p(p), featureDim(op.getFeatureDim()) {
+    if (kind == attn::Feature::hedgehog)
+      weight = &in.params.find(*op.getFeatureParam())->second;
+  }
+
+  int64_t dim() const { return featureDim; }
+
+  void apply(const double *x, int64_t b, int64_t h, int64_t n,
+             std::vector<double> &phi, std::string &error) const {
+    const int64_t D = p.headDim;
+    phi.assign(featureDim, 0.0);
+    switch (kind) {
+    case attn::Feature::expression:
+      for (int64_t d = 0; d < D; ++d) {
+        Scalar args[7];
+        args[0].i = b;
+        args[1].i = h;
+        args[2].i = n;
+        args[3].i = d;
+        args[4].i = p.queries;
+        args[5].i = p.keys;
+        args[6].f = x[d];
+        phi[d] = expr.run(args, error).f;
+      }
+      return;
+    case attn::Feature::identity:
+      for (int64_t d = 0; d < D; ++d)
+        phi[d] = x[d];
+      return;
+    case attn::Feature::relu:
+      for (int64_t d = 0; d < D; ++d)
+        phi[d] = std::max(x[d], 0.0);
+      return;
+    case attn::Feature::elu1:
+      for (int64_t d = 0; d < D; ++d)
+        phi[d] = x[d] > 0 ? x[d] + 1 : std::exp(x[d]);
+      return;
+    case attn::Feature::exp:
+      for (int64_t d = 0; d < D; ++d)
+        phi[d] = std::exp(x[d]);
+      return;
+    case attn::Feature::l2norm: {
+      double norm = 0;
+      for (int64_t d = 0; d < D; ++d)
+        norm += x[d] * x[d];
+      norm = std::sqrt(norm);
+      for (int64_t d = 0; d < D; ++d)
+        phi[d] = norm == 0 ? 0 : x[d] / norm;
+      return;
+    }
+    case attn::Feature::taylor2: {
+      // [1, x, (x outer x) / sqrt(2)]: exp(q.k) to second order (Based).
+      phi[0] = 1;
+      for (int64_t d = 0; d < D; ++d)
+        phi[1 + d] = x[d];
+      for (int64_t i = 0; i < D; ++i)
+        for (int64_t j = 0; j < D; ++j)
+          phi[1 + D + i * D + j] = x[i] * x[j] / std::sqrt(2.0);
+      return;
+    }
+    case attn::Feature::hedgehog: {
+      // [softmax(x W), softmax(-x W)] with W = w[h], D x D.
+      std::vector<double> y(D, 0.0);
+      for (int64_t f = 0; f < D; ++f)
+        for (int64_t d = 0; d < D; ++d)
+          y[f] += x[d] * weight->values[(h * D + d) * D + f];
+      for (int sign = 0; sign < 2; ++sign) {
+        double m = -std::numeric_limits<double>::infinity(), sum = 0;
+        for (int64_t f = 0; f < D; ++f)
+          m = std::max(m, sign ? -y[f] : y[f]);
+        for (int64_t f = 0; f < D; ++f)
+          sum += std::exp((sign ? -y[f] : y[f]) - m);
+        for (int64_t f = 0; f < D; ++f)
+          phi[sign * D + f] = std::exp((sign ? -y[f] : y[f]) - m) / sum;
+      }
+      return;
+    }
+    }
+  }
+
+private:
+  attn::Feature kind;
+  const ExprProgram &expr;
+  const Problem &p;
+  int64_t featureDim;
+  const ParamValues *weight = nullptr;
+};
+
+} // namespace
+
+static LogicalResult runLinear(attn::LinearAttentionOp op, const Inputs &in,
+                               const Problem &p, Outputs &out,
+                               std::string &error) {
+  auto featureExpr =
+      ExprProgram::compile(op.getFeatureRegion().front(), in.params);
+  auto decayExpr = ExprProgram::compile(op.getDecay().front(), in.params);
+  if (failed(featureExpr) || failed(decayExpr))
+    return failure();
+  FeatureMap phi(op, *featureExpr, in, p);
+  const int64_t F = phi.dim(), Dv = p.valueDim, D = p.headDim;
+  const int64_t group = p.heads / p.kvHeads;
+  const double scale = op.getScale().convertToDouble();
+  const bool normalizeSum = op.getNormalize() == attn::Normalize::sum;
+  const bool delta = op.getUpdate() == attn::Update::delta;
+  const bool vectorDecay = op.hasVectorDecay();
+  const ParamValues *beta =
+      delta ? &in.params.find(*op.getBetaParam())->second : nullptr;
+  out.o = {{p.batch, p.heads, p.queries, Dv},
+           std::vector<double>(p.batch * p.heads * p.queries * Dv)};
+
+  std::vector<double> S(F * Dv), z(F), phiK, phiQ, decay(F), u(Dv);
+  for (int64_t b = 0; b < p.batch; ++b) {
+    for (int64_t h = 0; h < p.heads; ++h) {
+      const int64_t g = h / group;
+      std::fill(S.begin(), S.end(), 0.0);
+      std::fill(z.begin(), z.end(), 0.0);
+
+      // o for query row i from the current state; position n = t.
+      auto emitRow = [&](int64_t i, int64_t t) {
+        phi.apply(&in.q.data[at4(in.q, b, h, i, 0)], b, h, t, phiQ, error);
+        double *o = &out.o.data[at4(out.o, b, h, i, 0)];
+        double den = 0;
+        for (int64_t f = 0; f < F; ++f)
+          den += phiQ[f] * z[f];
+        for (int64_t e = 0; e < Dv; ++e) {
+          double acc = 0;
+          for (int64_t f = 0; f < F; ++f)
+            acc += phiQ[f] * S[f * Dv + e];
+          o[e] = scale * acc;
+          if (normalizeSum)
+            o[e] = den == 0 ? 0 : o[e] / den;
+        }
+      };
+
+      for (int64_t t = 0; t < p.keys; ++t) {
+        phi.apply(&in.k.data[at4(in.k, b, g, t, 0)], b, h, t, phiK, error);
+        const double *v = &in.v.data[at4(in.v, b, g, t, 0)];
+        for (int64_t f = 0; f < F; ++f) {
+          if (f > 0 && !vectorDecay) {
+            decay[f] = decay[0];
+            continue;
+          }
+          Scalar args[6];
+          args[0].i = b;
+          args[1].i = h;
+          args[2].i = t;
+          args[3].i = f;
+          args[4].i = p.queries;
+          args[5].i = p.keys;
+          decay[f] = decayExpr->run(args, error).f;
+        }
+        if (delta) {
+          // S = decay (I - beta k k^T) S + beta k v^T, k = phi(k_t).
+          double bt = beta->values[(b * p.heads + h) * p.keys + t];
+          for (int64_t e = 0; e < Dv; ++e) {
+            u[e] = 0;
+            for (int64_t f = 0; f < F; ++f)
+              u[e] += phiK[f] * S[f * Dv + e];
+          }
+          for (int64_t f = 0; f < F; ++f)
+            for (int64_t e = 0; e < Dv; ++e)
+              S[f * Dv + e] = decay[f] * (S[f * Dv + e] - bt * phiK[f] * u[e]) +
+                              bt * phiK[f] * v[e];
+        } else {
+          for (int64_t f = 0; f < F; ++f) {
+            for (int64_t e = 0; e < Dv; ++e)
+              S[f * Dv + e] = decay[f] * S[f * Dv + e] + phiK[f] * v[e];
+            z[f] = decay[f] * z[f] + phiK[f];
+          }
+        }
+        const int64_t i = t - (p.keys - p.queries);
+        if (!op.getBidirectional() && i >= 0 && i < p.queries)
+          emitRow(i, t);
+        if (!error.empty())
+          return failure();
+      }
+      if (op.getBidirectional())
+        for (int64_t i = 0; i < p.queries; ++i)
+          emitRow(i, i + p.keys - p.queries);
+      // Rows before the first key (Nq > Nk) see no state and stay 0.
+      (void)D;
+      if (!error.empty())
+        return failure();
+    }
+  }
+  return success();
+}
+
+LogicalResult run(Operation *op, const Inputs &inputs, Outputs &outputs,
+                  std::string &error) {
+  Problem problem;
+  error = checkInputs(op, inputs, problem);
+  if (!error.empty())
+    return failure();
+  if (auto softmax = dyn_cast<attn::AttentionOp>(op))
+    return runSoftmax(softmax, inputs, problem, outputs, error);
+  return runLinear(cast<attn::LinearAttentionOp>(op), inputs, problem,
+                   outputs, error);
+}
+
+} // namespace attnc::reference

@@ -1,0 +1,147 @@
+//===- Ast.h - The parsed form of an .attn spec ---------------------------===//
+//
+// This file declares the abstract syntax tree that the .attn parser produces
+// and semantic analysis annotates. It is plain C++ (no MLIR) so that the
+// parser can be fuzzed and reused without the compiler's heavy dependencies.
+// Every node carries the source location it came from: diagnostics and the
+// MLIR locations of generated ops are derived from them.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ATTNC_LIB_SPEC_AST_H
+#define ATTNC_LIB_SPEC_AST_H
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace attnc::spec {
+
+/// A 1-based line and column in the spec file.
+struct SourceLoc {
+  unsigned line = 0;
+  unsigned col = 0;
+};
+
+/// One user-facing problem found while reading a spec.
+struct Diagnostic {
+  SourceLoc loc;
+  std::string message;
+};
+
+/// The value types of the expression language.
+enum class ValueType { Unknown, Int, Float, Bool };
+const char *valueTypeName(ValueType type);
+
+/// An expression node. One struct with a kind tag keeps the tree small and
+/// the walkers (sema, IR generation) simple.
+struct Expr {
+  enum class Kind {
+    IntLit,   ///< intValue
+    FloatLit, ///< floatValue
+    Var,      ///< name: b h q k s x n d Nq Nk
+    Causal,   ///< the `causal` keyword, meaning k <= q
+    Param,    ///< name[operands...]
+    Unary,    ///< op ("-" or "!") applied to operands[0]
+    Binary,   ///< operands[0] op operands[1]
+    Ternary,  ///< operands[0] ? operands[1] : operands[2]
+    Call,     ///< name(operands...)
+  };
+  Kind kind;
+  SourceLoc loc;
+  int64_t intValue = 0;
+  double floatValue = 0;
+  std::string name; ///< variable, param or function name
+  std::string op;   ///< operator spelling for Unary/Binary
+  std::vector<std::unique_ptr<Expr>> operands;
+  ValueType type = ValueType::Unknown; ///< set by semantic analysis
+};
+using ExprPtr = std::unique_ptr<Expr>;
+
+enum class Dtype { F32, F16, BF16 };
+enum class Normalize { Softmax, Sum, None };
+enum class ParamElem { I32, F32 };
+enum class FeatureBuiltin {
+  Expression, ///< the feature is `expr` applied elementwise
+  Identity,
+  Relu,
+  Elu1,
+  Exp,
+  L2Norm,
+  Taylor2,
+  Hedgehog,
+};
+enum class UpdateRule { Add, Delta };
+
+const char *dtypeName(Dtype dtype);
+const char *normalizeName(Normalize normalize);
+const char *featureBuiltinName(FeatureBuiltin builtin);
+
+/// `param doc: i32[b, n]`: a runtime tensor beside q, k, v. Each dim is one
+/// of the index-space letters b, h, n, d.
+struct ParamDecl {
+  std::string name;
+  SourceLoc loc;
+  ParamElem elem = ParamElem::F32;
+  std::string dims; ///< e.g. "bn"
+};
+
+/// A statement value together with where it was written, so that sema can
+/// point at the statement that is wrong.
+template <typename T> struct Located {
+  std::optional<T> value;
+  SourceLoc loc;
+  bool has() const { return value.has_value(); }
+  const T &operator*() const { return *value; }
+};
+
+struct TileHints {
+  SourceLoc loc;
+  std::optional<int64_t> blockQ, blockK, warps, stages;
+};
+
+struct FeatureSpec {
+  SourceLoc loc;
+  FeatureBuiltin builtin = FeatureBuiltin::Identity;
+  ExprPtr expr;              ///< only for FeatureBuiltin::Expression
+  std::string weightParam;   ///< only for FeatureBuiltin::Hedgehog
+  SourceLoc weightParamLoc;
+};
+
+struct UpdateSpec {
+  SourceLoc loc;
+  UpdateRule rule = UpdateRule::Add;
+  std::string betaParam; ///< only for UpdateRule::Delta
+  SourceLoc betaParamLoc;
+};
+
+/// One `attention NAME { ... }` block.
+struct AttentionSpec {
+  std::string name;
+  SourceLoc loc;
+  Located<int64_t> heads, kvHeads, headDim, valueDim, chunk;
+  Located<Dtype> dtype;
+  Located<double> scale;
+  Located<Normalize> normalize;
+  std::vector<ParamDecl> params;
+  ExprPtr mask, score, decay;
+  std::optional<TileHints> tile;
+  std::optional<FeatureSpec> feature;
+  std::optional<UpdateSpec> update;
+  bool linear = false;
+  SourceLoc linearLoc;
+  bool bidirectional = false;
+  SourceLoc bidirectionalLoc;
+
+  const ParamDecl *findParam(const std::string &name) const;
+};
+
+struct SpecFile {
+  std::vector<AttentionSpec> attentions;
+};
+
+} // namespace attnc::spec
+
+#endif // ATTNC_LIB_SPEC_AST_H

@@ -1,0 +1,826 @@
+//===- Parser.cpp - .attn lexer and recursive-descent parser --------------===//
+//
+// This file implements the tokenizer and the parser of the .attn language
+// (grammar in docs/language.md). Statements end at a newline, except inside
+// parentheses or brackets. The parser stops at the first syntax error: a
+// single precise message is worth more than a cascade.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lib/Spec/Parser.h"
+
+#include <cctype>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+
+namespace attnc::spec {
+namespace {
+
+enum class Tok { Ident, Int, Float, Punct, Newline, Eof, Error };
+
+struct Token {
+  Tok kind;
+  std::string text;
+  SourceLoc loc;
+  int64_t intValue = 0;
+  double floatValue = 0;
+};
+
+/// Splits the text into tokens; newlines are tokens unless nested in ( ).
+class Lexer {
+public:
+  explicit Lexer(std::string_view text) : text(text) {}
+
+  Token next() {
+    for (;;) {
+      skipBlanksAndComments();
+      if (pos >= text.size())
+        return make(Tok::Eof, "", here());
+      char c = text[pos];
+      if (c == '\n') {
+        SourceLoc loc = here();
+        advance();
+        if (depth > 0)
+          continue;
+        return make(Tok::Newline, "\\n", loc);
+      }
+      break;
+    }
+    SourceLoc loc = here();
+    char c = text[pos];
+    if (std::isalpha(static_cast<unsigned char>(c)) || c == '_') {
+      size_t start = pos;
+      while (pos < text.size() &&
+             (std::isalnum(static_cast<unsigned char>(text[pos])) ||
+              text[pos] == '_'))
+        advance();
+      return make(Tok::Ident, std::string(text.substr(start, pos - start)),
+                  loc);
+    }
+    if (std::isdigit(static_cast<unsigned char>(c)) ||
+        (c == '.' && pos + 1 < text.size() &&
+         std::isdigit(static_cast<unsigned char>(text[pos + 1]))))
+      return lexNumber(loc);
+    static const char *const twoChar[] = {"&&", "||", "==", "!=", "<=", ">="};
+    for (const char *p : twoChar) {
+      if (text.substr(pos, 2) == p) {
+        advance();
+        advance();
+        return make(Tok::Punct, p, loc);
+      }
+    }
+    if (std::strchr("{}()[],:=+-*/%<>!?", c)) {
+      if (c == '(' || c == '[')
+        ++depth;
+      else if ((c == ')' || c == ']') && depth > 0)
+        --depth;
+      advance();
+      return make(Tok::Punct, std::string(1, c), loc);
+    }
+    advance();
+    std::string shown = std::isprint(static_cast<unsigned char>(c))
+                            ? std::string(1, c)
+                            : "\\x" + hex(static_cast<unsigned char>(c));
+    return make(Tok::Error, "unexpected character '" + shown + "'", loc);
+  }
+
+private:
+  static std::string hex(unsigned v) {
+    const char *digits = "0123456789abcdef";
+    return {digits[(v >> 4) & 15], digits[v & 15]};
+  }
+
+  SourceLoc here() const { return {line, col}; }
+
+  void advance() {
+    if (text[pos] == '\n') {
+      ++line;
+      col = 1;
+    } else {
+      ++col;
+    }
+    ++pos;
+  }
+
+  void skipBlanksAndComments() {
+    while (pos < text.size()) {
+      char c = text[pos];
+      if (c == ' ' || c == '\t' || c == '\r') {
+        advance();
+      } else if (c == '#') {
+        while (pos < text.size() && text[pos] != '\n')
+          advance();
+      } else {
+        return;
+      }
+    }
+  }
+
+  Token lexNumber(SourceLoc loc) {
+    size_t start = pos;
+    bool isFloat = false;
+    while (pos < text.size() &&
+           std::isdigit(static_cast<unsigned char>(text[pos])))
+      advance();
+    if (pos < text.size() && text[pos] == '.') {
+      isFloat = true;
+      advance();
+      while (pos < text.size() &&
+             std::isdigit(static_cast<unsigned char>(text[pos])))
+        advance();
+    }
+    if (pos < text.size() && (text[pos] == 'e' || text[pos] == 'E')) {
+      size_t save = pos;
+      unsigned saveLine = line, saveCol = col;
+      advance();
+      if (pos < text.size() && (text[pos] == '+' || text[pos] == '-'))
+        advance();
+      if (pos < text.size() &&
+          std::isdigit(static_cast<unsigned char>(text[pos]))) {
+        isFloat = true;
+        while (pos < text.size() &&
+               std::isdigit(static_cast<unsigned char>(text[pos])))
+          advance();
+      } else {
+        pos = save;
+        line = saveLine;
+        col = saveCol;
+      }
+    }
+    std::string spelling(text.substr(start, pos - start));
+    if (pos < text.size() &&
+        (std::isalpha(static_cast<unsigned char>(text[pos])) ||
+         text[pos] == '_'))
+      return make(Tok::Error, "malformed number '" + spelling + "'", loc);
+    Token tok = make(isFloat ? Tok::Float : Tok::Int, spelling, loc);
+    errno = 0;
+    if (isFloat) {
+      tok.floatValue = std::strtod(spelling.c_str(), nullptr);
+      if (errno == ERANGE)
+        return make(Tok::Error, "number '" + spelling + "' is out of range",
+                    loc);
+    } else {
+      tok.intValue = std::strtoll(spelling.c_str(), nullptr, 10);
+      if (errno == ERANGE)
+        return make(Tok::Error,
+                    "integer '" + spelling + "' does not fit in 64 bits", loc);
+    }
+    return tok;
+  }
+
+  static Token make(Tok kind, std::string text, SourceLoc loc) {
+    Token t;
+    t.kind = kind;
+    t.text = std::move(text);
+    t.loc = loc;
+    return t;
+  }
+
+  std::string_view text;
+  size_t pos = 0;
+  unsigned line = 1, col = 1;
+  int depth = 0;
+};
+
+/// Recursive-descent parser over the token stream, one token of lookahead.
+class Parser {
+public:
+  Parser(std::string_view text, std::vector<Diagnostic> &diags)
+      : lexer(text), diags(diags) {
+    tok = lexer.next();
+  }
+
+  bool parseFile(SpecFile &out) {
+    skipNewlines();
+    while (tok.kind != Tok::Eof) {
+      if (!isIdent("attention"))
+        return error(tok.loc, "expected 'attention', found " + describe(tok));
+      AttentionSpec spec;
+      if (!parseAttention(spec))
+        return false;
+      out.attentions.push_back(std::move(spec));
+      skipNewlines();
+    }
+    if (out.attentions.empty())
+      return error(tok.loc, "expected at least one 'attention' block");
+    return true;
+  }
+
+private:
+  // --- token helpers -----------------------------------------------------
+
+  void consume() { tok = lexer.next(); }
+  bool isIdent(const char *word) const {
+    return tok.kind == Tok::Ident && tok.text == word;
+  }
+  bool isPunct(const char *p) const {
+    return tok.kind == Tok::Punct && tok.text == p;
+  }
+  void skipNewlines() {
+    while (tok.kind == Tok::Newline)
+      consume();
+  }
+
+  static std::string describe(const Token &t) {
+    switch (t.kind) {
+    case Tok::Eof:
+      return "end of file";
+    case Tok::Newline:
+      return "end of line";
+    case Tok::Ident:
+      return "'" + t.text + "'";
+    default:
+      return "'" + t.text + "'";
+    }
+  }
+
+  bool error(SourceLoc loc, std::string message) {
+    if (tok.kind == Tok::Error) {
+      // A lexical error explains itself better than what we expected.
+      diags.push_back({tok.loc, tok.text});
+    } else {
+      diags.push_back({loc, std::move(message)});
+    }
+    return false;
+  }
+
+  bool expectPunct(const char *p, const char *context) {
+    if (!isPunct(p))
+      return error(tok.loc, std::string("expected '") + p + "' " + context +
+                                ", found " + describe(tok));
+    consume();
+    return true;
+  }
+
+  bool expectIdent(std::string &out, SourceLoc &loc, const char *what) {
+    if (tok.kind != Tok::Ident)
+      return error(tok.loc,
+                   std::string("expected ") + what + ", found " + describe(tok));
+    out = tok.text;
+    loc = tok.loc;
+    consume();
+    return true;
+  }
+
+  bool expectInt(int64_t &out, const char *what) {
+    if (tok.kind != Tok::Int)
+      return error(tok.loc, std::string("expected an integer for '") + what +
+                                "', found " + describe(tok));
+    out = tok.intValue;
+    consume();
+    return true;
+  }
+
+  bool expectEndOfStatement() {
+    if (tok.kind == Tok::Newline) {
+      consume();
+      return true;
+    }
+    if (isPunct("}") || tok.kind == Tok::Eof)
+      return true;
+    return error(tok.loc, "expected end of line, found " + describe(tok));
+  }
+
+  // --- statements ----------------------------------------------------------
+
+  bool parseAttention(AttentionSpec &spec) {
+    spec.loc = tok.loc;
+    consume(); // 'attention'
+    SourceLoc nameLoc;
+    if (!expectIdent(spec.name, nameLoc, "a name after 'attention'"))
+      return false;
+    if (!expectPunct("{", "to open the attention block"))
+      return false;
+    for (;;) {
+      skipNewlines();
+      if (isPunct("}")) {
+        consume();
+        return true;
+      }
+      if (tok.kind == Tok::Eof)
+        return error(tok.loc, "expected '}' to close attention '" + spec.name +
+                                  "', found end of file");
+      if (!parseStatement(spec) || !expectEndOfStatement())
+        return false;
+    }
+  }
+
+  /// Rejects a second occurrence of a statement: silently keeping the last
+  /// one would hide a typo.
+  bool checkNotSet(bool set, SourceLoc loc, const std::string &word) {
+    if (set)
+      return error(loc, "'" + word + "' is given twice");
+    return true;
+  }
+
+  bool parseIntStatement(Located<int64_t> &field, const std::string &word,
+                         SourceLoc loc) {
+    if (!checkNotSet(field.has(), loc, word))
+      return false;
+    int64_t value;
+    if (!expectInt(value, word.c_str()))
+      return false;
+    field.value = value;
+    field.loc = loc;
+    return true;
+  }
+
+  bool parseStatement(AttentionSpec &spec) {
+    if (tok.kind != Tok::Ident)
+      return error(tok.loc, "expected a statement, found " + describe(tok));
+    std::string word = tok.text;
+    SourceLoc loc = tok.loc;
+    consume();
+    if (word == "heads")
+      return parseIntStatement(spec.heads, word, loc);
+    if (word == "kv_heads")
+      return parseIntStatement(spec.kvHeads, word, loc);
+    if (word == "head_dim")
+      return parseIntStatement(spec.headDim, word, loc);
+    if (word == "value_dim")
+      return parseIntStatement(spec.valueDim, word, loc);
+    if (word == "chunk")
+      return parseIntStatement(spec.chunk, word, loc);
+    if (word == "dtype")
+      return parseDtype(spec, loc);
+    if (word == "scale")
+      return parseScale(spec, loc);
+    if (word == "param")
+      return parseParam(spec, loc);
+    if (word == "mask")
+      return parseExprStatement(spec.mask, word, loc);
+    if (word == "score")
+      return parseExprStatement(spec.score, word, loc);
+    if (word == "decay")
+      return parseExprStatement(spec.decay, word, loc);
+    if (word == "normalize")
+      return parseNormalize(spec, loc);
+    if (word == "tile")
+      return parseTile(spec, loc);
+    if (word == "linear") {
+      if (!checkNotSet(spec.linear, loc, word))
+        return false;
+      spec.linear = true;
+      spec.linearLoc = loc;
+      return true;
+    }
+    if (word == "bidirectional") {
+      if (!checkNotSet(spec.bidirectional, loc, word))
+        return false;
+      spec.bidirectional = true;
+      spec.bidirectionalLoc = loc;
+      return true;
+    }
+    if (word == "feature")
+      return parseFeature(spec, loc);
+    if (word == "update")
+      return parseUpdate(spec, loc);
+    return error(loc, "unknown statement '" + word +
+                          "'; expected one of heads, kv_heads, head_dim, "
+                          "value_dim, dtype, scale, param, mask, score, "
+                          "normalize, tile, linear, bidirectional, feature, "
+                          "decay, update, chunk");
+  }
+
+  bool parseDtype(AttentionSpec &spec, SourceLoc loc) {
+    if (!checkNotSet(spec.dtype.has(), loc, "dtype"))
+      return false;
+    if (isIdent("f32"))
+      spec.dtype.value = Dtype::F32;
+    else if (isIdent("f16"))
+      spec.dtype.value = Dtype::F16;
+    else if (isIdent("bf16"))
+      spec.dtype.value = Dtype::BF16;
+    else
+      return error(tok.loc,
+                   "expected dtype f16, bf16 or f32, found " + describe(tok));
+    spec.dtype.loc = loc;
+    consume();
+    return true;
+  }
+
+  bool parseScale(AttentionSpec &spec, SourceLoc loc) {
+    if (!checkNotSet(spec.scale.has(), loc, "scale"))
+      return false;
+    bool negative = false;
+    if (isPunct("-")) {
+      negative = true;
+      consume();
+    }
+    double value;
+    if (tok.kind == Tok::Float)
+      value = tok.floatValue;
+    else if (tok.kind == Tok::Int)
+      value = static_cast<double>(tok.intValue);
+    else
+      return error(tok.loc, "expected a number for 'scale', found " +
+                                describe(tok));
+    consume();
+    spec.scale.value = negative ? -value : value;
+    spec.scale.loc = loc;
+    return true;
+  }
+
+  bool parseNormalize(AttentionSpec &spec, SourceLoc loc) {
+    if (!checkNotSet(spec.normalize.has(), loc, "normalize"))
+      return false;
+    if (isIdent("softmax"))
+      spec.normalize.value = Normalize::Softmax;
+    else if (isIdent("sum"))
+      spec.normalize.value = Normalize::Sum;
+    else if (isIdent("none"))
+      spec.normalize.value = Normalize::None;
+    else
+      return error(tok.loc, "expected softmax, sum or none after "
+                            "'normalize', found " +
+                                describe(tok));
+    spec.normalize.loc = loc;
+    consume();
+    return true;
+  }
+
+  bool parseParam(AttentionSpec &spec, SourceLoc loc) {
+    ParamDecl decl;
+    SourceLoc nameLoc;
+    if (!expectIdent(decl.name, nameLoc, "a parameter name"))
+      return false;
+    decl.loc = nameLoc;
+    if (!expectPunct(":", "after the parameter name"))
+      return false;
+    if (isIdent("i32"))
+      decl.elem = ParamElem::I32;
+    else if (isIdent("f32"))
+      decl.elem = ParamElem::F32;
+    else
+      return error(tok.loc, "expected parameter element type i32 or f32, "
+                            "found " +
+                                describe(tok));
+    consume();
+    if (!expectPunct("[", "to open the parameter's index space"))
+      return false;
+    for (;;) {
+      if (tok.kind != Tok::Ident ||
+          (tok.text != "b" && tok.text != "h" && tok.text != "n" &&
+           tok.text != "d"))
+        return error(tok.loc,
+                     "expected an index-space dimension b, h, n or d, found " +
+                         describe(tok));
+      // Only d may repeat: hedgehog's weight is a D x D matrix per head.
+      if (tok.text != "d" && decl.dims.find(tok.text[0]) != std::string::npos)
+        return error(tok.loc, "dimension '" + tok.text +
+                                  "' appears twice in parameter '" +
+                                  decl.name + "'");
+      decl.dims += tok.text[0];
+      consume();
+      if (isPunct("]")) {
+        consume();
+        break;
+      }
+      if (!expectPunct(",", "between parameter dimensions"))
+        return false;
+    }
+    (void)loc;
+    spec.params.push_back(std::move(decl));
+    return true;
+  }
+
+  bool parseTile(AttentionSpec &spec, SourceLoc loc) {
+    if (!checkNotSet(spec.tile.has_value(), loc, "tile"))
+      return false;
+    TileHints hints;
+    hints.loc = loc;
+    bool any = false;
+    while (tok.kind == Tok::Ident) {
+      std::string key = tok.text;
+      SourceLoc keyLoc = tok.loc;
+      std::optional<int64_t> *field = nullptr;
+      if (key == "q")
+        field = &hints.blockQ;
+      else if (key == "k")
+        field = &hints.blockK;
+      else if (key == "warps")
+        field = &hints.warps;
+      else if (key == "stages")
+        field = &hints.stages;
+      else
+        return error(keyLoc, "unknown tile hint '" + key +
+                                 "'; expected q, k, warps or stages");
+      if (field->has_value())
+        return error(keyLoc, "tile hint '" + key + "' is given twice");
+      consume();
+      if (!expectPunct("=", "after the tile hint"))
+        return false;
+      int64_t value;
+      if (!expectInt(value, key.c_str()))
+        return false;
+      *field = value;
+      any = true;
+    }
+    if (!any)
+      return error(tok.loc, "expected tile hints such as 'q=128 k=64', found " +
+                                describe(tok));
+    spec.tile = std::move(hints);
+    return true;
+  }
+
+  bool parseFeature(AttentionSpec &spec, SourceLoc loc) {
+    if (!checkNotSet(spec.feature.has_value(), loc, "feature"))
+      return false;
+    FeatureSpec feature;
+    feature.loc = loc;
+    // A lone builtin name (or hedgehog(w)) names a builtin feature map;
+    // anything else is an elementwise expression over x.
+    if (tok.kind == Tok::Ident) {
+      static const std::pair<const char *, FeatureBuiltin> builtins[] = {
+          {"identity", FeatureBuiltin::Identity},
+          {"relu", FeatureBuiltin::Relu},
+          {"elu1", FeatureBuiltin::Elu1},
+          {"exp", FeatureBuiltin::Exp},
+          {"l2norm", FeatureBuiltin::L2Norm},
+          {"taylor2", FeatureBuiltin::Taylor2}};
+      Token save = tok;
+      for (auto &[name, builtin] : builtins) {
+        if (tok.text != name)
+          continue;
+        consume();
+        if (tok.kind == Tok::Newline || tok.kind == Tok::Eof ||
+            isPunct("}")) {
+          feature.builtin = builtin;
+          spec.feature = std::move(feature);
+          return true;
+        }
+        // Not alone: e.g. `exp(x) - 1`; parse it as an expression whose
+        // first token we already consumed.
+        return parseFeatureExpr(spec, std::move(feature), &save);
+      }
+      if (tok.text == "hedgehog") {
+        consume();
+        if (!expectPunct("(", "after 'hedgehog'"))
+          return false;
+        if (!expectIdent(feature.weightParam, feature.weightParamLoc,
+                         "the weight parameter of 'hedgehog'"))
+          return false;
+        if (!expectPunct(")", "after the hedgehog weight parameter"))
+          return false;
+        feature.builtin = FeatureBuiltin::Hedgehog;
+        spec.feature = std::move(feature);
+        return true;
+      }
+    }
+    return parseFeatureExpr(spec, std::move(feature), nullptr);
+  }
+
+  bool parseFeatureExpr(AttentionSpec &spec, FeatureSpec feature,
+                        const Token *pushedBack) {
+    pending = pushedBack ? std::optional<Token>(*pushedBack) : std::nullopt;
+    if (pending) {
+      // Re-inject the consumed identifier as the current token.
+      std::swap(*pending, tok);
+    }
+    ExprPtr expr = parseExpr();
+    if (!expr)
+      return false;
+    feature.builtin = FeatureBuiltin::Expression;
+    feature.expr = std::move(expr);
+    spec.feature = std::move(feature);
+    return true;
+  }
+
+  bool parseUpdate(AttentionSpec &spec, SourceLoc loc) {
+    if (!checkNotSet(spec.update.has_value(), loc, "update"))
+      return false;
+    UpdateSpec update;
+    update.loc = loc;
+    if (isIdent("add")) {
+      consume();
+      update.rule = UpdateRule::Add;
+    } else if (isIdent("delta")) {
+      consume();
+      if (!expectPunct("(", "after 'delta'"))
+        return false;
+      if (!expectIdent(update.betaParam, update.betaParamLoc,
+                       "the beta parameter of the delta rule"))
+        return false;
+      if (!expectPunct(")", "after the delta rule's beta parameter"))
+        return false;
+      update.rule = UpdateRule::Delta;
+    } else {
+      return error(tok.loc, "expected 'add' or 'delta(beta)' after 'update', "
+                            "found " +
+                                describe(tok));
+    }
+    spec.update = std::move(update);
+    return true;
+  }
+
+  bool parseExprStatement(ExprPtr &field, const std::string &word,
+                          SourceLoc loc) {
+    if (!checkNotSet(field != nullptr, loc, word))
+      return false;
+    field = parseExpr();
+    return field != nullptr;
+  }
+
+  // --- expressions ---------------------------------------------------------
+
+  ExprPtr node(Expr::Kind kind, SourceLoc loc) {
+    auto e = std::make_unique<Expr>();
+    e->kind = kind;
+    e->loc = loc;
+    return e;
+  }
+
+  /// Takes the current token, honouring a token pushed back by the feature
+  /// statement's builtin lookahead.
+  void consumeExprToken() {
+    if (pending) {
+      tok = std::move(*pending);
+      pending.reset();
+    } else {
+      consume();
+    }
+  }
+
+  ExprPtr parseExpr() {
+    if (++nesting > kMaxNesting) {
+      error(tok.loc, "expression is nested too deeply");
+      return nullptr;
+    }
+    ExprPtr e = parseTernary();
+    --nesting;
+    return e;
+  }
+
+  ExprPtr parseTernary() {
+    ExprPtr cond = parseBinary(0);
+    if (!cond || !isPunct("?"))
+      return cond;
+    SourceLoc loc = tok.loc;
+    consumeExprToken();
+    ExprPtr a = parseExpr();
+    if (!a)
+      return nullptr;
+    if (!isPunct(":")) {
+      error(tok.loc, "expected ':' in conditional expression, found " +
+                         describe(tok));
+      return nullptr;
+    }
+    consumeExprToken();
+    ExprPtr b = parseExpr();
+    if (!b)
+      return nullptr;
+    ExprPtr e = node(Expr::Kind::Ternary, loc);
+    e->operands.push_back(std::move(cond));
+    e->operands.push_back(std::move(a));
+    e->operands.push_back(std::move(b));
+    return e;
+  }
+
+  static int precedence(const std::string &op) {
+    if (op == "||")
+      return 1;
+    if (op == "&&")
+      return 2;
+    if (op == "==" || op == "!=")
+      return 3;
+    if (op == "<" || op == "<=" || op == ">" || op == ">=")
+      return 4;
+    if (op == "+" || op == "-")
+      return 5;
+    if (op == "*" || op == "/" || op == "%")
+      return 6;
+    return -1;
+  }
+
+  /// Precedence climbing over the left-associative binary operators.
+  ExprPtr parseBinary(int minPrec) {
+    ExprPtr lhs = parseUnary();
+    while (lhs && tok.kind == Tok::Punct) {
+      int prec = precedence(tok.text);
+      if (prec < 0 || prec < minPrec)
+        break;
+      std::string op = tok.text;
+      SourceLoc loc = tok.loc;
+      consumeExprToken();
+      ExprPtr rhs = parseBinary(prec + 1);
+      if (!rhs)
+        return nullptr;
+      ExprPtr e = node(Expr::Kind::Binary, loc);
+      e->op = op;
+      e->operands.push_back(std::move(lhs));
+      e->operands.push_back(std::move(rhs));
+      lhs = std::move(e);
+    }
+    return lhs;
+  }
+
+  ExprPtr parseUnary() {
+    if (isPunct("-") || isPunct("!")) {
+      if (++nesting > kMaxNesting) {
+        error(tok.loc, "expression is nested too deeply");
+        return nullptr;
+      }
+      ExprPtr e = node(Expr::Kind::Unary, tok.loc);
+      e->op = tok.text;
+      consumeExprToken();
+      ExprPtr operand = parseUnary();
+      --nesting;
+      if (!operand)
+        return nullptr;
+      e->operands.push_back(std::move(operand));
+      return e;
+    }
+    return parsePrimary();
+  }
+
+  ExprPtr parsePrimary() {
+    SourceLoc loc = tok.loc;
+    if (tok.kind == Tok::Int) {
+      ExprPtr e = node(Expr::Kind::IntLit, loc);
+      e->intValue = tok.intValue;
+      consumeExprToken();
+      return e;
+    }
+    if (tok.kind == Tok::Float) {
+      ExprPtr e = node(Expr::Kind::FloatLit, loc);
+      e->floatValue = tok.floatValue;
+      consumeExprToken();
+      return e;
+    }
+    if (isPunct("(")) {
+      consumeExprToken();
+      ExprPtr e = parseExpr();
+      if (!e)
+        return nullptr;
+      if (!isPunct(")")) {
+        error(tok.loc, "expected ')' to close the parenthesis, found " +
+                           describe(tok));
+        return nullptr;
+      }
+      consumeExprToken();
+      return e;
+    }
+    if (tok.kind == Tok::Ident) {
+      std::string name = tok.text;
+      consumeExprToken();
+      if (name == "causal")
+        return node(Expr::Kind::Causal, loc);
+      if (isPunct("("))
+        return parseArguments(Expr::Kind::Call, name, loc, "(", ")");
+      if (isPunct("["))
+        return parseArguments(Expr::Kind::Param, name, loc, "[", "]");
+      ExprPtr e = node(Expr::Kind::Var, loc);
+      e->name = name;
+      return e;
+    }
+    error(loc, "expected an expression, found " + describe(tok));
+    return nullptr;
+  }
+
+  ExprPtr parseArguments(Expr::Kind kind, const std::string &name,
+                         SourceLoc loc, const char *open, const char *close) {
+    consumeExprToken(); // open
+    ExprPtr e = node(kind, loc);
+    e->name = name;
+    if (isPunct(close)) {
+      consumeExprToken();
+      return e;
+    }
+    for (;;) {
+      ExprPtr arg = parseExpr();
+      if (!arg)
+        return nullptr;
+      e->operands.push_back(std::move(arg));
+      if (isPunct(close)) {
+        consumeExprToken();
+        return e;
+      }
+      if (!isPunct(",")) {
+        error(tok.loc, std::string("expected ',' or '") + close +
+                           "' in the argument list of '" + name +
+                           "', found " + describe(tok));
+        return nullptr;
+      }
+      consumeExprToken();
+    }
+    (void)open;
+  }
+
+  static constexpr int kMaxNesting = 200;
+  Lexer lexer;
+  std::vector<Diagnostic> &diags;
+  Token tok;
+  std::optional<Token> pending;
+  int nesting = 0;
+};
+
+} // namespace
+
+bool parseSpecFile(std::string_view text, SpecFile &out,
+                   std::vector<Diagnostic> &diags) {
+  Parser parser(text, diags);
+  return parser.parseFile(out);
+}
+
+} // namespace attnc::spec

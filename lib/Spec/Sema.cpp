@@ -1,0 +1,502 @@
+//===- Sema.cpp - Semantic checks of an .attn spec ------------------------===//
+//
+// This file implements the checks that turn a syntactically valid spec into
+// one the compiler can trust: required statements, the rules that separate
+// the softmax and linear families, parameter declarations, and the type of
+// every expression (int, float, bool, with int promoting to float). Every
+// problem becomes a located diagnostic; nothing here asserts on user input.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lib/Spec/Parser.h"
+
+#include <cmath>
+#include <set>
+
+namespace attnc::spec {
+
+const char *valueTypeName(ValueType type) {
+  switch (type) {
+  case ValueType::Int:
+    return "int";
+  case ValueType::Float:
+    return "float";
+  case ValueType::Bool:
+    return "bool";
+  case ValueType::Unknown:
+    break;
+  }
+  return "unknown";
+}
+
+const char *dtypeName(Dtype dtype) {
+  switch (dtype) {
+  case Dtype::F32:
+    return "f32";
+  case Dtype::F16:
+    return "f16";
+  case Dtype::BF16:
+    return "bf16";
+  }
+  return "f32";
+}
+
+const char *normalizeName(Normalize normalize) {
+  switch (normalize) {
+  case Normalize::Softmax:
+    return "softmax";
+  case Normalize::Sum:
+    return "sum";
+  case Normalize::None:
+    return "none";
+  }
+  return "softmax";
+}
+
+const char *featureBuiltinName(FeatureBuiltin builtin) {
+  switch (builtin) {
+  case FeatureBuiltin::Expression:
+    return "expression";
+  case FeatureBuiltin::Identity:
+    return "identity";
+  case FeatureBuiltin::Relu:
+    return "relu";
+  case FeatureBuiltin::Elu1:
+    return "elu1";
+  case FeatureBuiltin::Exp:
+    return "exp";
+  case FeatureBuiltin::L2Norm:
+    return "l2norm";
+  case FeatureBuiltin::Taylor2:
+    return "taylor2";
+  case FeatureBuiltin::Hedgehog:
+    return "hedgehog";
+  }
+  return "identity";
+}
+
+const ParamDecl *AttentionSpec::findParam(const std::string &name) const {
+  for (const ParamDecl &p : params)
+    if (p.name == name)
+      return &p;
+  return nullptr;
+}
+
+namespace {
+
+/// Which clause an expression belongs to: decides its variables and its
+/// result type.
+enum class Clause { Mask, Score, Feature, Decay };
+
+const char *clauseName(Clause clause) {
+  switch (clause) {
+  case Clause::Mask:
+    return "mask";
+  case Clause::Score:
+    return "score";
+  case Clause::Feature:
+    return "feature";
+  case Clause::Decay:
+    return "decay";
+  }
+  return "mask";
+}
+
+/// The variables each clause may read, all of them int but `s` and `x`.
+const char *clauseVariables(Clause clause) {
+  switch (clause) {
+  case Clause::Mask:
+    return "b h q k Nq Nk";
+  case Clause::Score:
+    return "b h q k s Nq Nk";
+  case Clause::Feature:
+    return "b h n d x Nq Nk";
+  case Clause::Decay:
+    return "b h n d Nq Nk";
+  }
+  return "";
+}
+
+bool isNumeric(ValueType t) {
+  return t == ValueType::Int || t == ValueType::Float;
+}
+
+class Checker {
+public:
+  Checker(AttentionSpec &spec, std::vector<Diagnostic> &diags)
+      : spec(spec), diags(diags) {}
+
+  bool run() {
+    checkShape();
+    checkParams();
+    if (spec.linear)
+      checkLinearFamily();
+    else
+      checkSoftmaxFamily();
+    checkTile();
+    return ok;
+  }
+
+private:
+  void error(SourceLoc loc, std::string message) {
+    diags.push_back({loc, std::move(message)});
+    ok = false;
+  }
+
+  void checkPositive(const Located<int64_t> &field, const char *name,
+                     int64_t max) {
+    if (field.has() && (*field <= 0 || *field > max))
+      error(field.loc, std::string("expected '") + name + "' in [1, " +
+                           std::to_string(max) + "], got " +
+                           std::to_string(*field));
+  }
+
+  void checkShape() {
+    if (!spec.heads.has())
+      error(spec.loc, "attention '" + spec.name + "' needs 'heads'");
+    if (!spec.headDim.has())
+      error(spec.loc, "attention '" + spec.name + "' needs 'head_dim'");
+    checkPositive(spec.heads, "heads", 65536);
+    checkPositive(spec.kvHeads, "kv_heads", 65536);
+    checkPositive(spec.headDim, "head_dim", 4096);
+    checkPositive(spec.valueDim, "value_dim", 4096);
+    checkPositive(spec.chunk, "chunk", 4096);
+    if (spec.heads.has() && spec.kvHeads.has() && *spec.heads > 0 &&
+        *spec.kvHeads > 0 && *spec.heads % *spec.kvHeads != 0)
+      error(spec.kvHeads.loc, "expected kv_heads to divide heads (" +
+                                  std::to_string(*spec.heads) + "), got " +
+                                  std::to_string(*spec.kvHeads));
+    if (spec.scale.has() && !std::isfinite(*spec.scale))
+      error(spec.scale.loc, "expected a finite 'scale'");
+  }
+
+  void checkParams() {
+    static const std::set<std::string> reserved = {
+        "b",    "h",       "q",     "k",    "s",    "x",     "n",
+        "d",    "Nq",      "Nk",    "causal", "exp", "log",  "sqrt",
+        "tanh", "sigmoid", "softplus", "relu", "elu", "abs", "min",
+        "max",  "floor",   "pow",   "cos",  "sin"};
+    std::set<std::string> seen;
+    for (const ParamDecl &p : spec.params) {
+      if (reserved.count(p.name))
+        error(p.loc, "parameter name '" + p.name +
+                         "' is reserved for a variable or function");
+      else if (!seen.insert(p.name).second)
+        error(p.loc, "parameter '" + p.name + "' is declared twice");
+    }
+  }
+
+  void forbid(bool present, SourceLoc loc, const char *what,
+              const char *family) {
+    if (present)
+      error(loc, std::string("'") + what + "' is not allowed in " + family);
+  }
+
+  void checkSoftmaxFamily() {
+    const char *family = "a softmax-family spec (add 'linear' for the linear "
+                         "family)";
+    forbid(spec.feature.has_value(),
+           spec.feature ? spec.feature->loc : SourceLoc{}, "feature", family);
+    forbid(spec.decay != nullptr, spec.decay ? spec.decay->loc : SourceLoc{},
+           "decay", family);
+    forbid(spec.update.has_value(),
+           spec.update ? spec.update->loc : SourceLoc{}, "update", family);
+    forbid(spec.chunk.has(), spec.chunk.loc, "chunk", family);
+    forbid(spec.bidirectional, spec.bidirectionalLoc, "bidirectional",
+           family);
+    if (spec.mask)
+      checkClause(*spec.mask, Clause::Mask, ValueType::Bool);
+    if (spec.score)
+      checkClause(*spec.score, Clause::Score, ValueType::Float);
+  }
+
+  void checkLinearFamily() {
+    const char *family = "a linear-family spec";
+    forbid(spec.mask != nullptr, spec.mask ? spec.mask->loc : SourceLoc{},
+           "mask", family);
+    forbid(spec.score != nullptr, spec.score ? spec.score->loc : SourceLoc{},
+           "score", family);
+    if (spec.normalize.has() && *spec.normalize == Normalize::Softmax)
+      error(spec.normalize.loc, "expected 'normalize sum' or 'normalize "
+                                "none' in a linear-family spec, got softmax");
+    if (spec.bidirectional) {
+      forbid(spec.decay != nullptr, spec.decay ? spec.decay->loc : SourceLoc{},
+             "decay", "a bidirectional spec");
+      if (spec.update && spec.update->rule == UpdateRule::Delta)
+        error(spec.update->loc,
+              "the delta rule is not allowed in a bidirectional spec");
+    }
+    if (spec.feature) {
+      FeatureSpec &f = *spec.feature;
+      if (f.builtin == FeatureBuiltin::Expression)
+        checkClause(*f.expr, Clause::Feature, ValueType::Float);
+      if (f.builtin == FeatureBuiltin::Hedgehog)
+        checkParamUse(f.weightParam, f.weightParamLoc, "ddd", "hdd",
+                      "the hedgehog weight");
+    }
+    if (spec.decay)
+      checkClause(*spec.decay, Clause::Decay, ValueType::Float);
+    if (spec.update && spec.update->rule == UpdateRule::Delta &&
+        spec.normalize.has() && *spec.normalize == Normalize::Sum)
+      error(spec.normalize.loc,
+            "'normalize sum' is not defined for the delta rule");
+    if (spec.update && spec.update->rule == UpdateRule::Delta)
+      checkParamUse(spec.update->betaParam, spec.update->betaParamLoc, "",
+                    "bhn", "the delta rule's beta");
+    if (spec.tile && (spec.tile->blockQ || spec.tile->blockK))
+      error(spec.tile->loc, "tile hints 'q' and 'k' apply to the softmax "
+                            "family; use 'chunk' for the linear family");
+  }
+
+  /// A parameter named by a builtin (hedgehog weight, delta beta) must be
+  /// declared f32 over exactly the given dims.
+  void checkParamUse(const std::string &name, SourceLoc loc, const char *,
+                     const char *dims, const char *role) {
+    const ParamDecl *p = spec.findParam(name);
+    if (!p) {
+      error(loc, "unknown parameter '" + name + "' used as " + role);
+      return;
+    }
+    if (p->elem != ParamElem::F32 || p->dims != dims) {
+      std::string want = "f32[";
+      for (size_t i = 0; dims[i]; ++i)
+        want += std::string(i ? ", " : "") + dims[i];
+      want += "]";
+      error(loc, "expected " + std::string(role) + " parameter '" + name +
+                     "' to be declared " + want);
+    }
+  }
+
+  void checkTile() {
+    if (!spec.tile)
+      return;
+    auto check = [&](const std::optional<int64_t> &v, const char *name,
+                     int64_t max) {
+      if (v && (*v <= 0 || *v > max))
+        error(spec.tile->loc, std::string("expected tile hint '") + name +
+                                  "' in [1, " + std::to_string(max) +
+                                  "], got " + std::to_string(*v));
+    };
+    check(spec.tile->blockQ, "q", 1024);
+    check(spec.tile->blockK, "k", 1024);
+    check(spec.tile->warps, "warps", 32);
+    check(spec.tile->stages, "stages", 8);
+  }
+
+  void checkClause(Expr &e, Clause clause, ValueType want) {
+    clauseNow = clause;
+    ValueType got = typeOf(e);
+    if (got == ValueType::Unknown)
+      return; // already reported
+    bool fits = got == want || (want == ValueType::Float && got == ValueType::Int);
+    if (!fits)
+      error(e.loc, std::string("expected the ") + clauseName(clause) +
+                       " to be " + valueTypeName(want) + ", got " +
+                       valueTypeName(got));
+  }
+
+  bool isClauseVariable(const std::string &name) const {
+    std::string vars = std::string(" ") + clauseVariables(clauseNow) + " ";
+    return vars.find(" " + name + " ") != std::string::npos;
+  }
+
+  /// Types `e` bottom-up; returns Unknown after reporting an error.
+  ValueType typeOf(Expr &e) {
+    e.type = computeType(e);
+    return e.type;
+  }
+
+  ValueType computeType(Expr &e) {
+    switch (e.kind) {
+    case Expr::Kind::IntLit:
+      return ValueType::Int;
+    case Expr::Kind::FloatLit:
+      return ValueType::Float;
+    case Expr::Kind::Causal:
+      if (clauseNow != Clause::Mask) {
+        error(e.loc, std::string("'causal' is only meaningful in the mask, "
+                                 "not in the ") +
+                         clauseName(clauseNow));
+        return ValueType::Unknown;
+      }
+      return ValueType::Bool;
+    case Expr::Kind::Var:
+      if (!isClauseVariable(e.name)) {
+        std::string hint = spec.findParam(e.name)
+                               ? "; parameters are indexed, e.g. '" + e.name +
+                                     "[h]'"
+                               : "";
+        error(e.loc, "unknown name '" + e.name + "' in the " +
+                         clauseName(clauseNow) + " (variables: " +
+                         clauseVariables(clauseNow) + ")" + hint);
+        return ValueType::Unknown;
+      }
+      return (e.name == "s" || e.name == "x") ? ValueType::Float
+                                              : ValueType::Int;
+    case Expr::Kind::Param:
+      return typeParam(e);
+    case Expr::Kind::Unary:
+      return typeUnary(e);
+    case Expr::Kind::Binary:
+      return typeBinary(e);
+    case Expr::Kind::Ternary:
+      return typeTernary(e);
+    case Expr::Kind::Call:
+      return typeCall(e);
+    }
+    return ValueType::Unknown;
+  }
+
+  ValueType typeParam(Expr &e) {
+    const ParamDecl *p = spec.findParam(e.name);
+    if (!p) {
+      error(e.loc, "unknown parameter '" + e.name + "'");
+      return ValueType::Unknown;
+    }
+    if (e.operands.size() != p->dims.size()) {
+      error(e.loc, "expected " + std::to_string(p->dims.size()) +
+                       " indices for parameter '" + e.name + "', got " +
+                       std::to_string(e.operands.size()));
+      return ValueType::Unknown;
+    }
+    bool good = true;
+    for (auto &index : e.operands) {
+      ValueType t = typeOf(*index);
+      if (t == ValueType::Unknown) {
+        good = false;
+      } else if (t != ValueType::Int) {
+        error(index->loc, "expected an int index into parameter '" + e.name +
+                              "', got " + valueTypeName(t));
+        good = false;
+      }
+    }
+    if (!good)
+      return ValueType::Unknown;
+    return p->elem == ParamElem::I32 ? ValueType::Int : ValueType::Float;
+  }
+
+  ValueType typeUnary(Expr &e) {
+    ValueType t = typeOf(*e.operands[0]);
+    if (t == ValueType::Unknown)
+      return t;
+    if (e.op == "!") {
+      if (t != ValueType::Bool) {
+        error(e.loc, std::string("expected a bool operand for '!', got ") +
+                         valueTypeName(t));
+        return ValueType::Unknown;
+      }
+      return t;
+    }
+    if (!isNumeric(t)) {
+      error(e.loc, std::string("expected a number for unary '-', got ") +
+                       valueTypeName(t));
+      return ValueType::Unknown;
+    }
+    return t;
+  }
+
+  ValueType typeBinary(Expr &e) {
+    ValueType l = typeOf(*e.operands[0]);
+    ValueType r = typeOf(*e.operands[1]);
+    if (l == ValueType::Unknown || r == ValueType::Unknown)
+      return ValueType::Unknown;
+    const std::string &op = e.op;
+    if (op == "&&" || op == "||") {
+      if (l != ValueType::Bool || r != ValueType::Bool) {
+        error(e.loc, "expected bool operands for '" + op + "', got " +
+                         valueTypeName(l) + " and " + valueTypeName(r));
+        return ValueType::Unknown;
+      }
+      return ValueType::Bool;
+    }
+    if ((op == "==" || op == "!=") && l == ValueType::Bool &&
+        r == ValueType::Bool)
+      return ValueType::Bool;
+    if (!isNumeric(l) || !isNumeric(r)) {
+      error(e.loc, "expected numeric operands for '" + op + "', got " +
+                       valueTypeName(l) + " and " + valueTypeName(r));
+      return ValueType::Unknown;
+    }
+    if (op == "==" || op == "!=" || op == "<" || op == "<=" || op == ">" ||
+        op == ">=")
+      return ValueType::Bool;
+    return (l == ValueType::Int && r == ValueType::Int) ? ValueType::Int
+                                                        : ValueType::Float;
+  }
+
+  ValueType typeTernary(Expr &e) {
+    ValueType c = typeOf(*e.operands[0]);
+    ValueType a = typeOf(*e.operands[1]);
+    ValueType b = typeOf(*e.operands[2]);
+    if (c == ValueType::Unknown || a == ValueType::Unknown ||
+        b == ValueType::Unknown)
+      return ValueType::Unknown;
+    if (c != ValueType::Bool) {
+      error(e.operands[0]->loc,
+            std::string("expected a bool condition before '?', got ") +
+                valueTypeName(c));
+      return ValueType::Unknown;
+    }
+    if (a == b)
+      return a;
+    if (isNumeric(a) && isNumeric(b))
+      return ValueType::Float;
+    error(e.loc, std::string("expected both branches of '?' to have one "
+                             "type, got ") +
+                     valueTypeName(a) + " and " + valueTypeName(b));
+    return ValueType::Unknown;
+  }
+
+  ValueType typeCall(Expr &e) {
+    static const std::set<std::string> unaryFloat = {
+        "exp",  "log",  "sqrt", "tanh",  "sigmoid", "softplus",
+        "relu", "elu",  "floor", "cos",  "sin"};
+    size_t arity;
+    if (unaryFloat.count(e.name) || e.name == "abs")
+      arity = 1;
+    else if (e.name == "min" || e.name == "max" || e.name == "pow")
+      arity = 2;
+    else {
+      std::string hint = spec.findParam(e.name)
+                             ? "; parameters are indexed with [ ], e.g. '" +
+                                   e.name + "[h]'"
+                             : "";
+      error(e.loc, "unknown function '" + e.name + "'" + hint);
+      return ValueType::Unknown;
+    }
+    if (e.operands.size() != arity) {
+      error(e.loc, "expected " + std::to_string(arity) +
+                       " argument(s) for '" + e.name + "', got " +
+                       std::to_string(e.operands.size()));
+      return ValueType::Unknown;
+    }
+    bool allInt = true;
+    for (auto &arg : e.operands) {
+      ValueType t = typeOf(*arg);
+      if (t == ValueType::Unknown)
+        return t;
+      if (!isNumeric(t)) {
+        error(arg->loc, "expected a number as argument of '" + e.name +
+                            "', got " + valueTypeName(t));
+        return ValueType::Unknown;
+      }
+      allInt = allInt && t == ValueType::Int;
+    }
+    if ((e.name == "abs" || e.name == "min" || e.name == "max") && allInt)
+      return ValueType::Int;
+    return ValueType::Float;
+  }
+
+  AttentionSpec &spec;
+  std::vector<Diagnostic> &diags;
+  Clause clauseNow = Clause::Mask;
+  bool ok = true;
+};
+
+} // namespace
+
+bool checkAttention(AttentionSpec &spec, std::vector<Diagnostic> &diags) {
+  return Checker(spec, diags).run();
+}
+
+} // namespace attnc::spec

@@ -1,0 +1,27 @@
+# lit configuration for attnc. Tools come from the build tree; FileCheck and
+# friends from LLVM 19.
+import os
+import shutil
+
+import lit.formats
+from lit.llvm import llvm_config
+
+config.name = "attnc"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".attn", ".test"]
+config.excludes = ["Inputs", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py", "unit"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.attnc_obj_root, "test")
+
+config.environment["FILECHECK_OPTS"] = "--enable-var-scope"
+llvm_config.with_system_environment(["HOME", "TMPDIR", "PATH"])
+llvm_config.use_default_substitutions()
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+
+tools_dir = os.path.join(config.attnc_obj_root, "tools")
+config.substitutions.append(("%attnc-opt", os.path.join(tools_dir, "attnc-opt", "attnc-opt")))
+config.substitutions.append(("%attnc", os.path.join(tools_dir, "attnc", "attnc")))
+config.substitutions.append(("%unittests", os.path.join(config.attnc_obj_root, "test", "attnc-unittests")))
+config.substitutions.append(("%python", config.python_executable))
+config.substitutions.append(("%examples", os.path.join(config.attnc_src_root, "examples")))
+config.substitutions.append(("%src", config.attnc_src_root))

@@ -1,0 +1,192 @@
+//===- Inputs.cpp - Tensors for `attnc run` -------------------------------===//
+//
+// This file implements tensor loading, random inputs, dtype rounding and
+// output writing for the attnc driver.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tools/attnc/Inputs.h"
+
+#include "dialect/AttnOps.h"
+
+#include "attnc/half.h"
+#include "attnc/npy.h"
+
+#include <random>
+
+using namespace mlir;
+
+namespace attnc {
+namespace {
+
+ArrayAttr paramsOf(Operation *op) {
+  if (auto a = dyn_cast<attn::AttentionOp>(op))
+    return a.getParams();
+  return cast<attn::LinearAttentionOp>(op).getParams();
+}
+
+attn::Dtype dtypeOf(Operation *op) {
+  if (auto a = dyn_cast<attn::AttentionOp>(op))
+    return a.getDtype();
+  return cast<attn::LinearAttentionOp>(op).getDtype();
+}
+
+reference::Tensor toTensor(const NpyArray &array) {
+  return {array.shape, array.toDoubles()};
+}
+
+} // namespace
+
+std::string loadInputs(Operation *op,
+                       const std::vector<std::string> &assignments,
+                       reference::Inputs &inputs) {
+  std::set<std::string> seen;
+  for (const std::string &assignment : assignments) {
+    size_t eq = assignment.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == assignment.size())
+      return "--input '" + assignment + "': expected NAME=FILE.npy";
+    std::string name = assignment.substr(0, eq);
+    std::string path = assignment.substr(eq + 1);
+    if (!seen.insert(name).second)
+      return "input '" + name + "' is given twice";
+    attn::ParamAttr param;
+    for (auto p : paramsOf(op).getAsRange<attn::ParamAttr>())
+      if (p.getName() == name)
+        param = p;
+    bool isTensor = name == "q" || name == "k" || name == "v";
+    if (!isTensor && !param)
+      return "input '" + name + "' (" + path +
+             "): not q, k, v or a parameter of this spec";
+
+    NpyArray array;
+    std::string error;
+    if (!readNpy(path, array, error))
+      return "input '" + name + "' (" + path + "): " + error;
+    auto dtypeError = [&](const char *want) {
+      return "input '" + name + "' (" + path + "): expected " + want +
+             ", got " + npyDtypeName(array.dtype);
+    };
+    if (isTensor) {
+      if (array.dtype != NpyDtype::F32 && array.dtype != NpyDtype::F16)
+        return dtypeError("float32 or float16");
+      reference::Tensor &t =
+          name == "q" ? inputs.q : name == "k" ? inputs.k : inputs.v;
+      t = toTensor(array);
+    } else {
+      bool isInt = param.getElementType().isInteger(32);
+      if (isInt && array.dtype != NpyDtype::I32)
+        return dtypeError("int32 (the parameter is i32)");
+      if (!isInt && array.dtype != NpyDtype::F32)
+        return dtypeError("float32 (the parameter is f32)");
+      inputs.params[name] = {array.shape, array.toDoubles()};
+    }
+  }
+  for (const char *name : {"q", "k", "v"})
+    if (!seen.count(name))
+      return std::string("input '") + name + "': missing (give --input " +
+             name + "=FILE.npy)";
+  return "";
+}
+
+std::string makeRandomInputs(Operation *op, const std::string &shape,
+                             uint64_t seed, reference::Inputs &inputs) {
+  std::vector<int64_t> sizes;
+  size_t start = 0;
+  while (start <= shape.size()) {
+    size_t comma = shape.find(',', start);
+    std::string part = shape.substr(start, comma == std::string::npos
+                                               ? std::string::npos
+                                               : comma - start);
+    char *end = nullptr;
+    long long value = std::strtoll(part.c_str(), &end, 10);
+    if (part.empty() || *end != '\0' || value <= 0 || value > (1 << 24))
+      return "--random '" + shape +
+             "': expected B,Nq[,Nk] with positive integers";
+    sizes.push_back(value);
+    if (comma == std::string::npos)
+      break;
+    start = comma + 1;
+  }
+  if (sizes.size() < 2 || sizes.size() > 3)
+    return "--random '" + shape + "': expected B,Nq[,Nk]";
+  int64_t B = sizes[0], Nq = sizes[1], Nk = sizes.size() == 3 ? sizes[2] : Nq;
+
+  int64_t H, G, D, Dv;
+  if (auto a = dyn_cast<attn::AttentionOp>(op)) {
+    H = a.getHeads(), G = a.getKvHeads(), D = a.getHeadDim(),
+    Dv = a.getValueDim();
+  } else {
+    auto l = cast<attn::LinearAttentionOp>(op);
+    H = l.getHeads(), G = l.getKvHeads(), D = l.getHeadDim(),
+    Dv = l.getValueDim();
+  }
+  if (B * H * std::max(Nq, Nk) * std::max(D, Dv) > (int64_t(1) << 31))
+    return "--random '" + shape + "': inputs would exceed 2^31 elements";
+
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> normal(0.0, 1.0);
+  auto fill = [&](reference::Tensor &t, std::vector<int64_t> dims) {
+    t.shape = dims;
+    int64_t n = 1;
+    for (int64_t d : dims)
+      n *= d;
+    t.data.resize(n);
+    for (double &x : t.data)
+      x = normal(rng);
+  };
+  fill(inputs.q, {B, H, Nq, D});
+  fill(inputs.k, {B, G, Nk, D});
+  fill(inputs.v, {B, G, Nk, Dv});
+
+  std::uniform_real_distribution<double> unit(0.05, 1.0);
+  std::uniform_int_distribution<int> small(0, 3), newSegment(0, 31);
+  for (auto p : paramsOf(op).getAsRange<attn::ParamAttr>()) {
+    reference::ParamValues values;
+    for (char c : p.getDims())
+      values.shape.push_back(c == 'b' ? B : c == 'h' ? H : c == 'n' ? Nk : D);
+    int64_t n = 1;
+    for (int64_t d : values.shape)
+      n *= d;
+    values.values.resize(n);
+    size_t nAxis = p.getDims().find('n');
+    bool segments = p.getElementType().isInteger(32) && nAxis != StringRef::npos;
+    if (segments) {
+      // Sorted ids along n: each row of the param is a packed sequence of
+      // documents. Stride of n is the product of the dims after it.
+      int64_t stride = 1;
+      for (size_t i = nAxis + 1; i < values.shape.size(); ++i)
+        stride *= values.shape[i];
+      for (int64_t flat = 0; flat < n; ++flat) {
+        int64_t pos = (flat / stride) % Nk;
+        double prev = pos == 0 ? 0 : values.values[flat - stride];
+        values.values[flat] = prev + (pos > 0 && newSegment(rng) == 0);
+      }
+    } else {
+      for (double &x : values.values)
+        x = p.getElementType().isInteger(32) ? small(rng) : unit(rng);
+    }
+    inputs.params[p.getName()] = std::move(values);
+  }
+  return "";
+}
+
+void roundToStorageDtype(Operation *op, reference::Inputs &inputs) {
+  attn::Dtype dtype = dtypeOf(op);
+  for (reference::Tensor *t : {&inputs.q, &inputs.k, &inputs.v})
+    for (double &x : t->data) {
+      float f = static_cast<float>(x);
+      x = dtype == attn::Dtype::f16    ? roundToHalf(f)
+          : dtype == attn::Dtype::bf16 ? roundToBf16(f)
+                                       : f;
+    }
+}
+
+std::string writeTensor(const std::string &path, const reference::Tensor &t) {
+  std::vector<float> values(t.data.begin(), t.data.end());
+  std::string error;
+  if (!writeNpy(path, makeF32(t.shape, values), error))
+    return path + ": " + error;
+  return "";
+}
+
+} // namespace attnc

@@ -1,0 +1,40 @@
+//===- Inputs.h - Tensors for `attnc run` -----------------------*- C++ -*-===//
+//
+// Loading q, k, v and parameters from .npy files (or making seeded random
+// ones), rounding them to the spec's storage dtype, and writing outputs.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ATTNC_TOOLS_ATTNC_INPUTS_H
+#define ATTNC_TOOLS_ATTNC_INPUTS_H
+
+#include "lib/Reference/Reference.h"
+
+#include <string>
+#include <vector>
+
+namespace attnc {
+
+/// Reads `name=path` pairs into `inputs`, checking element types against
+/// the op (q, k, v: float32 or float16; i32 params: int32; f32 params:
+/// float32). On failure returns a message naming the input and file.
+std::string loadInputs(mlir::Operation *op,
+                       const std::vector<std::string> &assignments,
+                       reference::Inputs &inputs);
+
+/// Makes seeded random inputs for shape "B,Nq[,Nk]": q, k, v standard
+/// normal; i32 params over n as sorted segment ids (document-like), other
+/// i32 params in [0, 4); f32 params uniform in [0.05, 1).
+std::string makeRandomInputs(mlir::Operation *op, const std::string &shape,
+                             uint64_t seed, reference::Inputs &inputs);
+
+/// Rounds q, k and v to the op's storage dtype, as a kernel would store
+/// them; parameters are used as given.
+void roundToStorageDtype(mlir::Operation *op, reference::Inputs &inputs);
+
+/// Writes `t` as float32 .npy; returns an error message or "".
+std::string writeTensor(const std::string &path, const reference::Tensor &t);
+
+} // namespace attnc
+
+#endif // ATTNC_TOOLS_ATTNC_INPUTS_H

@@ -1,0 +1,232 @@
+//===- attnc.cpp - The attnc command-line driver --------------------------===//
+//
+// attnc SPEC [--name N] --emit=mlir          print a stage of the pipeline
+// attnc run SPEC [--name N] --backend reference (--input NAME=FILE.npy...
+//           | --random B,Nq[,Nk] [--seed S]) [--output o.npy] [--lse l.npy]
+//
+// Every user error ends in a diagnostic and exit code 1; --verify-diagnostics
+// checks diagnostics against `expected-error` comments for lit tests.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tools/attnc/CommandLine.h"
+#include "tools/attnc/Inputs.h"
+
+#include "dialect/AttnOps.h"
+#include "lib/Driver/LoadSpec.h"
+#include "lib/Reference/Reference.h"
+
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Support/FileUtilities.h"
+#include "mlir/Support/ToolUtilities.h"
+
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cmath>
+
+using namespace mlir;
+
+namespace attnc {
+namespace {
+
+const char *const kUsage = R"(usage:
+  attnc SPEC [--name NAME] [--emit=mlir] [-o FILE]
+  attnc run SPEC [--name NAME] --backend reference
+        (--input q=Q.npy --input k=K.npy --input v=V.npy [--input PARAM=P.npy]...
+         | --random B,Nq[,Nk] [--seed S])
+        [--output O.npy] [--lse LSE.npy]
+common flags: --verify-diagnostics --split-input-file
+)";
+
+int fail(const std::string &message) {
+  llvm::errs() << "attnc: error: " << message << "\n";
+  return 1;
+}
+
+/// `attnc SPEC --emit=...`: prints the requested stage of one buffer.
+LogicalResult emitCommand(const CommandLine &cl, MLIRContext &context,
+                          const llvm::MemoryBuffer &buffer,
+                          llvm::raw_ostream &os) {
+  OwningOpRef<ModuleOp> module = loadSpec(&context, buffer);
+  if (!module)
+    return failure();
+  std::string emit = cl.get("emit", "mlir");
+  if (emit != "mlir") {
+    emitError(UnknownLoc::get(&context))
+        << "unknown --emit stage '" << emit << "'; expected mlir";
+    return failure();
+  }
+  if (cl.has("name")) {
+    Operation *op = selectAttention(*module, cl.get("name"));
+    if (!op)
+      return failure();
+    op->print(os);
+    os << "\n";
+    return success();
+  }
+  module->print(os);
+  os << "\n";
+  return success();
+}
+
+/// Prints a one-line summary of a tensor for runs without --output.
+void summarize(llvm::raw_ostream &os, const char *name,
+               const reference::Tensor &t) {
+  double sum = 0, absMax = 0;
+  for (double x : t.data) {
+    if (std::isfinite(x)) {
+      sum += x;
+      absMax = std::max(absMax, std::fabs(x));
+    }
+  }
+  os << name << ": shape [";
+  for (size_t i = 0; i < t.shape.size(); ++i)
+    os << (i ? ", " : "") << t.shape[i];
+  os << "] sum " << llvm::format("%.6g", sum) << " max|x| "
+     << llvm::format("%.6g", absMax) << "\n";
+}
+
+/// `attnc run`: evaluates one attention op on given or random inputs.
+LogicalResult runCommand(const CommandLine &cl, MLIRContext &context,
+                         const llvm::MemoryBuffer &buffer,
+                         llvm::raw_ostream &os) {
+  OwningOpRef<ModuleOp> module = loadSpec(&context, buffer);
+  if (!module)
+    return failure();
+  Operation *op = selectAttention(*module, cl.get("name"));
+  if (!op)
+    return failure();
+  auto inputError = [&](const std::string &message) {
+    // Tensor problems have no place in the spec: report them against the
+    // spec's attention op so the user also sees which variant was run.
+    op->emitError() << message;
+    return failure();
+  };
+
+  std::string backend = cl.get("backend", "reference");
+  if (backend != "reference")
+    return inputError("unknown backend '" + backend +
+                      "'; expected reference");
+  if (cl.has("lse") && !isa<attn::AttentionOp>(op))
+    return inputError("--lse is defined for the softmax family only");
+  if (cl.has("lse") && isa<attn::AttentionOp>(op) &&
+      cast<attn::AttentionOp>(op).getNormalize() != attn::Normalize::softmax)
+    return inputError("--lse needs 'normalize softmax'");
+
+  reference::Inputs inputs;
+  std::string error;
+  if (cl.has("random")) {
+    if (cl.has("input"))
+      return inputError("give either --input or --random, not both");
+    std::string seedText = cl.get("seed", "0");
+    char *end = nullptr;
+    unsigned long long seed = std::strtoull(seedText.c_str(), &end, 10);
+    if (seedText.empty() || *end != '\0')
+      return inputError("--seed '" + seedText +
+                        "': expected a non-negative integer");
+    error = makeRandomInputs(op, cl.get("random"), seed, inputs);
+  } else {
+    auto it = cl.options.find("input");
+    error = loadInputs(op, it == cl.options.end() ? std::vector<std::string>{}
+                                                  : it->second,
+                       inputs);
+  }
+  if (!error.empty())
+    return inputError(error);
+  roundToStorageDtype(op, inputs);
+
+  reference::Outputs outputs;
+  if (failed(reference::run(op, inputs, outputs, error)))
+    return error.empty() ? failure() : inputError(error);
+
+  if (cl.has("output")) {
+    if (std::string e = writeTensor(cl.get("output"), outputs.o); !e.empty())
+      return inputError(e);
+  } else {
+    summarize(os, "o", outputs.o);
+  }
+  if (cl.has("lse")) {
+    if (std::string e = writeTensor(cl.get("lse"), outputs.lse); !e.empty())
+      return inputError(e);
+  }
+  return success();
+}
+
+} // namespace
+} // namespace attnc
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM initLLVM(argc, argv);
+  using namespace attnc;
+  const std::set<std::string> common = {"verify-diagnostics",
+                                        "split-input-file"};
+  std::map<std::string, CommandSpec> commands = {
+      {"emit", {{"emit", "name", "o"}, common}},
+      {"run",
+       {{"name", "backend", "input", "random", "seed", "output", "lse"},
+        common}},
+  };
+  if (argc == 2 && (std::string(argv[1]) == "--help" ||
+                    std::string(argv[1]) == "-h")) {
+    llvm::outs() << kUsage;
+    return 0;
+  }
+  CommandLine cl;
+  std::string error;
+  // "-o FILE" is the one short option; normalize it for the parser.
+  std::vector<std::string> args(argv, argv + argc);
+  for (std::string &arg : args)
+    if (arg == "-o")
+      arg = "--o";
+  std::vector<char *> argPtrs;
+  for (std::string &arg : args)
+    argPtrs.push_back(arg.data());
+  if (!parseCommandLine(argc, argPtrs.data(), commands, cl, error)) {
+    llvm::errs() << "attnc: error: " << error << "\n" << kUsage;
+    return 1;
+  }
+
+  std::string readError;
+  auto file = openInputFile(cl.spec, &readError);
+  if (!file)
+    return fail(readError);
+  std::unique_ptr<llvm::ToolOutputFile> output =
+      openOutputFile(cl.get("o", "-"), &readError);
+  if (!output)
+    return fail(readError);
+
+  auto processBuffer = [&](std::unique_ptr<llvm::MemoryBuffer> buffer,
+                           llvm::raw_ostream &os) -> LogicalResult {
+    MLIRContext context;
+    context.printOpOnDiagnostic(false);
+    llvm::SourceMgr sourceMgr;
+    const llvm::MemoryBuffer &ref = *buffer;
+    sourceMgr.AddNewSourceBuffer(std::move(buffer), llvm::SMLoc());
+    auto run = [&]() {
+      return cl.command == "run" ? runCommand(cl, context, ref, os)
+                                 : emitCommand(cl, context, ref, os);
+    };
+    if (cl.flags.count("verify-diagnostics")) {
+      SourceMgrDiagnosticVerifierHandler handler(sourceMgr, &context);
+      (void)run();
+      return handler.verify();
+    }
+    SourceMgrDiagnosticHandler handler(sourceMgr, &context);
+    return run();
+  };
+  LogicalResult result =
+      cl.flags.count("split-input-file")
+          ? splitAndProcessBuffer(std::move(file), processBuffer,
+                                  output->os(), "# -----", "// -----")
+          : processBuffer(std::move(file), output->os());
+  if (failed(result))
+    return 1;
+  output->keep();
+  return 0;
+}
