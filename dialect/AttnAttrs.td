@@ -91,4 +91,32 @@ def Attn_ScheduleAttr : Attn_Attr<"Schedule", "schedule"> {
   let genVerifyDecl = 1;
 }
 
+def Attn_BoundAttr : Attn_Attr<"Bound", "bound"> {
+  let summary = "a linear bound on the key position";
+  let description = [{
+    `#attn.bound<c = -1023, q = 1, nq = 0, nk = 0>` stands for
+    c + q * q_pos + nq * Nq + nk * Nk: a bound on k that is linear in the
+    query position and the sequence lengths.
+  }];
+  let parameters = (ins "int64_t":$c, "int64_t":$q, "int64_t":$nq,
+                        "int64_t":$nk);
+  let assemblyFormat = "`<` struct(params) `>`";
+}
+
+def Attn_ClauseAttr : Attn_Attr<"Clause", "clause"> {
+  let summary = "one conjunction of the mask's disjunctive normal form";
+  let description = [{
+    Keys visible under this clause satisfy max(lower) <= k <= min(upper)
+    (plus 0 <= k < Nk). When `exact` is false the clause also holds atoms
+    the analysis cannot bound (params, modulo, nonlinear terms): its blocks
+    are never full, every element is masked.
+    `#attn.clause<lower = [#attn.bound<...>], upper = [...], exact = true>`
+  }];
+  let parameters = (ins ArrayRefParameter<"BoundAttr">:$lower,
+                        ArrayRefParameter<"BoundAttr">:$upper,
+                        "bool":$exact);
+  // Custom: the declarative form cannot print an empty bound list.
+  let hasCustomAssemblyFormat = 1;
+}
+
 #endif // ATTN_ATTRS_TD

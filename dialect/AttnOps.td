@@ -47,7 +47,9 @@ def Attn_AttentionOp : Attn_Op<"attention", [
                        I64Attr:$value_dim, Attn_DtypeAttr:$dtype,
                        F64Attr:$scale, Attn_NormalizeAttr:$normalize,
                        TypedArrayAttrBase<Attn_ParamAttr, "parameters">:$params,
-                       OptionalAttr<Attn_ScheduleAttr>:$schedule);
+                       OptionalAttr<Attn_ScheduleAttr>:$schedule,
+                       OptionalAttr<TypedArrayAttrBase<Attn_ClauseAttr,
+                           "mask clauses">>:$block_map);
   let regions = (region SizedRegion<1>:$mask, SizedRegion<1>:$score);
   let assemblyFormat = "$sym_name attr-dict `mask` $mask `score` $score";
   let hasVerifier = 1;

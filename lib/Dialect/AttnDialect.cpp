@@ -69,6 +69,52 @@ ScheduleAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   return success();
 }
 
+/// `<lower = [<bound>, ...], upper = [...], exact = true>`.
+Attribute ClauseAttr::parse(AsmParser &parser, Type) {
+  SmallVector<BoundAttr> lower, upper;
+  auto parseBounds = [&](StringRef keyword, SmallVector<BoundAttr> &out) {
+    auto parseOne = [&]() -> ParseResult {
+      auto bound = llvm::dyn_cast_or_null<BoundAttr>(BoundAttr::parse(parser, {}));
+      if (!bound)
+        return failure();
+      out.push_back(bound);
+      return success();
+    };
+    return failure(
+        parser.parseKeyword(keyword) || parser.parseEqual() ||
+        parser.parseCommaSeparatedList(AsmParser::Delimiter::Square,
+                                       parseOne));
+  };
+  bool exact = false;
+  if (parser.parseLess() || failed(parseBounds("lower", lower)) ||
+      parser.parseComma() || failed(parseBounds("upper", upper)) ||
+      parser.parseComma() || parser.parseKeyword("exact") ||
+      parser.parseEqual())
+    return {};
+  if (succeeded(parser.parseOptionalKeyword("true")))
+    exact = true;
+  else if (parser.parseKeyword("false"))
+    return {};
+  if (parser.parseGreater())
+    return {};
+  return ClauseAttr::get(parser.getContext(), lower, upper, exact);
+}
+
+void ClauseAttr::print(AsmPrinter &printer) const {
+  auto printBounds = [&](ArrayRef<BoundAttr> bounds) {
+    printer << "[";
+    llvm::interleaveComma(bounds, printer, [&](BoundAttr b) {
+      printer.printStrippedAttrOrType(b);
+    });
+    printer << "]";
+  };
+  printer << "<lower = ";
+  printBounds(getLower());
+  printer << ", upper = ";
+  printBounds(getUpper());
+  printer << ", exact = " << (getExact() ? "true" : "false") << ">";
+}
+
 //===----------------------------------------------------------------------===//
 // Shared verification of the attention ops
 //===----------------------------------------------------------------------===//

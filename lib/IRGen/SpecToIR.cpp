@@ -116,7 +116,7 @@ private:
         attn::DtypeAttr::get(ctx, dtypeOf(s)), builder.getF64FloatAttr(scale),
         attn::NormalizeAttr::get(ctx,
                                  normalizeOf(s, spec::Normalize::Softmax)),
-        paramsOf(s), scheduleOf(s));
+        paramsOf(s), scheduleOf(s), /*block_map=*/ArrayAttr());
     current = &s;
     fillRegion(op.getMask(), {"b", "h", "q", "k", "Nq", "Nk"}, false,
                s.mask.get(), s.loc, [&](Location l) -> Value {

@@ -9,6 +9,7 @@
 
 #include "lib/Spec/Parser.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cstdlib>
@@ -148,11 +149,20 @@ private:
         col = saveCol;
       }
     }
-    std::string spelling(text.substr(start, pos - start));
     if (pos < text.size() &&
         (std::isalpha(static_cast<unsigned char>(text[pos])) ||
-         text[pos] == '_'))
-      return make(Tok::Error, "malformed number '" + spelling + "'", loc);
+         text[pos] == '_')) {
+      // Show the whole word (`64abc`, not `64`): that is what the user wrote.
+      while (pos < text.size() &&
+             (std::isalnum(static_cast<unsigned char>(text[pos])) ||
+              text[pos] == '_' || text[pos] == '.'))
+        advance();
+      return make(Tok::Error,
+                  "malformed number '" +
+                      std::string(text.substr(start, pos - start)) + "'",
+                  loc);
+    }
+    std::string spelling(text.substr(start, pos - start));
     Token tok = make(isFloat ? Tok::Float : Tok::Int, spelling, loc);
     errno = 0;
     if (isFloat) {
@@ -656,11 +666,13 @@ private:
     ExprPtr cond = parseBinary(0);
     if (!cond || !isPunct("?"))
       return cond;
+    unsigned condDepth = depth;
     SourceLoc loc = tok.loc;
     consumeExprToken();
     ExprPtr a = parseExpr();
     if (!a)
       return nullptr;
+    unsigned aDepth = depth;
     if (!isPunct(":")) {
       error(tok.loc, "expected ':' in conditional expression, found " +
                          describe(tok));
@@ -668,7 +680,7 @@ private:
     }
     consumeExprToken();
     ExprPtr b = parseExpr();
-    if (!b)
+    if (!b || !setDepth(1 + std::max({condDepth, aDepth, depth}), loc))
       return nullptr;
     ExprPtr e = node(Expr::Kind::Ternary, loc);
     e->operands.push_back(std::move(cond));
@@ -696,6 +708,7 @@ private:
   /// Precedence climbing over the left-associative binary operators.
   ExprPtr parseBinary(int minPrec) {
     ExprPtr lhs = parseUnary();
+    unsigned lhsDepth = depth;
     while (lhs && tok.kind == Tok::Punct) {
       int prec = precedence(tok.text);
       if (prec < 0 || prec < minPrec)
@@ -704,14 +717,16 @@ private:
       SourceLoc loc = tok.loc;
       consumeExprToken();
       ExprPtr rhs = parseBinary(prec + 1);
-      if (!rhs)
+      if (!rhs || !setDepth(1 + std::max(lhsDepth, depth), loc))
         return nullptr;
+      lhsDepth = depth;
       ExprPtr e = node(Expr::Kind::Binary, loc);
       e->op = op;
       e->operands.push_back(std::move(lhs));
       e->operands.push_back(std::move(rhs));
       lhs = std::move(e);
     }
+    depth = lhsDepth;
     return lhs;
   }
 
@@ -726,7 +741,7 @@ private:
       consumeExprToken();
       ExprPtr operand = parseUnary();
       --nesting;
-      if (!operand)
+      if (!operand || !setDepth(depth + 1, e->loc))
         return nullptr;
       e->operands.push_back(std::move(operand));
       return e;
@@ -740,12 +755,14 @@ private:
       ExprPtr e = node(Expr::Kind::IntLit, loc);
       e->intValue = tok.intValue;
       consumeExprToken();
+      depth = 1;
       return e;
     }
     if (tok.kind == Tok::Float) {
       ExprPtr e = node(Expr::Kind::FloatLit, loc);
       e->floatValue = tok.floatValue;
       consumeExprToken();
+      depth = 1;
       return e;
     }
     if (isPunct("(")) {
@@ -764,6 +781,7 @@ private:
     if (tok.kind == Tok::Ident) {
       std::string name = tok.text;
       consumeExprToken();
+      depth = 1;
       if (name == "causal")
         return node(Expr::Kind::Causal, loc);
       if (isPunct("("))
@@ -783,17 +801,22 @@ private:
     consumeExprToken(); // open
     ExprPtr e = node(kind, loc);
     e->name = name;
+    depth = 1;
     if (isPunct(close)) {
       consumeExprToken();
       return e;
     }
+    unsigned argDepth = 0;
     for (;;) {
       ExprPtr arg = parseExpr();
       if (!arg)
         return nullptr;
+      argDepth = std::max(argDepth, depth);
       e->operands.push_back(std::move(arg));
       if (isPunct(close)) {
         consumeExprToken();
+        if (!setDepth(1 + argDepth, loc))
+          return nullptr;
         return e;
       }
       if (!isPunct(",")) {
@@ -807,12 +830,29 @@ private:
     (void)open;
   }
 
+  /// Records that the expression just built is `d` nodes deep; rejects it
+  /// past kMaxDepth. Sema, IR generation and even the tree's destructor
+  /// recurse over the tree, so its depth must be bounded, and a long chain
+  /// like `a + a + ... + a` is deep without any parentheses.
+  bool setDepth(unsigned d, SourceLoc loc) {
+    depth = d;
+    if (d <= kMaxDepth)
+      return true;
+    return error(loc, "expression is nested too deeply");
+  }
+
+  /// Bounds the parser's own recursion (parentheses, unary operators).
   static constexpr int kMaxNesting = 200;
+  /// Bounds the depth of an expression tree.
+  static constexpr unsigned kMaxDepth = 1000;
   Lexer lexer;
   std::vector<Diagnostic> &diags;
   Token tok;
   std::optional<Token> pending;
   int nesting = 0;
+  /// Depth of the expression tree most recently returned by a parse*
+  /// function.
+  unsigned depth = 0;
 };
 
 } // namespace

@@ -1,0 +1,34 @@
+//===- AttnPasses.h - attn passes -------------------------------*- C++ -*-===//
+//
+// Declares the attn passes (generated from AttnPasses.td) and the default
+// pipeline.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ATTNC_DIALECT_ATTNPASSES_H
+#define ATTNC_DIALECT_ATTNPASSES_H
+
+#include "dialect/AttnOps.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/Pass.h"
+#include "mlir/Pass/PassManager.h"
+
+namespace mlir::attn {
+
+#define GEN_PASS_DECL
+#include "dialect/AttnPasses.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "dialect/AttnPasses.h.inc"
+
+/// The default pass order from attn IR to the blocked level the emitters
+/// consume. `attnc` and `attnc-opt --attnc-pipeline` both use it.
+void buildAttncPipeline(OpPassManager &pm);
+
+/// Registers every attn pass and the `attnc-pipeline` pipeline.
+void registerAttncPasses();
+
+} // namespace mlir::attn
+
+#endif // ATTNC_DIALECT_ATTNPASSES_H

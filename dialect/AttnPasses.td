@@ -1,0 +1,51 @@
+//===- AttnPasses.td - attn passes -------------------------*- tablegen -*-===//
+//
+// Passes that schedule attn ops. The default order lives in one pipeline
+// builder (lib/Pipelines), registered as `attnc-pipeline`.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ATTN_PASSES_TD
+#define ATTN_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def AttnChooseSchedulePass : Pass<"attn-choose-schedule", "mlir::ModuleOp"> {
+  let summary = "complete and verify the schedule of every attention op";
+  let description = [{
+    Fills the fields of `#attn.schedule` the spec left at 0 with defaults
+    per (head_dim, dtype): 4 warps of 16 query rows each, block_k 64 (32 for
+    head_dim above 128), 2 stages; chunk 64 for the linear family. Checks
+    the spec's hints: block_q a multiple of 16 * warps, block_k a multiple
+    of 16, chunk a power of two in [16, 256].
+  }];
+}
+
+def AttnClassifyBlocksPass : Pass<"attn-classify-blocks", "mlir::ModuleOp"> {
+  let summary = "static mask analysis: k-block ranges per q-block";
+  let description = [{
+    Attaches `block_map` to every scheduled attn.attention: the mask in
+    disjunctive normal form, each clause a set of linear bounds on k (in the
+    query position, Nq and Nk) that kernels evaluate once per q-block to get
+    the k-blocks to visit and those that need no per-element masking.
+    Masks that read params, or that the analysis cannot bound, give
+    non-exact clauses: their blocks are all partial.
+  }];
+}
+
+def AttnTestBlockRangesPass : Pass<"attn-test-block-ranges", "mlir::ModuleOp"> {
+  let summary = "test only: tile counts of the block map for given lengths";
+  let description = [{
+    Annotates each attn.attention carrying a block_map with
+    `test.tiles = [total, visited, full, partial]` for lengths nq x nk, and
+    `test.qblock<i> = [[first, last], ...]` segments for the first q-blocks.
+  }];
+  let options = [
+    Option<"nq", "nq", "int64_t", "256", "number of queries">,
+    Option<"nk", "nk", "int64_t", "256", "number of keys">,
+    Option<"showBlocks", "show-blocks", "int64_t", "4",
+           "how many q-blocks to list">,
+  ];
+}
+
+#endif // ATTN_PASSES_TD

@@ -1,0 +1,34 @@
+/*===- kernel_abi.h - The argument block every attnc kernel takes --------===*\
+|*                                                                            *|
+|* One struct, passed by pointer to CPU entry points and by value to CUDA     *|
+|* kernels. attnc's emitters paste this exact text into every generated .cu   *|
+|* and .cpp (they must stay self-contained), and the runtime fills it after   *|
+|* checking each tensor against the package manifest. Plain C: it is part of  *|
+|* the C ABI users ship.                                                      *|
+\*===----------------------------------------------------------------------===*/
+
+#ifndef ATTNC_KERNEL_ABI_H
+#define ATTNC_KERNEL_ABI_H
+
+#define ATTNC_ABI_VERSION 1
+#define ATTNC_MAX_PARAMS 8
+
+/* Element strides of a rank-4 tensor; the last one must be 1. */
+typedef struct AttncStrides4 {
+  long long s[4];
+} AttncStrides4;
+
+typedef struct AttncKernelArgs {
+  const void *q;  /* [B, H, Nq, D]  storage dtype */
+  const void *k;  /* [B, G, Nk, D]  storage dtype */
+  const void *v;  /* [B, G, Nk, Dv] storage dtype */
+  void *o;        /* [B, H, Nq, Dv] storage dtype */
+  float *lse;     /* [B, H, Nq] contiguous, or null (softmax family only) */
+  const void *params[ATTNC_MAX_PARAMS]; /* manifest order, contiguous */
+  long long batch;  /* B */
+  long long q_len;  /* Nq */
+  long long kv_len; /* Nk */
+  AttncStrides4 q_strides, k_strides, v_strides, o_strides;
+} AttncKernelArgs;
+
+#endif /* ATTNC_KERNEL_ABI_H */
