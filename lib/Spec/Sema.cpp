@@ -10,6 +10,7 @@
 
 #include "lib/Spec/Parser.h"
 
+#include <algorithm>
 #include <cmath>
 #include <set>
 
@@ -496,7 +497,15 @@ private:
 } // namespace
 
 bool checkAttention(AttentionSpec &spec, std::vector<Diagnostic> &diags) {
-  return Checker(spec, diags).run();
+  size_t first = diags.size();
+  bool ok = Checker(spec, diags).run();
+  // The checks run rule by rule; report in source order, as a reader would.
+  std::stable_sort(diags.begin() + first, diags.end(),
+                   [](const Diagnostic &a, const Diagnostic &b) {
+                     return a.loc.line != b.loc.line ? a.loc.line < b.loc.line
+                                                     : a.loc.col < b.loc.col;
+                   });
+  return ok;
 }
 
 } // namespace attnc::spec

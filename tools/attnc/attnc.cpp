@@ -12,12 +12,16 @@
 #include "tools/attnc/CommandLine.h"
 #include "tools/attnc/Inputs.h"
 
+#include "codegen/CpuEmitter.h"
 #include "dialect/AttnOps.h"
+#include "dialect/AttnPasses.h"
 #include "lib/Driver/LoadSpec.h"
+#include "lib/Driver/Package.h"
 #include "lib/Reference/Reference.h"
 
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
+#include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Support/ToolUtilities.h"
 
@@ -36,7 +40,9 @@ namespace attnc {
 namespace {
 
 const char *const kUsage = R"(usage:
-  attnc SPEC [--name NAME] [--emit=mlir] [-o FILE]
+  attnc SPEC [--name NAME] [--emit=mlir|scheduled|cpu] [-o FILE]
+  attnc compile SPEC [--name NAME] -o DIR [--arch sm_80,sm_90]
+        [--cpu-flags FLAGS] [--no-cpu] [--no-cuda-build]
   attnc run SPEC [--name NAME] --backend reference
         (--input q=Q.npy --input k=K.npy --input v=V.npy [--input PARAM=P.npy]...
          | --random B,Nq[,Nk] [--seed S])
@@ -49,7 +55,14 @@ int fail(const std::string &message) {
   return 1;
 }
 
-/// `attnc SPEC --emit=...`: prints the requested stage of one buffer.
+/// Runs the default pipeline (attnc-pipeline) on `module`.
+LogicalResult schedule(ModuleOp module) {
+  PassManager pm(module.getContext());
+  attn::buildAttncPipeline(pm);
+  return pm.run(module);
+}
+
+/// `attnc SPEC --emit=STAGE`: prints one stage of the pipeline.
 LogicalResult emitCommand(const CommandLine &cl, MLIRContext &context,
                           const llvm::MemoryBuffer &buffer,
                           llvm::raw_ostream &os) {
@@ -57,10 +70,17 @@ LogicalResult emitCommand(const CommandLine &cl, MLIRContext &context,
   if (!module)
     return failure();
   std::string emit = cl.get("emit", "mlir");
-  if (emit != "mlir") {
+  if (emit != "mlir" && emit != "scheduled" && emit != "cpu") {
     emitError(UnknownLoc::get(&context))
-        << "unknown --emit stage '" << emit << "'; expected mlir";
+        << "unknown --emit stage '" << emit
+        << "'; expected mlir, scheduled or cpu";
     return failure();
+  }
+  if (emit != "mlir" && failed(schedule(*module)))
+    return failure();
+  if (emit == "cpu") {
+    Operation *op = selectAttention(*module, cl.get("name"));
+    return op ? emitCpu(op, os) : failure();
   }
   if (cl.has("name")) {
     Operation *op = selectAttention(*module, cl.get("name"));
@@ -73,6 +93,42 @@ LogicalResult emitCommand(const CommandLine &cl, MLIRContext &context,
   module->print(os);
   os << "\n";
   return success();
+}
+
+/// `attnc compile SPEC -o DIR`: writes a package (docs/runtime.md).
+LogicalResult compileCommand(const CommandLine &cl, MLIRContext &context,
+                             const llvm::MemoryBuffer &buffer) {
+  OwningOpRef<ModuleOp> module = loadSpec(&context, buffer);
+  if (!module || failed(schedule(*module)))
+    return failure();
+  Operation *op = selectAttention(*module, cl.get("name"));
+  if (!op)
+    return failure();
+  PackageOptions options;
+  options.outDir = cl.get("o");
+  if (options.outDir.empty() || options.outDir == "-") {
+    op->emitError() << "attnc compile needs an output directory: -o DIR";
+    return failure();
+  }
+  if (cl.has("arch")) {
+    options.archs.clear();
+    llvm::SmallVector<llvm::StringRef> archs;
+    llvm::StringRef(cl.get("arch")).split(archs, ',', -1, false);
+    for (llvm::StringRef arch : archs) {
+      if (!arch.starts_with("sm_") || arch.size() < 5 ||
+          !llvm::all_of(arch.drop_front(3), llvm::isDigit)) {
+        op->emitError() << "--arch '" << arch
+                        << "': expected a list like sm_80,sm_90";
+        return failure();
+      }
+      options.archs.push_back(arch.str());
+    }
+  }
+  if (cl.has("cpu-flags"))
+    options.cpuFlags = cl.get("cpu-flags");
+  options.buildCpu = !cl.flags.count("no-cpu");
+  options.buildCuda = !cl.flags.count("no-cuda-build");
+  return writePackage(op, buffer.getBuffer(), options);
 }
 
 /// Prints a one-line summary of a tensor for runs without --output.
@@ -171,6 +227,9 @@ int main(int argc, char **argv) {
       {"run",
        {{"name", "backend", "input", "random", "seed", "output", "lse"},
         common}},
+      {"compile",
+       {{"name", "o", "arch", "cpu-flags"},
+        {"verify-diagnostics", "no-cpu", "no-cuda-build"}}},
   };
   if (argc == 2 && (std::string(argv[1]) == "--help" ||
                     std::string(argv[1]) == "-h")) {
@@ -196,8 +255,9 @@ int main(int argc, char **argv) {
   auto file = openInputFile(cl.spec, &readError);
   if (!file)
     return fail(readError);
-  std::unique_ptr<llvm::ToolOutputFile> output =
-      openOutputFile(cl.get("o", "-"), &readError);
+  // For `compile`, -o names the package directory, not an output file.
+  std::unique_ptr<llvm::ToolOutputFile> output = openOutputFile(
+      cl.command == "compile" ? "-" : cl.get("o", "-"), &readError);
   if (!output)
     return fail(readError);
 
@@ -209,8 +269,11 @@ int main(int argc, char **argv) {
     const llvm::MemoryBuffer &ref = *buffer;
     sourceMgr.AddNewSourceBuffer(std::move(buffer), llvm::SMLoc());
     auto run = [&]() {
-      return cl.command == "run" ? runCommand(cl, context, ref, os)
-                                 : emitCommand(cl, context, ref, os);
+      if (cl.command == "run")
+        return runCommand(cl, context, ref, os);
+      if (cl.command == "compile")
+        return compileCommand(cl, context, ref);
+      return emitCommand(cl, context, ref, os);
     };
     if (cl.flags.count("verify-diagnostics")) {
       SourceMgrDiagnosticVerifierHandler handler(sourceMgr, &context);

@@ -1,0 +1,233 @@
+//===- KernelPrelude.cpp - Text every emitted kernel starts with ----------===//
+//
+// This file implements the shared prelude of emitted kernels. Everything
+// printed here is plain C that compiles as C++ and as CUDA C++.
+//
+//===----------------------------------------------------------------------===//
+
+#include "codegen/KernelPrelude.h"
+
+#include "dialect/AttnOps.h"
+
+using namespace mlir;
+
+namespace attnc {
+
+/// runtime/include/attnc/kernel_abi.h, embedded at build time.
+static const char *const kKernelAbiText =
+#include "codegen/KernelAbiText.inc"
+    ;
+
+void emitPrelude(raw_ostream &os, Target target, StringRef dtype) {
+  os << "// ---- kernel ABI (runtime/include/attnc/kernel_abi.h) ----\n"
+     << kKernelAbiText << "\n";
+  os << R"(// ---- scalar helpers with .attn semantics ----
+#ifdef __CUDACC__
+#define ATTNC_HD __host__ __device__ __forceinline__
+#else
+#define ATTNC_HD static inline
+#endif
+ATTNC_HD long long attnc_mini(long long a, long long b) { return a < b ? a : b; }
+ATTNC_HD long long attnc_maxi(long long a, long long b) { return a > b ? a : b; }
+ATTNC_HD long long attnc_absi(long long a) { return a < 0 ? -a : a; }
+// Floor division; dividing by zero gives 0 (as in the reference executor).
+ATTNC_HD long long attnc_floordiv(long long a, long long b) {
+  if (b == 0 || (b == -1 && a == (-9223372036854775807LL - 1))) return 0;
+  long long q = a / b;
+  return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
+}
+ATTNC_HD long long attnc_rem(long long a, long long b) {
+  return (b == 0 || b == -1) ? 0 : a % b;
+}
+ATTNC_HD float attnc_inf() { return __builtin_huge_valf(); }
+ATTNC_HD float attnc_nan() { return __builtin_nanf(""); }
+// NaN-propagating min/max (arith.minimumf / maximumf).
+ATTNC_HD float attnc_minimumf(float a, float b) {
+  return (a != a || b != b) ? attnc_nan() : (a < b ? a : b);
+}
+ATTNC_HD float attnc_maximumf(float a, float b) {
+  return (a != a || b != b) ? attnc_nan() : (a > b ? a : b);
+}
+)";
+  os << "// ---- storage dtype: " << dtype << " ----\n";
+  if (dtype == "f32") {
+    os << "typedef float storage_t;\n"
+          "ATTNC_HD float attnc_load(const storage_t *p) { return *p; }\n"
+          "ATTNC_HD void attnc_store(storage_t *p, float v) { *p = v; }\n";
+    return;
+  }
+  if (target == Target::Cuda) {
+    if (dtype == "f16")
+      os << "typedef __half storage_t;\n"
+            "ATTNC_HD float attnc_load(const storage_t *p) { return "
+            "__half2float(*p); }\n"
+            "ATTNC_HD void attnc_store(storage_t *p, float v) { *p = "
+            "__float2half_rn(v); }\n";
+    else
+      os << "typedef __nv_bfloat16 storage_t;\n"
+            "ATTNC_HD float attnc_load(const storage_t *p) { return "
+            "__bfloat162float(*p); }\n"
+            "ATTNC_HD void attnc_store(storage_t *p, float v) { *p = "
+            "__float2bfloat16_rn(v); }\n";
+    return;
+  }
+  // CPU: bit-exact round-to-nearest-even conversions.
+  os << "typedef unsigned short storage_t;\n"
+        "static inline float attnc_bits_to_float(unsigned int u) { float f; "
+        "memcpy(&f, &u, 4); return f; }\n"
+        "static inline unsigned int attnc_float_to_bits(float f) { unsigned "
+        "int u; memcpy(&u, &f, 4); return u; }\n";
+  if (dtype == "bf16") {
+    os << R"(static inline float attnc_load(const storage_t *p) {
+  return attnc_bits_to_float((unsigned int)*p << 16);
+}
+static inline void attnc_store(storage_t *p, float v) {
+  unsigned int u = attnc_float_to_bits(v);
+  if ((u & 0x7fffffffu) > 0x7f800000u) { *p = (storage_t)((u >> 16) | 0x40); return; }
+  u += 0x7fffu + ((u >> 16) & 1u);
+  *p = (storage_t)(u >> 16);
+}
+)";
+  } else {
+    os << R"(static inline float attnc_load(const storage_t *p) {
+  unsigned int h = *p, sign = (h & 0x8000u) << 16, exp = (h >> 10) & 0x1f, man = h & 0x3ff;
+  if (exp == 0x1f) return attnc_bits_to_float(sign | 0x7f800000u | (man << 13));
+  if (exp == 0) {
+    float f = (float)man * 5.9604644775390625e-8f; // man * 2^-24
+    return sign ? -f : f;
+  }
+  return attnc_bits_to_float(sign | ((exp + 112) << 23) | (man << 13));
+}
+static inline void attnc_store(storage_t *p, float v) {
+  unsigned int u = attnc_float_to_bits(v), sign = (u >> 16) & 0x8000u;
+  unsigned int a = u & 0x7fffffffu;
+  if (a > 0x7f800000u) { *p = (storage_t)(sign | 0x7e00u); return; }
+  if (a >= 0x477ff000u) { *p = (storage_t)(sign | 0x7c00u); return; } // rounds to inf
+  if (a < 0x38800000u) { // subnormal half: round a * 2^24 to an integer, ties to even
+    float f = attnc_bits_to_float(a) * 16777216.0f;
+    float r = __builtin_nearbyintf(f);
+    *p = (storage_t)(sign | (unsigned int)r);
+    return;
+  }
+  unsigned int e = ((a >> 23) - 112) << 10, m = (a >> 13) & 0x3ffu;
+  unsigned int rest = a & 0x1fffu, h = e | m;
+  if (rest > 0x1000u || (rest == 0x1000u && (h & 1u))) ++h;
+  *p = (storage_t)(sign | h);
+}
+)";
+  }
+}
+
+void emitBlockPlan(raw_ostream &os, const std::vector<MaskClause> &clauses,
+                   int64_t blockQ, int64_t blockK) {
+  size_t n = std::max<size_t>(clauses.size(), 1);
+  os << "// ---- block plan (attn-classify-blocks), mirrors "
+        "lib/Analysis/BlockPlan.h ----\n"
+     << "typedef struct AttncBlockRange { long long first, last; } "
+        "AttncBlockRange;\n"
+     << "#define ATTNC_NUM_CLAUSES " << n << "\n"
+     << "// Fills the k-block segments q-block qb visits (sorted, disjoint) "
+        "and the\n// ranges of full blocks; returns the number of "
+        "segments.\n"
+     << "ATTNC_HD int attnc_plan_qblock(long long qb, long long Nq, long long "
+        "Nk,\n    AttncBlockRange *segments, AttncBlockRange *full, int "
+        "*num_full) {\n"
+     << "  const long long qlo = qb * " << blockQ << "LL + (Nk - Nq);\n"
+     << "  const long long qhi = attnc_mini(qb * " << blockQ << "LL + "
+     << blockQ - 1 << "LL, Nq - 1) + (Nk - Nq);\n"
+     << "  AttncBlockRange visits[ATTNC_NUM_CLAUSES];\n"
+     << "  int nv = 0;\n  *num_full = 0;\n  (void)qlo; (void)qhi;\n";
+  auto boundAt = [](const LinearBound &b, const char *q) {
+    std::string s = std::to_string(b.c) + "LL";
+    if (b.q)
+      s += " + " + std::to_string(b.q) + "LL * " + q;
+    if (b.nq)
+      s += " + " + std::to_string(b.nq) + "LL * Nq";
+    if (b.nk)
+      s += " + " + std::to_string(b.nk) + "LL * Nk";
+    return s;
+  };
+  for (auto [i, clause] : llvm::enumerate(clauses)) {
+    os << "  { // clause " << i << (clause.exact ? " (exact)" : " (masked)")
+       << "\n    long long lo = 0, hi = Nk - 1, flo = 0, fhi = Nk - 1;\n"
+       << "    (void)flo; (void)fhi;\n";
+    for (const LinearBound &b : clause.lower)
+      os << "    { const long long a = " << boundAt(b, "qlo")
+         << ", z = " << boundAt(b, "qhi") << ";\n"
+         << "      lo = attnc_maxi(lo, attnc_mini(a, z)); flo = "
+            "attnc_maxi(flo, attnc_maxi(a, z)); }\n";
+    for (const LinearBound &b : clause.upper)
+      os << "    { const long long a = " << boundAt(b, "qlo")
+         << ", z = " << boundAt(b, "qhi") << ";\n"
+         << "      hi = attnc_mini(hi, attnc_maxi(a, z)); fhi = "
+            "attnc_mini(fhi, attnc_mini(a, z)); }\n";
+    os << "    if (lo <= hi) {\n"
+       << "      visits[nv].first = lo / " << blockK << "LL; visits[nv].last = hi / "
+       << blockK << "LL; ++nv;\n";
+    if (clause.exact)
+      os << "      if (flo <= fhi) {\n"
+         << "        full[*num_full].first = (flo + " << blockK - 1 << "LL) / "
+         << blockK << "LL;\n"
+         << "        full[*num_full].last = attnc_floordiv(fhi + 1, " << blockK
+         << "LL) - 1;\n"
+         << "        ++*num_full;\n      }\n";
+    os << "    }\n  }\n";
+  }
+  os << R"(  // Insertion sort by first block, then merge overlapping or adjacent.
+  for (int i = 1; i < nv; ++i)
+    for (int j = i; j > 0 && visits[j].first < visits[j - 1].first; --j) {
+      AttncBlockRange t = visits[j]; visits[j] = visits[j - 1]; visits[j - 1] = t;
+    }
+  int ns = 0;
+  for (int i = 0; i < nv; ++i) {
+    if (ns > 0 && visits[i].first <= segments[ns - 1].last + 1) {
+      segments[ns - 1].last = attnc_maxi(segments[ns - 1].last, visits[i].last);
+    } else {
+      segments[ns++] = visits[i];
+    }
+  }
+  return ns;
+}
+ATTNC_HD bool attnc_block_is_full(const AttncBlockRange *full, int num_full, long long kb) {
+  for (int i = 0; i < num_full; ++i)
+    if (full[i].first <= kb && kb <= full[i].last) return true;
+  return false;
+}
+)";
+}
+
+void emitParamReaders(raw_ostream &os, ArrayAttr params, int64_t heads,
+                      int64_t headDim) {
+  if (params.empty())
+    return;
+  os << "// ---- parameter readers: 0 outside the array ----\n";
+  for (auto [i, p] : llvm::enumerate(params.getAsRange<attn::ParamAttr>())) {
+    const char *type = p.getElementType().isInteger(32) ? "int" : "float";
+    StringRef dims = p.getDims();
+    os << "ATTNC_HD " << type << " attnc_param_" << p.getName()
+       << "(const AttncKernelArgs &args";
+    for (size_t d = 0; d < dims.size(); ++d)
+      os << ", long long i" << d;
+    os << ") {\n  long long flat = 0;\n";
+    for (size_t d = 0; d < dims.size(); ++d) {
+      std::string size = dims[d] == 'b'   ? "args.batch"
+                         : dims[d] == 'h' ? std::to_string(heads) + "LL"
+                         : dims[d] == 'n' ? "args.kv_len"
+                                          : std::to_string(headDim) + "LL";
+      os << "  if (i" << d << " < 0 || i" << d << " >= " << size
+         << ") return 0;\n  flat = flat * " << size << " + i" << d << ";\n";
+    }
+    os << "  return ((const " << type << " *)args.params[" << i
+       << "])[flat];\n}\n";
+  }
+}
+
+std::string paramReadExpr(StringRef name,
+                          const std::vector<std::string> &indices) {
+  std::string s = "attnc_param_" + name.str() + "(args";
+  for (const std::string &i : indices)
+    s += ", " + i;
+  return s + ")";
+}
+
+} // namespace attnc

@@ -1,0 +1,45 @@
+//===- KernelPrelude.h - Text every emitted kernel starts with --*- C++ -*-===//
+//
+// Pieces shared by the CPU and CUDA emitters: the kernel ABI struct (pasted
+// from runtime/include/attnc/kernel_abi.h so kernels stay self-contained),
+// scalar helpers with the .attn language's semantics, dtype conversion, the
+// per-q-block plan computed from the block map, and parameter readers.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ATTNC_CODEGEN_KERNELPRELUDE_H
+#define ATTNC_CODEGEN_KERNELPRELUDE_H
+
+#include "lib/Analysis/BlockPlan.h"
+
+#include "mlir/IR/BuiltinAttributes.h"
+
+#include "llvm/Support/raw_ostream.h"
+
+namespace attnc {
+
+enum class Target { Cpu, Cuda };
+
+/// The ABI struct, scalar helpers (`ATTNC_HD` functions usable on host and
+/// device) and load/store of the storage dtype `dtype` ("f32", "f16",
+/// "bf16") as `attnc_load`/`attnc_store` over `storage_t`.
+void emitPrelude(llvm::raw_ostream &os, Target target, llvm::StringRef dtype);
+
+/// `attnc_plan_qblock(qb, Nq, Nk, segments, full, &numFull)`: the C form of
+/// planQBlock in lib/Analysis/BlockPlan.h for these clauses and tiles.
+void emitBlockPlan(llvm::raw_ostream &os,
+                   const std::vector<MaskClause> &clauses, int64_t blockQ,
+                   int64_t blockK);
+
+/// One `attnc_param_<name>(args, i0, ...)` reader per parameter, returning 0
+/// out of range; `headDim` sizes the d dimension, `heads` the h one.
+void emitParamReaders(llvm::raw_ostream &os, mlir::ArrayAttr params,
+                      int64_t heads, int64_t headDim);
+
+/// The C expression reading parameter `name` (for ExprEmitter).
+std::string paramReadExpr(llvm::StringRef name,
+                          const std::vector<std::string> &indices);
+
+} // namespace attnc
+
+#endif // ATTNC_CODEGEN_KERNELPRELUDE_H

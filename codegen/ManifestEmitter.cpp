@@ -1,0 +1,102 @@
+//===- ManifestEmitter.cpp - The package manifest as JSON -----------------===//
+//
+// This file implements manifest.json emission. Field meanings are documented
+// in docs/runtime.md; the runtime's reader (runtime/lib/Manifest.cpp)
+// validates every one of them.
+//
+//===----------------------------------------------------------------------===//
+
+#include "codegen/ManifestEmitter.h"
+
+#include "codegen/EmitterSupport.h"
+#include "dialect/AttnOps.h"
+
+#include "llvm/Support/Format.h"
+#include "llvm/Support/JSON.h"
+
+using namespace mlir;
+
+namespace attnc {
+
+/// Keep in step with project(attnc VERSION ...) in CMakeLists.txt.
+static const char *const kAttncVersion = "0.1.0";
+
+std::string hashText(StringRef text) {
+  uint64_t h = 1469598103934665603ULL;
+  for (unsigned char c : text) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  }
+  std::string out;
+  llvm::raw_string_ostream os(out);
+  os << llvm::format_hex_no_prefix(h, 16);
+  return out;
+}
+
+void emitManifest(Operation *op, const PackageContents &c, raw_ostream &os) {
+  llvm::json::OStream j(os, 2);
+  auto softmax = dyn_cast<attn::AttentionOp>(op);
+  auto linear = dyn_cast<attn::LinearAttentionOp>(op);
+  auto get = [&](auto fn) { return softmax ? fn(softmax) : fn(linear); };
+  attn::ScheduleAttr schedule =
+      get([](auto o) { return o.getScheduleAttr(); });
+  attn::Normalize normalize = get([](auto o) { return o.getNormalize(); });
+  j.object([&] {
+    j.attribute("format", 1);
+    j.attribute("abi_version", 1);
+    j.attribute("attnc_version", kAttncVersion);
+    j.attribute("spec_hash", c.specHash);
+    j.attribute("name", SymbolTable::getSymbolName(op).getValue());
+    j.attribute("family", softmax ? "softmax" : "linear");
+    j.attribute("dtype",
+                dtypeShortName(get([](auto o) { return o.getDtype(); })));
+    j.attribute("heads", get([](auto o) { return o.getHeads(); }));
+    j.attribute("kv_heads", get([](auto o) { return o.getKvHeads(); }));
+    j.attribute("head_dim", get([](auto o) { return o.getHeadDim(); }));
+    j.attribute("value_dim", get([](auto o) { return o.getValueDim(); }));
+    j.attribute("normalize", attn::stringifyNormalize(normalize));
+    j.attribute("has_lse", softmax && normalize == attn::Normalize::softmax);
+    j.attributeArray("params", [&] {
+      ArrayAttr params = get([](auto o) { return o.getParams(); });
+      for (auto p : params.getAsRange<attn::ParamAttr>())
+        j.object([&] {
+          j.attribute("name", p.getName());
+          j.attribute("dtype",
+                      p.getElementType().isInteger(32) ? "i32" : "f32");
+          j.attribute("dims", p.getDims());
+        });
+    });
+    j.attributeObject("schedule", [&] {
+      j.attribute("block_q", schedule ? schedule.getBlockQ() : 0);
+      j.attribute("block_k", schedule ? schedule.getBlockK() : 0);
+      j.attribute("warps", schedule ? schedule.getWarps() : 0);
+      j.attribute("stages", schedule ? schedule.getStages() : 0);
+      j.attribute("chunk", schedule ? schedule.getChunk() : 0);
+    });
+    if (!c.cpuEntry.empty())
+      j.attributeObject("cpu", [&] {
+        j.attribute("source", c.cpuSource);
+        j.attribute("library", c.cpuLibrary);
+        j.attribute("entry", c.cpuEntry);
+      });
+    if (!c.cudaKernel.empty())
+      j.attributeObject("cuda", [&] {
+        j.attribute("source", c.cudaSource);
+        j.attribute("header", c.cudaHeader);
+        j.attribute("kernel", c.cudaKernel);
+        j.attribute("block_threads", c.cudaBlockThreads);
+        j.attribute("shared_bytes", c.cudaSharedBytes);
+        j.attributeArray("archs", [&] {
+          for (const std::string &a : c.archs)
+            j.value(a);
+        });
+        j.attributeObject("cubins", [&] {
+          for (auto &[arch, file] : c.cubins)
+            j.attribute(arch, file);
+        });
+      });
+  });
+  os << "\n";
+}
+
+} // namespace attnc

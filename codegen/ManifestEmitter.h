@@ -1,0 +1,41 @@
+//===- ManifestEmitter.h - The package manifest as JSON ---------*- C++ -*-===//
+//
+// The manifest is the contract between a compiled package and the runtime
+// (docs/runtime.md): entry points, tensor signature, dtypes, schedule,
+// archs, attnc version and the spec's hash.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ATTNC_CODEGEN_MANIFESTEMITTER_H
+#define ATTNC_CODEGEN_MANIFESTEMITTER_H
+
+#include "mlir/IR/Operation.h"
+
+#include "llvm/Support/raw_ostream.h"
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace attnc {
+
+/// What the package holds besides the op's own description.
+struct PackageContents {
+  std::string specHash;
+  std::string cpuSource, cpuLibrary, cpuEntry;    ///< empty: no CPU backend
+  std::string cudaSource, cudaHeader, cudaKernel; ///< empty: no CUDA backend
+  int64_t cudaBlockThreads = 0, cudaSharedBytes = 0;
+  std::vector<std::string> archs;
+  std::map<std::string, std::string> cubins; ///< arch -> file
+};
+
+/// Writes manifest.json for `op` (deterministic key order).
+void emitManifest(mlir::Operation *op, const PackageContents &contents,
+                  llvm::raw_ostream &os);
+
+/// 64-bit FNV-1a of `text`, as 16 hex digits.
+std::string hashText(llvm::StringRef text);
+
+} // namespace attnc
+
+#endif // ATTNC_CODEGEN_MANIFESTEMITTER_H

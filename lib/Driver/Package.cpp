@@ -1,0 +1,116 @@
+//===- Package.cpp - Write a compiled package to a directory --------------===//
+//
+// This file implements package writing: emit each backend's source, build
+// it with the host compiler (CPU) or nvcc (one cubin per arch), then write
+// the manifest listing what was produced.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lib/Driver/Package.h"
+
+#include "codegen/CpuEmitter.h"
+#include "codegen/EmitterSupport.h"
+#include "codegen/ManifestEmitter.h"
+
+#include "llvm/ADT/SmallString.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Program.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <sstream>
+
+using namespace mlir;
+
+namespace attnc {
+namespace {
+
+std::string join(StringRef dir, StringRef file) {
+  SmallString<256> path(dir);
+  llvm::sys::path::append(path, file);
+  return path.str().str();
+}
+
+LogicalResult writeFile(Operation *op, const std::string &path,
+                        StringRef text) {
+  std::error_code ec;
+  llvm::raw_fd_ostream os(path, ec);
+  if (ec)
+    return op->emitError() << "cannot write '" << path << "': "
+                           << ec.message();
+  os << text;
+  return success();
+}
+
+std::vector<std::string> splitFlags(const std::string &flags) {
+  std::vector<std::string> out;
+  std::istringstream in(flags);
+  for (std::string word; in >> word;)
+    out.push_back(word);
+  return out;
+}
+
+/// Runs `program args...`, sending its output to `logPath`; reports the
+/// failure with the log's location.
+LogicalResult runTool(Operation *op, const std::string &program,
+                      const std::vector<std::string> &args,
+                      const std::string &logPath, StringRef what) {
+  std::vector<StringRef> argv = {program};
+  for (const std::string &a : args)
+    argv.push_back(a);
+  std::optional<StringRef> redirects[] = {std::nullopt, StringRef(logPath),
+                                          StringRef(logPath)};
+  std::string errMsg;
+  int rc = llvm::sys::ExecuteAndWait(program, argv, std::nullopt, redirects,
+                                     0, 0, &errMsg);
+  if (rc != 0)
+    return op->emitError() << what << " failed (" << program << ", exit "
+                           << rc << (errMsg.empty() ? "" : ": " + errMsg)
+                           << "); see '" << logPath << "'";
+  return success();
+}
+
+} // namespace
+
+LogicalResult writePackage(Operation *op, StringRef specText,
+                           const PackageOptions &options) {
+  if (std::error_code ec = llvm::sys::fs::create_directories(options.outDir))
+    return op->emitError() << "cannot create '" << options.outDir
+                           << "': " << ec.message();
+  PackageContents contents;
+  contents.specHash = hashText(specText);
+  const std::string base = kernelBaseName(op);
+
+  if (options.buildCpu) {
+    std::string source;
+    llvm::raw_string_ostream os(source);
+    if (failed(emitCpu(op, os)))
+      return failure();
+    contents.cpuSource = base + ".cpu.cpp";
+    contents.cpuLibrary = "lib" + base + ".cpu.so";
+    contents.cpuEntry = cpuEntryName(op);
+    std::string sourcePath = join(options.outDir, contents.cpuSource);
+    if (failed(writeFile(op, sourcePath, source)))
+      return failure();
+    auto compiler = llvm::sys::findProgramByName(options.hostCompiler);
+    if (!compiler)
+      return op->emitError() << "host compiler '" << options.hostCompiler
+                             << "' not found (needed for the CPU backend)";
+    std::vector<std::string> args = splitFlags(options.cpuFlags);
+    for (const char *a : {"-std=c++17", "-shared", "-fPIC", "-o"})
+      args.push_back(a);
+    args.push_back(join(options.outDir, contents.cpuLibrary));
+    args.push_back(sourcePath);
+    if (failed(runTool(op, *compiler, args,
+                       join(options.outDir, base + ".cpu.log"),
+                       "building the CPU backend")))
+      return failure();
+  }
+
+  std::string manifest;
+  llvm::raw_string_ostream os(manifest);
+  emitManifest(op, contents, os);
+  return writeFile(op, join(options.outDir, "manifest.json"), manifest);
+}
+
+} // namespace attnc
