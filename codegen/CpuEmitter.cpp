@@ -26,39 +26,6 @@ std::string cpuEntryName(Operation *op) {
   return "attnc_" + kernelBaseName(op) + "_cpu";
 }
 
-/// Emits `static inline` functions for the mask and score regions.
-static LogicalResult emitExpressionFunctions(attn::AttentionOp op,
-                                             raw_ostream &os) {
-  std::vector<std::string> args = {"b", "h", "q", "k", "Nq", "Nk", "s"};
-  auto reader = [](StringRef name, const std::vector<std::string> &indices) {
-    return paramReadExpr(name, indices);
-  };
-  os << "// ---- mask (spec: " << op.getLoc() << ") ----\n"
-     << "static inline bool attnc_mask(const AttncKernelArgs &args, long "
-        "long b, long long h,\n    long long q, long long k, long long Nq, "
-        "long long Nk) {\n"
-     << "  (void)args; (void)b; (void)h; (void)q; (void)k; (void)Nq; "
-        "(void)Nk;\n";
-  FailureOr<std::string> mask = emitRegionAsC(
-      op.getMask().front(), ArrayRef(args).take_front(6), reader, "m", "  ",
-      os);
-  if (failed(mask))
-    return failure();
-  os << "  return " << *mask << ";\n}\n";
-  os << "// ---- score ----\n"
-     << "static inline float attnc_score(const AttncKernelArgs &args, long "
-        "long b, long long h,\n    long long q, long long k, long long Nq, "
-        "long long Nk, float s) {\n"
-     << "  (void)args; (void)b; (void)h; (void)q; (void)k; (void)Nq; "
-        "(void)Nk;\n";
-  FailureOr<std::string> score =
-      emitRegionAsC(op.getScore().front(), args, reader, "t", "  ", os);
-  if (failed(score))
-    return failure();
-  os << "  return " << *score << ";\n}\n";
-  return success();
-}
-
 static LogicalResult emitSoftmaxCpu(attn::AttentionOp op, raw_ostream &os) {
   attn::ScheduleAttr schedule = op.getScheduleAttr();
   if (!schedule || !op.getBlockMapAttr())
@@ -75,7 +42,7 @@ static LogicalResult emitSoftmaxCpu(attn::AttentionOp op, raw_ostream &os) {
   emitPrelude(os, Target::Cpu, dtypeShortName(op.getDtype()));
   emitBlockPlan(os, clauses, bq, bk);
   emitParamReaders(os, op.getParams(), op.getHeads(), op.getHeadDim());
-  if (failed(emitExpressionFunctions(op, os)))
+  if (failed(emitMaskAndScore(op, os)))
     return failure();
 
   os << "\n// ---- schedule ----\n"

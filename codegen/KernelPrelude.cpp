@@ -7,6 +7,7 @@
 
 #include "codegen/KernelPrelude.h"
 
+#include "codegen/ExprEmitter.h"
 #include "dialect/AttnOps.h"
 
 using namespace mlir;
@@ -18,9 +19,13 @@ static const char *const kKernelAbiText =
 #include "codegen/KernelAbiText.inc"
     ;
 
-void emitPrelude(raw_ostream &os, Target target, StringRef dtype) {
+void emitKernelAbi(raw_ostream &os) {
   os << "// ---- kernel ABI (runtime/include/attnc/kernel_abi.h) ----\n"
      << kKernelAbiText << "\n";
+}
+
+void emitPrelude(raw_ostream &os, Target target, StringRef dtype) {
+  emitKernelAbi(os);
   os << R"(// ---- scalar helpers with .attn semantics ----
 #ifdef __CUDACC__
 #define ATTNC_HD __host__ __device__ __forceinline__
@@ -228,6 +233,37 @@ std::string paramReadExpr(StringRef name,
   for (const std::string &i : indices)
     s += ", " + i;
   return s + ")";
+}
+
+LogicalResult emitMaskAndScore(attn::AttentionOp op, raw_ostream &os) {
+  std::vector<std::string> args = {"b", "h", "q", "k", "Nq", "Nk", "s"};
+  auto reader = [](StringRef name, const std::vector<std::string> &indices) {
+    return paramReadExpr(name, indices);
+  };
+  os << "// ---- mask (spec: " << op.getLoc() << ") ----\n"
+     << "ATTNC_HD bool attnc_mask(const AttncKernelArgs &args, long "
+        "long b, long long h,\n    long long q, long long k, long long Nq, "
+        "long long Nk) {\n"
+     << "  (void)args; (void)b; (void)h; (void)q; (void)k; (void)Nq; "
+        "(void)Nk;\n";
+  FailureOr<std::string> mask = emitRegionAsC(
+      op.getMask().front(), ArrayRef(args).take_front(6), reader, "m", "  ",
+      os);
+  if (failed(mask))
+    return failure();
+  os << "  return " << *mask << ";\n}\n";
+  os << "// ---- score ----\n"
+     << "ATTNC_HD float attnc_score(const AttncKernelArgs &args, long "
+        "long b, long long h,\n    long long q, long long k, long long Nq, "
+        "long long Nk, float s) {\n"
+     << "  (void)args; (void)b; (void)h; (void)q; (void)k; (void)Nq; "
+        "(void)Nk;\n";
+  FailureOr<std::string> score =
+      emitRegionAsC(op.getScore().front(), args, reader, "t", "  ", os);
+  if (failed(score))
+    return failure();
+  os << "  return " << *score << ";\n}\n";
+  return success();
 }
 
 } // namespace attnc

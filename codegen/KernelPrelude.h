@@ -12,6 +12,8 @@
 
 #include "lib/Analysis/BlockPlan.h"
 
+#include "dialect/AttnOps.h"
+
 #include "mlir/IR/BuiltinAttributes.h"
 
 #include "llvm/Support/raw_ostream.h"
@@ -19,6 +21,9 @@
 namespace attnc {
 
 enum class Target { Cpu, Cuda };
+
+/// The AttncKernelArgs struct alone (for launcher headers).
+void emitKernelAbi(llvm::raw_ostream &os);
 
 /// The ABI struct, scalar helpers (`ATTNC_HD` functions usable on host and
 /// device) and load/store of the storage dtype `dtype` ("f32", "f16",
@@ -39,6 +44,11 @@ void emitParamReaders(llvm::raw_ostream &os, mlir::ArrayAttr params,
 /// The C expression reading parameter `name` (for ExprEmitter).
 std::string paramReadExpr(llvm::StringRef name,
                           const std::vector<std::string> &indices);
+
+/// `attnc_mask(args, b, h, q, k, Nq, Nk)` and `attnc_score(..., s)`: the
+/// op's regions as ATTNC_HD functions (inlined by both compilers).
+mlir::LogicalResult emitMaskAndScore(mlir::attn::AttentionOp op,
+                                     llvm::raw_ostream &os);
 
 } // namespace attnc
 

@@ -9,8 +9,10 @@
 #include "lib/Driver/Package.h"
 
 #include "codegen/CpuEmitter.h"
+#include "codegen/CudaEmitter.h"
 #include "codegen/EmitterSupport.h"
 #include "codegen/ManifestEmitter.h"
+#include "dialect/AttnOps.h"
 
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/FileSystem.h"
@@ -70,6 +72,51 @@ LogicalResult runTool(Operation *op, const std::string &program,
   return success();
 }
 
+/// Emits the .cu and its header and, where nvcc is found, one cubin per
+/// arch. The linear family has no CUDA backend yet: the package then holds
+/// only the CPU backend (the runtime says so if asked for CUDA).
+LogicalResult writeCuda(Operation *op, const PackageOptions &options,
+                        const std::string &base, PackageContents &contents) {
+  if (!isa<attn::AttentionOp>(op))
+    return success();
+  FailureOr<CudaLaunchInfo> info = cudaLaunchInfo(op);
+  if (failed(info))
+    return failure();
+  std::string source, header;
+  llvm::raw_string_ostream sourceOs(source), headerOs(header);
+  if (failed(emitCuda(op, sourceOs)) || failed(emitCudaHeader(op, headerOs)))
+    return failure();
+  contents.cudaSource = base + ".cu";
+  contents.cudaHeader = base + ".h";
+  contents.cudaKernel = info->kernelName;
+  contents.cudaBlockThreads = info->blockThreads;
+  contents.cudaSharedBytes = info->sharedBytes;
+  contents.archs = options.archs;
+  std::string sourcePath = join(options.outDir, contents.cudaSource);
+  if (failed(writeFile(op, sourcePath, source)) ||
+      failed(writeFile(op, join(options.outDir, contents.cudaHeader), header)))
+    return failure();
+  if (!options.buildCuda)
+    return success();
+  auto nvcc = llvm::sys::findProgramByName("nvcc");
+  if (!nvcc)
+    nvcc = llvm::sys::findProgramByName("nvcc", {"/usr/local/cuda/bin"});
+  if (!nvcc)
+    return success(); // the runtime compiles the .cu with NVRTC instead
+  for (const std::string &arch : options.archs) {
+    std::string cubin = base + "." + arch + ".cubin";
+    std::vector<std::string> args = {"-cubin", "-arch=" + arch, "-O3",
+                                     "-std=c++17", "-Xptxas", "-v", "-o",
+                                     join(options.outDir, cubin), sourcePath};
+    if (failed(runTool(op, *nvcc, args,
+                       join(options.outDir, base + "." + arch + ".log"),
+                       "building the CUDA backend for " + arch)))
+      return failure();
+    contents.cubins[arch] = cubin;
+  }
+  return success();
+}
+
 } // namespace
 
 LogicalResult writePackage(Operation *op, StringRef specText,
@@ -106,6 +153,9 @@ LogicalResult writePackage(Operation *op, StringRef specText,
                        "building the CPU backend")))
       return failure();
   }
+
+  if (failed(writeCuda(op, options, base, contents)))
+    return failure();
 
   std::string manifest;
   llvm::raw_string_ostream os(manifest);

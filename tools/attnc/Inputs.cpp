@@ -120,7 +120,12 @@ std::string makeRandomInputs(Operation *op, const std::string &shape,
     H = l.getHeads(), G = l.getKvHeads(), D = l.getHeadDim(),
     Dv = l.getValueDim();
   }
-  if (B * H * std::max(Nq, Nk) * std::max(D, Dv) > (int64_t(1) << 31))
+  // The product can overflow int64 (B and N up to 2^24, H up to 2^16, D up
+  // to 2^12), so compare in floating point.
+  const double kMaxElements = double(int64_t(1) << 31);
+  if (double(B) * double(H) * double(std::max(Nq, Nk)) *
+          double(std::max(D, Dv)) >
+      kMaxElements)
     return "--random '" + shape + "': inputs would exceed 2^31 elements";
 
   std::mt19937_64 rng(seed);
@@ -142,8 +147,14 @@ std::string makeRandomInputs(Operation *op, const std::string &shape,
   std::uniform_int_distribution<int> small(0, 3), newSegment(0, 31);
   for (auto p : paramsOf(op).getAsRange<attn::ParamAttr>()) {
     reference::ParamValues values;
-    for (char c : p.getDims())
+    double elements = 1;
+    for (char c : p.getDims()) {
       values.shape.push_back(c == 'b' ? B : c == 'h' ? H : c == 'n' ? Nk : D);
+      elements *= double(values.shape.back());
+    }
+    if (elements > kMaxElements)
+      return "--random '" + shape + "': parameter '" + p.getName().str() +
+             "' would exceed 2^31 elements";
     int64_t n = 1;
     for (int64_t d : values.shape)
       n *= d;

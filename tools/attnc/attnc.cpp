@@ -13,6 +13,7 @@
 #include "tools/attnc/Inputs.h"
 
 #include "codegen/CpuEmitter.h"
+#include "codegen/CudaEmitter.h"
 #include "dialect/AttnOps.h"
 #include "dialect/AttnPasses.h"
 #include "lib/Driver/LoadSpec.h"
@@ -32,6 +33,8 @@
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <cctype>
+#include <cerrno>
 #include <cmath>
 
 using namespace mlir;
@@ -40,7 +43,7 @@ namespace attnc {
 namespace {
 
 const char *const kUsage = R"(usage:
-  attnc SPEC [--name NAME] [--emit=mlir|scheduled|cpu] [-o FILE]
+  attnc SPEC [--name NAME] [--emit=mlir|scheduled|cpu|cuda|cuda-header] [-o FILE]
   attnc compile SPEC [--name NAME] -o DIR [--arch sm_80,sm_90]
         [--cpu-flags FLAGS] [--no-cpu] [--no-cuda-build]
   attnc run SPEC [--name NAME] --backend reference
@@ -70,17 +73,22 @@ LogicalResult emitCommand(const CommandLine &cl, MLIRContext &context,
   if (!module)
     return failure();
   std::string emit = cl.get("emit", "mlir");
-  if (emit != "mlir" && emit != "scheduled" && emit != "cpu") {
+  if (emit != "mlir" && emit != "scheduled" && emit != "cpu" &&
+      emit != "cuda" && emit != "cuda-header") {
     emitError(UnknownLoc::get(&context))
         << "unknown --emit stage '" << emit
-        << "'; expected mlir, scheduled or cpu";
+        << "'; expected mlir, scheduled, cpu, cuda or cuda-header";
     return failure();
   }
   if (emit != "mlir" && failed(schedule(*module)))
     return failure();
-  if (emit == "cpu") {
+  if (emit == "cpu" || emit == "cuda" || emit == "cuda-header") {
     Operation *op = selectAttention(*module, cl.get("name"));
-    return op ? emitCpu(op, os) : failure();
+    if (!op)
+      return failure();
+    if (emit == "cpu")
+      return emitCpu(op, os);
+    return emit == "cuda" ? emitCuda(op, os) : emitCudaHeader(op, os);
   }
   if (cl.has("name")) {
     Operation *op = selectAttention(*module, cl.get("name"));
@@ -182,8 +190,12 @@ LogicalResult runCommand(const CommandLine &cl, MLIRContext &context,
       return inputError("give either --input or --random, not both");
     std::string seedText = cl.get("seed", "0");
     char *end = nullptr;
+    errno = 0;
     unsigned long long seed = std::strtoull(seedText.c_str(), &end, 10);
-    if (seedText.empty() || *end != '\0')
+    // strtoull would take "-3" (wrapping it) and leading blanks or '+'.
+    if (seedText.empty() ||
+        !std::isdigit(static_cast<unsigned char>(seedText[0])) ||
+        *end != '\0' || errno == ERANGE)
       return inputError("--seed '" + seedText +
                         "': expected a non-negative integer");
     error = makeRandomInputs(op, cl.get("random"), seed, inputs);

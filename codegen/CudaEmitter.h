@@ -1,0 +1,40 @@
+//===- CudaEmitter.h - The blocked schedule as CUDA C++ ---------*- C++ -*-===//
+//
+// Translates a scheduled, classified attn.attention into one self-contained
+// .cu file (only CUDA toolkit headers) and a C header with its host
+// launcher. f16/bf16 run on tensor cores (mma.sync m16n8k16, ldmatrix,
+// cp.async double buffering, swizzled shared memory; sm_80 and newer); f32
+// runs on a SIMT path.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ATTNC_CODEGEN_CUDAEMITTER_H
+#define ATTNC_CODEGEN_CUDAEMITTER_H
+
+#include "dialect/AttnOps.h"
+
+#include "llvm/Support/raw_ostream.h"
+
+namespace attnc {
+
+/// Launch configuration the manifest records and the runtime uses.
+struct CudaLaunchInfo {
+  std::string kernelName;   ///< the __global__ function
+  std::string launcherName; ///< the host launcher in the .cu / header
+  int64_t blockThreads = 0;
+  int64_t sharedBytes = 0; ///< dynamic shared memory per block
+};
+
+/// Computes the launch configuration (fails with an error on `op` when the
+/// schedule does not fit the hardware, e.g. too much shared memory).
+mlir::FailureOr<CudaLaunchInfo> cudaLaunchInfo(mlir::Operation *op);
+
+/// Emits the .cu translation unit of `op`.
+mlir::LogicalResult emitCuda(mlir::Operation *op, llvm::raw_ostream &os);
+
+/// Emits the C header declaring the host launcher of `op`.
+mlir::LogicalResult emitCudaHeader(mlir::Operation *op, llvm::raw_ostream &os);
+
+} // namespace attnc
+
+#endif // ATTNC_CODEGEN_CUDAEMITTER_H
