@@ -16,6 +16,7 @@
 #include "codegen/CudaEmitter.h"
 #include "dialect/AttnOps.h"
 #include "dialect/AttnPasses.h"
+#include "lib/Driver/Explain.h"
 #include "lib/Driver/LoadSpec.h"
 #include "lib/Driver/Package.h"
 #include "lib/Reference/Reference.h"
@@ -44,6 +45,7 @@ namespace {
 
 const char *const kUsage = R"(usage:
   attnc SPEC [--name NAME] [--emit=mlir|scheduled|cpu|cuda|cuda-header] [-o FILE]
+  attnc explain SPEC [--name NAME] --len Nq[,Nk] [--svg MAP.svg]
   attnc compile SPEC [--name NAME] -o DIR [--arch sm_80,sm_90]
         [--cpu-flags FLAGS] [--no-cpu] [--no-cuda-build]
   attnc run SPEC [--name NAME] --backend reference
@@ -137,6 +139,50 @@ LogicalResult compileCommand(const CommandLine &cl, MLIRContext &context,
   options.buildCpu = !cl.flags.count("no-cpu");
   options.buildCuda = !cl.flags.count("no-cuda-build");
   return writePackage(op, buffer.getBuffer(), options);
+}
+
+/// Parses "N" or "Nq,Nk" into positive lengths.
+bool parseLengths(const std::string &text, int64_t &nq, int64_t &nk) {
+  llvm::SmallVector<llvm::StringRef> parts;
+  llvm::StringRef(text).split(parts, ',');
+  if (parts.empty() || parts.size() > 2)
+    return false;
+  if (parts[0].getAsInteger(10, nq) || nq <= 0)
+    return false;
+  nk = nq;
+  if (parts.size() == 2 && (parts[1].getAsInteger(10, nk) || nk <= 0))
+    return false;
+  return nq <= (int64_t(1) << 40) && nk <= (int64_t(1) << 40);
+}
+
+/// `attnc explain SPEC --len Nq[,Nk] [--svg map.svg]`.
+LogicalResult explainCommand(const CommandLine &cl, MLIRContext &context,
+                             const llvm::MemoryBuffer &buffer,
+                             llvm::raw_ostream &os) {
+  OwningOpRef<ModuleOp> module = loadSpec(&context, buffer);
+  if (!module || failed(schedule(*module)))
+    return failure();
+  Operation *op = selectAttention(*module, cl.get("name"));
+  if (!op)
+    return failure();
+  int64_t nq, nk;
+  if (!parseLengths(cl.get("len", "4096"), nq, nk)) {
+    op->emitError() << "--len '" << cl.get("len")
+                    << "': expected N or Nq,Nk with positive integers";
+    return failure();
+  }
+  if (failed(explainText(op, nq, nk, os)))
+    return failure();
+  if (!cl.has("svg"))
+    return success();
+  std::error_code ec;
+  llvm::raw_fd_ostream svg(cl.get("svg"), ec);
+  if (ec) {
+    op->emitError() << "cannot write '" << cl.get("svg") << "': "
+                    << ec.message();
+    return failure();
+  }
+  return explainSvg(op, nq, nk, svg);
 }
 
 /// Prints a one-line summary of a tensor for runs without --output.
@@ -239,6 +285,7 @@ int main(int argc, char **argv) {
       {"run",
        {{"name", "backend", "input", "random", "seed", "output", "lse"},
         common}},
+      {"explain", {{"name", "len", "svg"}, {"verify-diagnostics"}}},
       {"compile",
        {{"name", "o", "arch", "cpu-flags"},
         {"verify-diagnostics", "no-cpu", "no-cuda-build"}}},
@@ -283,6 +330,8 @@ int main(int argc, char **argv) {
     auto run = [&]() {
       if (cl.command == "run")
         return runCommand(cl, context, ref, os);
+      if (cl.command == "explain")
+        return explainCommand(cl, context, ref, os);
       if (cl.command == "compile")
         return compileCommand(cl, context, ref);
       return emitCommand(cl, context, ref, os);

@@ -1,0 +1,138 @@
+//===- Explain.cpp - `attnc explain`: what the mask analysis found --------===//
+//
+// This file implements the explain report and its SVG tile map, both from
+// the same planQBlock the kernels mirror.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lib/Driver/Explain.h"
+
+#include "dialect/AttnOps.h"
+#include "lib/Analysis/MaskClauses.h"
+
+#include "llvm/Support/Format.h"
+
+using namespace mlir;
+
+namespace attnc {
+namespace {
+
+struct Setup {
+  std::vector<MaskClause> clauses;
+  int64_t bq, bk;
+};
+
+FailureOr<Setup> setupOf(Operation *op) {
+  auto attention = dyn_cast<attn::AttentionOp>(op);
+  if (!attention)
+    return op->emitError() << "explain describes the softmax family's tile "
+                              "map; this is a linear-family spec";
+  if (!attention.getBlockMapAttr() || !attention.getScheduleAttr())
+    return op->emitError() << "explain needs a scheduled, classified op";
+  return Setup{clausesFromAttr(attention.getBlockMapAttr()),
+               attention.getScheduleAttr().getBlockQ(),
+               attention.getScheduleAttr().getBlockK()};
+}
+
+void printBound(raw_ostream &os, const LinearBound &b) {
+  bool first = true;
+  auto term = [&](int64_t coef, const char *name) {
+    if (!coef)
+      return;
+    if (!first)
+      os << (coef < 0 ? " - " : " + ");
+    else if (coef < 0)
+      os << "-";
+    int64_t mag = coef < 0 ? -coef : coef;
+    if (mag != 1)
+      os << mag << "*";
+    os << name;
+    first = false;
+  };
+  term(b.q, "q");
+  term(b.nq, "Nq");
+  term(b.nk, "Nk");
+  if (b.c || first) {
+    if (!first)
+      os << (b.c < 0 ? " - " : " + ") << (b.c < 0 ? -b.c : b.c);
+    else
+      os << b.c;
+  }
+}
+
+} // namespace
+
+LogicalResult explainText(Operation *op, int64_t nq, int64_t nk,
+                          raw_ostream &os) {
+  FailureOr<Setup> s = setupOf(op);
+  if (failed(s))
+    return failure();
+  os << "attention '" << SymbolTable::getSymbolName(op).getValue()
+     << "': Nq " << nq << ", Nk " << nk << ", tiles " << s->bq << " x "
+     << s->bk << "\n";
+  os << "mask clauses (visible keys per query position q):\n";
+  for (const MaskClause &c : s->clauses) {
+    os << "  max(0";
+    for (const LinearBound &b : c.lower) {
+      os << ", ";
+      printBound(os, b);
+    }
+    os << ") <= k <= min(Nk - 1";
+    for (const LinearBound &b : c.upper) {
+      os << ", ";
+      printBound(os, b);
+    }
+    os << ")" << (c.exact ? "" : "  [plus conditions checked per element]")
+       << "\n";
+  }
+  TileStats t = countTiles(s->clauses, s->bq, s->bk, nq, nk);
+  auto pct = [&](int64_t n) {
+    return llvm::format("%.1f%%", t.total ? 100.0 * n / t.total : 0.0);
+  };
+  os << "tiles: " << t.total << " total, " << t.visited << " visited ("
+     << pct(t.visited) << " of dense work), " << t.full << " full, "
+     << t.partial << " partial (masked per element), "
+     << t.total - t.visited << " skipped\n";
+  return success();
+}
+
+LogicalResult explainSvg(Operation *op, int64_t nq, int64_t nk,
+                         raw_ostream &os) {
+  FailureOr<Setup> s = setupOf(op);
+  if (failed(s))
+    return failure();
+  const int64_t qBlocks = (nq + s->bq - 1) / s->bq;
+  const int64_t kBlocks = (nk + s->bk - 1) / s->bk;
+  // Cells shrink for big maps so the picture stays about 800 px wide.
+  const int64_t cell =
+      std::max<int64_t>(1, std::min<int64_t>(16, 800 / std::max<int64_t>(
+                                                       kBlocks, 1)));
+  const int64_t margin = 40;
+  const int64_t width = kBlocks * cell + 2 * margin;
+  const int64_t height = qBlocks * cell + 2 * margin + 20;
+  os << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << width
+     << "\" height=\"" << height << "\" font-family=\"sans-serif\" "
+     << "font-size=\"12\">\n"
+     << "<title>" << SymbolTable::getSymbolName(op).getValue()
+     << " tile map</title>\n"
+     << "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
+     << "<text x=\"" << margin << "\" y=\"20\">"
+     << SymbolTable::getSymbolName(op).getValue() << ": Nq " << nq << ", Nk "
+     << nk << " (rows: q-blocks of " << s->bq << ", columns: k-blocks of "
+     << s->bk << "; dark full, light partial, white skipped)</text>\n";
+  for (int64_t qb = 0; qb < qBlocks; ++qb) {
+    QBlockPlan plan = planQBlock(s->clauses, s->bq, s->bk, nq, nk, qb);
+    for (const BlockRange &r : plan.segments)
+      for (int64_t kb = r.first; kb <= r.last; ++kb)
+        os << "<rect x=\"" << margin + kb * cell << "\" y=\""
+           << margin + qb * cell << "\" width=\"" << cell << "\" height=\""
+           << cell << "\" fill=\"" << (plan.isFull(kb) ? "#1f4e79" : "#9dc3e6")
+           << "\"/>\n";
+  }
+  os << "<rect x=\"" << margin << "\" y=\"" << margin << "\" width=\""
+     << kBlocks * cell << "\" height=\"" << qBlocks * cell
+     << "\" fill=\"none\" stroke=\"black\"/>\n</svg>\n";
+  return success();
+}
+
+} // namespace attnc
