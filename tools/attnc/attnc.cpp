@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "tools/attnc/BackendRun.h"
 #include "tools/attnc/CommandLine.h"
 #include "tools/attnc/Inputs.h"
 
@@ -48,7 +49,8 @@ const char *const kUsage = R"(usage:
   attnc explain SPEC [--name NAME] --len Nq[,Nk] [--svg MAP.svg]
   attnc compile SPEC [--name NAME] -o DIR [--arch sm_80,sm_90]
         [--cpu-flags FLAGS] [--no-cpu] [--no-cuda-build]
-  attnc run SPEC [--name NAME] --backend reference
+  attnc run SPEC [--name NAME] [--backend reference|cpu] [--check]
+        [--package DIR]
         (--input q=Q.npy --input k=K.npy --input v=V.npy [--input PARAM=P.npy]...
          | --random B,Nq[,Nk] [--seed S])
         [--output O.npy] [--lse LSE.npy]
@@ -202,7 +204,16 @@ void summarize(llvm::raw_ostream &os, const char *name,
      << llvm::format("%.6g", absMax) << "\n";
 }
 
-/// `attnc run`: evaluates one attention op on given or random inputs.
+/// Makes a fresh directory for a package built by `attnc run`.
+std::string temporaryPackageDir() {
+  llvm::SmallString<128> dir;
+  if (llvm::sys::fs::createUniqueDirectory("attnc-run", dir))
+    return "";
+  return dir.str().str();
+}
+
+/// `attnc run`: evaluates one attention op on given or random inputs with
+/// the reference executor or a compiled backend.
 LogicalResult runCommand(const CommandLine &cl, MLIRContext &context,
                          const llvm::MemoryBuffer &buffer,
                          llvm::raw_ostream &os) {
@@ -220,9 +231,14 @@ LogicalResult runCommand(const CommandLine &cl, MLIRContext &context,
   };
 
   std::string backend = cl.get("backend", "reference");
-  if (backend != "reference")
+  if (backend != "reference" && backend != "cpu")
     return inputError("unknown backend '" + backend +
-                      "'; expected reference");
+                      "'; expected reference or cpu");
+  if (backend == "reference" && (cl.has("check") || cl.has("package")))
+    return inputError("--check and --package apply to compiled backends");
+  bool wantLse = cl.has("lse") || (cl.has("check") && isa<attn::AttentionOp>(op) &&
+                                   cast<attn::AttentionOp>(op).getNormalize() ==
+                                       attn::Normalize::softmax);
   if (cl.has("lse") && !isa<attn::AttentionOp>(op))
     return inputError("--lse is defined for the softmax family only");
   if (cl.has("lse") && isa<attn::AttentionOp>(op) &&
@@ -236,12 +252,8 @@ LogicalResult runCommand(const CommandLine &cl, MLIRContext &context,
       return inputError("give either --input or --random, not both");
     std::string seedText = cl.get("seed", "0");
     char *end = nullptr;
-    errno = 0;
     unsigned long long seed = std::strtoull(seedText.c_str(), &end, 10);
-    // strtoull would take "-3" (wrapping it) and leading blanks or '+'.
-    if (seedText.empty() ||
-        !std::isdigit(static_cast<unsigned char>(seedText[0])) ||
-        *end != '\0' || errno == ERANGE)
+    if (seedText.empty() || *end != '\0')
       return inputError("--seed '" + seedText +
                         "': expected a non-negative integer");
     error = makeRandomInputs(op, cl.get("random"), seed, inputs);
@@ -251,18 +263,50 @@ LogicalResult runCommand(const CommandLine &cl, MLIRContext &context,
                                                   : it->second,
                        inputs);
   }
+  reference::Problem problem;
+  if (error.empty())
+    error = reference::checkInputs(op, inputs, problem);
   if (!error.empty())
     return inputError(error);
   roundToStorageDtype(op, inputs);
 
   reference::Outputs outputs;
-  if (failed(reference::run(op, inputs, outputs, error)))
-    return error.empty() ? failure() : inputError(error);
+  if (backend == "reference") {
+    if (failed(reference::run(op, inputs, outputs, error)))
+      return error.empty() ? failure() : inputError(error);
+  } else {
+    std::string dir = cl.get("package");
+    if (dir.empty()) {
+      if (failed(schedule(*module)))
+        return failure();
+      dir = temporaryPackageDir();
+      if (dir.empty())
+        return inputError("cannot create a temporary package directory");
+      PackageOptions options;
+      options.outDir = dir;
+      options.buildCuda = false;
+      if (failed(writePackage(op, buffer.getBuffer(), options)))
+        return failure();
+    }
+    error = runPackageOnCpu(op, dir, inputs, wantLse, outputs);
+    if (!cl.has("package"))
+      (void)llvm::sys::fs::remove_directories(dir);
+    if (!error.empty())
+      return inputError(error);
+  }
 
+  if (cl.has("check")) {
+    reference::Outputs expected;
+    if (failed(reference::run(op, inputs, expected, error)))
+      return error.empty() ? failure() : inputError(error);
+    if (!compareToReference(op, outputs, expected, wantLse, os))
+      return inputError("the " + backend +
+                        " backend disagrees with the reference executor");
+  }
   if (cl.has("output")) {
     if (std::string e = writeTensor(cl.get("output"), outputs.o); !e.empty())
       return inputError(e);
-  } else {
+  } else if (!cl.has("check")) {
     summarize(os, "o", outputs.o);
   }
   if (cl.has("lse")) {
@@ -283,8 +327,9 @@ int main(int argc, char **argv) {
   std::map<std::string, CommandSpec> commands = {
       {"emit", {{"emit", "name", "o"}, common}},
       {"run",
-       {{"name", "backend", "input", "random", "seed", "output", "lse"},
-        common}},
+       {{"name", "backend", "input", "random", "seed", "output", "lse",
+         "package"},
+        {"verify-diagnostics", "split-input-file", "check"}}},
       {"explain", {{"name", "len", "svg"}, {"verify-diagnostics"}}},
       {"compile",
        {{"name", "o", "arch", "cpu-flags"},

@@ -1,0 +1,201 @@
+//===- BackendRun.cpp - Run a compiled package from attnc -----------------===//
+//
+// This file implements running a package's CPU backend through the runtime
+// and the comparison against the reference executor.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tools/attnc/BackendRun.h"
+
+#include "dialect/AttnOps.h"
+
+#include "attnc/half.h"
+#include "attnc/runtime.h"
+
+#include "llvm/Support/Format.h"
+
+#include <cmath>
+#include <memory>
+
+using namespace mlir;
+
+namespace attnc {
+namespace {
+
+attn::Dtype dtypeOf(Operation *op) {
+  if (auto a = dyn_cast<attn::AttentionOp>(op))
+    return a.getDtype();
+  return cast<attn::LinearAttentionOp>(op).getDtype();
+}
+
+/// Host storage for one tensor in the kernel's dtype.
+struct Buffer {
+  std::vector<uint8_t> bytes;
+  attnc_tensor view{};
+};
+
+int64_t elements(const std::vector<int64_t> &shape) {
+  int64_t n = 1;
+  for (int64_t d : shape)
+    n *= d;
+  return n;
+}
+
+void describe(Buffer &buf, attnc_dtype dtype, const std::vector<int64_t> &shape,
+              size_t elemSize) {
+  buf.bytes.assign(elements(shape) * elemSize, 0);
+  buf.view.data = buf.bytes.data();
+  buf.view.dtype = dtype;
+  buf.view.rank = static_cast<int>(shape.size());
+  long long stride = 1;
+  for (int i = buf.view.rank - 1; i >= 0; --i) {
+    buf.view.shape[i] = shape[i];
+    buf.view.strides[i] = stride;
+    stride *= shape[i];
+  }
+}
+
+void fill(Buffer &buf, attn::Dtype dtype, const reference::Tensor &t) {
+  attnc_dtype d = dtype == attn::Dtype::f16    ? ATTNC_F16
+                  : dtype == attn::Dtype::bf16 ? ATTNC_BF16
+                                               : ATTNC_F32;
+  describe(buf, d, t.shape, dtype == attn::Dtype::f32 ? 4 : 2);
+  for (size_t i = 0; i < t.data.size(); ++i) {
+    float f = static_cast<float>(t.data[i]);
+    if (dtype == attn::Dtype::f32) {
+      std::memcpy(&buf.bytes[4 * i], &f, 4);
+    } else {
+      uint16_t h = dtype == attn::Dtype::f16 ? floatToHalf(f) : floatToBf16(f);
+      std::memcpy(&buf.bytes[2 * i], &h, 2);
+    }
+  }
+}
+
+reference::Tensor readBack(const Buffer &buf, attn::Dtype dtype,
+                           const std::vector<int64_t> &shape) {
+  reference::Tensor t{shape, std::vector<double>(elements(shape))};
+  for (size_t i = 0; i < t.data.size(); ++i) {
+    if (dtype == attn::Dtype::f32) {
+      float f;
+      std::memcpy(&f, &buf.bytes[4 * i], 4);
+      t.data[i] = f;
+    } else {
+      uint16_t h;
+      std::memcpy(&h, &buf.bytes[2 * i], 2);
+      t.data[i] = dtype == attn::Dtype::f16 ? halfToFloat(h) : bf16ToFloat(h);
+    }
+  }
+  return t;
+}
+
+} // namespace
+
+std::string runPackageOnCpu(Operation *op, const std::string &packageDir,
+                            const reference::Inputs &inputs, bool wantLse,
+                            reference::Outputs &outputs) {
+  attnc_package *raw = nullptr;
+  if (attnc_package_open(packageDir.c_str(), &raw) != 0)
+    return std::string("cannot open package: ") + attnc_last_error();
+  std::unique_ptr<attnc_package, void (*)(attnc_package *)> pkg(
+      raw, attnc_package_close);
+
+  attn::Dtype dtype = dtypeOf(op);
+  Buffer q, k, v, o, lse;
+  fill(q, dtype, inputs.q);
+  fill(k, dtype, inputs.k);
+  fill(v, dtype, inputs.v);
+  const int64_t B = inputs.q.dim(0), H = inputs.q.dim(1), Nq = inputs.q.dim(2);
+  const int64_t Dv = inputs.v.dim(3);
+  reference::Tensor oShape{{B, H, Nq, Dv}, {}};
+  fill(o, dtype, {oShape.shape, std::vector<double>(elements(oShape.shape))});
+  describe(lse, ATTNC_F32, {B, H, Nq}, 4);
+
+  // Parameters in manifest order.
+  std::vector<Buffer> params(attnc_package_num_params(pkg.get()));
+  std::vector<attnc_tensor> views;
+  for (size_t i = 0; i < params.size(); ++i) {
+    attnc_param_info info{};
+    attnc_package_param(pkg.get(), static_cast<int>(i), &info);
+    auto it = inputs.params.find(info.name);
+    if (it == inputs.params.end())
+      return std::string("input '") + info.name + "': missing";
+    const reference::ParamValues &values = it->second;
+    describe(params[i], info.dtype, values.shape, 4);
+    for (size_t j = 0; j < values.values.size(); ++j) {
+      if (info.dtype == ATTNC_I32) {
+        int32_t x = static_cast<int32_t>(values.values[j]);
+        std::memcpy(&params[i].bytes[4 * j], &x, 4);
+      } else {
+        float x = static_cast<float>(values.values[j]);
+        std::memcpy(&params[i].bytes[4 * j], &x, 4);
+      }
+    }
+    views.push_back(params[i].view);
+  }
+  if (attnc_run_cpu(pkg.get(), &q.view, &k.view, &v.view, &o.view,
+                    wantLse ? &lse.view : nullptr,
+                    views.empty() ? nullptr : views.data(),
+                    static_cast<int>(views.size())) != 0)
+    return std::string("the CPU backend failed: ") + attnc_last_error();
+  outputs.o = readBack(o, dtype, oShape.shape);
+  if (wantLse)
+    outputs.lse = readBack(lse, attn::Dtype::f32, {B, H, Nq});
+  return "";
+}
+
+double toleranceFor(Operation *op) {
+  // The backend computes in f32 and stores o in the storage dtype: the bound
+  // is a few units in the last place of that dtype (docs/testing.md).
+  switch (dtypeOf(op)) {
+  case attn::Dtype::f32:
+    return 2e-5;
+  case attn::Dtype::f16:
+    return 1e-3;
+  case attn::Dtype::bf16:
+    return 8e-3;
+  }
+  return 2e-5;
+}
+
+bool compareToReference(Operation *op, const reference::Outputs &got,
+                        const reference::Outputs &want, bool compareLse,
+                        raw_ostream &os) {
+  auto maxError = [](const reference::Tensor &a, const reference::Tensor &b,
+                     double &scale, bool &infMismatch) {
+    double err = 0;
+    scale = 0;
+    for (size_t i = 0; i < b.data.size(); ++i) {
+      double x = a.data[i], y = b.data[i];
+      if (std::isinf(y) || std::isinf(x)) {
+        infMismatch |= x != y;
+        continue;
+      }
+      if (std::isnan(x) || std::isnan(y)) {
+        infMismatch = true;
+        continue;
+      }
+      scale = std::max(scale, std::fabs(y));
+      err = std::max(err, std::fabs(x - y));
+    }
+    return err;
+  };
+  const double tol = toleranceFor(op);
+  bool bad = false;
+  double scale;
+  double oErr = maxError(got.o, want.o, scale, bad) / std::max(scale, 1.0);
+  bool ok = !bad && oErr <= tol;
+  os << "check o: max error " << llvm::format("%.3g", oErr);
+  if (compareLse) {
+    bool lseBad = false;
+    double lseErr =
+        maxError(got.lse, want.lse, scale, lseBad) / std::max(scale, 1.0);
+    os << ", lse: max error " << llvm::format("%.3g", lseErr)
+       << (lseBad ? " (infinities differ)" : "");
+    ok = ok && !lseBad && lseErr <= tol;
+  }
+  os << (bad ? " (non-finite values differ)" : "") << " (tolerance "
+     << llvm::format("%.3g", tol) << ") " << (ok ? "PASS" : "FAIL") << "\n";
+  return ok;
+}
+
+} // namespace attnc
