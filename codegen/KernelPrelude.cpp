@@ -44,8 +44,14 @@ ATTNC_HD long long attnc_floordiv(long long a, long long b) {
 ATTNC_HD long long attnc_rem(long long a, long long b) {
   return (b == 0 || b == -1) ? 0 : a % b;
 }
+// NVRTC has no __builtin_huge_valf; device code uses the bit patterns.
+#ifdef __CUDA_ARCH__
+ATTNC_HD float attnc_inf() { return __int_as_float(0x7f800000); }
+ATTNC_HD float attnc_nan() { return __int_as_float(0x7fffffff); }
+#else
 ATTNC_HD float attnc_inf() { return __builtin_huge_valf(); }
 ATTNC_HD float attnc_nan() { return __builtin_nanf(""); }
+#endif
 // NaN-propagating min/max (arith.minimumf / maximumf).
 ATTNC_HD float attnc_minimumf(float a, float b) {
   return (a != a || b != b) ? attnc_nan() : (a < b ? a : b);

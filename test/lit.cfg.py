@@ -25,3 +25,11 @@ config.substitutions.append(("%unittests", os.path.join(config.attnc_obj_root, "
 config.substitutions.append(("%python", config.python_executable))
 config.substitutions.append(("%examples", os.path.join(config.attnc_src_root, "examples")))
 config.substitutions.append(("%src", config.attnc_src_root))
+
+# The libFuzzer target (test/CMakeLists.txt) is only built when clang++ is
+# available; its test is UNSUPPORTED otherwise.
+spec_fuzzer = os.path.join(config.attnc_obj_root, "test", "Fuzz", "spec-parser-fuzzer")
+if os.path.exists(spec_fuzzer):
+    config.available_features.add("fuzzer")
+# First, so that no shorter substitution (%s) matches a prefix of it.
+config.substitutions.insert(0, ("%spec-parser-fuzzer", spec_fuzzer))

@@ -57,6 +57,12 @@ LogicalResult ParamAttr::verify(function_ref<InFlightDiagnostic()> emitError,
     if (!StringRef("bhnd").contains(c))
       return emitError() << "expected dimensions of parameter '" << name
                          << "' among b, h, n, d, got '" << dims << "'";
+  // As in the language: only d repeats (hedgehog's D x D weight per head).
+  for (char c : StringRef("bhn"))
+    if (dims.count(c) > 1)
+      return emitError() << "expected dimension '" << c
+                         << "' at most once in parameter '" << name
+                         << "', got '" << dims << "'";
   return success();
 }
 

@@ -71,7 +71,8 @@ public:
         return make(Tok::Punct, p, loc);
       }
     }
-    if (std::strchr("{}()[],:=+-*/%<>!?", c)) {
+    // strchr also "finds" the terminating NUL: a NUL byte is not a token.
+    if (c != '\0' && std::strchr("{}()[],:=+-*/%<>!?", c)) {
       if (c == '(' || c == '[')
         ++depth;
       else if ((c == ')' || c == ']') && depth > 0)

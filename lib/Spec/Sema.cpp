@@ -12,7 +12,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <set>
+#include <tuple>
 
 namespace attnc::spec {
 
@@ -499,12 +501,20 @@ private:
 bool checkAttention(AttentionSpec &spec, std::vector<Diagnostic> &diags) {
   size_t first = diags.size();
   bool ok = Checker(spec, diags).run();
-  // The checks run rule by rule; report in source order, as a reader would.
-  std::stable_sort(diags.begin() + first, diags.end(),
-                   [](const Diagnostic &a, const Diagnostic &b) {
-                     return a.loc.line != b.loc.line ? a.loc.line < b.loc.line
-                                                     : a.loc.col < b.loc.col;
-                   });
+  // The checks run rule by rule; report in source order, as a reader would,
+  // keeping the rule order among diagnostics at one location.
+  std::vector<Diagnostic> found(std::make_move_iterator(diags.begin() + first),
+                                std::make_move_iterator(diags.end()));
+  std::vector<size_t> order(found.size());
+  for (size_t i = 0; i < order.size(); ++i)
+    order[i] = i;
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    const SourceLoc &x = found[a].loc, &y = found[b].loc;
+    return std::tie(x.line, x.col, a) < std::tie(y.line, y.col, b);
+  });
+  diags.resize(first);
+  for (size_t i : order)
+    diags.push_back(std::move(found[i]));
   return ok;
 }
 

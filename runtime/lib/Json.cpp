@@ -252,8 +252,8 @@ private:
     double value = 0;
     auto [ptr, ec] = std::from_chars(first, last, value);
     if (ec != std::errc() || ptr != last) {
-      failAt(start, "number '" + std::string(first, last) +
-                        "' is out of range");
+      failAt(start,
+             "number '" + std::string(first, last) + "' is out of range");
       return false;
     }
     out.kind = JsonValue::Kind::Number;
@@ -337,8 +337,7 @@ private:
       break;
     default:
       --pos;
-      return fail("invalid escape character " + describeHere() +
-                  " after '\\'");
+      return fail("invalid escape character " + describeHere() + " after '\\'");
     }
     size_t escStart = pos - 2;
     unsigned cp;

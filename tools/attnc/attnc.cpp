@@ -37,6 +37,8 @@
 
 #include <cctype>
 #include <cerrno>
+#include <algorithm>
+#include <chrono>
 #include <cmath>
 
 using namespace mlir;
@@ -50,7 +52,7 @@ const char *const kUsage = R"(usage:
   attnc compile SPEC [--name NAME] -o DIR [--arch sm_80,sm_90]
         [--cpu-flags FLAGS] [--no-cpu] [--no-cuda-build]
   attnc run SPEC [--name NAME] [--backend reference|cpu] [--check]
-        [--package DIR]
+        [--package DIR] [--repeat R]
         (--input q=Q.npy --input k=K.npy --input v=V.npy [--input PARAM=P.npy]...
          | --random B,Nq[,Nk] [--seed S])
         [--output O.npy] [--lse LSE.npy]
@@ -252,8 +254,12 @@ LogicalResult runCommand(const CommandLine &cl, MLIRContext &context,
       return inputError("give either --input or --random, not both");
     std::string seedText = cl.get("seed", "0");
     char *end = nullptr;
+    errno = 0;
     unsigned long long seed = std::strtoull(seedText.c_str(), &end, 10);
-    if (seedText.empty() || *end != '\0')
+    // strtoull would take "-3" (wrapping it) and leading blanks or '+'.
+    if (seedText.empty() ||
+        !std::isdigit(static_cast<unsigned char>(seedText[0])) ||
+        *end != '\0' || errno == ERANGE)
       return inputError("--seed '" + seedText +
                         "': expected a non-negative integer");
     error = makeRandomInputs(op, cl.get("random"), seed, inputs);
@@ -270,10 +276,29 @@ LogicalResult runCommand(const CommandLine &cl, MLIRContext &context,
     return inputError(error);
   roundToStorageDtype(op, inputs);
 
+  // --repeat R times the backend R times (after one warm-up run for a
+  // compiled backend) and prints the median: benchmarks, not tests.
+  int repeat = 1;
+  if (cl.has("repeat") &&
+      (llvm::StringRef(cl.get("repeat")).getAsInteger(10, repeat) ||
+       repeat < 1 || repeat > 10000))
+    return inputError("--repeat '" + cl.get("repeat") +
+                      "': expected an integer in [1, 10000]");
+  std::vector<double> times;
+  auto timed = [&](auto fn) {
+    auto start = std::chrono::steady_clock::now();
+    auto result = fn();
+    times.push_back(std::chrono::duration<double, std::milli>(
+                        std::chrono::steady_clock::now() - start)
+                        .count());
+    return result;
+  };
+
   reference::Outputs outputs;
   if (backend == "reference") {
-    if (failed(reference::run(op, inputs, outputs, error)))
-      return error.empty() ? failure() : inputError(error);
+    for (int i = 0; i < repeat; ++i)
+      if (failed(timed([&] { return reference::run(op, inputs, outputs, error); })))
+        return error.empty() ? failure() : inputError(error);
   } else {
     std::string dir = cl.get("package");
     if (dir.empty()) {
@@ -289,12 +314,21 @@ LogicalResult runCommand(const CommandLine &cl, MLIRContext &context,
         return failure();
     }
     error = runPackageOnCpu(op, dir, inputs, wantLse, outputs);
+    for (int i = 0; i < repeat && cl.has("repeat") && error.empty(); ++i)
+      error = timed(
+          [&] { return runPackageOnCpu(op, dir, inputs, wantLse, outputs); });
     if (!cl.has("package"))
       (void)llvm::sys::fs::remove_directories(dir);
     if (!error.empty())
       return inputError(error);
   }
 
+  if (cl.has("repeat")) {
+    std::sort(times.begin(), times.end());
+    os << "time: " << llvm::format("%.3f", times[times.size() / 2])
+       << " ms median of " << times.size() << " (" << backend
+       << " backend, excluding compilation and I/O)\n";
+  }
   if (cl.has("check")) {
     reference::Outputs expected;
     if (failed(reference::run(op, inputs, expected, error)))
@@ -328,7 +362,7 @@ int main(int argc, char **argv) {
       {"emit", {{"emit", "name", "o"}, common}},
       {"run",
        {{"name", "backend", "input", "random", "seed", "output", "lse",
-         "package"},
+         "package", "repeat"},
         {"verify-diagnostics", "split-input-file", "check"}}},
       {"explain", {{"name", "len", "svg"}, {"verify-diagnostics"}}},
       {"compile",

@@ -1,0 +1,78 @@
+"""ctypes bindings to libattnc_runtime.so for the GPU benchmark and test
+harnesses: open a package and launch its CUDA kernel on torch tensors.
+Mirrors runtime/include/attnc/runtime.h (keep the two in step)."""
+import ctypes
+
+ATTNC_F32, ATTNC_F16, ATTNC_BF16, ATTNC_I32 = 0, 1, 2, 3
+
+
+class Tensor(ctypes.Structure):
+    _fields_ = [("data", ctypes.c_void_p), ("dtype", ctypes.c_int),
+                ("rank", ctypes.c_int), ("shape", ctypes.c_longlong * 4),
+                ("strides", ctypes.c_longlong * 4)]
+
+
+def _dtype_code(t):
+    import torch
+    return {torch.float32: ATTNC_F32, torch.float16: ATTNC_F16,
+            torch.bfloat16: ATTNC_BF16, torch.int32: ATTNC_I32}[t.dtype]
+
+
+def view(t):
+    """An attnc_tensor describing torch tensor `t` (device memory, strided)."""
+    v = Tensor()
+    v.data = t.data_ptr()
+    v.dtype = _dtype_code(t)
+    v.rank = t.dim()
+    for i in range(t.dim()):
+        v.shape[i] = t.shape[i]
+        v.strides[i] = t.stride(i)
+    return v
+
+
+class Runtime:
+    def __init__(self, library_path):
+        self.lib = ctypes.CDLL(library_path)
+        self.lib.attnc_last_error.restype = ctypes.c_char_p
+        self.lib.attnc_package_open.argtypes = [ctypes.c_char_p, ctypes.POINTER(ctypes.c_void_p)]
+        self.lib.attnc_launch_cuda.argtypes = [ctypes.c_void_p] + [ctypes.POINTER(Tensor)] * 6 + [
+            ctypes.c_int, ctypes.c_void_p]
+        self.lib.attnc_prepare_cuda.argtypes = [ctypes.c_void_p, ctypes.c_void_p]
+        self.lib.attnc_package_close.argtypes = [ctypes.c_void_p]
+
+    def check(self, status, what):
+        if status != 0:
+            raise RuntimeError(f"{what}: {self.lib.attnc_last_error().decode()}")
+
+    def open(self, directory):
+        handle = ctypes.c_void_p()
+        self.check(self.lib.attnc_package_open(directory.encode(), ctypes.byref(handle)),
+                   f"open {directory}")
+        return Package(self, handle)
+
+
+class Package:
+    def __init__(self, runtime, handle):
+        self.rt, self.handle = runtime, handle
+
+    def prepare(self, stream):
+        self.rt.check(self.rt.lib.attnc_prepare_cuda(self.handle, ctypes.c_void_p(stream)), "prepare")
+
+    def launcher(self, q, k, v, o, lse=None, params=(), stream=0):
+        """Returns a zero-argument function that launches the kernel; the
+        tensor descriptors are built once so timing measures the launch."""
+        views = [view(t) for t in (q, k, v, o)]
+        lse_view = view(lse) if lse is not None else None
+        param_views = (Tensor * max(len(params), 1))(*[view(p) for p in params])
+        refs = [ctypes.byref(x) for x in views]
+        lse_ref = ctypes.byref(lse_view) if lse_view is not None else None
+        lib, handle = self.rt.lib, self.handle
+
+        def launch():
+            status = lib.attnc_launch_cuda(handle, *refs, lse_ref,
+                                           param_views if params else None,
+                                           len(params), ctypes.c_void_p(stream))
+            if status != 0:
+                raise RuntimeError(lib.attnc_last_error().decode())
+        launch._keepalive = (views, lse_view, param_views)
+        return launch

@@ -1,0 +1,28 @@
+#!/usr/bin/env python3
+"""Compiles the benchmark variants (specs.py) into attnc packages with
+cubins for sm_80 and sm_90, to carry to a GPU machine.
+usage: make_packages.py ATTNC OUT_DIR"""
+import os
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(__file__))
+import specs  # noqa: E402
+
+
+def main():
+    attnc, out = sys.argv[1], sys.argv[2]
+    os.makedirs(out, exist_ok=True)
+    for mask in specs.MASKS:
+        for hd in specs.HEAD_DIMS:
+            name, text = specs.spec_text(mask, hd)
+            path = os.path.join(out, name + ".attn")
+            with open(path, "w") as f:
+                f.write(text)
+            subprocess.run([attnc, "compile", path, "-o", os.path.join(out, name),
+                            "--arch", "sm_80,sm_90", "--no-cpu"], check=True)
+            print("built", name)
+
+
+if __name__ == "__main__":
+    main()

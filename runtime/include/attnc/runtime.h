@@ -1,0 +1,176 @@
+/*===- runtime.h - The attnc runtime C API --------------------------------===*\
+|*                                                                            *|
+|* This file declares the C API of attnc_runtime, the library that loads a    *|
+|* package written by `attnc compile` (a directory with manifest.json, a CPU  *|
+|* shared object and/or CUDA source and cubins) and runs its kernel. Every    *|
+|* tensor is checked against the manifest before anything is launched. The    *|
+|* library links no LLVM, no MLIR and no CUDA: libcuda.so.1 and libnvrtc are  *|
+|* loaded with dlopen when, and only when, a CUDA launch needs them.          *|
+|*                                                                            *|
+|* Conventions: functions returning int return ATTNC_OK (0) on success and an *|
+|* attnc_status code otherwise; the message of the last failure on the        *|
+|* calling thread is attnc_last_error(). Strings returned by a package live   *|
+|* as long as the package. See docs/runtime.md.                               *|
+\*===----------------------------------------------------------------------===*/
+
+#ifndef ATTNC_RUNTIME_H
+#define ATTNC_RUNTIME_H
+
+#include "attnc/kernel_abi.h"
+
+#if defined(_WIN32)
+#define ATTNC_API
+#else
+#define ATTNC_API __attribute__((visibility("default")))
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Status codes. Every failure also sets attnc_last_error(). */
+typedef enum attnc_status {
+  ATTNC_OK = 0,
+  ATTNC_ERROR_INVALID_ARGUMENT = 1, /* a tensor or argument does not fit */
+  ATTNC_ERROR_IO = 2,               /* a package file cannot be read */
+  ATTNC_ERROR_MANIFEST = 3,         /* manifest.json is malformed */
+  ATTNC_ERROR_UNSUPPORTED = 4,      /* the package has no code for this */
+  ATTNC_ERROR_LOAD = 5,             /* the CPU library cannot be loaded */
+  ATTNC_ERROR_KERNEL = 6,           /* the CPU entry point reported failure */
+  ATTNC_ERROR_CUDA_UNAVAILABLE = 7, /* no CUDA driver, or cuInit failed */
+  ATTNC_ERROR_CUDA = 8,             /* a CUDA driver call failed */
+  ATTNC_ERROR_COMPILE = 9,          /* NVRTC is missing or failed */
+  ATTNC_ERROR_OUT_OF_MEMORY = 10,   /* host allocation failed */
+  ATTNC_ERROR_INTERNAL = 11         /* a bug in the runtime */
+} attnc_status;
+
+/* Element types. f16 and bf16 elements are stored as uint16_t bits. */
+typedef enum attnc_dtype {
+  ATTNC_F32 = 0,
+  ATTNC_F16 = 1,
+  ATTNC_BF16 = 2,
+  ATTNC_I32 = 3,
+  /* Makes every int a valid value in C++, so a descriptor from C holding
+   * garbage is reported rather than undefined. Not a dtype. */
+  ATTNC_DTYPE_FORCE_INT = 0x7fffffff
+} attnc_dtype;
+
+/* A strided view of caller-owned memory. Only the first `rank` entries of
+ * `shape` and `strides` are read. Strides count elements, not bytes. */
+typedef struct attnc_tensor {
+  void *data;
+  attnc_dtype dtype;
+  int rank;
+  long long shape[4];
+  long long strides[4];
+} attnc_tensor;
+
+/* One runtime parameter declared by the spec, in manifest order. */
+typedef struct attnc_param_info {
+  const char *name;  /* e.g. "doc" */
+  attnc_dtype dtype; /* ATTNC_I32 or ATTNC_F32 */
+  const char *dims;  /* one letter per dimension: b, h, n or d */
+} attnc_param_info;
+
+/* The schedule the package was compiled with. */
+typedef struct attnc_schedule {
+  int block_q, block_k, warps, stages, chunk;
+} attnc_schedule;
+
+typedef struct attnc_package attnc_package;
+
+/* ---- Errors and versions ------------------------------------------------ */
+
+/* The message of the last failure on this thread, or "" if none. Successful
+ * calls leave it unchanged. Valid until the next failing call on the thread. */
+ATTNC_API const char *attnc_last_error(void);
+
+/* "ATTNC_OK", "ATTNC_ERROR_INVALID_ARGUMENT", ...; "unknown" otherwise. */
+ATTNC_API const char *attnc_status_name(int status);
+
+/* "f32", "f16", "bf16", "i32"; "unknown" otherwise. */
+ATTNC_API const char *attnc_dtype_name(attnc_dtype dtype);
+
+/* The kernel ABI this runtime fills (ATTNC_ABI_VERSION of its build). */
+ATTNC_API int attnc_abi_version(void);
+
+/* The runtime's version, e.g. "0.1.0". */
+ATTNC_API const char *attnc_runtime_version(void);
+
+/* ---- Packages ----------------------------------------------------------- */
+
+/* Reads and validates DIR/manifest.json and checks that every file it names
+ * exists. Loads nothing yet: the CPU library is loaded by the first
+ * attnc_run_cpu, CUDA code by the first attnc_launch_cuda per context. On
+ * failure *out is set to NULL. */
+ATTNC_API int attnc_package_open(const char *dir, attnc_package **out);
+
+/* Unloads the package's CUDA modules and CPU library. NULL is ignored. Must
+ * not race with calls using the package. */
+ATTNC_API void attnc_package_close(attnc_package *pkg);
+
+/* Manifest queries. With a NULL package they return NULL, 0 or ATTNC_F32. */
+ATTNC_API const char *attnc_package_dir(const attnc_package *pkg);
+ATTNC_API const char *attnc_package_name(const attnc_package *pkg);
+ATTNC_API const char *attnc_package_family(const attnc_package *pkg);
+ATTNC_API const char *attnc_package_normalize(const attnc_package *pkg);
+ATTNC_API const char *attnc_package_spec_hash(const attnc_package *pkg);
+ATTNC_API const char *attnc_package_attnc_version(const attnc_package *pkg);
+ATTNC_API attnc_dtype attnc_package_dtype(const attnc_package *pkg);
+ATTNC_API int attnc_package_heads(const attnc_package *pkg);
+ATTNC_API int attnc_package_kv_heads(const attnc_package *pkg);
+ATTNC_API int attnc_package_head_dim(const attnc_package *pkg);
+ATTNC_API int attnc_package_value_dim(const attnc_package *pkg);
+ATTNC_API int attnc_package_has_lse(const attnc_package *pkg);
+ATTNC_API int attnc_package_has_cpu(const attnc_package *pkg);
+ATTNC_API int attnc_package_has_cuda(const attnc_package *pkg);
+ATTNC_API int attnc_package_num_params(const attnc_package *pkg);
+/* Fills *out for parameter `index` (0-based, manifest order). */
+ATTNC_API int attnc_package_param(const attnc_package *pkg, int index,
+                                  attnc_param_info *out);
+ATTNC_API int attnc_package_schedule(const attnc_package *pkg,
+                                     attnc_schedule *out);
+
+/* ---- Running ------------------------------------------------------------ */
+
+/* Shapes, with H = heads, G = kv_heads, D = head_dim, Dv = value_dim from the
+ * manifest and B, Nq, Nk taken from q and k:
+ *   q [B, H, Nq, D]  k [B, G, Nk, D]  v [B, G, Nk, Dv]  o [B, H, Nq, Dv]
+ * in the package dtype, any positive strides with the last one 1;
+ *   lse [B, H, Nq] float32, contiguous, or NULL (only if has_lse);
+ *   params[i]: the i-th manifest parameter, contiguous, shaped by its dims.
+ * `num_params` must equal attnc_package_num_params. Nothing is written to o
+ * or lse unless every check passes. */
+
+/* Runs the package's CPU kernel synchronously on host memory. Thread-safe:
+ * several threads may run the same package at once. */
+ATTNC_API int attnc_run_cpu(attnc_package *pkg, const attnc_tensor *q,
+                            const attnc_tensor *k, const attnc_tensor *v,
+                            const attnc_tensor *o, const attnc_tensor *lse,
+                            const attnc_tensor *params, int num_params);
+
+/* Enqueues the package's CUDA kernel on `cuda_stream` (a CUstream or
+ * cudaStream_t; NULL for the default stream) and returns without waiting;
+ * errors raised while the kernel runs surface on the stream. Tensors must be
+ * device (or managed) memory of the stream's context, with 16-byte aligned
+ * base pointers and 16-byte multiples as byte strides. With a NULL stream,
+ * the context current on the calling thread is used. The first launch in a
+ * context loads the package's cubin for the device's exact sm_XY, or
+ * compiles its CUDA source with NVRTC when there is no such cubin.
+ * Thread-safe. */
+ATTNC_API int attnc_launch_cuda(attnc_package *pkg, const attnc_tensor *q,
+                                const attnc_tensor *k, const attnc_tensor *v,
+                                const attnc_tensor *o, const attnc_tensor *lse,
+                                const attnc_tensor *params, int num_params,
+                                void *cuda_stream);
+
+/* Loads (or compiles) the CUDA module for the context of `cuda_stream`
+ * without launching anything, so that the first launch does not pay for
+ * NVRTC. Optional. */
+ATTNC_API int attnc_prepare_cuda(attnc_package *pkg, void *cuda_stream);
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* ATTNC_RUNTIME_H */

@@ -1,0 +1,232 @@
+//===- runtime.hpp - C++ wrapper over the attnc runtime C API ---*- C++ -*-===//
+//
+// This file implements a header-only C++17 layer over attnc/runtime.h:
+// attnc::Package owns an attnc_package (move-only, closed on destruction),
+// attnc::Tensor is a non-owning view that fills an attnc_tensor, and every
+// fallible call returns an attnc::Status instead of throwing, so the wrapper
+// works in code built with -fno-exceptions (LLVM-style projects):
+//
+//   attnc::Package pkg;
+//   if (attnc::Status s = attnc::Package::open("out/causal", pkg); !s.ok)
+//     return fail(s.message);
+//   auto q = attnc::Tensor::contiguous(qData, ATTNC_F32, {B, H, Nq, D});
+//   ...
+//   attnc::Status s = pkg.runCpu(q, k, v, o, &lse, {doc});
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ATTNC_RUNTIME_HPP
+#define ATTNC_RUNTIME_HPP
+
+#include "attnc/runtime.h"
+
+#include <cstddef>
+#include <initializer_list>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace attnc {
+
+/// The outcome of a runtime call. `code` is an attnc_status; `message` is
+/// attnc_last_error() at the time of the failure.
+struct Status {
+  bool ok = true;
+  int code = ATTNC_OK;
+  std::string message;
+
+  explicit operator bool() const { return ok; }
+
+  /// Turns a C API return code into a Status, reading the thread's last
+  /// error for failures.
+  static Status fromCode(int code) {
+    Status s;
+    if (code != ATTNC_OK) {
+      s.ok = false;
+      s.code = code;
+      s.message = attnc_last_error();
+    }
+    return s;
+  }
+};
+
+/// A non-owning strided view of caller memory. Shapes longer than 4 keep
+/// their length as the rank, so the runtime reports them as a rank mismatch.
+class Tensor {
+public:
+  Tensor() : t() {}
+
+  /// A row-major view of `data`.
+  static Tensor contiguous(const void *data, attnc_dtype dtype,
+                           std::initializer_list<long long> shape) {
+    Tensor x = make(data, dtype, shape);
+    long long stride = 1;
+    for (int i = x.rankClamped() - 1; i >= 0; --i) {
+      x.t.strides[i] = stride;
+      stride *= x.t.shape[i];
+    }
+    return x;
+  }
+
+  /// A view with explicit element strides (the last should be 1).
+  static Tensor strided(const void *data, attnc_dtype dtype,
+                        std::initializer_list<long long> shape,
+                        std::initializer_list<long long> strides) {
+    Tensor x = make(data, dtype, shape);
+    int i = 0;
+    for (long long s : strides)
+      if (i < 4)
+        x.t.strides[i++] = s;
+    return x;
+  }
+
+  /// Wraps an existing descriptor.
+  explicit Tensor(const attnc_tensor &raw) : t(raw) {}
+
+  const attnc_tensor &raw() const { return t; }
+  void *data() const { return t.data; }
+  attnc_dtype dtype() const { return t.dtype; }
+  int rank() const { return t.rank; }
+  long long dim(int i) const { return t.shape[i]; }
+  long long stride(int i) const { return t.strides[i]; }
+
+private:
+  attnc_tensor t;
+
+  int rankClamped() const { return t.rank < 4 ? t.rank : 4; }
+
+  static Tensor make(const void *data, attnc_dtype dtype,
+                     std::initializer_list<long long> shape) {
+    Tensor x;
+    // The runtime only reads through q, k, v and params; views of const
+    // inputs are the common case.
+    x.t.data = const_cast<void *>(data);
+    x.t.dtype = dtype;
+    x.t.rank = static_cast<int>(shape.size());
+    int i = 0;
+    for (long long d : shape)
+      if (i < 4)
+        x.t.shape[i++] = d;
+    return x;
+  }
+};
+
+/// One runtime parameter of a package, in manifest order.
+struct ParamInfo {
+  std::string name;
+  attnc_dtype dtype = ATTNC_F32;
+  std::string dims;
+};
+
+/// An open package. Move-only; closes the package when destroyed.
+class Package {
+public:
+  Package() = default;
+  ~Package() { attnc_package_close(pkg); }
+  Package(Package &&other) noexcept : pkg(std::exchange(other.pkg, nullptr)) {}
+  Package &operator=(Package &&other) noexcept {
+    if (this != &other) {
+      attnc_package_close(pkg);
+      pkg = std::exchange(other.pkg, nullptr);
+    }
+    return *this;
+  }
+  Package(const Package &) = delete;
+  Package &operator=(const Package &) = delete;
+
+  /// Opens the package in `dir`; on success `out` owns it (any package it
+  /// held before is closed).
+  static Status open(const std::string &dir, Package &out) {
+    attnc_package *p = nullptr;
+    Status s = Status::fromCode(attnc_package_open(dir.c_str(), &p));
+    if (s.ok) {
+      attnc_package_close(out.pkg);
+      out.pkg = p;
+    }
+    return s;
+  }
+
+  bool isOpen() const { return pkg != nullptr; }
+  /// The C handle, for calls the wrapper does not cover.
+  attnc_package *get() const { return pkg; }
+
+  std::string dir() const { return str(attnc_package_dir(pkg)); }
+  std::string name() const { return str(attnc_package_name(pkg)); }
+  std::string family() const { return str(attnc_package_family(pkg)); }
+  std::string normalize() const { return str(attnc_package_normalize(pkg)); }
+  std::string specHash() const { return str(attnc_package_spec_hash(pkg)); }
+  std::string attncVersion() const {
+    return str(attnc_package_attnc_version(pkg));
+  }
+  attnc_dtype dtype() const { return attnc_package_dtype(pkg); }
+  int heads() const { return attnc_package_heads(pkg); }
+  int kvHeads() const { return attnc_package_kv_heads(pkg); }
+  int headDim() const { return attnc_package_head_dim(pkg); }
+  int valueDim() const { return attnc_package_value_dim(pkg); }
+  bool hasLse() const { return attnc_package_has_lse(pkg) != 0; }
+  bool hasCpu() const { return attnc_package_has_cpu(pkg) != 0; }
+  bool hasCuda() const { return attnc_package_has_cuda(pkg) != 0; }
+
+  std::vector<ParamInfo> params() const {
+    std::vector<ParamInfo> out;
+    int n = attnc_package_num_params(pkg);
+    for (int i = 0; i < n; ++i) {
+      attnc_param_info info;
+      if (attnc_package_param(pkg, i, &info) == ATTNC_OK)
+        out.push_back({info.name, info.dtype, info.dims});
+    }
+    return out;
+  }
+
+  attnc_schedule schedule() const {
+    attnc_schedule s = {0, 0, 0, 0, 0};
+    attnc_package_schedule(pkg, &s);
+    return s;
+  }
+
+  /// Runs the CPU kernel synchronously (attnc_run_cpu).
+  Status runCpu(const Tensor &q, const Tensor &k, const Tensor &v,
+                const Tensor &o, const Tensor *lse = nullptr,
+                const std::vector<Tensor> &params = {}) const {
+    std::vector<attnc_tensor> raw = rawParams(params);
+    return Status::fromCode(attnc_run_cpu(pkg, &q.raw(), &k.raw(), &v.raw(),
+                                          &o.raw(), lse ? &lse->raw() : nullptr,
+                                          raw.empty() ? nullptr : raw.data(),
+                                          static_cast<int>(raw.size())));
+  }
+
+  /// Enqueues the CUDA kernel on `stream` (attnc_launch_cuda).
+  Status launchCuda(const Tensor &q, const Tensor &k, const Tensor &v,
+                    const Tensor &o, const Tensor *lse = nullptr,
+                    const std::vector<Tensor> &params = {},
+                    void *stream = nullptr) const {
+    std::vector<attnc_tensor> raw = rawParams(params);
+    return Status::fromCode(attnc_launch_cuda(
+        pkg, &q.raw(), &k.raw(), &v.raw(), &o.raw(),
+        lse ? &lse->raw() : nullptr, raw.empty() ? nullptr : raw.data(),
+        static_cast<int>(raw.size()), stream));
+  }
+
+  /// Loads or compiles the CUDA module for `stream`'s context ahead of the
+  /// first launch (attnc_prepare_cuda).
+  Status prepareCuda(void *stream = nullptr) const {
+    return Status::fromCode(attnc_prepare_cuda(pkg, stream));
+  }
+
+private:
+  attnc_package *pkg = nullptr;
+
+  static std::string str(const char *s) { return s ? s : ""; }
+
+  static std::vector<attnc_tensor> rawParams(const std::vector<Tensor> &ps) {
+    std::vector<attnc_tensor> raw;
+    raw.reserve(ps.size());
+    for (const Tensor &p : ps)
+      raw.push_back(p.raw());
+    return raw;
+  }
+};
+
+} // namespace attnc
+
+#endif // ATTNC_RUNTIME_HPP

@@ -1,0 +1,343 @@
+//===- ArgCheck.cpp - Checking kernel arguments ---------------------------===//
+//
+// This file implements checkArguments. The order of the checks is the order
+// of the messages a user sees: q first (it fixes B and Nq), then k (it fixes
+// Nk), v, o, lse and the params; within a tensor, rank, dtype, shape, data
+// pointer, strides, extent, overlap and alignment.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ArgCheck.h"
+
+#include <climits>
+#include <cstdint>
+#include <cstdio>
+#include <utility>
+
+using namespace attnc::rt;
+
+namespace {
+
+/// CUDA kernels load q, k, v and store o 16 bytes at a time.
+constexpr uintptr_t kCudaVectorBytes = 16;
+
+std::string pointerString(const void *p) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%p", p);
+  return buf;
+}
+
+std::string dtypeString(attnc_dtype d) {
+  const char *name = attnc_dtype_name(d);
+  if (std::string(name) == "unknown")
+    return "unknown (" + std::to_string(static_cast<int>(d)) + ")";
+  return name;
+}
+
+/// What one tensor must look like.
+struct Expect {
+  std::string label; ///< "tensor 'q'" or "param 'doc'"
+  attnc_dtype dtype;
+  int rank;
+  long long shape[4];
+  bool contiguous; ///< strides must be row-major
+  bool output;     ///< elements must not overlap
+  bool vectorized; ///< CUDA: 16-byte base and row alignment
+};
+
+Error invalid(const Expect &e, const std::string &what) {
+  return makeError(ATTNC_ERROR_INVALID_ARGUMENT, e.label + ": " + what);
+}
+
+Error checkTensor(const attnc_tensor *t, const Expect &e, Target target,
+                  std::vector<CudaLaunch::Pointer> *pointers) {
+  if (!t)
+    return makeError(ATTNC_ERROR_INVALID_ARGUMENT, e.label + " is null");
+  if (t->rank != e.rank)
+    return invalid(e, "expected rank " + std::to_string(e.rank) + ", got " +
+                          std::to_string(t->rank));
+  if (t->dtype != e.dtype)
+    return invalid(e, "expected dtype " + dtypeString(e.dtype) + ", got " +
+                          dtypeString(t->dtype));
+  bool same = true;
+  for (int i = 0; i < e.rank; ++i)
+    same = same && t->shape[i] == e.shape[i];
+  if (!same)
+    return invalid(e, "expected shape " + shapeString(e.shape, e.rank) +
+                          ", got " + shapeString(t->shape, e.rank));
+  if (!t->data)
+    return invalid(e, "data is null");
+
+  const long long *st = t->strides;
+  if (e.rank > 0 && st[e.rank - 1] != 1)
+    return invalid(e, "the last stride must be 1, got " +
+                          std::to_string(st[e.rank - 1]));
+  for (int i = 0; i < e.rank; ++i)
+    if (e.shape[i] > 1 && st[i] < 1)
+      return invalid(e, "strides must be positive, got " +
+                            shapeString(st, e.rank));
+  if (e.contiguous) {
+    long long want[4] = {1, 1, 1, 1};
+    bool ok = true;
+    for (int i = e.rank - 2; i >= 0; --i)
+      want[i] = want[i + 1] * e.shape[i + 1];
+    for (int i = 0; i < e.rank; ++i)
+      ok = ok && (e.shape[i] == 1 || st[i] == want[i]);
+    if (!ok)
+      return invalid(e, "expected contiguous strides " +
+                            shapeString(want, e.rank) + ", got " +
+                            shapeString(st, e.rank));
+  }
+
+  // The furthest element must be addressable: kernels compute offsets in
+  // 64-bit and would wrap silently.
+  size_t elem = dtypeSize(e.dtype);
+  long long last = 0;
+  bool overflow = false;
+  for (int i = 0; i < e.rank; ++i) {
+    long long term;
+    overflow |= __builtin_mul_overflow(e.shape[i] - 1, st[i], &term);
+    overflow |= __builtin_add_overflow(last, term, &last);
+  }
+  long long bytes;
+  overflow |= __builtin_add_overflow(last, 1LL, &bytes);
+  overflow |=
+      __builtin_mul_overflow(bytes, static_cast<long long>(elem), &bytes);
+  uintptr_t base = reinterpret_cast<uintptr_t>(t->data);
+  uintptr_t end;
+  overflow |= __builtin_add_overflow(base, static_cast<uintptr_t>(bytes), &end);
+  if (overflow)
+    return invalid(e, "shape " + shapeString(e.shape, e.rank) +
+                          " with strides " + shapeString(st, e.rank) +
+                          " does not fit in the address space");
+
+  if (e.output) {
+    // Sorted by stride, each dimension must step over everything the
+    // smaller ones span; otherwise two indices share an element and the
+    // kernel's writes race.
+    int order[4], n = 0;
+    for (int i = 0; i < e.rank; ++i)
+      if (e.shape[i] > 1)
+        order[n++] = i;
+    // Insertion sort: at most 4 entries (and GCC 12 warns falsely on
+    // std::sort over a 4-element array at -O3).
+    for (int a = 1; a < n; ++a)
+      for (int b = a; b > 0 && st[order[b]] < st[order[b - 1]]; --b)
+        std::swap(order[b], order[b - 1]);
+    long long span = 1;
+    for (int j = 0; j < n; ++j) {
+      if (st[order[j]] < span)
+        return invalid(e, "strides " + shapeString(st, e.rank) +
+                              " make distinct elements overlap");
+      if (__builtin_mul_overflow(st[order[j]], e.shape[order[j]], &span))
+        span = LLONG_MAX;
+    }
+  }
+
+  uintptr_t align = elem;
+  if (target == Target::Cuda && e.vectorized)
+    align = kCudaVectorBytes;
+  if (base % align != 0) {
+    if (align == elem)
+      return invalid(e, "data pointer " + pointerString(t->data) +
+                            " is not aligned to its " + std::to_string(elem) +
+                            "-byte elements");
+    return invalid(e, "data pointer " + pointerString(t->data) +
+                          " is not 16-byte aligned (required for CUDA)");
+  }
+  if (target == Target::Cuda && e.vectorized) {
+    for (int i = 0; i + 1 < e.rank; ++i) {
+      if (e.shape[i] == 1)
+        continue;
+      long long strideBytes = st[i] * static_cast<long long>(elem);
+      if (strideBytes % static_cast<long long>(kCudaVectorBytes) != 0)
+        return invalid(e, "stride " + std::to_string(i) + " is " +
+                              std::to_string(st[i]) + " elements (" +
+                              std::to_string(strideBytes) +
+                              " bytes), not a multiple of 16 bytes "
+                              "(required for CUDA)");
+    }
+  }
+  if (pointers)
+    pointers->push_back({e.label, t->data});
+  return success();
+}
+
+Expect expect4(const char *name, attnc_dtype dtype, long long d0, long long d1,
+               long long d2, long long d3, bool output) {
+  Expect e;
+  e.label = std::string("tensor '") + name + "'";
+  e.dtype = dtype;
+  e.rank = 4;
+  e.shape[0] = d0;
+  e.shape[1] = d1;
+  e.shape[2] = d2;
+  e.shape[3] = d3;
+  e.contiguous = false;
+  e.output = output;
+  e.vectorized = true;
+  return e;
+}
+
+} // namespace
+
+std::string attnc::rt::shapeString(const long long *shape, int rank) {
+  std::string s = "[";
+  for (int i = 0; i < rank; ++i) {
+    if (i > 0)
+      s += ", ";
+    s += std::to_string(shape[i]);
+  }
+  return s + "]";
+}
+
+size_t attnc::rt::dtypeSize(attnc_dtype dtype) {
+  switch (dtype) {
+  case ATTNC_F32:
+  case ATTNC_I32:
+    return 4;
+  case ATTNC_F16:
+  case ATTNC_BF16:
+    return 2;
+  default:
+    return 0;
+  }
+}
+
+Error attnc::rt::checkArguments(const Manifest &m, const CallTensors &t,
+                                Target target, AttncKernelArgs &args,
+                                std::vector<CudaLaunch::Pointer> *pointers) {
+  // q fixes B and Nq, k fixes Nk; check their rank and extents first so the
+  // expected shapes of the others are meaningful.
+  auto leading = [](const attnc_tensor *x, const char *name, int index,
+                    long long &out) -> Error {
+    if (!x)
+      return makeError(ATTNC_ERROR_INVALID_ARGUMENT,
+                       std::string("tensor '") + name + "' is null");
+    if (x->rank != 4)
+      return makeError(ATTNC_ERROR_INVALID_ARGUMENT,
+                       std::string("tensor '") + name +
+                           "': expected rank 4, got " +
+                           std::to_string(x->rank));
+    for (int i = 0; i < 4; ++i)
+      if (x->shape[i] < 1)
+        return makeError(ATTNC_ERROR_INVALID_ARGUMENT,
+                         std::string("tensor '") + name +
+                             "': every dimension must be positive, got " +
+                             shapeString(x->shape, 4));
+    out = x->shape[index];
+    return success();
+  };
+  long long B, Nq, Nk;
+  Error err = leading(t.q, "q", 0, B);
+  if (err.failed())
+    return err;
+  Nq = t.q->shape[2];
+  err = leading(t.k, "k", 2, Nk);
+  if (err.failed())
+    return err;
+
+  const long long H = m.heads, G = m.kvHeads, D = m.headDim, Dv = m.valueDim;
+  std::vector<CudaLaunch::Pointer> list;
+  std::vector<CudaLaunch::Pointer> *ptrs = pointers ? &list : nullptr;
+
+  if ((err = checkTensor(t.q, expect4("q", m.dtype, B, H, Nq, D, false), target,
+                         ptrs))
+          .failed() ||
+      (err = checkTensor(t.k, expect4("k", m.dtype, B, G, Nk, D, false), target,
+                         ptrs))
+          .failed() ||
+      (err = checkTensor(t.v, expect4("v", m.dtype, B, G, Nk, Dv, false),
+                         target, ptrs))
+          .failed() ||
+      (err = checkTensor(t.o, expect4("o", m.dtype, B, H, Nq, Dv, true), target,
+                         ptrs))
+          .failed())
+    return err;
+
+  if (t.lse) {
+    if (!m.hasLse)
+      return makeError(ATTNC_ERROR_INVALID_ARGUMENT,
+                       "tensor 'lse': package '" + m.name +
+                           "' has no lse output (has_lse is false); pass "
+                           "null");
+    Expect e;
+    e.label = "tensor 'lse'";
+    e.dtype = ATTNC_F32;
+    e.rank = 3;
+    e.shape[0] = B;
+    e.shape[1] = H;
+    e.shape[2] = Nq;
+    e.contiguous = true;
+    e.output = true;
+    e.vectorized = false;
+    if ((err = checkTensor(t.lse, e, target, ptrs)).failed())
+      return err;
+  }
+
+  size_t count = m.params.size();
+  if (t.numParams < 0 || static_cast<size_t>(t.numParams) != count) {
+    std::string names;
+    for (size_t i = 0; i < count; ++i)
+      names += (i ? ", '" : "'") + m.params[i].name + "'";
+    return makeError(ATTNC_ERROR_INVALID_ARGUMENT,
+                     "expected " + std::to_string(count) +
+                         (count == 1 ? " param" : " params") +
+                         (count ? " (" + names + ")" : "") + ", got " +
+                         std::to_string(t.numParams));
+  }
+  if (count > 0 && !t.params)
+    return makeError(ATTNC_ERROR_INVALID_ARGUMENT,
+                     "params is null, but num_params is " +
+                         std::to_string(count));
+  for (size_t i = 0; i < count; ++i) {
+    const ManifestParam &p = m.params[i];
+    Expect e;
+    e.label = "param '" + p.name + "'";
+    e.dtype = p.dtype;
+    e.rank = static_cast<int>(p.dims.size());
+    for (int d = 0; d < e.rank; ++d) {
+      switch (p.dims[d]) {
+      case 'b':
+        e.shape[d] = B;
+        break;
+      case 'h':
+        e.shape[d] = H;
+        break;
+      case 'n':
+        e.shape[d] = Nk;
+        break;
+      default:
+        e.shape[d] = D;
+        break;
+      }
+    }
+    e.contiguous = true;
+    e.output = false;
+    e.vectorized = false;
+    if ((err = checkTensor(&t.params[i], e, target, ptrs)).failed())
+      return err;
+  }
+
+  AttncKernelArgs a = {};
+  a.q = t.q->data;
+  a.k = t.k->data;
+  a.v = t.v->data;
+  a.o = t.o->data;
+  a.lse = t.lse ? static_cast<float *>(t.lse->data) : nullptr;
+  for (size_t i = 0; i < count; ++i)
+    a.params[i] = t.params[i].data;
+  a.batch = B;
+  a.q_len = Nq;
+  a.kv_len = Nk;
+  for (int i = 0; i < 4; ++i) {
+    a.q_strides.s[i] = t.q->strides[i];
+    a.k_strides.s[i] = t.k->strides[i];
+    a.v_strides.s[i] = t.v->strides[i];
+    a.o_strides.s[i] = t.o->strides[i];
+  }
+  args = a;
+  if (pointers)
+    *pointers = std::move(list);
+  return success();
+}

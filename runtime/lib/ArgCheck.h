@@ -1,0 +1,55 @@
+//===- ArgCheck.h - Checking kernel arguments -------------------*- C++ -*-===//
+//
+// This file declares the checks every attnc_run_cpu and attnc_launch_cuda
+// call passes before a kernel sees its arguments: ranks, dtypes, shapes
+// derived from the manifest, strides, null pointers, overflow, output
+// overlap and alignment. A kernel trusts AttncKernelArgs completely (it does
+// no bounds checks), so everything a kernel could trip over is caught here,
+// with messages that name the tensor and say what was expected.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ATTNC_RUNTIME_ARGCHECK_H
+#define ATTNC_RUNTIME_ARGCHECK_H
+
+#include "CudaLoader.h"
+#include "Error.h"
+#include "Manifest.h"
+
+#include "attnc/kernel_abi.h"
+#include "attnc/runtime.h"
+
+#include <vector>
+
+namespace attnc {
+namespace rt {
+
+enum class Target { Cpu, Cuda };
+
+/// The tensors of one call, as the C API received them.
+struct CallTensors {
+  const attnc_tensor *q = nullptr;
+  const attnc_tensor *k = nullptr;
+  const attnc_tensor *v = nullptr;
+  const attnc_tensor *o = nullptr;
+  const attnc_tensor *lse = nullptr;
+  const attnc_tensor *params = nullptr;
+  int numParams = 0;
+};
+
+/// Checks `t` against `m` for `target` and fills `args`. For CUDA, also lists
+/// every pointer passed in `pointers`, for the driver's memory-type check.
+Error checkArguments(const Manifest &m, const CallTensors &t, Target target,
+                     AttncKernelArgs &args,
+                     std::vector<CudaLaunch::Pointer> *pointers);
+
+/// Formats a shape for messages: "[2, 8, 128, 64]".
+std::string shapeString(const long long *shape, int rank);
+
+/// Returns the size in bytes of one element, or 0 for an invalid dtype.
+size_t dtypeSize(attnc_dtype dtype);
+
+} // namespace rt
+} // namespace attnc
+
+#endif // ATTNC_RUNTIME_ARGCHECK_H

@@ -1,0 +1,77 @@
+//===- CudaLoader.h - Loading and launching CUDA kernels --------*- C++ -*-===//
+//
+// This file declares CudaModules, the per-package cache of loaded CUDA
+// modules (one per context), and the launch path behind attnc_launch_cuda.
+// libcuda.so.1 and libnvrtc are opened with dlopen on first use, so the
+// runtime loads and runs on machines without a driver and reports "CUDA
+// driver not available (...)" there instead of failing to load.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ATTNC_RUNTIME_CUDALOADER_H
+#define ATTNC_RUNTIME_CUDALOADER_H
+
+#include "Error.h"
+#include "Manifest.h"
+
+#include "attnc/kernel_abi.h"
+
+#include <memory>
+#include <string>
+
+namespace attnc {
+namespace rt {
+
+/// A checked launch: the kernel arguments and the pointers that must be
+/// device memory.
+struct CudaLaunch {
+  AttncKernelArgs args;
+  /// Query heads (grid y).
+  long long heads = 0;
+  /// Names ("q", "params[0] 'doc'") and pointers of every tensor passed.
+  struct Pointer {
+    std::string name;
+    const void *data;
+  };
+  std::vector<Pointer> pointers;
+};
+
+class CudaModules {
+public:
+  CudaModules();
+  CudaModules(const CudaModules &) = delete;
+  CudaModules &operator=(const CudaModules &) = delete;
+  /// Unloads every module whose context is still alive.
+  ~CudaModules();
+
+  /// Launches the package's kernel on `stream` (a CUstream, or null for the
+  /// calling thread's current context and its default stream).
+  Error launch(const std::string &dir, const Manifest &manifest,
+               const CudaLaunch &launch, void *stream);
+
+  /// Loads the module for `stream`'s context without launching.
+  Error prepare(const std::string &dir, const Manifest &manifest, void *stream);
+
+private:
+  struct Impl;
+  std::unique_ptr<Impl> impl;
+};
+
+/// Compiles CUDA `source` (named `name` in diagnostics) for `arch` (e.g.
+/// "sm_90") with NVRTC, loaded with dlopen, and returns the cubin.
+Error compileWithNvrtc(const std::string &source, const std::string &name,
+                       const std::string &arch, std::string &cubin);
+
+/// Testing hook: makes the next CUDA call load the driver from `path`
+/// instead of "libcuda.so.1" (null restores the default). Modules already
+/// cached keep the driver that loaded them.
+void setCudaDriverLibraryForTesting(const char *path);
+
+/// True when the runtime was built with the CUDA headers (the launch path);
+/// false for the stub that always reports CUDA as unsupported.
+bool cudaSupportCompiledIn();
+
+} // namespace rt
+} // namespace attnc
+
+#endif // ATTNC_RUNTIME_CUDALOADER_H

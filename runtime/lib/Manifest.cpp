@@ -1,0 +1,512 @@
+//===- Manifest.cpp - Reading a package's manifest.json -------------------===//
+//
+// This file implements the manifest reader declared in Manifest.h. The JSON
+// is parsed first (Json.h); then each field is looked up, type-checked and
+// range-checked by small helpers that produce the same message shape for
+// every field, so a user who edits a manifest by hand learns exactly which
+// field is wrong and what was expected.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Manifest.h"
+
+#include "Json.h"
+
+#include <cerrno>
+#include <climits>
+#include <cstdio>
+#include <cstring>
+
+#include <sys/stat.h>
+
+using namespace attnc::rt;
+
+namespace {
+
+constexpr size_t kMaxManifestBytes = size_t(1) << 20;
+
+/// Renders a JSON value for "got ..." in messages.
+std::string describe(const JsonValue &v) {
+  switch (v.kind) {
+  case JsonValue::Kind::Null:
+    return "null";
+  case JsonValue::Kind::Bool:
+    return v.boolean ? "true" : "false";
+  case JsonValue::Kind::Number: {
+    if (v.isInteger)
+      return std::to_string(v.integer);
+    char buf[32];
+    std::snprintf(buf, sizeof(buf), "%.17g", v.number);
+    return buf;
+  }
+  case JsonValue::Kind::String:
+    return "\"" + sanitize(v.string) + "\"";
+  case JsonValue::Kind::Array:
+    return "an array";
+  case JsonValue::Kind::Object:
+    return "an object";
+  }
+  return "a value";
+}
+
+bool isIdentifier(std::string_view s) {
+  if (s.empty())
+    return false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    bool alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+    bool digit = c >= '0' && c <= '9';
+    if (!alpha && !(digit && i > 0))
+      return false;
+  }
+  return true;
+}
+
+/// A plain file name: no directory part, so that a manifest can only name
+/// files inside its own package.
+bool isPlainFileName(std::string_view s) {
+  if (s.empty() || s.size() > 255 || s == "." || s == "..")
+    return false;
+  for (char c : s) {
+    unsigned char u = static_cast<unsigned char>(c);
+    if (c == '/' || c == '\\' || u < 0x20 || u == 0x7f)
+      return false;
+  }
+  return true;
+}
+
+/// "sm_80", "sm_90a", "sm_100f": the arch names NVRTC and the driver use.
+bool isArchName(std::string_view s) {
+  if (s.size() < 5 || s.substr(0, 3) != "sm_")
+    return false;
+  size_t i = 3;
+  while (i < s.size() && s[i] >= '0' && s[i] <= '9')
+    ++i;
+  if (i - 3 < 2 || i - 3 > 4)
+    return false;
+  if (i == s.size())
+    return true;
+  return i + 1 == s.size() && (s[i] == 'a' || s[i] == 'f');
+}
+
+/// Looks fields up in one JSON object and checks them; the first failure is
+/// kept in `error` and makes every later call a no-op returning false.
+class FieldReader {
+public:
+  FieldReader(Error &error, const JsonValue &object, std::string path)
+      : error(error), object(object), path(std::move(path)) {}
+
+  /// The dotted name of `key` for messages, e.g. "cuda.kernel".
+  std::string name(std::string_view key) const {
+    return path.empty() ? std::string(key) : path + "." + std::string(key);
+  }
+
+  bool fail(const std::string &message) {
+    if (!error.failed())
+      error = makeError(ATTNC_ERROR_MANIFEST, "manifest.json: " + message);
+    return false;
+  }
+
+  const JsonValue *get(std::string_view key, bool required) {
+    if (error.failed())
+      return nullptr;
+    const JsonValue *v = object.find(key);
+    if (!v && required)
+      fail("missing required field '" + name(key) + "'");
+    return v;
+  }
+
+  bool getInt(std::string_view key, long long min, long long max, int &out,
+              bool required = true) {
+    const JsonValue *v = get(key, required);
+    if (!v)
+      return false;
+    if (!v->isNumber() || !v->isInteger || v->integer < min) {
+      std::string what = min == 0   ? "a non-negative integer"
+                         : min == 1 ? "a positive integer"
+                                    : "an integer";
+      return fail("'" + name(key) + "' must be " + what + ", got " +
+                  describe(*v));
+    }
+    if (v->integer > max)
+      return fail("'" + name(key) + "' must be at most " + std::to_string(max) +
+                  ", got " + describe(*v));
+    out = static_cast<int>(v->integer);
+    return true;
+  }
+
+  bool getBool(std::string_view key, bool &out) {
+    const JsonValue *v = get(key, true);
+    if (!v)
+      return false;
+    if (!v->isBool())
+      return fail("'" + name(key) + "' must be true or false, got " +
+                  describe(*v));
+    out = v->boolean;
+    return true;
+  }
+
+  bool getString(std::string_view key, std::string &out, bool required = true) {
+    const JsonValue *v = get(key, required);
+    if (!v)
+      return false;
+    if (!v->isString() || v->string.empty())
+      return fail("'" + name(key) + "' must be a non-empty string, got " +
+                  describe(*v));
+    out = v->string;
+    return true;
+  }
+
+  /// Reads a string that must be one of `choices` (given as "a", "b").
+  bool getChoice(std::string_view key,
+                 std::initializer_list<const char *> choices,
+                 std::string &out) {
+    const JsonValue *v = get(key, true);
+    if (!v)
+      return false;
+    if (v->isString())
+      for (const char *c : choices)
+        if (v->string == c) {
+          out = v->string;
+          return true;
+        }
+    std::string list;
+    size_t i = 0;
+    for (const char *c : choices) {
+      if (i > 0)
+        list += (i + 1 == choices.size()) ? " or " : ", ";
+      list += "\"" + std::string(c) + "\"";
+      ++i;
+    }
+    return fail("'" + name(key) + "' must be " + list + ", got " +
+                describe(*v));
+  }
+
+  bool getIdentifier(std::string_view key, std::string &out) {
+    const JsonValue *v = get(key, true);
+    if (!v)
+      return false;
+    if (!v->isString() || !isIdentifier(v->string))
+      return fail("'" + name(key) + "' must be a C identifier, got " +
+                  describe(*v));
+    out = v->string;
+    return true;
+  }
+
+  bool getFileName(std::string_view key, std::string &out,
+                   bool required = true) {
+    const JsonValue *v = get(key, required);
+    if (!v)
+      return false;
+    if (!v->isString() || !isPlainFileName(v->string))
+      return fail("'" + name(key) +
+                  "' must be a file name inside the package, got " +
+                  describe(*v));
+    out = v->string;
+    return true;
+  }
+
+  const JsonValue *getObject(std::string_view key, bool required) {
+    const JsonValue *v = get(key, required);
+    if (!v)
+      return nullptr;
+    if (!v->isObject()) {
+      fail("'" + name(key) + "' must be an object, got " + describe(*v));
+      return nullptr;
+    }
+    return v;
+  }
+
+  const JsonValue *getArray(std::string_view key, bool required) {
+    const JsonValue *v = get(key, required);
+    if (!v)
+      return nullptr;
+    if (!v->isArray()) {
+      fail("'" + name(key) + "' must be an array, got " + describe(*v));
+      return nullptr;
+    }
+    return v;
+  }
+
+private:
+  Error &error;
+  const JsonValue &object;
+  std::string path;
+};
+
+bool parseDtype(const std::string &s, attnc_dtype &out) {
+  if (s == "f32")
+    out = ATTNC_F32;
+  else if (s == "f16")
+    out = ATTNC_F16;
+  else if (s == "bf16")
+    out = ATTNC_BF16;
+  else if (s == "i32")
+    out = ATTNC_I32;
+  else
+    return false;
+  return true;
+}
+
+void readParams(Error &error, const JsonValue &array, Manifest &m) {
+  FieldReader top(error, array, "");
+  if (array.array.size() > ATTNC_MAX_PARAMS) {
+    top.fail("at most " + std::to_string(ATTNC_MAX_PARAMS) +
+             " params are supported, got " +
+             std::to_string(array.array.size()));
+    return;
+  }
+  for (size_t i = 0; i < array.array.size() && !error.failed(); ++i) {
+    const JsonValue &item = array.array[i];
+    std::string path = "params[" + std::to_string(i) + "]";
+    if (!item.isObject()) {
+      top.fail("'" + path + "' must be an object, got " + describe(item));
+      return;
+    }
+    FieldReader r(error, item, path);
+    ManifestParam p;
+    std::string dtype;
+    r.getIdentifier("name", p.name);
+    r.getChoice("dtype", {"i32", "f32"}, dtype);
+    if (const JsonValue *dims = r.get("dims", true)) {
+      bool ok = dims->isString() && !dims->string.empty() &&
+                dims->string.size() <= 4 &&
+                dims->string.find_first_not_of("bhnd") == std::string::npos;
+      if (!ok) {
+        r.fail("'" + r.name("dims") +
+               "' must be 1 to 4 of the letters b, h, n, d, got " +
+               describe(*dims));
+        return;
+      }
+      p.dims = dims->string;
+    }
+    if (error.failed())
+      return;
+    parseDtype(dtype, p.dtype);
+    for (const ManifestParam &q : m.params)
+      if (q.name == p.name) {
+        r.fail("duplicate param name '" + p.name + "'");
+        return;
+      }
+    m.params.push_back(std::move(p));
+  }
+}
+
+void readCuda(Error &error, const JsonValue &object, Manifest &m) {
+  FieldReader r(error, object, "cuda");
+  ManifestCuda c;
+  r.getFileName("source", c.source);
+  r.getFileName("header", c.header, /*required=*/false);
+  r.getIdentifier("kernel", c.kernel);
+  r.getInt("block_threads", 1, 1024, c.blockThreads);
+  r.getInt("shared_bytes", 0, INT_MAX, c.sharedBytes);
+  if (const JsonValue *archs = r.getArray("archs", true)) {
+    for (const JsonValue &a : archs->array) {
+      if (!a.isString() || !isArchName(a.string)) {
+        r.fail("'cuda.archs' must hold arch names like \"sm_80\", got " +
+               describe(a));
+        return;
+      }
+      c.archs.push_back(a.string);
+    }
+  }
+  if (const JsonValue *cubins = r.getObject("cubins", false)) {
+    FieldReader cr(error, *cubins, "cuda.cubins");
+    for (const JsonMember &member : cubins->members) {
+      if (!isArchName(member.key)) {
+        r.fail("'cuda.cubins' keys must be arch names like \"sm_80\", got \"" +
+               sanitize(member.key) + "\"");
+        return;
+      }
+      std::string file;
+      if (!cr.getFileName(member.key, file))
+        return;
+      c.cubins.emplace_back(member.key, file);
+    }
+  }
+  if (!error.failed() && m.schedule.block_q < 1)
+    r.fail("'schedule.block_q' must be a positive integer when the package "
+           "has CUDA code, got 0");
+  if (!error.failed())
+    m.cuda = std::move(c);
+}
+
+void readCpu(Error &error, const JsonValue &object, Manifest &m) {
+  FieldReader r(error, object, "cpu");
+  ManifestCpu c;
+  r.getFileName("source", c.source, /*required=*/false);
+  r.getFileName("library", c.library);
+  r.getIdentifier("entry", c.entry);
+  if (!error.failed())
+    m.cpu = std::move(c);
+}
+
+Error checkFileExists(const std::string &dir, const std::string &field,
+                      const std::string &file) {
+  std::string path = dir + "/" + file;
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0)
+    return makeError(ATTNC_ERROR_IO,
+                     "manifest.json: '" + field + "' names '" + sanitize(file) +
+                         "', which cannot be found in '" + sanitize(dir, 512) +
+                         "': " + std::strerror(errno));
+  if (!S_ISREG(st.st_mode))
+    return makeError(ATTNC_ERROR_IO, "manifest.json: '" + field + "' names '" +
+                                         sanitize(file) +
+                                         "', which is not a regular file");
+  return success();
+}
+
+} // namespace
+
+const std::string *ManifestCuda::findCubin(std::string_view arch) const {
+  for (const auto &entry : cubins)
+    if (entry.first == arch)
+      return &entry.second;
+  return nullptr;
+}
+
+Error attnc::rt::parseManifest(std::string_view text, Manifest &out) {
+  JsonValue root;
+  std::string jsonError;
+  JsonLimits limits;
+  limits.maxBytes = kMaxManifestBytes;
+  limits.maxDepth = 16;
+  if (!parseJson(text, root, jsonError, limits))
+    return makeError(ATTNC_ERROR_MANIFEST, "manifest.json: " + jsonError);
+  if (!root.isObject())
+    return makeError(ATTNC_ERROR_MANIFEST,
+                     std::string("manifest.json: expected an object at the "
+                                 "top level, got ") +
+                         jsonKindName(root.kind));
+
+  Error error;
+  Manifest m;
+  FieldReader r(error, root, "");
+
+  // 'format' and 'abi_version' first: with a different format, the other
+  // fields may mean something else, so their messages would mislead.
+  if (!r.getInt("format", 1, INT_MAX, m.format))
+    return error;
+  if (m.format != kManifestFormat)
+    return makeError(ATTNC_ERROR_MANIFEST,
+                     "manifest.json: unsupported format " +
+                         std::to_string(m.format) +
+                         " (this runtime reads format " +
+                         std::to_string(kManifestFormat) + ")");
+  if (!r.getInt("abi_version", 1, INT_MAX, m.abiVersion))
+    return error;
+  if (m.abiVersion != ATTNC_ABI_VERSION)
+    return makeError(ATTNC_ERROR_MANIFEST,
+                     "manifest.json: 'abi_version' is " +
+                         std::to_string(m.abiVersion) +
+                         ", but this runtime implements kernel ABI " +
+                         std::to_string(ATTNC_ABI_VERSION));
+
+  r.getString("attnc_version", m.attncVersion);
+  r.getString("spec_hash", m.specHash);
+  r.getString("name", m.name);
+  r.getChoice("family", {"softmax", "linear"}, m.family);
+  std::string dtype;
+  if (r.getChoice("dtype", {"f32", "f16", "bf16"}, dtype))
+    parseDtype(dtype, m.dtype);
+  r.getInt("heads", 1, INT_MAX, m.heads);
+  r.getInt("kv_heads", 1, INT_MAX, m.kvHeads);
+  r.getInt("head_dim", 1, INT_MAX, m.headDim);
+  r.getInt("value_dim", 1, INT_MAX, m.valueDim);
+  if (!error.failed() && m.heads % m.kvHeads != 0)
+    r.fail("'kv_heads' (" + std::to_string(m.kvHeads) +
+           ") must divide 'heads' (" + std::to_string(m.heads) + ")");
+  if (m.family == "linear")
+    r.getChoice("normalize", {"sum", "none"}, m.normalize);
+  else
+    r.getChoice("normalize", {"softmax", "sum", "none"}, m.normalize);
+  if (r.getBool("has_lse", m.hasLse) && m.hasLse && m.normalize != "softmax")
+    r.fail("'has_lse' is true, but lse exists only with 'normalize' "
+           "\"softmax\", got \"" +
+           m.normalize + "\"");
+
+  if (const JsonValue *params = r.getArray("params", true))
+    readParams(error, *params, m);
+
+  if (const JsonValue *schedule = r.getObject("schedule", true)) {
+    FieldReader s(error, *schedule, "schedule");
+    s.getInt("block_q", 0, INT_MAX, m.schedule.block_q);
+    s.getInt("block_k", 0, INT_MAX, m.schedule.block_k);
+    s.getInt("warps", 0, INT_MAX, m.schedule.warps);
+    s.getInt("stages", 0, INT_MAX, m.schedule.stages);
+    s.getInt("chunk", 0, INT_MAX, m.schedule.chunk);
+  }
+
+  if (const JsonValue *cpu = r.getObject("cpu", false))
+    readCpu(error, *cpu, m);
+  if (const JsonValue *cuda = r.getObject("cuda", false))
+    readCuda(error, *cuda, m);
+  if (!error.failed() && !m.cpu && !m.cuda)
+    r.fail("the package has neither 'cpu' nor 'cuda' code");
+
+  if (error.failed())
+    return error;
+  out = std::move(m);
+  return success();
+}
+
+Error attnc::rt::readFile(const std::string &path, size_t maxBytes,
+                          std::string &out) {
+  std::FILE *f = std::fopen(path.c_str(), "rb");
+  if (!f)
+    return makeError(ATTNC_ERROR_IO, "cannot read '" + sanitize(path, 512) +
+                                         "': " + std::strerror(errno));
+  std::string data;
+  char buf[65536];
+  bool tooLarge = false, readError = false;
+  for (;;) {
+    size_t n = std::fread(buf, 1, sizeof(buf), f);
+    if (n > 0) {
+      if (data.size() + n > maxBytes) {
+        tooLarge = true;
+        break;
+      }
+      data.append(buf, n);
+    }
+    if (n < sizeof(buf)) {
+      readError = std::ferror(f) != 0;
+      break;
+    }
+  }
+  std::fclose(f);
+  if (tooLarge)
+    return makeError(ATTNC_ERROR_IO, "'" + sanitize(path, 512) +
+                                         "' is larger than " +
+                                         std::to_string(maxBytes) + " bytes");
+  if (readError)
+    return makeError(ATTNC_ERROR_IO,
+                     "error while reading '" + sanitize(path, 512) + "'");
+  out = std::move(data);
+  return success();
+}
+
+Error attnc::rt::readManifest(const std::string &dir, Manifest &out) {
+  std::string text;
+  Error e = readFile(dir + "/manifest.json", kMaxManifestBytes, text);
+  if (e.failed())
+    return e;
+  Manifest m;
+  e = parseManifest(text, m);
+  if (e.failed())
+    return e;
+  if (m.cpu) {
+    e = checkFileExists(dir, "cpu.library", m.cpu->library);
+    if (e.failed())
+      return e;
+  }
+  if (m.cuda) {
+    for (const auto &[arch, file] : m.cuda->cubins) {
+      e = checkFileExists(dir, "cuda.cubins." + arch, file);
+      if (e.failed())
+        return e;
+    }
+  }
+  out = std::move(m);
+  return success();
+}

@@ -1,0 +1,94 @@
+//===- Manifest.h - Reading a package's manifest.json -----------*- C++ -*-===//
+//
+// This file declares the in-memory form of a package manifest and the reader
+// that builds it. The reader checks every field it knows (type, range, the
+// family/normalize/has_lse combinations, file names that stay inside the
+// package) and reports the first problem as
+// "manifest.json: 'heads' must be a positive integer, got -3". Fields it does
+// not know are ignored, so a newer compiler may add information without
+// breaking older runtimes; incompatible changes bump 'format'.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ATTNC_RUNTIME_MANIFEST_H
+#define ATTNC_RUNTIME_MANIFEST_H
+
+#include "Error.h"
+
+#include "attnc/runtime.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace attnc {
+namespace rt {
+
+/// The manifest format this runtime reads.
+constexpr int kManifestFormat = 1;
+
+struct ManifestParam {
+  std::string name;
+  attnc_dtype dtype = ATTNC_I32;
+  /// One of 'b', 'h', 'n', 'd' per dimension, 1 to 4 of them.
+  std::string dims;
+};
+
+struct ManifestCpu {
+  std::string source;  ///< optional, for reference
+  std::string library; ///< file name of the shared object
+  std::string entry;   ///< exported C symbol
+};
+
+struct ManifestCuda {
+  std::string source; ///< file name of the .cu, compiled by NVRTC on demand
+  std::string header; ///< optional
+  std::string kernel; ///< the __global__ function's name
+  int blockThreads = 0;
+  int sharedBytes = 0;
+  std::vector<std::string> archs;
+  /// Arch ("sm_80") to cubin file name, in manifest order.
+  std::vector<std::pair<std::string, std::string>> cubins;
+
+  /// Returns the cubin file for `arch`, or null.
+  const std::string *findCubin(std::string_view arch) const;
+};
+
+struct Manifest {
+  int format = 0;
+  int abiVersion = 0;
+  std::string attncVersion;
+  std::string specHash;
+  std::string name;
+  std::string family;            ///< "softmax" or "linear"
+  attnc_dtype dtype = ATTNC_F32; ///< f32, f16 or bf16
+  int heads = 0;
+  int kvHeads = 0;
+  int headDim = 0;
+  int valueDim = 0;
+  std::string normalize; ///< "softmax", "sum" or "none"
+  bool hasLse = false;
+  std::vector<ManifestParam> params;
+  attnc_schedule schedule = {0, 0, 0, 0, 0};
+  std::optional<ManifestCpu> cpu;
+  std::optional<ManifestCuda> cuda;
+};
+
+/// Parses and validates manifest text. On failure returns an
+/// ATTNC_ERROR_MANIFEST error whose message starts with "manifest.json: ".
+Error parseManifest(std::string_view text, Manifest &out);
+
+/// Reads `dir`/manifest.json (at most 1 MiB), parses it and checks that each
+/// file it names exists in `dir`.
+Error readManifest(const std::string &dir, Manifest &out);
+
+/// Reads a whole file (at most `maxBytes`) into `out`.
+Error readFile(const std::string &path, size_t maxBytes, std::string &out);
+
+} // namespace rt
+} // namespace attnc
+
+#endif // ATTNC_RUNTIME_MANIFEST_H

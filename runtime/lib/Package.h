@@ -1,0 +1,26 @@
+//===- Package.h - The state behind an attnc_package handle -----*- C++ -*-===//
+//
+// This file defines struct attnc_package, opaque in the C API: the package's
+// absolute directory, its validated manifest, and the lazily loaded CPU
+// library and CUDA modules.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ATTNC_RUNTIME_PACKAGE_H
+#define ATTNC_RUNTIME_PACKAGE_H
+
+#include "CpuLoader.h"
+#include "CudaLoader.h"
+#include "Manifest.h"
+
+#include <string>
+
+struct attnc_package {
+  /// Absolute path, so later changes of the working directory do not matter.
+  std::string dir;
+  attnc::rt::Manifest manifest;
+  attnc::rt::CpuLibrary cpu;
+  attnc::rt::CudaModules cuda;
+};
+
+#endif // ATTNC_RUNTIME_PACKAGE_H

@@ -1,0 +1,81 @@
+//===- NaiveAttentionCpu.cpp - A CPU kernel package fixture ---------------===//
+//
+// This file implements the CPU entry point of the fixture package that
+// RuntimeTest.cpp assembles: float32 softmax attention with GQA, scale
+// 1/sqrt(D), a causal mask with queries aligned to the end of the keys
+// (docs/language.md §7), and one i32 [b, n] param "doc" that further limits
+// a query to keys of its own document. It obeys attnc/kernel_abi.h the way a
+// generated kernel does (strides honoured, lse optional) but is written
+// plainly, for clarity rather than speed. A negative doc id on the first key
+// makes it return 7, so tests can see a kernel failure.
+//
+//===----------------------------------------------------------------------===//
+
+#include "attnc/kernel_abi.h"
+
+#include <cmath>
+#include <vector>
+
+namespace {
+
+constexpr long long kHeads = 4, kKvHeads = 2, kHeadDim = 16, kValueDim = 8;
+
+long long offset(const AttncStrides4 &s, long long b, long long h, long long i,
+                 long long c) {
+  return b * s.s[0] + h * s.s[1] + i * s.s[2] + c * s.s[3];
+}
+
+} // namespace
+
+extern "C" __attribute__((visibility("default"))) int
+attnc_naive_cpu(const AttncKernelArgs *args) {
+  const float *q = static_cast<const float *>(args->q);
+  const float *k = static_cast<const float *>(args->k);
+  const float *v = static_cast<const float *>(args->v);
+  float *o = static_cast<float *>(args->o);
+  const int *doc = static_cast<const int *>(args->params[0]);
+  const long long B = args->batch, Nq = args->q_len, Nk = args->kv_len;
+  if (doc[0] < 0)
+    return 7;
+  const float scale = 1.0f / std::sqrt(static_cast<float>(kHeadDim));
+  std::vector<float> scores(Nk);
+  for (long long b = 0; b < B; ++b) {
+    for (long long h = 0; h < kHeads; ++h) {
+      long long g = h / (kHeads / kKvHeads);
+      for (long long i = 0; i < Nq; ++i) {
+        long long pos = i + Nk - Nq;
+        float m = -INFINITY;
+        for (long long j = 0; j < Nk; ++j) {
+          bool visible =
+              j <= pos && pos >= 0 && doc[b * Nk + j] == doc[b * Nk + pos];
+          if (!visible) {
+            scores[j] = -INFINITY;
+            continue;
+          }
+          float s = 0;
+          for (long long c = 0; c < kHeadDim; ++c)
+            s += q[offset(args->q_strides, b, h, i, c)] *
+                 k[offset(args->k_strides, b, g, j, c)];
+          scores[j] = s * scale;
+          m = std::fmax(m, scores[j]);
+        }
+        float sum = 0;
+        for (long long j = 0; j < Nk; ++j)
+          if (scores[j] != -INFINITY)
+            sum += std::exp(scores[j] - m);
+        for (long long c = 0; c < kValueDim; ++c) {
+          float acc = 0;
+          for (long long j = 0; j < Nk; ++j)
+            if (scores[j] != -INFINITY)
+              acc += std::exp(scores[j] - m) *
+                     v[offset(args->v_strides, b, g, j, c)];
+          o[offset(args->o_strides, b, h, i, c)] = sum > 0 ? acc / sum : 0.0f;
+        }
+        if (args->lse)
+          args->lse[(b * kHeads + h) * Nq + i] =
+              sum > 0 ? m + std::log(sum) : -INFINITY;
+      }
+    }
+  }
+  return 0;
+}
