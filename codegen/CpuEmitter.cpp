@@ -16,6 +16,7 @@
 #include "codegen/EmitterSupport.h"
 #include "codegen/ExprEmitter.h"
 #include "codegen/KernelPrelude.h"
+#include "codegen/LinearCpuEmitter.h"
 #include "lib/Analysis/MaskClauses.h"
 
 using namespace mlir;
@@ -272,9 +273,7 @@ static void attnc_qblock(const AttncKernelArgs &args, long long b, long long h, 
 LogicalResult emitCpu(Operation *op, raw_ostream &os) {
   if (auto softmax = dyn_cast<attn::AttentionOp>(op))
     return emitSoftmaxCpu(softmax, os);
-  return op->emitError()
-         << "the CPU backend does not compile the linear family yet; use "
-            "--backend reference";
+  return emitLinearCpu(cast<attn::LinearAttentionOp>(op), os);
 }
 
 } // namespace attnc

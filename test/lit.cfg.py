@@ -23,6 +23,8 @@ config.substitutions.append(("%attnc-opt", os.path.join(tools_dir, "attnc-opt", 
 config.substitutions.append(("%attnc", os.path.join(tools_dir, "attnc", "attnc")))
 config.substitutions.append(("%unittests", os.path.join(config.attnc_obj_root, "test", "attnc-unittests")))
 config.substitutions.append(("%python", config.python_executable))
+config.substitutions.append(("%gpu_check", os.path.join(config.attnc_obj_root, "tools", "attnc-gpu-check", "attnc-gpu-check")))
+config.substitutions.append(("%gpu_bundle", os.path.join(config.attnc_obj_root, "gpu-bundle")))
 config.substitutions.append(("%examples", os.path.join(config.attnc_src_root, "examples")))
 config.substitutions.append(("%src", config.attnc_src_root))
 
@@ -33,3 +35,9 @@ if os.path.exists(spec_fuzzer):
     config.available_features.add("fuzzer")
 # First, so that no shorter substitution (%s) matches a prefix of it.
 config.substitutions.insert(0, ("%spec-parser-fuzzer", spec_fuzzer))
+
+# nvcc compiles generated kernels (no GPU needed).
+nvcc = shutil.which("nvcc") or ("/usr/local/cuda/bin/nvcc" if os.path.exists("/usr/local/cuda/bin/nvcc") else None)
+if nvcc:
+    config.available_features.add("nvcc")
+    config.substitutions.append(("%nvcc", nvcc))

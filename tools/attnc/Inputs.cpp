@@ -12,6 +12,7 @@
 #include "attnc/half.h"
 #include "attnc/npy.h"
 
+#include <cstring>
 #include <random>
 
 using namespace mlir;
@@ -190,6 +191,36 @@ void roundToStorageDtype(Operation *op, reference::Inputs &inputs) {
           : dtype == attn::Dtype::bf16 ? roundToBf16(f)
                                        : f;
     }
+}
+
+std::string saveInputs(Operation *op, const reference::Inputs &inputs,
+                       const std::string &dir) {
+  for (auto [name, t] : {std::pair<const char *, const reference::Tensor *>{
+                             "q", &inputs.q},
+                         {"k", &inputs.k},
+                         {"v", &inputs.v}})
+    if (std::string e = writeTensor(dir + "/" + name + ".npy", *t); !e.empty())
+      return e;
+  for (auto p : paramsOf(op).getAsRange<attn::ParamAttr>()) {
+    const reference::ParamValues &values = inputs.params.find(p.getName())->second;
+    NpyArray array;
+    array.shape = values.shape;
+    std::string error, path = dir + "/" + p.getName().str() + ".npy";
+    if (p.getElementType().isInteger(32)) {
+      array.dtype = NpyDtype::I32;
+      array.bytes.resize(values.values.size() * 4);
+      for (size_t i = 0; i < values.values.size(); ++i) {
+        int32_t x = static_cast<int32_t>(values.values[i]);
+        std::memcpy(&array.bytes[4 * i], &x, 4);
+      }
+    } else {
+      std::vector<float> f(values.values.begin(), values.values.end());
+      array = makeF32(values.shape, f);
+    }
+    if (!writeNpy(path, array, error))
+      return path + ": " + error;
+  }
+  return "";
 }
 
 std::string writeTensor(const std::string &path, const reference::Tensor &t) {

@@ -32,6 +32,11 @@ std::string makeRandomInputs(mlir::Operation *op, const std::string &shape,
 /// them; parameters are used as given.
 void roundToStorageDtype(mlir::Operation *op, reference::Inputs &inputs);
 
+/// Writes q, k, v (float32) and every parameter (int32 or float32) as
+/// DIR/NAME.npy, e.g. to carry inputs to a GPU machine.
+std::string saveInputs(mlir::Operation *op, const reference::Inputs &inputs,
+                       const std::string &dir);
+
 /// Writes `t` as float32 .npy; returns an error message or "".
 std::string writeTensor(const std::string &path, const reference::Tensor &t);
 

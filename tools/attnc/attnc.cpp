@@ -52,7 +52,7 @@ const char *const kUsage = R"(usage:
   attnc compile SPEC [--name NAME] -o DIR [--arch sm_80,sm_90]
         [--cpu-flags FLAGS] [--no-cpu] [--no-cuda-build]
   attnc run SPEC [--name NAME] [--backend reference|cpu] [--check]
-        [--package DIR] [--repeat R]
+        [--package DIR] [--repeat R] [--save-inputs DIR]
         (--input q=Q.npy --input k=K.npy --input v=V.npy [--input PARAM=P.npy]...
          | --random B,Nq[,Nk] [--seed S])
         [--output O.npy] [--lse LSE.npy]
@@ -275,6 +275,10 @@ LogicalResult runCommand(const CommandLine &cl, MLIRContext &context,
   if (!error.empty())
     return inputError(error);
   roundToStorageDtype(op, inputs);
+  if (cl.has("save-inputs"))
+    if (std::string e = saveInputs(op, inputs, cl.get("save-inputs"));
+        !e.empty())
+      return inputError(e);
 
   // --repeat R times the backend R times (after one warm-up run for a
   // compiled backend) and prints the median: benchmarks, not tests.
@@ -362,7 +366,7 @@ int main(int argc, char **argv) {
       {"emit", {{"emit", "name", "o"}, common}},
       {"run",
        {{"name", "backend", "input", "random", "seed", "output", "lse",
-         "package", "repeat"},
+         "package", "repeat", "save-inputs"},
         {"verify-diagnostics", "split-input-file", "check"}}},
       {"explain", {{"name", "len", "svg"}, {"verify-diagnostics"}}},
       {"compile",

@@ -1,0 +1,757 @@
+//===- LinearCpuEmitter.cpp - The chunked linear schedule as C++ ----------===//
+//
+// This file implements the CPU backend for the linear family. The emitted
+// code runs one task per (b, h) and walks the keys chunk by chunk (chunk C
+// from the op's schedule), the split of Lightning Attention-2:
+//
+//   intra-chunk  P = (phi(Q) phi(K)^T) * exp(cum_i - cum_j), masked j <= i
+//   inter-chunk  O += phi(Q) exp(cum_i) S_prev
+//   state        S  = exp(cum_last) S_prev + (phi(K) exp(cum_last - cum_j))^T V
+//
+// with cum the within-chunk cumulative sum of log|decay| (so nothing is
+// ever divided by a decay and every exponent is <= 0 for gates in (0, 1]);
+// per-channel gates (GLA) use the same ratios channel by channel, with
+// sub-chunks of 16 rows so that only the diagonal sub-blocks need one
+// exponential per (i, j, channel). The delta rule (DeltaNet, Gated DeltaNet
+// with a scalar gate) goes through the WY/UT representation: one triangular
+// solve per chunk, never a token-by-token recurrence.
+//
+// The emitted code computes in float32; only the cumulative log-gates are
+// double (see attnc_log_gate below). Inner loops are either contiguous
+// axpy-style updates the compiler vectorizes on its own or dot products
+// written with 8-float vectors (a sequential float reduction is not
+// vectorized without -ffast-math, which the kernels avoid for the sake of
+// inf/NaN semantics).
+//
+//===----------------------------------------------------------------------===//
+
+#include "codegen/LinearCpuEmitter.h"
+
+#include "codegen/CpuEmitter.h"
+#include "codegen/EmitterSupport.h"
+#include "codegen/ExprEmitter.h"
+#include "codegen/KernelPrelude.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+
+using namespace mlir;
+
+namespace attnc {
+namespace {
+
+enum class DecayKind { None, Scalar, Vector };
+
+/// No gate (the region yields the constant 1), one gate per token, or one
+/// per state row (the region reads d).
+DecayKind decayKindOf(attn::LinearAttentionOp op) {
+  if (op.hasVectorDecay())
+    return DecayKind::Vector;
+  Block &block = op.getDecay().front();
+  Value yielded = cast<attn::YieldOp>(block.getTerminator()).getValue();
+  if (auto c = yielded.getDefiningOp<arith::ConstantOp>())
+    if (auto f = dyn_cast<FloatAttr>(c.getValue()))
+      if (f.getValueAsDouble() == 1.0)
+        return DecayKind::None;
+  return DecayKind::Scalar;
+}
+
+/// Position of parameter `name` in the op's parameter list (the order of
+/// AttncKernelArgs::params).
+int paramIndex(attn::LinearAttentionOp op, StringRef name) {
+  for (auto [i, p] : llvm::enumerate(op.getParams().getAsRange<attn::ParamAttr>()))
+    if (p.getName() == name)
+      return static_cast<int>(i);
+  return -1;
+}
+
+std::string readParam(StringRef name, const std::vector<std::string> &indices) {
+  return paramReadExpr(name, indices);
+}
+
+/// `attnc_feature_x` (expression feature) and `attnc_decay`, the op's regions
+/// as scalar functions.
+LogicalResult emitRegions(attn::LinearAttentionOp op, DecayKind decay,
+                          raw_ostream &os) {
+  const std::vector<std::string> args = {"b", "h", "n", "d", "Nq", "Nk", "x"};
+  if (op.getFeature() == attn::Feature::expression) {
+    os << "// ---- feature expression, applied channel by channel ----\n"
+       << "ATTNC_HD float attnc_feature_x(const AttncKernelArgs &args, long "
+          "long b, long long h,\n    long long n, long long d, long long Nq, "
+          "long long Nk, float x) {\n"
+       << "  (void)args; (void)b; (void)h; (void)n; (void)d; (void)Nq; "
+          "(void)Nk; (void)x;\n";
+    FailureOr<std::string> value = emitRegionAsC(
+        op.getFeatureRegion().front(), args, readParam, "f", "  ", os);
+    if (failed(value))
+      return failure();
+    os << "  return " << *value << ";\n}\n";
+  }
+  if (decay == DecayKind::None)
+    return success();
+  os << "// ---- decay: the gate of step n (state row d) ----\n"
+     << "ATTNC_HD float attnc_decay(const AttncKernelArgs &args, long long b, "
+        "long long h,\n    long long n, long long d, long long Nq, long long "
+        "Nk) {\n"
+     << "  (void)args; (void)b; (void)h; (void)n; (void)d; (void)Nq; "
+        "(void)Nk;\n";
+  FailureOr<std::string> value =
+      emitRegionAsC(op.getDecay().front(), ArrayRef(args).take_front(6),
+                    readParam, "g", "  ", os);
+  if (failed(value))
+    return failure();
+  os << "  return " << *value << ";\n}\n";
+  return success();
+}
+
+/// Vector helpers every linear kernel uses.
+void emitHelpers(raw_ostream &os) {
+  os << R"(
+// 8-float vectors (GCC/Clang vector extensions) for the dot products: a
+// sequential float sum is not vectorized without -ffast-math.
+typedef float attnc_v8 __attribute__((vector_size(32)));
+static inline attnc_v8 attnc_ld8(const float *p) { attnc_v8 v; memcpy(&v, p, sizeof v); return v; }
+static inline void attnc_st8(float *p, attnc_v8 v) { memcpy(p, &v, sizeof v); }
+
+static inline float attnc_dot(const float *a, const float *b, int n) {
+  attnc_v8 s0 = {0}, s1 = {0}, s2 = {0}, s3 = {0};
+  int i = 0;
+  for (; i + 32 <= n; i += 32) {
+    s0 += attnc_ld8(a + i) * attnc_ld8(b + i);
+    s1 += attnc_ld8(a + i + 8) * attnc_ld8(b + i + 8);
+    s2 += attnc_ld8(a + i + 16) * attnc_ld8(b + i + 16);
+    s3 += attnc_ld8(a + i + 24) * attnc_ld8(b + i + 24);
+  }
+  for (; i + 8 <= n; i += 8) s0 += attnc_ld8(a + i) * attnc_ld8(b + i);
+  const attnc_v8 s = (s0 + s1) + (s2 + s3);
+  float r = ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+  for (; i < n; ++i) r += a[i] * b[i];
+  return r;
+}
+
+// y += a * x over n floats.
+static inline void attnc_axpy(float *__restrict y, float a, const float *__restrict x, int n) {
+  for (int i = 0; i < n; ++i) y[i] += a * x[i];
+}
+
+// exp on 8 floats: Cody-Waite reduction to r in [-ln2/2, ln2/2], a degree-6
+// Taylor polynomial (relative error about 2e-7, close to expf), then the
+// exponent bits. -inf and anything below -87 give 0; NaN stays NaN.
+static inline attnc_v8 attnc_exp8(attnc_v8 x) {
+  typedef int attnc_i8 __attribute__((vector_size(32)));
+  const attnc_v8 lo = x < -87.0f ? (attnc_v8){0} - 1.0f : (attnc_v8){0};
+  attnc_v8 xc = x < -87.0f ? (attnc_v8){0} - 87.0f : x;
+  xc = xc > 88.0f ? (attnc_v8){0} + 88.0f : xc;
+  const attnc_v8 magic = (attnc_v8){0} + 12582912.0f; // 1.5 * 2^23: round to int
+  const attnc_v8 z = xc * 1.44269504f + magic;
+  const attnc_v8 n = z - magic;
+  const attnc_v8 r = (xc - n * 0.693145752f) - n * 1.42860677e-06f;
+  attnc_v8 p = 1.0f / 720.0f + r * 0.0f;
+  p = p * r + 1.0f / 120.0f;
+  p = p * r + 1.0f / 24.0f;
+  p = p * r + 1.0f / 6.0f;
+  p = p * r + 0.5f;
+  p = p * r + 1.0f;
+  p = p * r + 1.0f;
+  attnc_i8 zi;
+  memcpy(&zi, &z, sizeof zi);
+  const attnc_i8 bits = ((zi - 0x4B400000) + 127) << 23;
+  attnc_v8 scale;
+  memcpy(&scale, &bits, sizeof scale);
+  attnc_v8 result = p * scale;
+  result = lo != 0.0f ? (attnc_v8){0} : result;
+  return x != x ? x : result;
+}
+
+// x[i] = exp(x[i]) over n floats.
+static inline void attnc_exp_inplace(float *x, int n) {
+  int i = 0;
+  for (; i + 8 <= n; i += 8) attnc_st8(x + i, attnc_exp8(attnc_ld8(x + i)));
+  for (; i < n; ++i) x[i] = expf(x[i]);
+}
+
+// log|gate| in double, and the gate's sign. Chunks multiply gates through
+// exp(cum_i - cum_j) of cumulative sums of these logs: no product of gates
+// underflows and nothing is divided by a gate. The sums are double so that a
+// difference of two long sums keeps float precision (a cumulative sum of
+// logs of 0.05 reaches -380 over 128 steps, where a float ulp is 3e-5). A
+// zero gate (log 0 = -inf) becomes -1e4: exp of it is exactly 0 in float,
+// like the state it erases, while -inf - -inf would be NaN.
+static inline void attnc_log_gate(float gate, double *log_abs, float *sign) {
+  const double a = fabs((double)gate);
+  *log_abs = a == 0.0 ? -1e4 : log(a);
+  *sign = gate < 0.0f ? -1.0f : 1.0f;
+}
+)";
+}
+
+/// `attnc_phi(args, b, h, n, row, phi)`: the feature map of one stored row.
+void emitFeatureMap(attn::LinearAttentionOp op, raw_ostream &os) {
+  os << "\n// ---- feature map: " << attn::stringifyFeature(op.getFeature())
+     << " ----\n"
+     << "static inline void attnc_phi(const AttncKernelArgs &args, long long "
+        "b, long long h, long long n,\n"
+     << "                             const storage_t *row, float *phi) {\n"
+     << "  (void)args; (void)b; (void)h; (void)n;\n"
+     << "  float x[D];\n"
+     << "  for (int c = 0; c < D; ++c) x[c] = attnc_load(row + c);\n";
+  switch (op.getFeature()) {
+  case attn::Feature::expression:
+    os << "  for (int c = 0; c < D; ++c)\n"
+          "    phi[c] = attnc_feature_x(args, b, h, n, c, args.q_len, "
+          "args.kv_len, x[c]);\n";
+    break;
+  case attn::Feature::identity:
+    os << "  for (int c = 0; c < D; ++c) phi[c] = x[c];\n";
+    break;
+  case attn::Feature::relu:
+    os << "  for (int c = 0; c < D; ++c) phi[c] = x[c] < 0.0f ? 0.0f : "
+          "x[c];\n";
+    break;
+  case attn::Feature::elu1:
+    os << "  for (int c = 0; c < D; ++c) phi[c] = x[c] > 0.0f ? x[c] + 1.0f : "
+          "expf(x[c]);\n";
+    break;
+  case attn::Feature::exp:
+    os << "  for (int c = 0; c < D; ++c) phi[c] = expf(x[c]);\n";
+    break;
+  case attn::Feature::l2norm:
+    os << "  double norm = 0.0;\n"
+          "  for (int c = 0; c < D; ++c) norm += (double)x[c] * x[c];\n"
+          "  norm = sqrt(norm);\n"
+          "  for (int c = 0; c < D; ++c) phi[c] = norm == 0.0 ? 0.0f : "
+          "(float)(x[c] / norm);\n";
+    break;
+  case attn::Feature::taylor2:
+    os << "  // [1, x, (x outer x) / sqrt(2)]: phi(x) . phi(y) = 1 + x.y + "
+          "(x.y)^2 / 2.\n"
+          "  phi[0] = 1.0f;\n"
+          "  for (int c = 0; c < D; ++c) phi[1 + c] = x[c];\n"
+          "  for (int i = 0; i < D; ++i)\n"
+          "    for (int j = 0; j < D; ++j)\n"
+          "      phi[1 + D + i * D + j] = x[i] * x[j] * 0.707106781f;\n";
+    break;
+  case attn::Feature::hedgehog:
+    os << "  // [softmax(x W[h]), softmax(-x W[h])], W row-major D x D.\n"
+       << "  const float *W = (const float *)args.params["
+       << paramIndex(op, *op.getFeatureParam()) << "] + h * D * D;\n"
+       << R"(  float y[D];
+  for (int f = 0; f < D; ++f) y[f] = 0.0f;
+  for (int d = 0; d < D; ++d) attnc_axpy(y, x[d], W + d * D, D);
+  for (int sign = 0; sign < 2; ++sign) {
+    const float s = sign ? -1.0f : 1.0f;
+    float m = -attnc_inf(), sum = 0.0f;
+    for (int f = 0; f < D; ++f) m = s * y[f] > m ? s * y[f] : m;
+    for (int f = 0; f < D; ++f) {
+      phi[sign * D + f] = expf(s * y[f] - m);
+      sum += phi[sign * D + f];
+    }
+    for (int f = 0; f < D; ++f) phi[sign * D + f] /= sum;
+  }
+)";
+    break;
+  }
+  os << "}\n";
+}
+
+/// Per-thread scratch: the state and one chunk's rows.
+void emitWorkspace(DecayKind decay, bool delta, raw_ostream &os) {
+  const char *gates = decay == DecayKind::Vector ? "(CH + 1) * F" : "CH + 1";
+  os << R"(
+// Per-thread scratch. A[m] / sg[m] (per channel for a vector gate) hold the
+// log|gate| sum and the sign product over the chunk's rows 0..m-1, so the
+// decay from row j to row i (rows j+1..i) is sg[i+1] sg[j+1] exp(A[i+1] - A[j+1])
+// and from the chunk start to row i is sg[i+1] exp(A[i+1]).
+typedef struct AttncWork {
+  float *S;    // [F][DV] state
+  float *z;    // [F] normalizer
+  float *Qf;   // [CH][F] phi(q) of the chunk's query rows
+  float *Kf;   // [CH][F] phi(k)
+  float *V;    // [CH][DV]
+  float *P;    // [CH][CH] intra-chunk weights
+  float *o;    // [DV] one output row
+  float *qt;   // [F] a rescaled query row
+  float *kt;   // [CH][F] rescaled key rows (vector gates)
+  float *cw;   // [CH] per-row weights
+  float *sg;   // gate signs
+  double *A;   // cumulative log|gate|
+  float *W;    // [CH][F] delta rule: W = T diag(beta gamma) K
+  float *U;    // [CH][DV] delta rule: U = T diag(beta) V - W S
+  float *beta; // [CH]
+} AttncWork;
+
+static void attnc_work_free(AttncWork *w) {
+  free(w->S); free(w->z); free(w->Qf); free(w->Kf); free(w->V); free(w->P);
+  free(w->o); free(w->qt); free(w->kt); free(w->cw); free(w->sg); free(w->A);
+  free(w->W); free(w->U); free(w->beta);
+}
+
+static bool attnc_work_alloc(AttncWork *w) {
+  memset(w, 0, sizeof *w);
+  w->S = (float *)calloc((size_t)F * DV, sizeof(float));
+  w->z = (float *)calloc(F, sizeof(float));
+  w->Qf = (float *)calloc((size_t)CH * F, sizeof(float));
+  w->Kf = (float *)calloc((size_t)CH * F, sizeof(float));
+  w->V = (float *)calloc((size_t)CH * DV, sizeof(float));
+  w->P = (float *)calloc((size_t)CH * CH, sizeof(float));
+  w->o = (float *)calloc(DV, sizeof(float));
+  w->qt = (float *)calloc(F, sizeof(float));
+  w->kt = (float *)calloc((size_t)CH * F, sizeof(float));
+  w->cw = (float *)calloc(CH, sizeof(float));
+)";
+  os << "  w->sg = (float *)calloc((size_t)" << gates << ", sizeof(float));\n"
+     << "  w->A = (double *)calloc((size_t)" << gates << ", sizeof(double));\n";
+  if (delta)
+    os << "  w->W = (float *)calloc((size_t)CH * F, sizeof(float));\n"
+          "  w->U = (float *)calloc((size_t)CH * DV, sizeof(float));\n"
+          "  w->beta = (float *)calloc(CH, sizeof(float));\n";
+  os << "  const bool ok = w->S && w->z && w->Qf && w->Kf && w->V && w->P && "
+        "w->o && w->qt &&\n"
+        "                  w->kt && w->cw && w->sg && w->A"
+     << (delta ? " && w->W && w->U && w->beta" : "") << ";\n"
+     << "  if (!ok) attnc_work_free(w);\n  return ok;\n}\n";
+}
+
+/// `attnc_chunk_gates`: A and sg for the rows [t0, t0 + L).
+void emitGates(DecayKind decay, raw_ostream &os) {
+  if (decay == DecayKind::None)
+    return;
+  os << "\n// A[0] = 0; A[l + 1] = A[l] + log|gate(t0 + l)| (see attnc_log_gate).\n"
+     << "static void attnc_chunk_gates(const AttncKernelArgs &args, long long "
+        "b, long long h, long long t0,\n"
+     << "                              int L, double *A, float *sg) {\n";
+  if (decay == DecayKind::Scalar) {
+    os << R"(  A[0] = 0.0;
+  sg[0] = 1.0f;
+  for (int l = 0; l < L; ++l) {
+    double a;
+    float s;
+    attnc_log_gate(attnc_decay(args, b, h, t0 + l, 0, args.q_len, args.kv_len), &a, &s);
+    A[l + 1] = A[l] + a;
+    sg[l + 1] = sg[l] * s;
+  }
+}
+)";
+    return;
+  }
+  os << R"(  for (int f = 0; f < F; ++f) {
+    A[f] = 0.0;
+    sg[f] = 1.0f;
+  }
+  for (int l = 0; l < L; ++l)
+    for (int f = 0; f < F; ++f) {
+      double a;
+      float s;
+      attnc_log_gate(attnc_decay(args, b, h, t0 + l, f, args.q_len, args.kv_len), &a, &s);
+      A[(l + 1) * F + f] = A[l * F + f] + a;
+      sg[(l + 1) * F + f] = sg[l * F + f] * s;
+    }
+}
+)";
+}
+
+/// `attnc_intra`: P[r][j] for rows [r0, L) and j <= r, the weight of key j
+/// in query row r within the chunk (phi(q_r) . phi(k_j) times the decay
+/// from j to r).
+void emitIntra(DecayKind decay, raw_ostream &os) {
+  os << "\nstatic void attnc_intra(AttncWork &w, int r0, int L) {\n";
+  if (decay != DecayKind::Vector) {
+    os << "  for (int r = r0; r < L; ++r) {\n"
+          "    float *p = w.P + r * CH;\n"
+          "    for (int j = 0; j <= r; ++j) p[j] = attnc_dot(w.Qf + r * F, "
+          "w.Kf + j * F, F);\n";
+    if (decay == DecayKind::Scalar)
+      os << "    // exp(A[r+1] - A[j+1]) <= 1 for gates in [0, 1]: no "
+            "overflow, and a zero gate\n"
+            "    // between j and r gives exactly 0.\n"
+            "    for (int j = 0; j <= r; ++j)\n"
+            "      p[j] *= w.sg[r + 1] * w.sg[j + 1] * expf((float)(w.A[r + "
+            "1] - w.A[j + 1]));\n";
+    os << "    (void)L;\n  }\n}\n";
+    return;
+  }
+  // GLA's secondary chunking: across sub-chunks the per-channel decay
+  // factors through the sub-chunk start, so those blocks are plain dot
+  // products of rescaled rows; only the diagonal sub-blocks take one
+  // exponential per (r, j, channel).
+  os << R"(  for (int a0 = (r0 / SUB) * SUB; a0 < L; a0 += SUB) {
+    const int a1 = a0 + SUB < L ? a0 + SUB : L;
+    // Keys before the sub-chunk, decayed to its start (index a0): factor <= 1.
+    const double *Aref = w.A + a0 * F;
+    const float *sref = w.sg + a0 * F;
+    for (int j = 0; j < a0; ++j) {
+      float *kt = w.kt + j * F;
+      const double *Aj = w.A + (j + 1) * F;
+      const float *sj = w.sg + (j + 1) * F;
+      for (int f = 0; f < F; ++f) kt[f] = (float)(Aref[f] - Aj[f]);
+      attnc_exp_inplace(kt, F);
+      for (int f = 0; f < F; ++f) kt[f] *= sref[f] * sj[f] * w.Kf[j * F + f];
+    }
+    for (int r = a0 > r0 ? a0 : r0; r < a1; ++r) {
+      float *p = w.P + r * CH;
+      const double *Ar = w.A + (r + 1) * F;
+      const float *sr = w.sg + (r + 1) * F;
+      const float *q = w.Qf + r * F;
+      // The query row decayed from the sub-chunk start: factor <= 1.
+      for (int f = 0; f < F; ++f) w.qt[f] = (float)(Ar[f] - Aref[f]);
+      attnc_exp_inplace(w.qt, F);
+      for (int f = 0; f < F; ++f) w.qt[f] *= sr[f] * sref[f] * q[f];
+      for (int j = 0; j < a0; ++j) p[j] = attnc_dot(w.qt, w.kt + j * F, F);
+      // The diagonal sub-block: exp(A[r+1] - A[j+1]) channel by channel.
+      for (int j = a0; j <= r; ++j) {
+        const double *Aj = w.A + (j + 1) * F;
+        const float *sj = w.sg + (j + 1) * F;
+        for (int f = 0; f < F; ++f) w.qt[f] = (float)(Ar[f] - Aj[f]);
+        attnc_exp_inplace(w.qt, F);
+        for (int f = 0; f < F; ++f) w.qt[f] *= sr[f] * sj[f] * q[f];
+        p[j] = attnc_dot(w.qt, w.Kf + j * F, F);
+      }
+    }
+  }
+}
+)";
+}
+
+/// `attnc_inter_query`: w.qt = phi(q_r) decayed from the chunk start to row
+/// r, so that phi(q_r) S_r's inter-chunk part is w.qt S_prev.
+void emitInterQuery(DecayKind decay, raw_ostream &os) {
+  os << "\nstatic inline void attnc_inter_query(AttncWork &w, int r) {\n"
+     << "  const float *q = w.Qf + r * F;\n";
+  switch (decay) {
+  case DecayKind::None:
+    os << "  for (int f = 0; f < F; ++f) w.qt[f] = q[f];\n";
+    break;
+  case DecayKind::Scalar:
+    os << "  const float gr = w.sg[r + 1] * expf((float)w.A[r + 1]);\n"
+          "  for (int f = 0; f < F; ++f) w.qt[f] = gr * q[f];\n";
+    break;
+  case DecayKind::Vector:
+    os << "  const double *Ar = w.A + (r + 1) * F;\n"
+          "  for (int f = 0; f < F; ++f) w.qt[f] = (float)Ar[f];\n"
+          "  attnc_exp_inplace(w.qt, F);\n"
+          "  for (int f = 0; f < F; ++f) w.qt[f] *= w.sg[(r + 1) * F + f] * "
+          "q[f];\n";
+    break;
+  }
+  os << "}\n";
+}
+
+/// `attnc_add_state`: S (and z) from before the chunk to after its L rows,
+/// update add.
+void emitAddState(DecayKind decay, bool normalizeSum, raw_ostream &os) {
+  os << "\nstatic void attnc_add_state(AttncWork &w, int L) {\n";
+  if (decay == DecayKind::Scalar)
+    os << "  const float gL = w.sg[L] * expf((float)w.A[L]);\n"
+          "  for (int j = 0; j < L; ++j)\n"
+          "    w.cw[j] = w.sg[L] * w.sg[j + 1] * expf((float)(w.A[L] - w.A[j "
+          "+ 1]));\n";
+  os << "  for (int f = 0; f < F; ++f) {\n"
+     << "    float *s = w.S + f * DV;\n";
+  if (decay == DecayKind::Vector)
+    os << "    const double AL = w.A[L * F + f];\n"
+          "    const float sL = w.sg[L * F + f];\n"
+          "    const float gL = sL * expf((float)AL);\n"
+          "    for (int j = 0; j < L; ++j)\n"
+          "      w.cw[j] = sL * w.sg[(j + 1) * F + f] * expf((float)(AL - "
+          "w.A[(j + 1) * F + f]));\n";
+  if (decay != DecayKind::None) {
+    os << "    for (int e = 0; e < DV; ++e) s[e] *= gL;\n";
+    if (normalizeSum)
+      os << "    w.z[f] *= gL;\n";
+  }
+  os << "    for (int j = 0; j < L; ++j) {\n"
+     << "      const float c = "
+     << (decay == DecayKind::None ? "" : "w.cw[j] * ") << "w.Kf[j * F + f];\n"
+     << "      attnc_axpy(s, c, w.V + j * DV, DV);\n"
+     << (normalizeSum ? "      w.z[f] += c;\n" : "") << "    }\n  }\n}\n";
+}
+
+/// `attnc_load_keys`: phi(k) and v of rows [t0, t0 + L) (and beta).
+void emitLoadKeys(attn::LinearAttentionOp op, bool delta, raw_ostream &os) {
+  os << R"(
+static void attnc_load_keys(const AttncKernelArgs &args, AttncWork &w, long long b, long long h,
+                            const storage_t *kp, const storage_t *vp, long long t0, int L) {
+  for (int l = 0; l < L; ++l) {
+    attnc_phi(args, b, h, t0 + l, kp + (t0 + l) * args.k_strides.s[2], w.Kf + l * F);
+    for (int e = 0; e < DV; ++e) w.V[l * DV + e] = attnc_load(vp + (t0 + l) * args.v_strides.s[2] + e);
+)";
+  if (delta)
+    os << "    w.beta[l] = "
+       << paramReadExpr(*op.getBetaParam(), {"b", "h", "t0 + l"}) << ";\n";
+  os << "  }\n}\n";
+}
+
+/// Stores one output row: `row` is its index i, w.o the unscaled
+/// phi(q_i) S, `den` phi(q_i) . z.
+void emitStoreRow(bool normalizeSum, StringRef row, StringRef indent,
+                  raw_ostream &os) {
+  os << indent << "storage_t *out = op_ + (" << row
+     << ") * args.o_strides.s[2];\n";
+  if (normalizeSum)
+    os << indent << "for (int e = 0; e < DV; ++e)\n"
+       << indent
+       << "  attnc_store(out + e, den != 0.0f ? kScale * w.o[e] / den : "
+          "0.0f);\n";
+  else
+    os << indent
+       << "for (int e = 0; e < DV; ++e) attnc_store(out + e, kScale * "
+          "w.o[e]);\n";
+}
+
+/// The task of one (b, h) for update add, causal.
+void emitAddCausalTask(DecayKind decay, bool normalizeSum, raw_ostream &os) {
+  os << R"(
+static void attnc_head(const AttncKernelArgs &args, long long b, long long h, AttncWork &w) {
+  const long long Nq = args.q_len, Nk = args.kv_len;
+  const long long off = Nk - Nq; // query row i sits at position i + off
+  const long long g = h / (H / G);
+  const storage_t *qp = (const storage_t *)args.q + b * args.q_strides.s[0] + h * args.q_strides.s[1];
+  const storage_t *kp = (const storage_t *)args.k + b * args.k_strides.s[0] + g * args.k_strides.s[1];
+  const storage_t *vp = (const storage_t *)args.v + b * args.v_strides.s[0] + g * args.v_strides.s[1];
+  storage_t *op_ = (storage_t *)args.o + b * args.o_strides.s[0] + h * args.o_strides.s[1];
+  memset(w.S, 0, sizeof(float) * F * DV);
+  memset(w.z, 0, sizeof(float) * F);
+  // Rows at negative positions (Nq > Nk) see no key.
+  for (long long i = 0; i < Nq && i + off < 0; ++i)
+    for (int e = 0; e < DV; ++e) attnc_store(op_ + i * args.o_strides.s[2] + e, 0.0f);
+  for (long long t0 = 0; t0 < Nk; t0 += CH) {
+    const int L = (int)attnc_mini(CH, Nk - t0);
+    const int r0 = (int)attnc_mini(L, attnc_maxi(0, off - t0)); // rows [r0, L) have queries
+    attnc_load_keys(args, w, b, h, kp, vp, t0, L);
+)";
+  if (decay != DecayKind::None)
+    os << "    attnc_chunk_gates(args, b, h, t0, L, w.A, w.sg);\n";
+  os << R"(    for (int r = r0; r < L; ++r)
+      attnc_phi(args, b, h, t0 + r, qp + (t0 + r - off) * args.q_strides.s[2], w.Qf + r * F);
+    if (r0 < L) attnc_intra(w, r0, L);
+    for (int r = r0; r < L; ++r) {
+      const float *p = w.P + r * CH;
+      float den = 0.0f;
+      for (int e = 0; e < DV; ++e) w.o[e] = 0.0f;
+      for (int j = 0; j <= r; ++j) {
+        attnc_axpy(w.o, p[j], w.V + j * DV, DV);
+        den += p[j];
+      }
+      // The state before the chunk, seen from row r.
+      attnc_inter_query(w, r);
+      for (int f = 0; f < F; ++f) attnc_axpy(w.o, w.qt[f], w.S + f * DV, DV);
+)";
+  if (normalizeSum)
+    os << "      den += attnc_dot(w.qt, w.z, F);\n";
+  else
+    os << "      (void)den;\n";
+  emitStoreRow(normalizeSum, "t0 + r - off", "      ", os);
+  os << "    }\n    attnc_add_state(w, L);\n  }\n}\n";
+}
+
+/// The task of one (b, h) for update add, bidirectional: the chunked state
+/// over every key, then every query row against it.
+void emitAddBidirectionalTask(DecayKind decay, bool normalizeSum,
+                              raw_ostream &os) {
+  os << R"(
+static void attnc_head(const AttncKernelArgs &args, long long b, long long h, AttncWork &w) {
+  const long long Nq = args.q_len, Nk = args.kv_len;
+  const long long off = Nk - Nq; // query row i sits at position i + off
+  const long long g = h / (H / G);
+  const storage_t *qp = (const storage_t *)args.q + b * args.q_strides.s[0] + h * args.q_strides.s[1];
+  const storage_t *kp = (const storage_t *)args.k + b * args.k_strides.s[0] + g * args.k_strides.s[1];
+  const storage_t *vp = (const storage_t *)args.v + b * args.v_strides.s[0] + g * args.v_strides.s[1];
+  storage_t *op_ = (storage_t *)args.o + b * args.o_strides.s[0] + h * args.o_strides.s[1];
+  memset(w.S, 0, sizeof(float) * F * DV);
+  memset(w.z, 0, sizeof(float) * F);
+  for (long long t0 = 0; t0 < Nk; t0 += CH) {
+    const int L = (int)attnc_mini(CH, Nk - t0);
+    attnc_load_keys(args, w, b, h, kp, vp, t0, L);
+)";
+  if (decay != DecayKind::None)
+    os << "    attnc_chunk_gates(args, b, h, t0, L, w.A, w.sg);\n";
+  os << R"(    attnc_add_state(w, L);
+  }
+  // Every row reads the final state (also rows at negative positions).
+  for (long long i = 0; i < Nq; ++i) {
+    attnc_phi(args, b, h, i + off, qp + i * args.q_strides.s[2], w.qt);
+    for (int e = 0; e < DV; ++e) w.o[e] = 0.0f;
+    for (int f = 0; f < F; ++f) attnc_axpy(w.o, w.qt[f], w.S + f * DV, DV);
+)";
+  if (normalizeSum)
+    os << "    const float den = attnc_dot(w.qt, w.z, F);\n";
+  emitStoreRow(normalizeSum, "i", "    ", os);
+  (void)decay;
+  os << "  }\n}\n";
+}
+
+/// The task of one (b, h) for the delta rule (no gate or a scalar gate):
+/// the WY/UT form of DeltaNet / Gated DeltaNet. Within a chunk with state
+/// S0 before it and gamma_r the decay from the chunk start through row r,
+///   S_r = gamma_r S0 + sum_{j<=r} (gamma_r / gamma_j) k_j u_j^T,
+///   u_r = beta_r (v_r - gamma_r S0^T k_r - sum_{j<r} (gamma_r / gamma_j)(k_r.k_j) u_j)
+/// so (I + A) U = diag(beta) V - diag(beta gamma) K S0 with the strictly
+/// lower A_rj = beta_r (k_r.k_j) gamma_r / gamma_j. With T = (I + A)^{-1}
+/// (forward substitution), W = T diag(beta gamma) K and U = T diag(beta) V
+/// - W S0; then O = diag(gamma) Q S0 + (tril(Q K^T) * decay) U and
+/// S = gamma_L S0 + (K decayed to the chunk end)^T U.
+void emitDeltaTask(DecayKind decay, raw_ostream &os) {
+  const bool gated = decay == DecayKind::Scalar;
+  auto gate = [&](const char *to, const char *from) {
+    return gated ? std::string("w.sg[") + to + "] * w.sg[" + from +
+                       "] * expf((float)(w.A[" + to + "] - w.A[" + from +
+                       "]))"
+                 : std::string("1.0f");
+  };
+  os << R"(
+static void attnc_head(const AttncKernelArgs &args, long long b, long long h, AttncWork &w) {
+  const long long Nq = args.q_len, Nk = args.kv_len;
+  const long long off = Nk - Nq; // query row i sits at position i + off
+  const long long g = h / (H / G);
+  const storage_t *qp = (const storage_t *)args.q + b * args.q_strides.s[0] + h * args.q_strides.s[1];
+  const storage_t *kp = (const storage_t *)args.k + b * args.k_strides.s[0] + g * args.k_strides.s[1];
+  const storage_t *vp = (const storage_t *)args.v + b * args.v_strides.s[0] + g * args.v_strides.s[1];
+  storage_t *op_ = (storage_t *)args.o + b * args.o_strides.s[0] + h * args.o_strides.s[1];
+  memset(w.S, 0, sizeof(float) * F * DV);
+  // Rows at negative positions (Nq > Nk) see no key.
+  for (long long i = 0; i < Nq && i + off < 0; ++i)
+    for (int e = 0; e < DV; ++e) attnc_store(op_ + i * args.o_strides.s[2] + e, 0.0f);
+  for (long long t0 = 0; t0 < Nk; t0 += CH) {
+    const int L = (int)attnc_mini(CH, Nk - t0);
+    const int r0 = (int)attnc_mini(L, attnc_maxi(0, off - t0)); // rows [r0, L) have queries
+    attnc_load_keys(args, w, b, h, kp, vp, t0, L);
+)";
+  if (gated)
+    os << "    attnc_chunk_gates(args, b, h, t0, L, w.A, w.sg);\n";
+  os << R"(    // Forward substitution, one row of W and U at a time:
+    //   W_r = beta_r gamma_r k_r - sum_{j<r} A_rj W_j,  U_r = beta_r v_r - sum_{j<r} A_rj U_j.
+    for (int r = 0; r < L; ++r) {
+      const float *kr = w.Kf + r * F;
+      float *Wr = w.W + r * F, *Ur = w.U + r * DV;
+)";
+  os << "      const float bg = w.beta[r] * " << (gated ? "w.sg[r + 1] * expf((float)w.A[r + 1])" : "1.0f") << ";\n";
+  os << R"(      for (int f = 0; f < F; ++f) Wr[f] = bg * kr[f];
+      for (int e = 0; e < DV; ++e) Ur[e] = w.beta[r] * w.V[r * DV + e];
+      for (int j = 0; j < r; ++j) {
+)";
+  os << "        const float a = w.beta[r] * attnc_dot(kr, w.Kf + j * F, F) * "
+     << gate("r + 1", "j + 1") << ";\n";
+  os << R"(        attnc_axpy(Wr, -a, w.W + j * F, F);
+        attnc_axpy(Ur, -a, w.U + j * DV, DV);
+      }
+    }
+    // U -= W S0: the residuals against the state before the chunk.
+    for (int r = 0; r < L; ++r)
+      for (int f = 0; f < F; ++f) attnc_axpy(w.U + r * DV, -w.W[r * F + f], w.S + f * DV, DV);
+    for (int r = r0; r < L; ++r)
+      attnc_phi(args, b, h, t0 + r, qp + (t0 + r - off) * args.q_strides.s[2], w.Qf + r * F);
+    for (int r = r0; r < L; ++r) {
+      const float *q = w.Qf + r * F;
+      for (int e = 0; e < DV; ++e) w.o[e] = 0.0f;
+      for (int j = 0; j <= r; ++j) {
+)";
+  os << "        const float p = attnc_dot(q, w.Kf + j * F, F) * "
+     << gate("r + 1", "j + 1") << ";\n";
+  os << R"(        attnc_axpy(w.o, p, w.U + j * DV, DV);
+      }
+      attnc_inter_query(w, r);
+      for (int f = 0; f < F; ++f) attnc_axpy(w.o, w.qt[f], w.S + f * DV, DV);
+)";
+  emitStoreRow(/*normalizeSum=*/false, "t0 + r - off", "      ", os);
+  os << "    }\n    // S = gamma_L S0 + sum_j (decay from j to the chunk end) "
+        "k_j u_j^T.\n";
+  if (gated)
+    os << "    const float gL = w.sg[L] * expf((float)w.A[L]);\n"
+          "    for (int j = 0; j < L; ++j) w.cw[j] = "
+       << gate("L", "j + 1") << ";\n";
+  os << "    for (int f = 0; f < F; ++f) {\n"
+        "      float *s = w.S + f * DV;\n";
+  if (gated)
+    os << "      for (int e = 0; e < DV; ++e) s[e] *= gL;\n";
+  os << "      for (int j = 0; j < L; ++j) attnc_axpy(s, "
+     << (gated ? "w.cw[j] * " : "") << "w.Kf[j * F + f], w.U + j * DV, DV);\n"
+     << "    }\n  }\n}\n";
+}
+
+} // namespace
+
+LogicalResult emitLinearCpu(attn::LinearAttentionOp op, raw_ostream &os) {
+  attn::ScheduleAttr schedule = op.getScheduleAttr();
+  if (!schedule || schedule.getChunk() <= 0)
+    return op.emitError() << "the CPU emitter needs a scheduled op with a "
+                             "chunk length (run the attnc pipeline)";
+  const int64_t chunk = schedule.getChunk();
+  const DecayKind decay = decayKindOf(op);
+  const bool delta = op.getUpdate() == attn::Update::delta;
+  const bool normalizeSum = op.getNormalize() == attn::Normalize::sum;
+  if (delta && decay == DecayKind::Vector)
+    return op.emitError() << "the CPU backend supports the delta rule with a "
+                             "scalar decay only, got a decay that reads 'd'";
+
+  os << "// Generated by attnc from '" << op.getSymName()
+     << "'. CPU backend of the chunked linear schedule.\n"
+     << "// Do not edit: regenerate with `attnc compile`.\n"
+     << "// feature " << attn::stringifyFeature(op.getFeature()) << ", decay "
+     << (decay == DecayKind::None     ? "none"
+         : decay == DecayKind::Scalar ? "scalar"
+                                      : "per channel")
+     << ", update " << attn::stringifyUpdate(op.getUpdate()) << ", normalize "
+     << attn::stringifyNormalize(op.getNormalize())
+     << (op.getBidirectional() ? ", bidirectional" : ", causal") << "\n"
+     << "#include <math.h>\n#include <stdlib.h>\n#include <string.h>\n\n";
+  emitPrelude(os, Target::Cpu, dtypeShortName(op.getDtype()));
+  emitParamReaders(os, op.getParams(), op.getHeads(), op.getHeadDim());
+
+  os << "\n// ---- schedule ----\n"
+     << "#define H " << op.getHeads() << "LL\n"
+     << "#define G " << op.getKvHeads() << "LL\n"
+     << "#define D " << op.getHeadDim() << "\n"
+     << "#define DV " << op.getValueDim() << "\n"
+     << "#define F " << op.getFeatureDim() << " // feature channels\n"
+     << "#define CH " << chunk << " // chunk length\n";
+  if (decay == DecayKind::Vector)
+    os << "#define SUB " << std::min<int64_t>(16, chunk)
+       << " // sub-chunk of the per-channel gate\n";
+  os << "static const float kScale = "
+     << floatLiteral(op.getScale().convertToDouble()) << ";\n";
+
+  emitHelpers(os);
+  if (failed(emitRegions(op, decay, os)))
+    return failure();
+  emitFeatureMap(op, os);
+  emitWorkspace(decay, delta, os);
+  emitGates(decay, os);
+  emitLoadKeys(op, delta, os);
+  emitInterQuery(decay, os);
+  if (delta) {
+    emitDeltaTask(decay, os);
+  } else {
+    emitAddState(decay, normalizeSum, os);
+    if (op.getBidirectional()) {
+      emitAddBidirectionalTask(decay, normalizeSum, os);
+    } else {
+      emitIntra(decay, os);
+      emitAddCausalTask(decay, normalizeSum, os);
+    }
+  }
+
+  os << "\nextern \"C\" int " << cpuEntryName(op)
+     << "(const AttncKernelArgs *args) {\n"
+     << R"(  if (!args || args->batch <= 0 || args->q_len <= 0 || args->kv_len <= 0)
+    return 1;
+  const long long tasks = args->batch * H;
+  int failed = 0;
+#pragma omp parallel
+  {
+    AttncWork w;
+    const bool ok = attnc_work_alloc(&w);
+    if (!ok) {
+#pragma omp atomic write
+      failed = 1;
+    }
+#pragma omp for schedule(dynamic, 1)
+    for (long long t = 0; t < tasks; ++t)
+      if (ok) attnc_head(*args, t / H, t % H, w);
+    if (ok) attnc_work_free(&w);
+  }
+  return failed ? 2 : 0;
+}
+)";
+  return success();
+}
+
+} // namespace attnc

@@ -1,0 +1,63 @@
+#!/usr/bin/env python3
+"""Builds the GPU test bundle: the CPU matrix's cases (test/Backend/Inputs/
+cpu_matrix.py), each compiled to a CUDA package (a cubin for sm_90, and the
+.cu for NVRTC elsewhere), with seeded random inputs and the reference
+executor's outputs as .npy. attnc-gpu-check runs it on a GPU machine, where
+neither LLVM nor MLIR is needed.
+
+usage: make_bundle.py ATTNC OUT_DIR
+Tolerances (docs/testing.md): the tensor-core path rounds P to the storage
+dtype before P V, on top of the output rounding the CPU backend has.
+"""
+import os
+import shutil
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "Backend", "Inputs"))
+import cpu_matrix  # noqa: E402
+
+TOLERANCE = {"f32": 1e-4, "f16": 4e-3, "bf16": 3e-2}
+
+
+def main():
+    attnc, out = sys.argv[1], sys.argv[2]
+    shutil.rmtree(out, ignore_errors=True)
+    os.makedirs(out)
+    count = 0
+    for group in ("masks", "scores", "shapes"):
+        for seed, (name, text, shape) in enumerate(cpu_matrix.cases(group)):
+            case = os.path.join(out, f"{group}-{name}")
+            os.makedirs(case)
+            spec = os.path.join(case, "spec.attn")
+            with open(spec, "w") as f:
+                f.write(text)
+            # Cubins for sm_90 (the H100/H200 machines tests run on); other
+            # archs load the .cu through NVRTC.
+            subprocess.run([attnc, "compile", spec, "-o", os.path.join(case, "pkg"),
+                            "--no-cpu", "--arch", "sm_90"], check=True)
+            softmax = "normalize softmax" in text
+            cmd = [attnc, "run", spec, "--backend", "reference", "--random", shape,
+                   "--seed", str(seed + 1), "--save-inputs", case,
+                   "--output", os.path.join(case, "o.npy")]
+            if softmax:
+                cmd += ["--lse", os.path.join(case, "lse.npy")]
+            subprocess.run(cmd, check=True)
+            dtype = next(w.split()[1] for w in text.splitlines() if w.strip().startswith("dtype"))
+            lines = ["package pkg", "input q q.npy", "input k k.npy", "input v v.npy",
+                     "expect o o.npy", f"tolerance {TOLERANCE[dtype]}"]
+            if softmax:
+                lines.append("expect lse lse.npy")
+            for line in text.splitlines():
+                line = line.strip()
+                if line.startswith("param "):
+                    pname = line.split()[1].rstrip(":")
+                    lines.append(f"param {pname} {pname}.npy")
+            with open(os.path.join(case, "case.txt"), "w") as f:
+                f.write("\n".join(lines) + "\n")
+            count += 1
+    print(f"bundle: {count} cases in {out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,327 @@
+//===- attnc-gpu-check.cpp - Run a test bundle on a CUDA device -----------===//
+//
+// The GPU half of the test suite, built without LLVM or MLIR so it runs on a
+// machine that has a GPU but not attnc's build dependencies. A bundle (made
+// by test/GPU/make_bundle.py where attnc is built) holds one directory per
+// case: a compiled package, inputs and the reference executor's outputs as
+// .npy, and case.txt naming them with a tolerance. For each case this tool
+// copies the inputs to the device, launches the package's CUDA kernel
+// through attnc_runtime and compares o (and lse) with the reference.
+//
+// Exit codes: 0 all passed, 1 a case failed, 77 no CUDA device (ctest's
+// SKIP_RETURN_CODE), 2 bad usage or bundle.
+//
+//===----------------------------------------------------------------------===//
+
+#include "attnc/half.h"
+#include "attnc/npy.h"
+#include "attnc/runtime.h"
+
+#include <dlfcn.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <dirent.h>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace {
+
+/// The few driver API entry points the harness needs, resolved with dlopen
+/// so that a machine without a driver reports "skipped" instead of failing
+/// to start.
+struct Driver {
+  typedef int (*InitFn)(unsigned);
+  typedef int (*DeviceGetFn)(int *, int);
+  typedef int (*PrimaryRetainFn)(void **, int);
+  typedef int (*CtxSetFn)(void *);
+  typedef int (*MemAllocFn)(unsigned long long *, size_t);
+  typedef int (*MemFreeFn)(unsigned long long);
+  typedef int (*HtoDFn)(unsigned long long, const void *, size_t);
+  typedef int (*DtoHFn)(void *, unsigned long long, size_t);
+  typedef int (*SyncFn)();
+  InitFn init = nullptr;
+  DeviceGetFn deviceGet = nullptr;
+  PrimaryRetainFn primaryRetain = nullptr;
+  CtxSetFn ctxSet = nullptr;
+  MemAllocFn memAlloc = nullptr;
+  MemFreeFn memFree = nullptr;
+  HtoDFn htod = nullptr;
+  DtoHFn dtoh = nullptr;
+  SyncFn sync = nullptr;
+
+  std::string load() {
+    void *h = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL);
+    if (!h)
+      return std::string("libcuda.so.1: ") + dlerror();
+    auto sym = [&](const char *name) { return dlsym(h, name); };
+    init = (InitFn)sym("cuInit");
+    deviceGet = (DeviceGetFn)sym("cuDeviceGet");
+    primaryRetain = (PrimaryRetainFn)sym("cuDevicePrimaryCtxRetain");
+    ctxSet = (CtxSetFn)sym("cuCtxSetCurrent");
+    memAlloc = (MemAllocFn)sym("cuMemAlloc_v2");
+    memFree = (MemFreeFn)sym("cuMemFree_v2");
+    htod = (HtoDFn)sym("cuMemcpyHtoD_v2");
+    dtoh = (DtoHFn)sym("cuMemcpyDtoH_v2");
+    sync = (SyncFn)sym("cuCtxSynchronize");
+    if (!init || !deviceGet || !primaryRetain || !ctxSet || !memAlloc ||
+        !memFree || !htod || !dtoh || !sync)
+      return "libcuda.so.1 lacks a driver API entry point";
+    int device = 0;
+    void *ctx = nullptr;
+    if (int rc = init(0))
+      return "cuInit failed (" + std::to_string(rc) + ")";
+    if (int rc = deviceGet(&device, 0))
+      return "no CUDA device (" + std::to_string(rc) + ")";
+    if (primaryRetain(&ctx, device) || ctxSet(ctx))
+      return "cannot create a CUDA context";
+    return "";
+  }
+};
+
+struct Case {
+  std::string dir, package;
+  std::map<std::string, std::string> inputs, params, expect;
+  double tolerance = 0;
+};
+
+bool readCase(const std::string &dir, Case &c, std::string &error) {
+  std::ifstream in(dir + "/case.txt");
+  if (!in) {
+    error = dir + "/case.txt: cannot open";
+    return false;
+  }
+  c.dir = dir;
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream words(line);
+    std::string key, a, b;
+    words >> key >> a >> b;
+    if (key.empty() || key[0] == '#')
+      continue;
+    if (key == "package")
+      c.package = dir + "/" + a;
+    else if (key == "input")
+      c.inputs[a] = dir + "/" + b;
+    else if (key == "param")
+      c.params[a] = dir + "/" + b;
+    else if (key == "expect")
+      c.expect[a] = dir + "/" + b;
+    else if (key == "tolerance")
+      c.tolerance = std::atof(a.c_str());
+    else {
+      error = dir + "/case.txt: unknown key '" + key + "'";
+      return false;
+    }
+  }
+  if (c.package.empty() || c.inputs.size() != 3 || !c.expect.count("o") ||
+      c.tolerance <= 0) {
+    error = dir + "/case.txt: needs package, inputs q k v, expect o, tolerance";
+    return false;
+  }
+  return true;
+}
+
+/// Device buffer holding a tensor converted to `dtype`.
+struct DeviceTensor {
+  unsigned long long ptr = 0;
+  size_t bytes = 0;
+  attnc_tensor view{};
+};
+
+std::string upload(Driver &cu, const attnc::NpyArray &array, attnc_dtype dtype,
+                   DeviceTensor &out) {
+  std::vector<double> values = array.toDoubles();
+  size_t elem = (dtype == ATTNC_F16 || dtype == ATTNC_BF16) ? 2 : 4;
+  std::vector<uint8_t> host(values.size() * elem);
+  for (size_t i = 0; i < values.size(); ++i) {
+    float f = static_cast<float>(values[i]);
+    if (dtype == ATTNC_F16) {
+      uint16_t h = attnc::floatToHalf(f);
+      std::memcpy(&host[2 * i], &h, 2);
+    } else if (dtype == ATTNC_BF16) {
+      uint16_t h = attnc::floatToBf16(f);
+      std::memcpy(&host[2 * i], &h, 2);
+    } else if (dtype == ATTNC_I32) {
+      int32_t x = static_cast<int32_t>(values[i]);
+      std::memcpy(&host[4 * i], &x, 4);
+    } else {
+      std::memcpy(&host[4 * i], &f, 4);
+    }
+  }
+  out.bytes = std::max<size_t>(host.size(), 16);
+  if (cu.memAlloc(&out.ptr, out.bytes))
+    return "cuMemAlloc failed";
+  if (!host.empty() && cu.htod(out.ptr, host.data(), host.size()))
+    return "cuMemcpyHtoD failed";
+  out.view.data = reinterpret_cast<void *>(out.ptr);
+  out.view.dtype = dtype;
+  out.view.rank = static_cast<int>(array.shape.size());
+  long long stride = 1;
+  for (int i = out.view.rank - 1; i >= 0; --i) {
+    out.view.shape[i] = array.shape[i];
+    out.view.strides[i] = stride;
+    stride *= array.shape[i];
+  }
+  return "";
+}
+
+std::vector<double> download(Driver &cu, const DeviceTensor &t, size_t n) {
+  size_t elem = (t.view.dtype == ATTNC_F16 || t.view.dtype == ATTNC_BF16) ? 2 : 4;
+  std::vector<uint8_t> host(n * elem);
+  cu.sync();
+  cu.dtoh(host.data(), t.ptr, host.size());
+  std::vector<double> out(n);
+  for (size_t i = 0; i < n; ++i) {
+    uint16_t h;
+    float f;
+    if (elem == 2) {
+      std::memcpy(&h, &host[2 * i], 2);
+      out[i] = t.view.dtype == ATTNC_F16 ? attnc::halfToFloat(h)
+                                         : attnc::bf16ToFloat(h);
+    } else {
+      std::memcpy(&f, &host[4 * i], 4);
+      out[i] = f;
+    }
+  }
+  return out;
+}
+
+/// max|got - want| / max(max|want|, 1); infinities must match exactly.
+double relativeError(const std::vector<double> &got,
+                     const std::vector<double> &want, bool &infMismatch) {
+  double err = 0, scale = 0;
+  for (size_t i = 0; i < want.size(); ++i) {
+    if (!std::isfinite(want[i]) || !std::isfinite(got[i])) {
+      infMismatch |= got[i] != want[i];
+      continue;
+    }
+    scale = std::max(scale, std::fabs(want[i]));
+    err = std::max(err, std::fabs(got[i] - want[i]));
+  }
+  return err / std::max(scale, 1.0);
+}
+
+/// Runs one case; returns "" on pass, else the reason.
+std::string runCase(Driver &cu, const Case &c) {
+  attnc_package *pkg = nullptr;
+  if (attnc_package_open(c.package.c_str(), &pkg))
+    return std::string("open: ") + attnc_last_error();
+  attnc_dtype dtype = attnc_package_dtype(pkg);
+  std::vector<DeviceTensor> owned;
+  auto load = [&](const std::string &path, attnc_dtype as,
+                  attnc::NpyArray &array) -> std::string {
+    std::string error;
+    if (!attnc::readNpy(path, array, error))
+      return path + ": " + error;
+    owned.emplace_back();
+    return upload(cu, array, as, owned.back());
+  };
+  attnc::NpyArray q, k, v, o, lse, expectO, expectLse;
+  std::string error;
+  if (!(error = load(c.inputs.at("q"), dtype, q)).empty() ||
+      !(error = load(c.inputs.at("k"), dtype, k)).empty() ||
+      !(error = load(c.inputs.at("v"), dtype, v)).empty())
+    return error;
+  DeviceTensor &dq = owned[0], &dk = owned[1], &dv = owned[2];
+  if (!attnc::readNpy(c.expect.at("o"), expectO, error))
+    return error;
+  bool hasLse = c.expect.count("lse") > 0;
+  if (hasLse && !attnc::readNpy(c.expect.at("lse"), expectLse, error))
+    return error;
+  // Outputs start as NaN-free garbage-free zeros of the right shape.
+  attnc::NpyArray zerosO = expectO, zerosLse = expectLse;
+  std::fill(zerosO.bytes.begin(), zerosO.bytes.end(), 0);
+  std::fill(zerosLse.bytes.begin(), zerosLse.bytes.end(), 0);
+  DeviceTensor dout, dlse;
+  if (!(error = upload(cu, zerosO, dtype, dout)).empty())
+    return error;
+  if (hasLse && !(error = upload(cu, zerosLse, ATTNC_F32, dlse)).empty())
+    return error;
+  std::vector<attnc_tensor> params;
+  for (int i = 0; i < attnc_package_num_params(pkg); ++i) {
+    attnc_param_info info{};
+    attnc_package_param(pkg, i, &info);
+    auto it = c.params.find(info.name);
+    if (it == c.params.end())
+      return std::string("case lacks param '") + info.name + "'";
+    attnc::NpyArray array;
+    if (!(error = load(it->second, info.dtype, array)).empty())
+      return error;
+    params.push_back(owned.back().view);
+  }
+  if (attnc_launch_cuda(pkg, &dq.view, &dk.view, &dv.view, &dout.view,
+                        hasLse ? &dlse.view : nullptr,
+                        params.empty() ? nullptr : params.data(),
+                        static_cast<int>(params.size()), nullptr))
+    return std::string("launch: ") + attnc_last_error();
+  bool bad = false;
+  std::vector<double> gotO =
+      download(cu, dout, static_cast<size_t>(expectO.numElements()));
+  double errO = relativeError(gotO, expectO.toDoubles(), bad);
+  double errLse = 0;
+  if (hasLse)
+    errLse = relativeError(
+        download(cu, dlse, static_cast<size_t>(expectLse.numElements())),
+        expectLse.toDoubles(), bad);
+  for (DeviceTensor &t : owned)
+    cu.memFree(t.ptr);
+  cu.memFree(dout.ptr);
+  if (hasLse)
+    cu.memFree(dlse.ptr);
+  attnc_package_close(pkg);
+  char buf[200];
+  std::snprintf(buf, sizeof buf, "o error %.3g, lse error %.3g, tolerance %.3g%s",
+                errO, errLse, c.tolerance, bad ? ", infinities differ" : "");
+  if (bad || errO > c.tolerance || errLse > c.tolerance)
+    return std::string("FAIL: ") + buf;
+  return std::string("ok: ") + buf;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  if (argc != 2) {
+    std::fprintf(stderr, "usage: attnc-gpu-check BUNDLE_DIR\n");
+    return 2;
+  }
+  std::string bundle = argv[1];
+  std::vector<std::string> cases;
+  if (DIR *d = opendir(bundle.c_str())) {
+    while (dirent *e = readdir(d)) {
+      std::string name = e->d_name;
+      if (name[0] != '.' && std::ifstream(bundle + "/" + name + "/case.txt"))
+        cases.push_back(name);
+    }
+    closedir(d);
+  }
+  if (cases.empty()) {
+    std::fprintf(stderr, "attnc-gpu-check: no cases in '%s'\n", bundle.c_str());
+    return 2;
+  }
+  std::sort(cases.begin(), cases.end());
+  Driver cu;
+  if (std::string why = cu.load(); !why.empty()) {
+    std::printf("SKIP: %zu GPU cases not run: %s\n", cases.size(), why.c_str());
+    return 77;
+  }
+  int failed = 0;
+  for (const std::string &name : cases) {
+    Case c;
+    std::string error;
+    std::string verdict = readCase(bundle + "/" + name, c, error)
+                              ? runCase(cu, c)
+                              : "FAIL: " + error;
+    bool ok = verdict.rfind("ok:", 0) == 0;
+    failed += !ok;
+    std::printf("%s %s: %s\n", ok ? "PASS" : "FAIL", name.c_str(),
+                verdict.c_str());
+  }
+  std::printf("gpu: %zu passed, %d failed\n", cases.size() - failed, failed);
+  return failed ? 1 : 0;
+}
