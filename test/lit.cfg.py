@@ -27,6 +27,7 @@ config.substitutions.append(("%gpu_check", os.path.join(config.attnc_obj_root, "
 config.substitutions.append(("%gpu_bundle", os.path.join(config.attnc_obj_root, "gpu-bundle")))
 config.substitutions.append(("%examples", os.path.join(config.attnc_src_root, "examples")))
 config.substitutions.append(("%src", config.attnc_src_root))
+config.substitutions.append(("%obj_root", config.attnc_obj_root))
 
 # The libFuzzer target (test/CMakeLists.txt) is only built when clang++ is
 # available; its test is UNSUPPORTED otherwise.
