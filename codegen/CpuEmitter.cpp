@@ -2,7 +2,7 @@
 //
 // This file implements the CPU backend for the softmax family. The emitted
 // code follows the same schedule as the CUDA kernel: one task per
-// (b, h, q-block); per task the k-block segments of the block plan; full
+// (b, h, q-block); per task the k-blocks of the block plan in order; full
 // blocks skip the mask; online softmax keeps a running max and sum per row.
 // Loops are ordered so that the innermost one runs over contiguous floats
 // without reductions (QK^T against a transposed K tile, PV row updates): the
@@ -159,14 +159,12 @@ static void attnc_qblock(const AttncKernelArgs &args, long long b, long long h, 
     l[r] = 0.0f;
     for (int e = 0; e < DV; ++e) acc[r][e] = 0.0f;
   }
-  AttncBlockRange segments[ATTNC_NUM_CLAUSES], full[ATTNC_NUM_CLAUSES];
-  int num_full = 0;
-  const int num_segments = attnc_plan_qblock(qb, Nq, Nk, segments, full, &num_full);
-  for (int seg = 0; seg < num_segments; ++seg) {
-    for (long long kb = segments[seg].first; kb <= segments[seg].last; ++kb) {
+  const AttncPlan plan = attnc_plan_qblock(qb, Nq, Nk);
+  {
+    for (long long kb = attnc_plan_next(plan, -1); kb >= 0; kb = attnc_plan_next(plan, kb)) {
       const long long col0 = kb * BK;
       const int cols = (int)attnc_mini(BK, Nk - col0);
-      const bool is_full = attnc_block_is_full(full, num_full, kb);
+      const bool is_full = attnc_plan_full(plan, kb);
       for (int c = cols; c < BK; ++c) // past the last key: keep S finite
         for (int d = 0; d < D; ++d) Kt[d][c] = 0.0f;
       for (int c = 0; c < cols; ++c) {

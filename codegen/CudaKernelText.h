@@ -91,9 +91,7 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) ATTNC_KERNEL(const Att
   const storage_t *kp = (const storage_t *)args.k + b * args.k_strides.s[0] + g * args.k_strides.s[1];
   const storage_t *vp = (const storage_t *)args.v + b * args.v_strides.s[0] + g * args.v_strides.s[1];
 
-  AttncBlockRange segments[ATTNC_NUM_CLAUSES], full[ATTNC_NUM_CLAUSES];
-  int num_full = 0;
-  const int num_segments = attnc_plan_qblock(qb, Nq, Nk, segments, full, &num_full);
+  const AttncPlan plan = attnc_plan_qblock(qb, Nq, Nk);
 
   float o_acc[MT][DVP / 8][4];
   float row_max[MT][2], row_sum[MT][2];
@@ -107,9 +105,8 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) ATTNC_KERNEL(const Att
     row_sum[mt][0] = row_sum[mt][1] = 0.0f;
   }
 
-  if (num_segments > 0) {
-    int seg = 0;
-    long long kb = segments[0].first;
+  long long kb = attnc_plan_next(plan, -1);
+  if (kb >= 0) {
     attnc_load_tile(Qs, qp, args.q_strides.s[2], row0, Nq, BQ, DP / 8, D);
     attnc_load_tile(Ks, kp, args.k_strides.s[2], kb * BK, Nk, BK, DP / 8, D);
     attnc_load_tile(Vs, vp, args.v_strides.s[2], kb * BK, Nk, BK, DVP / 8, DV);
@@ -119,12 +116,7 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) ATTNC_KERNEL(const Att
 #endif
     for (int it = 0;; ++it) {
       // The next k-block in plan order, prefetched while this one computes.
-      long long next_kb = kb + 1;
-      int next_seg = seg;
-      if (next_kb > segments[seg].last) {
-        ++next_seg;
-        next_kb = next_seg < num_segments ? segments[next_seg].first : -1;
-      }
+      const long long next_kb = attnc_plan_next(plan, kb);
       const int stage = STAGES > 1 ? it % 2 : 0;
       if (STAGES > 1 && next_kb >= 0) {
         const int ns = (it + 1) % 2;
@@ -179,7 +171,7 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) ATTNC_KERNEL(const Att
       }
       // Score and mask on the fragments: mask code only in partial blocks.
       const long long col0 = kb * BK;
-      const bool is_full = attnc_block_is_full(full, num_full, kb);
+      const bool is_full = attnc_plan_full(plan, kb);
 #pragma unroll
       for (int mt = 0; mt < MT; ++mt)
 #pragma unroll
@@ -264,7 +256,6 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) ATTNC_KERNEL(const Att
       __syncthreads(); // this stage is free for the prefetch after next
       if (next_kb < 0) break;
       kb = next_kb;
-      seg = next_seg;
       if (STAGES == 1) {
         attnc_load_tile(Ks, kp, args.k_strides.s[2], kb * BK, Nk, BK, DP / 8, D);
         attnc_load_tile(Vs, vp, args.v_strides.s[2], kb * BK, Nk, BK, DVP / 8, DV);
@@ -334,15 +325,12 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) ATTNC_KERNEL(const Att
   for (int i = threadIdx.x; i < BQ * DV; i += NTHREADS)
     Acc[(i / DV) * (DV + 1) + i % DV] = 0.0f;
 
-  AttncBlockRange segments[ATTNC_NUM_CLAUSES], full[ATTNC_NUM_CLAUSES];
-  int num_full = 0;
-  const int num_segments = attnc_plan_qblock(qb, Nq, Nk, segments, full, &num_full);
+  const AttncPlan plan = attnc_plan_qblock(qb, Nq, Nk);
   float m = -attnc_inf(), l = 0.0f;
   const int r = threadIdx.x;
   const long long qpos = row0 + r + offset;
 
-  for (int seg = 0; seg < num_segments; ++seg)
-    for (long long kb = segments[seg].first; kb <= segments[seg].last; ++kb) {
+  for (long long kb = attnc_plan_next(plan, -1); kb >= 0; kb = attnc_plan_next(plan, kb)) {
       const long long col0 = kb * BK;
       __syncthreads();
       for (int i = threadIdx.x; i < BK * D; i += NTHREADS) {
@@ -355,7 +343,7 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) ATTNC_KERNEL(const Att
       }
       __syncthreads();
       if (r >= BQ || row0 + r >= Nq) continue;
-      const bool is_full = attnc_block_is_full(full, num_full, kb);
+      const bool is_full = attnc_plan_full(plan, kb);
       for (int c = 0; c < BK; ++c) {
         const long long kpos = col0 + c;
         if (kpos >= Nk) break;

@@ -132,22 +132,25 @@ static inline void attnc_store(storage_t *p, float v) {
 void emitBlockPlan(raw_ostream &os, const std::vector<MaskClause> &clauses,
                    int64_t blockQ, int64_t blockK) {
   size_t n = std::max<size_t>(clauses.size(), 1);
-  os << "// ---- block plan (attn-classify-blocks), mirrors "
+  // Per clause, the k-block range to visit and the range of full blocks.
+  // Kernels walk the union in ascending order with attnc_plan_next instead
+  // of sorting segments: fixed-index loops over a compile-time clause count
+  // keep the plan in registers on the GPU (no local memory).
+  os << "// ---- block plan (attn-classify-blocks); the same arithmetic as "
         "lib/Analysis/BlockPlan.h ----\n"
-     << "typedef struct AttncBlockRange { long long first, last; } "
-        "AttncBlockRange;\n"
      << "#define ATTNC_NUM_CLAUSES " << n << "\n"
-     << "// Fills the k-block segments q-block qb visits (sorted, disjoint) "
-        "and the\n// ranges of full blocks; returns the number of "
-        "segments.\n"
-     << "ATTNC_HD int attnc_plan_qblock(long long qb, long long Nq, long long "
-        "Nk,\n    AttncBlockRange *segments, AttncBlockRange *full, int "
-        "*num_full) {\n"
+     << "typedef struct AttncPlan {\n"
+     << "  long long lo[ATTNC_NUM_CLAUSES], hi[ATTNC_NUM_CLAUSES];   // "
+        "visited k-blocks (empty: lo > hi)\n"
+     << "  long long flo[ATTNC_NUM_CLAUSES], fhi[ATTNC_NUM_CLAUSES]; // full "
+        "k-blocks (empty: flo > fhi)\n"
+     << "} AttncPlan;\n"
+     << "ATTNC_HD AttncPlan attnc_plan_qblock(long long qb, long long Nq, long "
+        "long Nk) {\n"
      << "  const long long qlo = qb * " << blockQ << "LL + (Nk - Nq);\n"
      << "  const long long qhi = attnc_mini(qb * " << blockQ << "LL + "
      << blockQ - 1 << "LL, Nq - 1) + (Nk - Nq);\n"
-     << "  AttncBlockRange visits[ATTNC_NUM_CLAUSES];\n"
-     << "  int nv = 0;\n  *num_full = 0;\n  (void)qlo; (void)qhi;\n";
+     << "  AttncPlan p;\n  (void)qlo; (void)qhi;\n";
   auto boundAt = [](const LinearBound &b, const char *q) {
     std::string s = std::to_string(b.c) + "LL";
     if (b.q)
@@ -158,10 +161,12 @@ void emitBlockPlan(raw_ostream &os, const std::vector<MaskClause> &clauses,
       s += " + " + std::to_string(b.nk) + "LL * Nk";
     return s;
   };
+  if (clauses.empty())
+    os << "  p.lo[0] = 1; p.hi[0] = 0; p.flo[0] = 1; p.fhi[0] = 0; // nothing "
+          "visible\n";
   for (auto [i, clause] : llvm::enumerate(clauses)) {
     os << "  { // clause " << i << (clause.exact ? " (exact)" : " (masked)")
-       << "\n    long long lo = 0, hi = Nk - 1, flo = 0, fhi = Nk - 1;\n"
-       << "    (void)flo; (void)fhi;\n";
+       << "\n    long long lo = 0, hi = Nk - 1, flo = 0, fhi = Nk - 1;\n";
     for (const LinearBound &b : clause.lower)
       os << "    { const long long a = " << boundAt(b, "qlo")
          << ", z = " << boundAt(b, "qhi") << ";\n"
@@ -172,37 +177,42 @@ void emitBlockPlan(raw_ostream &os, const std::vector<MaskClause> &clauses,
          << ", z = " << boundAt(b, "qhi") << ";\n"
          << "      hi = attnc_mini(hi, attnc_maxi(a, z)); fhi = "
             "attnc_mini(fhi, attnc_mini(a, z)); }\n";
-    os << "    if (lo <= hi) {\n"
-       << "      visits[nv].first = lo / " << blockK << "LL; visits[nv].last = hi / "
-       << blockK << "LL; ++nv;\n";
+    os << "    p.lo[" << i << "] = lo <= hi ? lo / " << blockK << "LL : 1;\n"
+       << "    p.hi[" << i << "] = lo <= hi ? hi / " << blockK << "LL : 0;\n";
     if (clause.exact)
-      os << "      if (flo <= fhi) {\n"
-         << "        full[*num_full].first = (flo + " << blockK - 1 << "LL) / "
-         << blockK << "LL;\n"
-         << "        full[*num_full].last = attnc_floordiv(fhi + 1, " << blockK
-         << "LL) - 1;\n"
-         << "        ++*num_full;\n      }\n";
-    os << "    }\n  }\n";
+      os << "    p.flo[" << i << "] = (flo <= fhi && lo <= hi) ? (flo + "
+         << blockK - 1 << "LL) / " << blockK << "LL : 1;\n"
+         << "    p.fhi[" << i << "] = (flo <= fhi && lo <= hi) ? "
+            "attnc_floordiv(fhi + 1, "
+         << blockK << "LL) - 1 : 0;\n";
+    else
+      os << "    p.flo[" << i << "] = 1; p.fhi[" << i
+         << "] = 0; // never full\n";
+    os << "  }\n";
   }
-  os << R"(  // Insertion sort by first block, then merge overlapping or adjacent.
-  for (int i = 1; i < nv; ++i)
-    for (int j = i; j > 0 && visits[j].first < visits[j - 1].first; --j) {
-      AttncBlockRange t = visits[j]; visits[j] = visits[j - 1]; visits[j - 1] = t;
-    }
-  int ns = 0;
-  for (int i = 0; i < nv; ++i) {
-    if (ns > 0 && visits[i].first <= segments[ns - 1].last + 1) {
-      segments[ns - 1].last = attnc_maxi(segments[ns - 1].last, visits[i].last);
-    } else {
-      segments[ns++] = visits[i];
-    }
-  }
-  return ns;
+  os << R"(  return p;
 }
-ATTNC_HD bool attnc_block_is_full(const AttncBlockRange *full, int num_full, long long kb) {
-  for (int i = 0; i < num_full; ++i)
-    if (full[i].first <= kb && kb <= full[i].last) return true;
-  return false;
+// The first visited k-block after kb (kb = -1 for the first), or -1.
+ATTNC_HD long long attnc_plan_next(const AttncPlan &p, long long kb) {
+  long long next = -1;
+#ifdef __CUDACC__
+#pragma unroll
+#endif
+  for (int c = 0; c < ATTNC_NUM_CLAUSES; ++c) {
+    const long long cand = kb + 1 >= p.lo[c] ? kb + 1 : p.lo[c];
+    if (cand <= p.hi[c] && (next < 0 || cand < next)) next = cand;
+  }
+  return next;
+}
+// Whether every element of k-block kb is visible for every row of the q-block.
+ATTNC_HD bool attnc_plan_full(const AttncPlan &p, long long kb) {
+  bool full = false;
+#ifdef __CUDACC__
+#pragma unroll
+#endif
+  for (int c = 0; c < ATTNC_NUM_CLAUSES; ++c)
+    full |= p.flo[c] <= kb && kb <= p.fhi[c];
+  return full;
 }
 )";
 }

@@ -30,8 +30,10 @@ void emitKernelAbi(llvm::raw_ostream &os);
 /// "bf16") as `attnc_load`/`attnc_store` over `storage_t`.
 void emitPrelude(llvm::raw_ostream &os, Target target, llvm::StringRef dtype);
 
-/// `attnc_plan_qblock(qb, Nq, Nk, segments, full, &numFull)`: the C form of
-/// planQBlock in lib/Analysis/BlockPlan.h for these clauses and tiles.
+/// `attnc_plan_qblock(qb, Nq, Nk)` returning an AttncPlan, walked with
+/// `attnc_plan_next(plan, kb)` and tested with `attnc_plan_full(plan, kb)`:
+/// the C form of planQBlock in lib/Analysis/BlockPlan.h (same visited and
+/// full blocks) for these clauses and tiles.
 void emitBlockPlan(llvm::raw_ostream &os,
                    const std::vector<MaskClause> &clauses, int64_t blockQ,
                    int64_t blockK);

@@ -133,6 +133,34 @@ static inline void attnc_axpy(float *__restrict y, float a, const float *__restr
   for (int i = 0; i < n; ++i) y[i] += a * x[i];
 }
 
+// acc[0..DV) += sum_{c<n} x[c] M[c][0..DV) (M rows DV apart): four 8-float
+// accumulators stay in registers while the rows of M stream by.
+static inline void attnc_rowacc(float *acc, const float *x, const float *M, int n) {
+  int e0 = 0;
+  for (; e0 + 32 <= DV; e0 += 32) {
+    attnc_v8 a0 = attnc_ld8(acc + e0), a1 = attnc_ld8(acc + e0 + 8);
+    attnc_v8 a2 = attnc_ld8(acc + e0 + 16), a3 = attnc_ld8(acc + e0 + 24);
+    for (int c = 0; c < n; ++c) {
+      const float xc = x[c];
+      const float *m = M + (long long)c * DV + e0;
+      a0 += xc * attnc_ld8(m); a1 += xc * attnc_ld8(m + 8);
+      a2 += xc * attnc_ld8(m + 16); a3 += xc * attnc_ld8(m + 24);
+    }
+    attnc_st8(acc + e0, a0); attnc_st8(acc + e0 + 8, a1);
+    attnc_st8(acc + e0 + 16, a2); attnc_st8(acc + e0 + 24, a3);
+  }
+  for (; e0 + 8 <= DV; e0 += 8) {
+    attnc_v8 a0 = attnc_ld8(acc + e0);
+    for (int c = 0; c < n; ++c) a0 += x[c] * attnc_ld8(M + (long long)c * DV + e0);
+    attnc_st8(acc + e0, a0);
+  }
+  for (int e = e0; e < DV; ++e) {
+    float a = acc[e];
+    for (int c = 0; c < n; ++c) a += x[c] * M[(long long)c * DV + e];
+    acc[e] = a;
+  }
+}
+
 // exp on 8 floats: Cody-Waite reduction to r in [-ln2/2, ln2/2], a degree-6
 // Taylor polynomial (relative error about 2e-7, close to expf), then the
 // exponent bits. -inf and anything below -87 give 0; NaN stays NaN.
@@ -255,6 +283,7 @@ void emitFeatureMap(attn::LinearAttentionOp op, raw_ostream &os) {
 
 /// Per-thread scratch: the state and one chunk's rows.
 void emitWorkspace(DecayKind decay, bool delta, raw_ostream &os) {
+  const bool pairs = delta && decay == DecayKind::Vector;
   const char *gates = decay == DecayKind::Vector ? "(CH + 1) * F" : "CH + 1";
   os << R"(
 // Per-thread scratch. A[m] / sg[m] (per channel for a vector gate) hold the
@@ -272,17 +301,20 @@ typedef struct AttncWork {
   float *qt;   // [F] a rescaled query row
   float *kt;   // [CH][F] rescaled key rows (vector gates)
   float *cw;   // [CH] per-row weights
+  float *xs;   // [CH] one column of weighted keys
   float *sg;   // gate signs
   double *A;   // cumulative log|gate|
   float *W;    // [CH][F] delta rule: W = T diag(beta gamma) K
   float *U;    // [CH][DV] delta rule: U = T diag(beta) V - W S
   float *beta; // [CH]
+  float *P2;   // [CH][CH] delta rule with a per-channel gate: second weights
+  float *pt;   // [F] scratch of attnc_pair
 } AttncWork;
 
 static void attnc_work_free(AttncWork *w) {
   free(w->S); free(w->z); free(w->Qf); free(w->Kf); free(w->V); free(w->P);
-  free(w->o); free(w->qt); free(w->kt); free(w->cw); free(w->sg); free(w->A);
-  free(w->W); free(w->U); free(w->beta);
+  free(w->o); free(w->qt); free(w->kt); free(w->cw); free(w->xs); free(w->sg); free(w->A);
+  free(w->W); free(w->U); free(w->beta); free(w->P2); free(w->pt);
 }
 
 static bool attnc_work_alloc(AttncWork *w) {
@@ -297,6 +329,7 @@ static bool attnc_work_alloc(AttncWork *w) {
   w->qt = (float *)calloc(F, sizeof(float));
   w->kt = (float *)calloc((size_t)CH * F, sizeof(float));
   w->cw = (float *)calloc(CH, sizeof(float));
+  w->xs = (float *)calloc(CH, sizeof(float));
 )";
   os << "  w->sg = (float *)calloc((size_t)" << gates << ", sizeof(float));\n"
      << "  w->A = (double *)calloc((size_t)" << gates << ", sizeof(double));\n";
@@ -304,10 +337,14 @@ static bool attnc_work_alloc(AttncWork *w) {
     os << "  w->W = (float *)calloc((size_t)CH * F, sizeof(float));\n"
           "  w->U = (float *)calloc((size_t)CH * DV, sizeof(float));\n"
           "  w->beta = (float *)calloc(CH, sizeof(float));\n";
+  if (pairs)
+    os << "  w->P2 = (float *)calloc((size_t)CH * CH, sizeof(float));\n"
+          "  w->pt = (float *)calloc(F, sizeof(float));\n";
   os << "  const bool ok = w->S && w->z && w->Qf && w->Kf && w->V && w->P && "
         "w->o && w->qt &&\n"
-        "                  w->kt && w->cw && w->sg && w->A"
-     << (delta ? " && w->W && w->U && w->beta" : "") << ";\n"
+        "                  w->kt && w->cw && w->xs && w->sg && w->A"
+     << (delta ? " && w->W && w->U && w->beta" : "")
+     << (pairs ? " && w->P2 && w->pt" : "") << ";\n"
      << "  if (!ok) attnc_work_free(w);\n  return ok;\n}\n";
 }
 
@@ -458,11 +495,12 @@ void emitAddState(DecayKind decay, bool normalizeSum, raw_ostream &os) {
     if (normalizeSum)
       os << "    w.z[f] *= gL;\n";
   }
-  os << "    for (int j = 0; j < L; ++j) {\n"
-     << "      const float c = "
+  os << "    for (int j = 0; j < L; ++j) w.xs[j] = "
      << (decay == DecayKind::None ? "" : "w.cw[j] * ") << "w.Kf[j * F + f];\n"
-     << "      attnc_axpy(s, c, w.V + j * DV, DV);\n"
-     << (normalizeSum ? "      w.z[f] += c;\n" : "") << "    }\n  }\n}\n";
+     << "    attnc_rowacc(s, w.xs, w.V, L);\n";
+  if (normalizeSum)
+    os << "    for (int j = 0; j < L; ++j) w.z[f] += w.xs[j];\n";
+  os << "  }\n}\n";
 }
 
 /// `attnc_load_keys`: phi(k) and v of rows [t0, t0 + L) (and beta).
@@ -527,13 +565,11 @@ static void attnc_head(const AttncKernelArgs &args, long long b, long long h, At
       const float *p = w.P + r * CH;
       float den = 0.0f;
       for (int e = 0; e < DV; ++e) w.o[e] = 0.0f;
-      for (int j = 0; j <= r; ++j) {
-        attnc_axpy(w.o, p[j], w.V + j * DV, DV);
-        den += p[j];
-      }
+      for (int j = 0; j <= r; ++j) den += p[j];
+      attnc_rowacc(w.o, p, w.V, r + 1);
       // The state before the chunk, seen from row r.
       attnc_inter_query(w, r);
-      for (int f = 0; f < F; ++f) attnc_axpy(w.o, w.qt[f], w.S + f * DV, DV);
+      attnc_rowacc(w.o, w.qt, w.S, F);
 )";
   if (normalizeSum)
     os << "      den += attnc_dot(w.qt, w.z, F);\n";
@@ -570,7 +606,7 @@ static void attnc_head(const AttncKernelArgs &args, long long b, long long h, At
   for (long long i = 0; i < Nq; ++i) {
     attnc_phi(args, b, h, i + off, qp + i * args.q_strides.s[2], w.qt);
     for (int e = 0; e < DV; ++e) w.o[e] = 0.0f;
-    for (int f = 0; f < F; ++f) attnc_axpy(w.o, w.qt[f], w.S + f * DV, DV);
+    attnc_rowacc(w.o, w.qt, w.S, F);
 )";
   if (normalizeSum)
     os << "    const float den = attnc_dot(w.qt, w.z, F);\n";
@@ -626,30 +662,33 @@ static void attnc_head(const AttncKernelArgs &args, long long b, long long h, At
   os << "      const float bg = w.beta[r] * " << (gated ? "w.sg[r + 1] * expf((float)w.A[r + 1])" : "1.0f") << ";\n";
   os << R"(      for (int f = 0; f < F; ++f) Wr[f] = bg * kr[f];
       for (int e = 0; e < DV; ++e) Ur[e] = w.beta[r] * w.V[r * DV + e];
+      float *na = w.P + r * CH; // -A_rj
       for (int j = 0; j < r; ++j) {
 )";
-  os << "        const float a = w.beta[r] * attnc_dot(kr, w.Kf + j * F, F) * "
+  os << "        na[j] = -w.beta[r] * attnc_dot(kr, w.Kf + j * F, F) * "
      << gate("r + 1", "j + 1") << ";\n";
-  os << R"(        attnc_axpy(Wr, -a, w.W + j * F, F);
-        attnc_axpy(Ur, -a, w.U + j * DV, DV);
+  os << R"(        attnc_axpy(Wr, na[j], w.W + j * F, F);
       }
+      attnc_rowacc(Ur, na, w.U, r);
     }
     // U -= W S0: the residuals against the state before the chunk.
-    for (int r = 0; r < L; ++r)
-      for (int f = 0; f < F; ++f) attnc_axpy(w.U + r * DV, -w.W[r * F + f], w.S + f * DV, DV);
+    for (int r = 0; r < L; ++r) {
+      for (int f = 0; f < F; ++f) w.qt[f] = -w.W[r * F + f];
+      attnc_rowacc(w.U + r * DV, w.qt, w.S, F);
+    }
     for (int r = r0; r < L; ++r)
       attnc_phi(args, b, h, t0 + r, qp + (t0 + r - off) * args.q_strides.s[2], w.Qf + r * F);
     for (int r = r0; r < L; ++r) {
       const float *q = w.Qf + r * F;
       for (int e = 0; e < DV; ++e) w.o[e] = 0.0f;
-      for (int j = 0; j <= r; ++j) {
+      float *p = w.P + r * CH;
+      for (int j = 0; j <= r; ++j)
 )";
-  os << "        const float p = attnc_dot(q, w.Kf + j * F, F) * "
-     << gate("r + 1", "j + 1") << ";\n";
-  os << R"(        attnc_axpy(w.o, p, w.U + j * DV, DV);
-      }
+  os << "        p[j] = attnc_dot(q, w.Kf + j * F, F) * " << gate("r + 1", "j + 1")
+     << ";\n";
+  os << R"(      attnc_rowacc(w.o, p, w.U, r + 1);
       attnc_inter_query(w, r);
-      for (int f = 0; f < F; ++f) attnc_axpy(w.o, w.qt[f], w.S + f * DV, DV);
+      attnc_rowacc(w.o, w.qt, w.S, F);
 )";
   emitStoreRow(/*normalizeSum=*/false, "t0 + r - off", "      ", os);
   os << "    }\n    // S = gamma_L S0 + sum_j (decay from j to the chunk end) "
@@ -662,9 +701,107 @@ static void attnc_head(const AttncKernelArgs &args, long long b, long long h, At
         "      float *s = w.S + f * DV;\n";
   if (gated)
     os << "      for (int e = 0; e < DV; ++e) s[e] *= gL;\n";
-  os << "      for (int j = 0; j < L; ++j) attnc_axpy(s, "
-     << (gated ? "w.cw[j] * " : "") << "w.Kf[j * F + f], w.U + j * DV, DV);\n"
+  os << "      for (int j = 0; j < L; ++j) w.xs[j] = "
+     << (gated ? "w.cw[j] * " : "") << "w.Kf[j * F + f];\n"
+     << "      attnc_rowacc(s, w.xs, w.U, L);\n"
      << "    }\n  }\n}\n";
+}
+
+/// The task of one (b, h) for the delta rule with a per-channel gate D_t:
+///   S_t = D_t (S_{t-1} - beta_t k_t y_t) + beta_t k_t v_t^T,  y_t = k_t^T S_{t-1}.
+/// The gate does not commute with k_t k_t^T, so the rank-one corrections
+/// carry two decays: E(i, j) = prod of D over rows j..i-1 (per channel, from
+/// the log-space sums: exp(A[i] - A[j]) <= 1). Within a chunk
+///   S_r = E(r+1, 0) S0 + sum_{j<=r} [-beta_j (E(r+1, j) k_j) y_j + beta_j (E(r+1, j+1) k_j) v_j^T]
+/// and y solves (I + M1) Y = K^ S0 + M2 V with the strictly lower
+/// M1_rj = beta_j k_r.(E(r, j) k_j), M2_rj = beta_j k_r.(E(r, j+1) k_j),
+/// K^_r = E(r, 0) k_r: W = (I + M1)^{-1} K^, Y = W S0 + (I + M1)^{-1} M2 V,
+/// the WY/UT form again with per-channel weights (one exponential per
+/// pair and channel).
+void emitDeltaVectorTask(raw_ostream &os) {
+  os << R"(
+// sum_f a[f] b[f] E(to, from)[f] for to >= from.
+static inline float attnc_pair(AttncWork &w, const float *a, const float *b, int to, int from) {
+  const double *At = w.A + to * F, *Af = w.A + from * F;
+  const float *st = w.sg + to * F, *sf = w.sg + from * F;
+  for (int f = 0; f < F; ++f) w.pt[f] = (float)(At[f] - Af[f]);
+  attnc_exp_inplace(w.pt, F);
+  for (int f = 0; f < F; ++f) w.pt[f] *= st[f] * sf[f] * a[f];
+  return attnc_dot(w.pt, b, F);
+}
+
+static void attnc_head(const AttncKernelArgs &args, long long b, long long h, AttncWork &w) {
+  const long long Nq = args.q_len, Nk = args.kv_len;
+  const long long off = Nk - Nq; // query row i sits at position i + off
+  const long long g = h / (H / G);
+  const storage_t *qp = (const storage_t *)args.q + b * args.q_strides.s[0] + h * args.q_strides.s[1];
+  const storage_t *kp = (const storage_t *)args.k + b * args.k_strides.s[0] + g * args.k_strides.s[1];
+  const storage_t *vp = (const storage_t *)args.v + b * args.v_strides.s[0] + g * args.v_strides.s[1];
+  storage_t *op_ = (storage_t *)args.o + b * args.o_strides.s[0] + h * args.o_strides.s[1];
+  memset(w.S, 0, sizeof(float) * F * DV);
+  // Rows at negative positions (Nq > Nk) see no key.
+  for (long long i = 0; i < Nq && i + off < 0; ++i)
+    for (int e = 0; e < DV; ++e) attnc_store(op_ + i * args.o_strides.s[2] + e, 0.0f);
+  for (long long t0 = 0; t0 < Nk; t0 += CH) {
+    const int L = (int)attnc_mini(CH, Nk - t0);
+    const int r0 = (int)attnc_mini(L, attnc_maxi(0, off - t0)); // rows [r0, L) have queries
+    attnc_load_keys(args, w, b, h, kp, vp, t0, L);
+    attnc_chunk_gates(args, b, h, t0, L, w.A, w.sg);
+    // Forward substitution: W_r = K^_r - sum_{j<r} M1_rj W_j and
+    // U_r = sum_{j<r} M2_rj v_j - sum_{j<r} M1_rj U_j.
+    for (int r = 0; r < L; ++r) {
+      const float *kr = w.Kf + r * F;
+      float *Wr = w.W + r * F, *Ur = w.U + r * DV;
+      float *m1 = w.P + r * CH, *m2 = w.P2 + r * CH;
+      for (int f = 0; f < F; ++f) Wr[f] = (float)w.A[r * F + f];
+      attnc_exp_inplace(Wr, F);
+      for (int f = 0; f < F; ++f) Wr[f] *= w.sg[r * F + f] * kr[f];
+      for (int j = 0; j < r; ++j) {
+        m1[j] = -w.beta[j] * attnc_pair(w, kr, w.Kf + j * F, r, j);
+        m2[j] = w.beta[j] * attnc_pair(w, kr, w.Kf + j * F, r, j + 1);
+        attnc_axpy(Wr, m1[j], w.W + j * F, F);
+      }
+      for (int e = 0; e < DV; ++e) Ur[e] = 0.0f;
+      attnc_rowacc(Ur, m2, w.V, r);
+      attnc_rowacc(Ur, m1, w.U, r);
+    }
+    // Y = W S0 + U: the rows' y_r against the state before the chunk.
+    for (int r = 0; r < L; ++r) attnc_rowacc(w.U + r * DV, w.W + r * F, w.S, F);
+    for (int r = r0; r < L; ++r)
+      attnc_phi(args, b, h, t0 + r, qp + (t0 + r - off) * args.q_strides.s[2], w.Qf + r * F);
+    for (int r = r0; r < L; ++r) {
+      const float *q = w.Qf + r * F;
+      float *c1 = w.P + r * CH, *c2 = w.P2 + r * CH;
+      for (int e = 0; e < DV; ++e) w.o[e] = 0.0f;
+      attnc_inter_query(w, r);
+      attnc_rowacc(w.o, w.qt, w.S, F);
+      for (int j = 0; j <= r; ++j) {
+        c1[j] = -w.beta[j] * attnc_pair(w, q, w.Kf + j * F, r + 1, j);
+        c2[j] = w.beta[j] * attnc_pair(w, q, w.Kf + j * F, r + 1, j + 1);
+      }
+      attnc_rowacc(w.o, c1, w.U, r + 1);
+      attnc_rowacc(w.o, c2, w.V, r + 1);
+)";
+  emitStoreRow(/*normalizeSum=*/false, "t0 + r - off", "      ", os);
+  os << R"(    }
+    // S = E(L, 0) S0 + sum_j [-beta_j (E(L, j) k_j) y_j + beta_j (E(L, j+1) k_j) v_j^T].
+    for (int f = 0; f < F; ++f) {
+      float *s = w.S + f * DV;
+      const double AL = w.A[L * F + f];
+      const float sL = w.sg[L * F + f];
+      const float gL = sL * expf((float)AL);
+      for (int e = 0; e < DV; ++e) s[e] *= gL;
+      for (int j = 0; j < L; ++j) {
+        const float kb = w.beta[j] * w.Kf[j * F + f];
+        w.xs[j] = -kb * sL * w.sg[j * F + f] * expf((float)(AL - w.A[j * F + f]));
+        w.cw[j] = kb * sL * w.sg[(j + 1) * F + f] * expf((float)(AL - w.A[(j + 1) * F + f]));
+      }
+      attnc_rowacc(s, w.xs, w.U, L);
+      attnc_rowacc(s, w.cw, w.V, L);
+    }
+  }
+}
+)";
 }
 
 } // namespace
@@ -678,9 +815,6 @@ LogicalResult emitLinearCpu(attn::LinearAttentionOp op, raw_ostream &os) {
   const DecayKind decay = decayKindOf(op);
   const bool delta = op.getUpdate() == attn::Update::delta;
   const bool normalizeSum = op.getNormalize() == attn::Normalize::sum;
-  if (delta && decay == DecayKind::Vector)
-    return op.emitError() << "the CPU backend supports the delta rule with a "
-                             "scalar decay only, got a decay that reads 'd'";
 
   os << "// Generated by attnc from '" << op.getSymName()
      << "'. CPU backend of the chunked linear schedule.\n"
@@ -718,7 +852,10 @@ LogicalResult emitLinearCpu(attn::LinearAttentionOp op, raw_ostream &os) {
   emitLoadKeys(op, delta, os);
   emitInterQuery(decay, os);
   if (delta) {
-    emitDeltaTask(decay, os);
+    if (decay == DecayKind::Vector)
+      emitDeltaVectorTask(os);
+    else
+      emitDeltaTask(decay, os);
   } else {
     emitAddState(decay, normalizeSum, os);
     if (op.getBidirectional()) {
