@@ -84,7 +84,7 @@ def Attn_ScheduleAttr : Attn_Attr<"Schedule", "schedule"> {
     spec's hints arrive partially filled and a pass completes them.
     `#attn.schedule<block_q = 128, block_k = 64, warps = 4, stages = 2, chunk = 0>`
   }];
-  let parameters = (ins "int64_t":$blockQ, "int64_t":$blockK,
+  let parameters = (ins "int64_t":$block_q, "int64_t":$block_k,
                         "int64_t":$warps, "int64_t":$stages,
                         "int64_t":$chunk);
   let assemblyFormat = "`<` struct(params) `>`";

@@ -233,6 +233,13 @@ private:
       FeatureSpec &f = *spec.feature;
       if (f.builtin == FeatureBuiltin::Expression)
         checkClause(*f.expr, Clause::Feature, ValueType::Float);
+      // taylor2 turns D channels into 1 + D + D^2 features: the state is
+      // (1 + D + D^2) x Dv, which stops being sensible well before D = 256.
+      if (f.builtin == FeatureBuiltin::Taylor2 && spec.headDim.has() &&
+          *spec.headDim > 128)
+        error(f.loc, "taylor2 expands head_dim D to 1 + D + D^2 features; "
+                     "expected head_dim at most 128, got " +
+                         std::to_string(*spec.headDim));
       if (f.builtin == FeatureBuiltin::Hedgehog)
         checkParamUse(f.weightParam, f.weightParamLoc, "ddd", "hdd",
                       "the hedgehog weight");

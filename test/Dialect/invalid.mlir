@@ -257,12 +257,12 @@ func.func private @f() attributes {p = #attn.param<"p", i32, "bnn">}
 // -----
 
 // expected-error @+1 {{expected non-negative schedule values}}
-func.func private @f() attributes {s = #attn.schedule<blockQ = 128, blockK = -64, warps = 4, stages = 2, chunk = 0>}
+func.func private @f() attributes {s = #attn.schedule<block_q = 128, block_k = -64, warps = 4, stages = 2, chunk = 0>}
 
 // -----
 
 // expected-error @+1 {{expected non-negative schedule values}}
-func.func private @f() attributes {s = #attn.schedule<blockQ = 0, blockK = 0, warps = 0, stages = 0, chunk = -1>}
+func.func private @f() attributes {s = #attn.schedule<block_q = 0, block_k = 0, warps = 0, stages = 0, chunk = -1>}
 
 //===----------------------------------------------------------------------===//
 // attn.param

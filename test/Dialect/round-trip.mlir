@@ -33,7 +33,7 @@ attn.attention @full {dtype = #attn.dtype<float32>, head_dim = 64 : i64,
 // CHECK-SAME: kv_heads = 2 : i64
 // CHECK-SAME: normalize = #attn.normalize<none>
 // CHECK-SAME: params = [#attn.param<"doc", i32, "bn">, #attn.param<"slope", f32, "h">]
-// CHECK-SAME: schedule = #attn.schedule<blockQ = 128, blockK = 64, warps = 4, stages = 2, chunk = 0>
+// CHECK-SAME: schedule = #attn.schedule<block_q = 128, block_k = 64, warps = 4, stages = 2, chunk = 0>
 // CHECK-SAME: value_dim = 32 : i64
 // CHECK: %[[DQ:.*]] = attn.param "doc"[%b, %q] : i32
 // CHECK: %[[DK:.*]] = attn.param "doc"[%b, %k] : i32
@@ -48,7 +48,7 @@ attn.attention @document_alibi {dtype = #attn.dtype<bfloat16>,
     normalize = #attn.normalize<none>,
     params = [#attn.param<"doc", i32, "bn">, #attn.param<"slope", f32, "h">],
     scale = 2.500000e-01 : f64,
-    schedule = #attn.schedule<blockQ = 128, blockK = 64, warps = 4, stages = 2, chunk = 0>,
+    schedule = #attn.schedule<block_q = 128, block_k = 64, warps = 4, stages = 2, chunk = 0>,
     value_dim = 32 : i64} mask {
 ^bb0(%b: i64, %h: i64, %q: i64, %k: i64, %Nq: i64, %Nk: i64):
   %0 = attn.param "doc"[%b, %q] : i32
@@ -69,7 +69,7 @@ attn.attention @document_alibi {dtype = #attn.dtype<bfloat16>,
 // CHECK-SAME: feature = #attn.feature<l2norm>
 // CHECK-SAME: normalize = #attn.normalize<none>
 // CHECK-SAME: params = [#attn.param<"beta", f32, "bhn">, #attn.param<"gate", f32, "hd">]
-// CHECK-SAME: schedule = #attn.schedule<blockQ = 0, blockK = 0, warps = 0, stages = 0, chunk = 64>
+// CHECK-SAME: schedule = #attn.schedule<block_q = 0, block_k = 0, warps = 0, stages = 0, chunk = 64>
 // CHECK-SAME: update = #attn.update<delta>
 // CHECK-SAME: feature {
 // CHECK-NEXT: ^bb0(%b: i64, %h: i64, %n: i64, %d: i64, %Nq: i64, %Nk: i64, %x: f32):
@@ -84,7 +84,7 @@ attn.linear_attention @gated_delta {beta_param = "beta", bidirectional = false,
     normalize = #attn.normalize<none>,
     params = [#attn.param<"beta", f32, "bhn">, #attn.param<"gate", f32, "hd">],
     scale = 1.000000e+00 : f64,
-    schedule = #attn.schedule<blockQ = 0, blockK = 0, warps = 0, stages = 0, chunk = 64>,
+    schedule = #attn.schedule<block_q = 0, block_k = 0, warps = 0, stages = 0, chunk = 64>,
     update = #attn.update<delta>, value_dim = 64 : i64} feature {
 ^bb0(%b: i64, %h: i64, %n: i64, %d: i64, %Nq: i64, %Nk: i64, %x: f32):
   attn.yield %x : f32
@@ -137,7 +137,7 @@ attn.linear_attention @taylor {bidirectional = false,
 // CHECK-SAME: attn.dtypes = [#attn.dtype<float32>, #attn.dtype<float16>, #attn.dtype<bfloat16>]
 // CHECK-SAME: attn.features = [#attn.feature<expression>, #attn.feature<identity>, #attn.feature<relu>, #attn.feature<elu1>, #attn.feature<exp>, #attn.feature<l2norm>, #attn.feature<taylor2>, #attn.feature<hedgehog>]
 // CHECK-SAME: attn.normalizes = [#attn.normalize<softmax>, #attn.normalize<sum>, #attn.normalize<none>]
-// CHECK-SAME: attn.schedule = #attn.schedule<blockQ = 0, blockK = 0, warps = 0, stages = 0, chunk = 0>
+// CHECK-SAME: attn.schedule = #attn.schedule<block_q = 0, block_k = 0, warps = 0, stages = 0, chunk = 0>
 // CHECK-SAME: attn.updates = [#attn.update<add>, #attn.update<delta>]
 // CHECK-SAME: attn.weights = #attn.param<"w", f32, "hddd">
 func.func private @attrs() attributes {
@@ -148,6 +148,6 @@ func.func private @attrs() attributes {
                    #attn.feature<hedgehog>],
   attn.normalizes = [#attn.normalize<softmax>, #attn.normalize<sum>,
                      #attn.normalize<none>],
-  attn.schedule = #attn.schedule<blockQ = 0, blockK = 0, warps = 0, stages = 0, chunk = 0>,
+  attn.schedule = #attn.schedule<block_q = 0, block_k = 0, warps = 0, stages = 0, chunk = 0>,
   attn.updates = [#attn.update<add>, #attn.update<delta>],
   attn.weights = #attn.param<"w", f32, "hddd">}
