@@ -5,8 +5,9 @@ PASS/FAIL line per case plus a summary. The check compares the chunked CPU
 kernel against the reference executor's token-by-token recurrence with the
 per-dtype tolerance of docs/testing.md.
 
-usage: linear_matrix.py ATTNC GROUP [--examples DIR]
-GROUP is one of: features, decay, delta, shapes, long, examples (or all).
+usage: linear_matrix.py ATTNC GROUPS [--examples DIR]
+GROUPS is a comma-separated list of: features, decay, delta, shapes, long,
+examples (every linear spec in examples/, with its own schedule); or all.
 Random f32 parameters are uniform in [0.05, 1) (tools/attnc/Inputs.cpp), so a
 gate written as the parameter itself decays hard (products underflow within
 a chunk) and pow(p, 1/16) decays slowly; both are covered.
@@ -86,6 +87,11 @@ def cases(group):
         yield ("soft_vgate_c64", spec("soft_vgate", SOFT_VGATE, head_dim=64), "2,300")
         yield ("soft_vgate_c128_bf16", spec("soft_vgate", SOFT_VGATE, dtype="bf16", chunk=128), "1,300")
         yield ("vgate_elu1_sum", spec("vgate_sum", SOFT_VGATE + ["feature elu1", "normalize sum"]), "2,250")
+        # Gates over F != D state rows: d runs over the feature channels.
+        yield ("vgate_taylor2", spec("vgate_t2", ["feature taylor2", "normalize sum",
+                                                  "decay 1 / (1 + 0.01 * d)"], head_dim=8), "2,200")
+        yield ("vgate_hedgehog", spec("vgate_hh", FEATURES["hedgehog"][0] + [
+            "decay exp(-0.02 * (d + 1))"], chunk=32), "2,200")
         yield ("odd_gate", spec("odd_gate", ODD_GATE, chunk=32), "2,300")
         yield ("odd_vgate", spec("odd_vgate", ODD_VGATE, chunk=32), "2,300")
         yield ("retnet_bf16", spec("retnet", ["decay 1 - pow(2, -5 - h)"], heads=4, dtype="bf16"), "1,300")
@@ -101,6 +107,11 @@ def cases(group):
         yield ("gated_delta_hard_c32", spec("gdelta", DELTA + GATE, chunk=32), "2,300")
         yield ("gated_delta_c128", spec("gdelta", DELTA + SLOPE, chunk=128), "1,333")
         yield ("gated_delta_odd", spec("gdelta", DELTA + ODD_GATE, chunk=16), "2,200")
+        # Per-channel gates with the delta rule (pairwise log-space ratios).
+        yield ("vgated_delta_c32", spec("vdelta", DELTA + SOFT_VGATE, chunk=32), "2,300")
+        yield ("vgated_delta_hard_c64", spec("vdelta", DELTA + VGATE, head_dim=64), "1,300")
+        yield ("vgated_delta_odd_c16", spec("vdelta", DELTA + ODD_VGATE, chunk=16), "2,200")
+        yield ("vgated_delta_c128_bf16", spec("vdelta", DELTA + SOFT_VGATE, dtype="bf16", chunk=128), "1,300")
     elif group == "shapes":
         soft = SOFT_GATE + ["feature elu1", "normalize sum"]
         yield ("nq_lt_nk", spec("nq_lt_nk", soft), "1,37,300")
@@ -108,19 +119,24 @@ def cases(group):
         yield ("decode", spec("decode", SLOPE), "2,1,517")
         yield ("delta_nq_lt_nk", spec("dq", DELTA, chunk=32), "1,50,230")
         yield ("delta_nq_gt_nk", spec("dq", DELTA + GATE, chunk=16), "1,70,40")
+        yield ("vdelta_nq_lt_nk", spec("vdq", DELTA + SOFT_VGATE, chunk=16), "1,33,150")
         yield ("vgate_nq_lt_nk", spec("vq", SOFT_VGATE, chunk=32), "1,45,200")
         yield ("gqa", spec("gqa", soft, heads=4, kv_heads=2), "2,150")
         yield ("mqa_delta", spec("mqa", DELTA, heads=4, kv_heads=1), "1,150")
         yield ("value_dim", spec("vdim", SLOPE, head_dim=32, value_dim=48), "2,150")
         yield ("short", spec("short", SLOPE, chunk=128), "2,5")
         yield ("bidir_elu1", spec("bi", ["bidirectional", "feature elu1", "normalize sum"]), "2,201")
-        yield ("bidir_gate", spec("bi_g", ["bidirectional"] + SOFT_GATE, chunk=16), "2,201")
-        yield ("bidir_vgate", spec("bi_v", ["bidirectional"] + SOFT_VGATE), "2,150")
+        yield ("bidir_identity_c16", spec("bi_id", ["bidirectional"], chunk=16), "2,201")
+        yield ("bidir_gqa_bf16", spec("bi_gqa", ["bidirectional", "feature exp", "normalize sum"],
+                                      heads=4, kv_heads=2, dtype="bf16"), "1,150")
         yield ("bidir_nq_gt_nk", spec("bi_q", ["bidirectional", "feature elu1", "normalize sum"]), "1,80,50")
         yield ("bidir_cosformer", spec("bi_cos", ["bidirectional"] + FEATURES["cosformer"][0]), "1,60,170")
     elif group == "long":
         yield ("slope_8192", spec("slope", SLOPE, head_dim=64, chunk=64), "1,8192")
         yield ("delta_8192", spec("delta", DELTA + SOFT_GATE, head_dim=64, chunk=64), "1,8192")
+        yield ("identity_8192", spec("plain", [], head_dim=64, chunk=128), "1,8192")
+        yield ("vgated_delta_2048", spec("vdelta", DELTA + SOFT_VGATE, head_dim=64), "1,2048")
+        yield ("vgate_8192", spec("vgate", SOFT_VGATE, head_dim=64, chunk=64), "1,8192")
         yield ("elu1_sum_4100", spec("elu_long", ["feature elu1", "normalize sum"], chunk=128), "1,4100")
     else:
         sys.exit(f"unknown group {group}")
@@ -148,7 +164,7 @@ def main():
     if "--examples" in sys.argv:
         examples = sys.argv[sys.argv.index("--examples") + 1]
     groups = (["features", "decay", "delta", "shapes", "long", "examples"]
-              if group == "all" else [group])
+              if group == "all" else group.split(","))
     passed = failed = 0
     start = time.time()
     with tempfile.TemporaryDirectory() as tmp:

@@ -418,6 +418,75 @@ def deltanet(q, k, v, p):
                          update="delta", beta=p["beta"], normalize="none")
 
 
+def gen_uniform(lo, hi):
+    return lambda rng, shape: rng.uniform(lo, hi, size=shape).astype(np.float32)
+
+
+def gen_normal(std):
+    return lambda rng, shape: (rng.standard_normal(shape) * std).astype(
+        np.float32)
+
+
+@example(family="linear", heads=8, head_dim=64, dtype="bf16")
+def retnet(q, k, v, p):
+    return linear_family(q, k, v, scale=0.125,
+                         feature=lambda x, b, h, n: x,
+                         decay=lambda b, h, n, F: 1.0 - 2.0 ** (-5 - h),
+                         normalize="none")
+
+
+@example(family="linear", heads=4, head_dim=64, value_dim=128,
+         params={"gk": Param("f32", ("b", "h", "n", "d"),
+                             gen_uniform(-3.0, 3.0))})
+def gla(q, k, v, p):
+    gk = p["gk"]
+    return linear_family(
+        q, k, v, scale=0.125, feature=lambda x, b, h, n: x,
+        decay=lambda b, h, n, F: (1.0 / (1.0 + np.exp(-gk[b, h, n]))) ** 0.0625,
+        normalize="none")
+
+
+# q and k pre-scaled by d^(-1/4) = 0.5, as Based's TaylorExp does.
+@example(family="linear", heads=8, head_dim=16, value_dim=64, q_std=0.5)
+def based(q, k, v, p):
+    return linear_family(q, k, v, scale=1.0,
+                         feature=lambda x, b, h, n: feat_taylor2(x),
+                         normalize="sum")
+
+
+@example(family="linear", heads=4, head_dim=64,
+         params={"w": Param("f32", ("h", "d", "d"), gen_normal(0.2))})
+def hedgehog(q, k, v, p):
+    w = p["w"]
+    return linear_family(q, k, v, scale=1.0,
+                         feature=lambda x, b, h, n: feat_hedgehog(x, w[h]),
+                         normalize="sum")
+
+
+@example(family="linear", heads=4, head_dim=64,
+         params={"beta": Param("f32", ("b", "h", "n"), gen_beta),
+                 "g": Param("f32", ("b", "h", "n"), gen_uniform(0.0, 0.5))})
+def gated_deltanet(q, k, v, p):
+    g = p["g"]
+    return linear_family(q, k, v, scale=0.125,
+                         feature=lambda x, b, h, n: feat_l2norm(x),
+                         decay=lambda b, h, n, F: math.exp(-g[b, h, n]),
+                         update="delta", beta=p["beta"], normalize="none")
+
+
+@example(family="linear", heads=4, head_dim=64)
+def cosformer(q, k, v, p):
+    Nk = k.shape[2]
+    c = float(np.float32(1.57079633))  # the literal as the f32 IR holds it
+    half = np.arange(64) < 32
+
+    def feature(x, b, h, n):
+        a = c * n / Nk
+        return np.maximum(x, 0.0) * np.where(half, math.cos(a), math.sin(a))
+
+    return linear_family(q, k, v, scale=1.0, feature=feature, normalize="sum")
+
+
 # ---------------------------------------------------------------------------
 # Self-test: the oracle against independent formulations
 # ---------------------------------------------------------------------------
