@@ -22,6 +22,10 @@ namespace attnc {
 
 enum class Target { Cpu, Cuda };
 
+/// CPU only: the 8-float vector type (`attnc_v8`), unaligned load/store and
+/// a vectorized exp (`attnc_exp8`) shared by both CPU emitters.
+void emitCpuVectorHelpers(llvm::raw_ostream &os);
+
 /// The AttncKernelArgs struct alone (for launcher headers).
 void emitKernelAbi(llvm::raw_ostream &os);
 
