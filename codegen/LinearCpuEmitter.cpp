@@ -108,12 +108,10 @@ LogicalResult emitRegions(attn::LinearAttentionOp op, DecayKind decay,
 
 /// Vector helpers every linear kernel uses.
 void emitHelpers(raw_ostream &os) {
+  emitCpuVectorHelpers(os);
   os << R"(
-// 8-float vectors (GCC/Clang vector extensions) for the dot products: a
-// sequential float sum is not vectorized without -ffast-math.
-typedef float attnc_v8 __attribute__((vector_size(32)));
-static inline attnc_v8 attnc_ld8(const float *p) { attnc_v8 v; memcpy(&v, p, sizeof v); return v; }
-static inline void attnc_st8(float *p, attnc_v8 v) { memcpy(p, &v, sizeof v); }
+// Dot products and row updates on attnc_v8: a sequential float sum is not
+// vectorized without -ffast-math.
 
 static inline float attnc_dot(const float *a, const float *b, int n) {
   attnc_v8 s0 = {0}, s1 = {0}, s2 = {0}, s3 = {0};
@@ -164,34 +162,6 @@ static inline void attnc_rowacc(float *acc, const float *x, const float *M, int 
   }
 }
 
-// exp on 8 floats: Cody-Waite reduction to r in [-ln2/2, ln2/2], a degree-6
-// Taylor polynomial (relative error about 2e-7, close to expf), then the
-// exponent bits. -inf and anything below -87 give 0; NaN stays NaN.
-static inline attnc_v8 attnc_exp8(attnc_v8 x) {
-  typedef int attnc_i8 __attribute__((vector_size(32)));
-  const attnc_v8 lo = x < -87.0f ? (attnc_v8){0} - 1.0f : (attnc_v8){0};
-  attnc_v8 xc = x < -87.0f ? (attnc_v8){0} - 87.0f : x;
-  xc = xc > 88.0f ? (attnc_v8){0} + 88.0f : xc;
-  const attnc_v8 magic = (attnc_v8){0} + 12582912.0f; // 1.5 * 2^23: round to int
-  const attnc_v8 z = xc * 1.44269504f + magic;
-  const attnc_v8 n = z - magic;
-  const attnc_v8 r = (xc - n * 0.693145752f) - n * 1.42860677e-06f;
-  attnc_v8 p = 1.0f / 720.0f + r * 0.0f;
-  p = p * r + 1.0f / 120.0f;
-  p = p * r + 1.0f / 24.0f;
-  p = p * r + 1.0f / 6.0f;
-  p = p * r + 0.5f;
-  p = p * r + 1.0f;
-  p = p * r + 1.0f;
-  attnc_i8 zi;
-  memcpy(&zi, &z, sizeof zi);
-  const attnc_i8 bits = ((zi - 0x4B400000) + 127) << 23;
-  attnc_v8 scale;
-  memcpy(&scale, &bits, sizeof scale);
-  attnc_v8 result = p * scale;
-  result = lo != 0.0f ? (attnc_v8){0} : result;
-  return x != x ? x : result;
-}
 
 // x[i] = exp(x[i]) over n floats.
 static inline void attnc_exp_inplace(float *x, int n) {
