@@ -16,6 +16,8 @@
 // with a scalar gate) goes through the WY/UT representation: one triangular
 // solve per chunk, never a token-by-token recurrence; a per-channel gate
 // with the delta rule uses the same form with pairwise per-channel ratios.
+// The causal tasks start from the caller's state when AttncKernelArgs has
+// one (state_in, z_in) and hand out the final one (state_out, z_out).
 //
 // The emitted code computes in float32; only the cumulative log-gates are
 // double (see attnc_log_gate below). Measured f32 errors stay below 2e-6 of
@@ -321,6 +323,30 @@ static bool attnc_work_alloc(AttncWork *w) {
      << "  if (!ok) attnc_work_free(w);\n  return ok;\n}\n";
 }
 
+/// `attnc_state_load` / `attnc_state_store`: the causal kernels' recurrent
+/// state in and out (kernel ABI 2).
+void emitStateIo(raw_ostream &os) {
+  os << R"(
+// The state of head (b, h) before the first key: state_in (and z_in) when
+// given, else zero. After the last key it goes to state_out (and z_out). A
+// task reads its whole slice before it writes it, so state_out may be
+// state_in (an in-place update, as decode does).
+static void attnc_state_load(const AttncKernelArgs &args, long long b, long long h, AttncWork &w) {
+  const long long head = b * H + h;
+  if (args.state_in) memcpy(w.S, args.state_in + head * F * DV, sizeof(float) * F * DV);
+  else memset(w.S, 0, sizeof(float) * F * DV);
+  if (args.z_in) memcpy(w.z, args.z_in + head * F, sizeof(float) * F);
+  else memset(w.z, 0, sizeof(float) * F);
+}
+
+static void attnc_state_store(const AttncKernelArgs &args, long long b, long long h, const AttncWork &w) {
+  const long long head = b * H + h;
+  if (args.state_out) memcpy(args.state_out + head * F * DV, w.S, sizeof(float) * F * DV);
+  if (args.z_out) memcpy(args.z_out + head * F, w.z, sizeof(float) * F);
+}
+)";
+}
+
 /// `attnc_chunk_gates`: A and sg for the rows [t0, t0 + L).
 void emitGates(DecayKind decay, raw_ostream &os) {
   if (decay == DecayKind::None)
@@ -520,8 +546,7 @@ static void attnc_head(const AttncKernelArgs &args, long long b, long long h, At
   const storage_t *kp = (const storage_t *)args.k + b * args.k_strides.s[0] + g * args.k_strides.s[1];
   const storage_t *vp = (const storage_t *)args.v + b * args.v_strides.s[0] + g * args.v_strides.s[1];
   storage_t *op_ = (storage_t *)args.o + b * args.o_strides.s[0] + h * args.o_strides.s[1];
-  memset(w.S, 0, sizeof(float) * F * DV);
-  memset(w.z, 0, sizeof(float) * F);
+  attnc_state_load(args, b, h, w);
   // Rows at negative positions (Nq > Nk) see no key.
   for (long long i = 0; i < Nq && i + off < 0; ++i)
     for (int e = 0; e < DV; ++e) attnc_store(op_ + i * args.o_strides.s[2] + e, 0.0f);
@@ -550,7 +575,8 @@ static void attnc_head(const AttncKernelArgs &args, long long b, long long h, At
   else
     os << "      (void)den;\n";
   emitStoreRow(normalizeSum, "t0 + r - off", "      ", os);
-  os << "    }\n    attnc_add_state(w, L);\n  }\n}\n";
+  os << "    }\n    attnc_add_state(w, L);\n  }\n  attnc_state_store(args, b, "
+        "h, w);\n}\n";
 }
 
 /// The task of one (b, h) for update add, bidirectional: the chunked state
@@ -616,7 +642,7 @@ static void attnc_head(const AttncKernelArgs &args, long long b, long long h, At
   const storage_t *kp = (const storage_t *)args.k + b * args.k_strides.s[0] + g * args.k_strides.s[1];
   const storage_t *vp = (const storage_t *)args.v + b * args.v_strides.s[0] + g * args.v_strides.s[1];
   storage_t *op_ = (storage_t *)args.o + b * args.o_strides.s[0] + h * args.o_strides.s[1];
-  memset(w.S, 0, sizeof(float) * F * DV);
+  attnc_state_load(args, b, h, w);
   // Rows at negative positions (Nq > Nk) see no key.
   for (long long i = 0; i < Nq && i + off < 0; ++i)
     for (int e = 0; e < DV; ++e) attnc_store(op_ + i * args.o_strides.s[2] + e, 0.0f);
@@ -680,7 +706,7 @@ static void attnc_head(const AttncKernelArgs &args, long long b, long long h, At
   os << "      for (int j = 0; j < L; ++j) w.xs[j] = "
      << (gated ? "w.cw[j] * " : "") << "w.Kf[j * F + f];\n"
      << "      attnc_rowacc(s, w.xs, w.U, L);\n"
-     << "    }\n  }\n}\n";
+     << "    }\n  }\n  attnc_state_store(args, b, h, w);\n}\n";
 }
 
 /// The task of one (b, h) for the delta rule with a per-channel gate D_t:
@@ -716,7 +742,7 @@ static void attnc_head(const AttncKernelArgs &args, long long b, long long h, At
   const storage_t *kp = (const storage_t *)args.k + b * args.k_strides.s[0] + g * args.k_strides.s[1];
   const storage_t *vp = (const storage_t *)args.v + b * args.v_strides.s[0] + g * args.v_strides.s[1];
   storage_t *op_ = (storage_t *)args.o + b * args.o_strides.s[0] + h * args.o_strides.s[1];
-  memset(w.S, 0, sizeof(float) * F * DV);
+  attnc_state_load(args, b, h, w);
   // Rows at negative positions (Nq > Nk) see no key.
   for (long long i = 0; i < Nq && i + off < 0; ++i)
     for (int e = 0; e < DV; ++e) attnc_store(op_ + i * args.o_strides.s[2] + e, 0.0f);
@@ -778,6 +804,7 @@ static void attnc_head(const AttncKernelArgs &args, long long b, long long h, At
       attnc_rowacc(s, w.cw, w.V, L);
     }
   }
+  attnc_state_store(args, b, h, w);
 }
 )";
 }
@@ -826,6 +853,8 @@ LogicalResult emitLinearCpu(attn::LinearAttentionOp op, raw_ostream &os) {
     return failure();
   emitFeatureMap(op, os);
   emitWorkspace(decay, delta, os);
+  if (!op.getBidirectional())
+    emitStateIo(os);
   emitGates(decay, os);
   emitLoadKeys(op, delta, os);
   emitInterQuery(decay, os);

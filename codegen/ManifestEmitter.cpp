@@ -10,6 +10,7 @@
 
 #include "codegen/EmitterSupport.h"
 #include "dialect/AttnOps.h"
+#include "runtime/include/attnc/kernel_abi.h"
 
 #include "llvm/Support/Format.h"
 #include "llvm/Support/JSON.h"
@@ -43,7 +44,8 @@ void emitManifest(Operation *op, const PackageContents &c, raw_ostream &os) {
   attn::Normalize normalize = get([](auto o) { return o.getNormalize(); });
   j.object([&] {
     j.attribute("format", 1);
-    j.attribute("abi_version", 1);
+    // The emitted kernels paste this same header, so they take this ABI.
+    j.attribute("abi_version", ATTNC_ABI_VERSION);
     j.attribute("attnc_version", kAttncVersion);
     j.attribute("spec_hash", c.specHash);
     j.attribute("name", SymbolTable::getSymbolName(op).getValue());
@@ -56,6 +58,11 @@ void emitManifest(Operation *op, const PackageContents &c, raw_ostream &os) {
     j.attribute("value_dim", get([](auto o) { return o.getValueDim(); }));
     j.attribute("normalize", attn::stringifyNormalize(normalize));
     j.attribute("has_lse", softmax && normalize == attn::Normalize::softmax);
+    // The recurrent state S [B, H, F, Dv] (and z [B, H, F] with normalize
+    // sum) that a causal linear kernel takes in and hands out.
+    if (linear)
+      j.attribute("feature_dim", linear.getFeatureDim());
+    j.attribute("has_state", linear && !linear.getBidirectional());
     j.attributeArray("params", [&] {
       ArrayAttr params = get([](auto o) { return o.getParams(); });
       for (auto p : params.getAsRange<attn::ParamAttr>())

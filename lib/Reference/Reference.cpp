@@ -2,8 +2,9 @@
 //
 // This file implements the oracle: input validation against an op's
 // signature, the softmax family evaluated score by score, and the linear
-// family's recurrence token by token (or its bidirectional sum). Formulas
-// are those of docs/language.md, written the way they read there.
+// family's recurrence token by token (or its bidirectional sum), from an
+// optional initial state and handing out the final one. Formulas are those
+// of docs/language.md, written the way they read there.
 //
 //===----------------------------------------------------------------------===//
 
@@ -11,6 +12,7 @@
 
 #include "dialect/AttnOps.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -65,6 +67,45 @@ inline int64_t at4(const Tensor &t, int64_t a, int64_t b, int64_t c,
 
 } // namespace
 
+bool hasState(Operation *op) {
+  auto linear = dyn_cast<attn::LinearAttentionOp>(op);
+  return linear && !linear.getBidirectional();
+}
+
+bool hasNormalizerState(Operation *op) {
+  return hasState(op) && cast<attn::LinearAttentionOp>(op).getNormalize() ==
+                             attn::Normalize::sum;
+}
+
+/// The initial state: only where the op has one, z exactly with normalize
+/// sum, shaped [B, H, F, Dv] and [B, H, F].
+static std::string checkState(Operation *op, const Inputs &in,
+                              const Problem &p) {
+  if (!in.state && !in.z)
+    return "";
+  const char *name = in.state ? "state" : "z";
+  if (isa<attn::AttentionOp>(op))
+    return std::string("input '") + name +
+           "': a softmax-family spec has no recurrent state";
+  if (!hasState(op))
+    return std::string("input '") + name +
+           "': a bidirectional spec has no recurrent state";
+  if (in.z && !hasNormalizerState(op))
+    return "input 'z': the normalizer state exists only with 'normalize sum'";
+  if (hasNormalizerState(op) && !in.z)
+    return "input 'z': missing (with 'normalize sum' the normalizer state "
+           "comes with 'state')";
+  if (!in.state)
+    return "input 'state': missing (the normalizer 'z' comes with it)";
+  if (std::string e = checkShape("state", in.state->shape,
+                                 {p.batch, p.heads, p.featureDim, p.valueDim});
+      !e.empty())
+    return e;
+  if (in.z)
+    return checkShape("z", in.z->shape, {p.batch, p.heads, p.featureDim});
+  return "";
+}
+
 std::string checkInputs(Operation *op, const Inputs &in, Problem &p) {
   OpInfo info = infoOf(op);
   for (auto [name, t] : {std::pair<const char *, const Tensor *>{"q", &in.q},
@@ -79,6 +120,7 @@ std::string checkInputs(Operation *op, const Inputs &in, Problem &p) {
   p.keys = in.k.dim(2);
   p.headDim = info.headDim;
   p.valueDim = info.valueDim;
+  p.featureDim = info.featureDim;
   if (std::string e = checkShape("q", in.q.shape,
                                  {p.batch, p.heads, p.queries, p.headDim});
       !e.empty())
@@ -118,7 +160,7 @@ std::string checkInputs(Operation *op, const Inputs &in, Problem &p) {
       return "input '" + entry.getKey().str() +
              "': not a parameter of this spec";
   }
-  return "";
+  return checkState(op, in, p);
 }
 
 //===----------------------------------------------------------------------===//
@@ -324,13 +366,27 @@ static LogicalResult runLinear(attn::LinearAttentionOp op, const Inputs &in,
       delta ? &in.params.find(*op.getBetaParam())->second : nullptr;
   out.o = {{p.batch, p.heads, p.queries, Dv},
            std::vector<double>(p.batch * p.heads * p.queries * Dv)};
+  const bool stateful = !op.getBidirectional();
+  if (stateful)
+    out.state = {{p.batch, p.heads, F, Dv},
+                 std::vector<double>(p.batch * p.heads * F * Dv)};
+  if (stateful && normalizeSum)
+    out.z = {{p.batch, p.heads, F}, std::vector<double>(p.batch * p.heads * F)};
 
   std::vector<double> S(F * Dv), z(F), phiK, phiQ, decay(F), u(Dv);
   for (int64_t b = 0; b < p.batch; ++b) {
     for (int64_t h = 0; h < p.heads; ++h) {
       const int64_t g = h / group;
-      std::fill(S.begin(), S.end(), 0.0);
-      std::fill(z.begin(), z.end(), 0.0);
+      // S_{-1}: the initial state, or zero.
+      const int64_t head = b * p.heads + h;
+      if (in.state)
+        std::copy_n(in.state->data.begin() + head * F * Dv, F * Dv, S.begin());
+      else
+        std::fill(S.begin(), S.end(), 0.0);
+      if (in.z)
+        std::copy_n(in.z->data.begin() + head * F, F, z.begin());
+      else
+        std::fill(z.begin(), z.end(), 0.0);
 
       // o for query row i from the current state; position n = t.
       auto emitRow = [&](int64_t i, int64_t t) {
@@ -396,6 +452,10 @@ static LogicalResult runLinear(attn::LinearAttentionOp op, const Inputs &in,
           emitRow(i, i + p.keys - p.queries);
       // Rows before the first key (Nq > Nk) see no state and stay 0.
       (void)D;
+      if (stateful)
+        std::copy(S.begin(), S.end(), out.state.data.begin() + head * F * Dv);
+      if (stateful && normalizeSum)
+        std::copy(z.begin(), z.end(), out.z.data.begin() + head * F);
       if (!error.empty())
         return failure();
     }

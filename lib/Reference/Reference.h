@@ -16,6 +16,7 @@
 
 #include "llvm/ADT/StringMap.h"
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,22 +32,35 @@ struct Tensor {
 struct Inputs {
   Tensor q, k, v;
   llvm::StringMap<ParamValues> params;
+  /// The causal linear family's initial state S [B, H, F, Dv] and, with
+  /// normalize sum (where it must come with S), the normalizer z [B, H, F];
+  /// absent, both start at zero.
+  std::optional<Tensor> state, z;
 };
 
 struct Outputs {
-  Tensor o;   ///< [B, H, Nq, Dv]
-  Tensor lse; ///< [B, H, Nq], softmax family only
+  Tensor o;     ///< [B, H, Nq, Dv]
+  Tensor lse;   ///< [B, H, Nq], softmax family only
+  Tensor state; ///< [B, H, F, Dv] after the last key, causal linear only
+  Tensor z;     ///< [B, H, F] after the last key, causal linear with sum only
 };
 
 /// The sizes an op's tensors must have, derived from q and k.
 struct Problem {
   int64_t batch = 0, heads = 0, kvHeads = 0, queries = 0, keys = 0;
   int64_t headDim = 0, valueDim = 0;
+  int64_t featureDim = 0; ///< F, the state's rows (linear family)
 };
 
-/// Checks q, k, v and every declared parameter against the op (rank, shape,
-/// presence; no extras). On failure returns a message that names the
-/// input, e.g. "input 'k': expected shape [2, 4, 77, 64], got [2, 4, 77, 32]".
+/// Whether `op` has a recurrent state (the causal linear family), and
+/// whether that state has a normalizer z (normalize sum).
+bool hasState(mlir::Operation *op);
+bool hasNormalizerState(mlir::Operation *op);
+
+/// Checks q, k, v, every declared parameter and the initial state against
+/// the op (rank, shape, presence; no extras). On failure returns a message
+/// that names the input, e.g.
+/// "input 'k': expected shape [2, 4, 77, 64], got [2, 4, 77, 32]".
 std::string checkInputs(mlir::Operation *op, const Inputs &inputs,
                         Problem &problem);
 

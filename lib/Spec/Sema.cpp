@@ -179,11 +179,18 @@ private:
         "d",    "Nq",      "Nk",    "causal", "exp", "log",  "sqrt",
         "tanh", "sigmoid", "softplus", "relu", "elu", "abs", "min",
         "max",  "floor",   "pow",   "cos",  "sin"};
+    // Run-time tensors share the `--input NAME=FILE` namespace with
+    // parameters (q and k are variables already).
+    static const std::set<std::string> tensors = {"v", "o", "lse", "state",
+                                                  "z"};
     std::set<std::string> seen;
     for (const ParamDecl &p : spec.params) {
       if (reserved.count(p.name))
         error(p.loc, "parameter name '" + p.name +
                          "' is reserved for a variable or function");
+      else if (tensors.count(p.name))
+        error(p.loc,
+              "parameter name '" + p.name + "' is reserved for a tensor");
       else if (!seen.insert(p.name).second)
         error(p.loc, "parameter '" + p.name + "' is declared twice");
     }

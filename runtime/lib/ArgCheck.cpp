@@ -2,8 +2,9 @@
 //
 // This file implements checkArguments. The order of the checks is the order
 // of the messages a user sees: q first (it fixes B and Nq), then k (it fixes
-// Nk), v, o, lse and the params; within a tensor, rank, dtype, shape, data
-// pointer, strides, extent, overlap and alignment.
+// Nk), v, o, lse, the params and the linear family's state; within a
+// tensor, rank, dtype, shape, data pointer, strides, extent, overlap and
+// alignment.
 //
 //===----------------------------------------------------------------------===//
 
@@ -179,6 +180,74 @@ Expect expect4(const char *name, attnc_dtype dtype, long long d0, long long d1,
   return e;
 }
 
+/// The recurrent state: only for packages with has_state, z only with
+/// normalize "sum" and then paired with S, float32 and contiguous. Checked
+/// in the order state_in, state_out, z_in, z_out.
+Error checkState(const Manifest &m, const attnc_linear_state &s, long long B,
+                 Target target, std::vector<CudaLaunch::Pointer> *ptrs) {
+  struct Slot {
+    const attnc_tensor *t;
+    const char *name;
+    bool isZ, output;
+  };
+  const Slot slots[4] = {{s.state_in, "state_in", false, false},
+                         {s.state_out, "state_out", false, true},
+                         {s.z_in, "z_in", true, false},
+                         {s.z_out, "z_out", true, true}};
+  auto label = [](const Slot &slot) {
+    return std::string("tensor '") + slot.name + "'";
+  };
+  const bool sum = m.normalize == "sum";
+  for (const Slot &slot : slots) {
+    if (!slot.t)
+      continue;
+    if (!m.hasState)
+      return makeError(
+          ATTNC_ERROR_INVALID_ARGUMENT,
+          label(slot) + ": package '" + m.name +
+              "' has no recurrent state (has_state is false: " +
+              (m.family == "linear" ? "bidirectional" : "softmax family") +
+              "); pass null");
+    if (slot.isZ && !sum)
+      return makeError(ATTNC_ERROR_INVALID_ARGUMENT,
+                       label(slot) + ": package '" + m.name +
+                           "' has no normalizer state (normalize is \"" +
+                           m.normalize + "\"); pass null");
+  }
+  // With normalize sum, a state without its normalizer (or the reverse)
+  // would silently restart z from zero: S and z travel together.
+  if (sum)
+    for (int i = 0; i < 2; ++i) {
+      const Slot &state = slots[i], &z = slots[i + 2];
+      if ((state.t != nullptr) != (z.t != nullptr)) {
+        const Slot &given = state.t ? state : z, &missing = state.t ? z : state;
+        return makeError(ATTNC_ERROR_INVALID_ARGUMENT,
+                         label(missing) + " is null, but '" + given.name +
+                             "' is given; package '" + m.name +
+                             "' normalizes by sum, so pass the state and its "
+                             "normalizer together");
+      }
+    }
+  for (const Slot &slot : slots) {
+    if (!slot.t)
+      continue;
+    Expect e;
+    e.label = label(slot);
+    e.dtype = ATTNC_F32;
+    e.rank = slot.isZ ? 3 : 4;
+    e.shape[0] = B;
+    e.shape[1] = m.heads;
+    e.shape[2] = m.featureDim;
+    e.shape[3] = m.valueDim;
+    e.contiguous = true;
+    e.output = slot.output;
+    e.vectorized = false;
+    if (Error err = checkTensor(slot.t, e, target, ptrs); err.failed())
+      return err;
+  }
+  return success();
+}
+
 } // namespace
 
 std::string attnc::rt::shapeString(const long long *shape, int rank) {
@@ -319,6 +388,12 @@ Error attnc::rt::checkArguments(const Manifest &m, const CallTensors &t,
       return err;
   }
 
+  attnc_linear_state state = {nullptr, nullptr, nullptr, nullptr};
+  if (t.state)
+    state = *t.state;
+  if ((err = checkState(m, state, B, target, ptrs)).failed())
+    return err;
+
   AttncKernelArgs a = {};
   a.q = t.q->data;
   a.k = t.k->data;
@@ -330,6 +405,12 @@ Error attnc::rt::checkArguments(const Manifest &m, const CallTensors &t,
   a.batch = B;
   a.q_len = Nq;
   a.kv_len = Nk;
+  a.state_in = state.state_in ? static_cast<const float *>(state.state_in->data)
+                              : nullptr;
+  a.state_out =
+      state.state_out ? static_cast<float *>(state.state_out->data) : nullptr;
+  a.z_in = state.z_in ? static_cast<const float *>(state.z_in->data) : nullptr;
+  a.z_out = state.z_out ? static_cast<float *>(state.z_out->data) : nullptr;
   for (int i = 0; i < 4; ++i) {
     a.q_strides.s[i] = t.q->strides[i];
     a.k_strides.s[i] = t.k->strides[i];

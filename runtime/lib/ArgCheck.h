@@ -35,6 +35,8 @@ struct CallTensors {
   const attnc_tensor *lse = nullptr;
   const attnc_tensor *params = nullptr;
   int numParams = 0;
+  /// The linear family's recurrent state; null for none.
+  const attnc_linear_state *state = nullptr;
 };
 
 /// Checks `t` against `m` for `target` and fills `args`. For CUDA, also lists

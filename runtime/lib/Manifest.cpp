@@ -401,7 +401,9 @@ Error attnc::rt::parseManifest(std::string_view text, Manifest &out) {
                      "manifest.json: 'abi_version' is " +
                          std::to_string(m.abiVersion) +
                          ", but this runtime implements kernel ABI " +
-                         std::to_string(ATTNC_ABI_VERSION));
+                         std::to_string(ATTNC_ABI_VERSION) +
+                         " (recompile the package with an attnc of the same "
+                         "ABI)");
 
   r.getString("attnc_version", m.attncVersion);
   r.getString("spec_hash", m.specHash);
@@ -425,6 +427,13 @@ Error attnc::rt::parseManifest(std::string_view text, Manifest &out) {
     r.fail("'has_lse' is true, but lse exists only with 'normalize' "
            "\"softmax\", got \"" +
            m.normalize + "\"");
+
+  if (m.family == "linear")
+    r.getInt("feature_dim", 1, INT_MAX, m.featureDim);
+  if (r.getBool("has_state", m.hasState) && m.hasState && m.family != "linear")
+    r.fail("'has_state' is true, but only the linear family has a recurrent "
+           "state, got family \"" +
+           m.family + "\"");
 
   if (const JsonValue *params = r.getArray("params", true))
     readParams(error, *params, m);

@@ -71,6 +71,13 @@ struct Manifest {
   int valueDim = 0;
   std::string normalize; ///< "softmax", "sum" or "none"
   bool hasLse = false;
+  /// Rows F of the linear family's state (after the feature map); 0 for the
+  /// softmax family.
+  int featureDim = 0;
+  /// True for the causal linear family: the kernel takes an initial state
+  /// and hands out the final one (state [B, H, F, Dv], and z [B, H, F] with
+  /// normalize "sum").
+  bool hasState = false;
   std::vector<ManifestParam> params;
   attnc_schedule schedule = {0, 0, 0, 0, 0};
   std::optional<ManifestCpu> cpu;

@@ -248,6 +248,14 @@ int attnc_package_has_lse(const attnc_package *pkg) {
   return pkg && pkg->manifest.hasLse;
 }
 
+int attnc_package_has_state(const attnc_package *pkg) {
+  return pkg && pkg->manifest.hasState;
+}
+
+int attnc_package_feature_dim(const attnc_package *pkg) {
+  return pkg ? pkg->manifest.featureDim : 0;
+}
+
 int attnc_package_has_cpu(const attnc_package *pkg) {
   return pkg && pkg->manifest.cpu.has_value();
 }
@@ -312,6 +320,29 @@ int attnc_launch_cuda(attnc_package *pkg, const attnc_tensor *q,
                       void *cuda_stream) {
   return guarded([&] {
     return launchCuda(pkg, CallTensors{q, k, v, o, lse, params, num_params},
+                      cuda_stream);
+  });
+}
+
+int attnc_run_cpu_state(attnc_package *pkg, const attnc_tensor *q,
+                        const attnc_tensor *k, const attnc_tensor *v,
+                        const attnc_tensor *o, const attnc_tensor *lse,
+                        const attnc_tensor *params, int num_params,
+                        const attnc_linear_state *state) {
+  return guarded([&] {
+    return runCpu(pkg, CallTensors{q, k, v, o, lse, params, num_params, state});
+  });
+}
+
+int attnc_launch_cuda_state(attnc_package *pkg, const attnc_tensor *q,
+                            const attnc_tensor *k, const attnc_tensor *v,
+                            const attnc_tensor *o, const attnc_tensor *lse,
+                            const attnc_tensor *params, int num_params,
+                            const attnc_linear_state *state,
+                            void *cuda_stream) {
+  return guarded([&] {
+    return launchCuda(pkg,
+                      CallTensors{q, k, v, o, lse, params, num_params, state},
                       cuda_stream);
   });
 }

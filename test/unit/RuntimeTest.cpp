@@ -152,7 +152,7 @@ JsonObject cudaSection() {
 JsonObject baseManifest() {
   return JsonObject()
       .set("format", "1")
-      .set("abi_version", "1")
+      .set("abi_version", "2")
       .set("attnc_version", "\"0.1.0\"")
       .set("spec_hash", "\"9f2c0a1b3d4e5f60\"")
       .set("name", "\"naive\"")
@@ -164,6 +164,7 @@ JsonObject baseManifest() {
       .set("value_dim", "8")
       .set("normalize", "\"softmax\"")
       .set("has_lse", "true")
+      .set("has_state", "false")
       .set("params", R"([{"name": "doc", "dtype": "i32", "dims": "bn"}])")
       .set("schedule", R"({"block_q": 16, "block_k": 16, "warps": 4, )"
                        R"("stages": 2, "chunk": 0})")
@@ -505,7 +506,7 @@ TEST(Manifest, ReadsEveryField) {
   Error e = parseManifest(text, m);
   ASSERT_FALSE(e.failed()) << e.message;
   EXPECT_EQ(m.format, 1);
-  EXPECT_EQ(m.abiVersion, 1);
+  EXPECT_EQ(m.abiVersion, 2);
   EXPECT_EQ(m.attncVersion, "0.1.0");
   EXPECT_EQ(m.specHash, "9f2c0a1b3d4e5f60");
   EXPECT_EQ(m.name, "naive");
@@ -517,6 +518,8 @@ TEST(Manifest, ReadsEveryField) {
   EXPECT_EQ(m.valueDim, 8);
   EXPECT_EQ(m.normalize, "softmax");
   EXPECT_TRUE(m.hasLse);
+  EXPECT_EQ(m.featureDim, 0);
+  EXPECT_FALSE(m.hasState);
   ASSERT_EQ(m.params.size(), 1u);
   EXPECT_EQ(m.params[0].name, "doc");
   EXPECT_EQ(m.params[0].dtype, ATTNC_I32);
@@ -551,6 +554,8 @@ TEST(Manifest, AcceptsTheOtherShapes) {
           .set("dtype", "\"bf16\"")
           .set("normalize", "\"none\"")
           .set("has_lse", "false")
+          .set("feature_dim", "128")
+          .set("has_state", "true")
           .set("params", R"([{"name": "beta", "dtype": "f32", "dims": "bhn"},
                              {"name": "w", "dtype": "f32", "dims": "hdd"}])")
           .erase("cpu")
@@ -563,6 +568,8 @@ TEST(Manifest, AcceptsTheOtherShapes) {
   ASSERT_TRUE(m.cuda.has_value());
   EXPECT_TRUE(m.cuda->cubins.empty());
   EXPECT_EQ(m.params[1].dims, "hdd");
+  EXPECT_EQ(m.featureDim, 128);
+  EXPECT_TRUE(m.hasState);
 }
 
 struct BadManifest {
@@ -576,6 +583,14 @@ std::vector<BadManifest> badManifests() {
   };
   auto without = [](const std::string &key) {
     return baseManifest().erase(key).str();
+  };
+  auto linear = [] {
+    return baseManifest()
+        .set("family", "\"linear\"")
+        .set("normalize", "\"none\"")
+        .set("has_lse", "false")
+        .set("feature_dim", "6")
+        .set("has_state", "true");
   };
   auto withCuda = [](const std::string &key, const std::string &raw) {
     return baseManifest().set("cuda", cudaSection().set(key, raw).str()).str();
@@ -601,8 +616,12 @@ std::vector<BadManifest> badManifests() {
       {with("format", "2"),
        p + "unsupported format 2 (this runtime reads format 1)"},
       {without("format"), p + "missing required field 'format'"},
-      {with("abi_version", "2"),
-       p + "'abi_version' is 2, but this runtime implements kernel ABI 1"},
+      {with("abi_version", "1"),
+       p + "'abi_version' is 1, but this runtime implements kernel ABI 2 "
+           "(recompile the package with an attnc of the same ABI)"},
+      {with("abi_version", "3"),
+       p + "'abi_version' is 3, but this runtime implements kernel ABI 2 "
+           "(recompile the package with an attnc of the same ABI)"},
       {with("heads", "-3"), p + "'heads' must be a positive integer, got -3"},
       {with("heads", "0"), p + "'heads' must be a positive integer, got 0"},
       {with("heads", "\"8\""),
@@ -634,6 +653,16 @@ std::vector<BadManifest> badManifests() {
        p + "'has_lse' is true, but lse exists only with 'normalize' "
            "\"softmax\", got \"sum\""},
       {with("has_lse", "1"), p + "'has_lse' must be true or false, got 1"},
+      {without("has_state"), p + "missing required field 'has_state'"},
+      {with("has_state", "\"no\""),
+       p + "'has_state' must be true or false, got \"no\""},
+      {with("has_state", "true"),
+       p + "'has_state' is true, but only the linear family has a recurrent "
+           "state, got family \"softmax\""},
+      {linear().erase("feature_dim").str(),
+       p + "missing required field 'feature_dim'"},
+      {linear().set("feature_dim", "0").str(),
+       p + "'feature_dim' must be a positive integer, got 0"},
       {without("params"), p + "missing required field 'params'"},
       {with("params", "{}"), p + "'params' must be an array, got an object"},
       {with("params", "[5]"), p + "'params[0]' must be an object, got 5"},
@@ -788,6 +817,8 @@ TEST(Package, Queries) {
   EXPECT_EQ(attnc_package_head_dim(pkg), 16);
   EXPECT_EQ(attnc_package_value_dim(pkg), 8);
   EXPECT_EQ(attnc_package_has_lse(pkg), 1);
+  EXPECT_EQ(attnc_package_has_state(pkg), 0);
+  EXPECT_EQ(attnc_package_feature_dim(pkg), 0);
   EXPECT_EQ(attnc_package_has_cpu(pkg), 1);
   EXPECT_EQ(attnc_package_has_cuda(pkg), 1);
   EXPECT_EQ(attnc_package_num_params(pkg), 1);
@@ -809,6 +840,8 @@ TEST(Package, Queries) {
   EXPECT_EQ(attnc_package_name(nullptr), nullptr);
   EXPECT_EQ(attnc_package_heads(nullptr), 0);
   EXPECT_EQ(attnc_package_has_cuda(nullptr), 0);
+  EXPECT_EQ(attnc_package_has_state(nullptr), 0);
+  EXPECT_EQ(attnc_package_feature_dim(nullptr), 0);
   attnc_package_close(nullptr);
   EXPECT_EQ(attnc_run_cpu(nullptr, nullptr, nullptr, nullptr, nullptr, nullptr,
                           nullptr, 0),
@@ -1261,6 +1294,276 @@ TEST_F(RuntimeCpu, CudaAlignment) {
 }
 
 //===----------------------------------------------------------------------===//
+// The linear family's recurrent state (attnc_run_cpu_state)
+//===----------------------------------------------------------------------===//
+
+constexpr long long kF = 6;
+
+/// The fixture as a causal linear package with normalize sum, F = 6, whose
+/// CPU entry is attnc_naive_state_cpu.
+JsonObject linearManifest(const std::string &normalize = "sum") {
+  return baseManifest()
+      .set("name", "\"lin\"")
+      .set("family", "\"linear\"")
+      .set("normalize", "\"" + normalize + "\"")
+      .set("has_lse", "false")
+      .set("feature_dim", std::to_string(kF))
+      .set("has_state", "true")
+      .set("cpu", R"({"library": "libnaive.cpu.so", )"
+                  R"("entry": "attnc_naive_state_cpu"})");
+}
+
+/// State buffers for a Problem: in and out, S [B, H, F, Dv] and z [B, H, F].
+struct StateBuffers {
+  Buffer<float> sIn, sOut, zIn, zOut;
+  attnc_tensor tsIn, tsOut, tzIn, tzOut;
+
+  explicit StateBuffers(long long B)
+      : sIn(B * kH * kF * kDv), sOut(B * kH * kF * kDv), zIn(B * kH * kF),
+        zOut(B * kH * kF) {
+    for (size_t i = 0; i < sIn.size(); ++i)
+      sIn[i] = 0.25f * static_cast<float>(i % 97);
+    for (size_t i = 0; i < zIn.size(); ++i)
+      zIn[i] = 0.5f + static_cast<float>(i % 13);
+    fillOutputs(NAN);
+    tsIn = makeTensor(sIn.data(), ATTNC_F32, {B, kH, kF, kDv});
+    tsOut = makeTensor(sOut.data(), ATTNC_F32, {B, kH, kF, kDv});
+    tzIn = makeTensor(zIn.data(), ATTNC_F32, {B, kH, kF});
+    tzOut = makeTensor(zOut.data(), ATTNC_F32, {B, kH, kF});
+  }
+
+  void fillOutputs(float value) {
+    for (size_t i = 0; i < sOut.size(); ++i)
+      sOut[i] = value;
+    for (size_t i = 0; i < zOut.size(); ++i)
+      zOut[i] = value;
+  }
+
+  bool outputsAreNaN() const {
+    for (size_t i = 0; i < sOut.size(); ++i)
+      if (!std::isnan(sOut[i]))
+        return false;
+    for (size_t i = 0; i < zOut.size(); ++i)
+      if (!std::isnan(zOut[i]))
+        return false;
+    return true;
+  }
+
+  attnc_linear_state all() const { return {&tsIn, &tsOut, &tzIn, &tzOut}; }
+};
+
+class RuntimeState : public RuntimeCpu {
+protected:
+  void SetUp() override {
+    writePackage(dir.path,
+                 linearManifest().set("cuda", cudaSection().str()).str());
+    ASSERT_EQ(attnc_package_open(dir.path.c_str(), &pkg), ATTNC_OK)
+        << attnc_last_error();
+  }
+
+  int runState(Problem &p, const attnc_linear_state *state,
+               attnc_package *package = nullptr) {
+    return attnc_run_cpu_state(package ? package : pkg, &p.tq, &p.tk, &p.tv,
+                               &p.to, nullptr, &p.tdoc, 1, state);
+  }
+
+  /// Expects the CPU and the CUDA entry points to reject `state` with
+  /// `message` before anything is written.
+  void expectStateInvalid(Problem &p, StateBuffers &s,
+                          const attnc_linear_state &state,
+                          const std::string &message,
+                          attnc_package *package = nullptr) {
+    EXPECT_EQ(runState(p, &state, package), ATTNC_ERROR_INVALID_ARGUMENT);
+    EXPECT_EQ(std::string(attnc_last_error()), message);
+    EXPECT_TRUE(p.outputsAreNaN());
+    EXPECT_TRUE(s.outputsAreNaN());
+    EXPECT_EQ(attnc_launch_cuda_state(package ? package : pkg, &p.tq, &p.tk,
+                                      &p.tv, &p.to, nullptr, &p.tdoc, 1, &state,
+                                      nullptr),
+              ATTNC_ERROR_INVALID_ARGUMENT);
+    EXPECT_EQ(std::string(attnc_last_error()), message);
+  }
+
+  /// Opens another package, with CUDA code, in a directory of its own.
+  attnc_package *openOther(TempDir &where, JsonObject manifest) {
+    writePackage(where.path, manifest.set("cuda", cudaSection().str()).str());
+    attnc_package *other = nullptr;
+    EXPECT_EQ(attnc_package_open(where.path.c_str(), &other), ATTNC_OK)
+        << attnc_last_error();
+    return other;
+  }
+};
+
+TEST_F(RuntimeState, Queries) {
+  EXPECT_EQ(attnc_package_has_state(pkg), 1);
+  EXPECT_EQ(attnc_package_feature_dim(pkg), kF);
+  EXPECT_STREQ(attnc_package_family(pkg), "linear");
+}
+
+TEST_F(RuntimeState, PassesTheStateThrough) {
+  Problem p(2, 5, 9, 40);
+  StateBuffers s(2);
+  attnc_linear_state all = s.all();
+  ASSERT_EQ(runState(p, &all), ATTNC_OK) << attnc_last_error();
+  for (size_t i = 0; i < s.sOut.size(); ++i)
+    ASSERT_EQ(s.sOut[i], s.sIn[i] + 9.0f) << i;
+  for (size_t i = 0; i < s.zOut.size(); ++i)
+    ASSERT_EQ(s.zOut[i], s.zIn[i] + 1.0f) << i;
+  EXPECT_EQ(p.o[0], 0.0f);
+
+  // Without an initial state the kernel sees null and starts from zero.
+  s.fillOutputs(NAN);
+  attnc_linear_state outOnly = {nullptr, &s.tsOut, nullptr, &s.tzOut};
+  ASSERT_EQ(runState(p, &outOnly), ATTNC_OK) << attnc_last_error();
+  EXPECT_EQ(s.sOut[0], 9.0f);
+  EXPECT_EQ(s.zOut[0], 1.0f);
+
+  // In place: state_out may be state_in.
+  float first = s.sIn[7];
+  attnc_linear_state inPlace = {&s.tsIn, &s.tsIn, &s.tzIn, &s.tzIn};
+  ASSERT_EQ(runState(p, &inPlace), ATTNC_OK) << attnc_last_error();
+  EXPECT_EQ(s.sIn[7], first + 9.0f);
+
+  // No state at all: a null struct, one of nulls, or the plain entry point.
+  attnc_linear_state none = {nullptr, nullptr, nullptr, nullptr};
+  EXPECT_EQ(runState(p, nullptr), ATTNC_OK) << attnc_last_error();
+  EXPECT_EQ(runState(p, &none), ATTNC_OK) << attnc_last_error();
+  EXPECT_EQ(run(p, nullptr), ATTNC_OK) << attnc_last_error();
+}
+
+TEST_F(RuntimeState, Tensors) {
+  Problem p(2, 5, 9, 41);
+  StateBuffers s(2);
+  attnc_linear_state all = s.all();
+  s.tsIn.shape[2] = kF - 1;
+  expectStateInvalid(p, s, all,
+                     "tensor 'state_in': expected shape [2, 4, 6, 8], got "
+                     "[2, 4, 5, 8]");
+  s.tsIn.shape[2] = kF;
+  s.tsIn.dtype = ATTNC_BF16;
+  expectStateInvalid(p, s, all,
+                     "tensor 'state_in': expected dtype f32, got bf16");
+  s.tsIn.dtype = ATTNC_F32;
+  s.tsOut.shape[0] = 1;
+  expectStateInvalid(p, s, all,
+                     "tensor 'state_out': expected shape [2, 4, 6, 8], got "
+                     "[1, 4, 6, 8]");
+  s.tsOut.shape[0] = 2;
+  s.tsOut.strides[1] = 64;
+  expectStateInvalid(p, s, all,
+                     "tensor 'state_out': expected contiguous strides [192, "
+                     "48, 8, 1], got [192, 64, 8, 1]");
+  s.tsOut.strides[1] = 48;
+  s.tzIn.rank = 4;
+  expectStateInvalid(p, s, all, "tensor 'z_in': expected rank 3, got 4");
+  s.tzIn.rank = 3;
+  s.tzOut.shape[2] = kF + 1;
+  expectStateInvalid(p, s, all,
+                     "tensor 'z_out': expected shape [2, 4, 6], got [2, 4, "
+                     "7]");
+  s.tzOut.shape[2] = kF;
+  s.tzOut.data = nullptr;
+  expectStateInvalid(p, s, all, "tensor 'z_out': data is null");
+  s.tzOut.data = s.zOut.data();
+  s.tsIn.data = reinterpret_cast<char *>(s.sIn.data()) + 2;
+  expectStateInvalid(p, s, all,
+                     "tensor 'state_in': data pointer " +
+                         pointerString(s.tsIn.data) +
+                         " is not aligned to its 4-byte elements");
+}
+
+TEST_F(RuntimeState, NormalizerTravelsWithTheState) {
+  Problem p(1, 5, 9, 42);
+  StateBuffers s(1);
+  attnc_linear_state noZIn = {&s.tsIn, nullptr, nullptr, nullptr};
+  expectStateInvalid(p, s, noZIn,
+                     "tensor 'z_in' is null, but 'state_in' is given; "
+                     "package 'lin' normalizes by sum, so pass the state and "
+                     "its normalizer together");
+  attnc_linear_state noStateOut = {nullptr, nullptr, nullptr, &s.tzOut};
+  expectStateInvalid(p, s, noStateOut,
+                     "tensor 'state_out' is null, but 'z_out' is given; "
+                     "package 'lin' normalizes by sum, so pass the state and "
+                     "its normalizer together");
+
+  // With normalize none there is no z: S alone, and z is an error.
+  TempDir other;
+  attnc_package *none = openOther(other, linearManifest("none"));
+  ASSERT_NE(none, nullptr);
+  attnc_linear_state stateOnly = {&s.tsIn, &s.tsOut, nullptr, nullptr};
+  ASSERT_EQ(runState(p, &stateOnly, none), ATTNC_OK) << attnc_last_error();
+  EXPECT_EQ(s.sOut[0], s.sIn[0] + 9.0f);
+  s.fillOutputs(NAN);
+  p.fillOutputs(NAN);
+  attnc_linear_state all = s.all();
+  expectStateInvalid(p, s, all,
+                     "tensor 'z_in': package 'lin' has no normalizer state "
+                     "(normalize is \"none\"); pass null",
+                     none);
+  attnc_package_close(none);
+}
+
+TEST_F(RuntimeState, OnlyCausalLinearPackagesHaveOne) {
+  Problem p(1, 5, 9, 43);
+  StateBuffers s(1);
+  attnc_linear_state outOnly = {nullptr, &s.tsOut, nullptr, &s.tzOut};
+  TempDir softmaxDir, bidirDir;
+  attnc_package *softmax = openOther(softmaxDir, baseManifest());
+  ASSERT_NE(softmax, nullptr);
+  expectStateInvalid(p, s, outOnly,
+                     "tensor 'state_out': package 'naive' has no recurrent "
+                     "state (has_state is false: softmax family); pass null",
+                     softmax);
+  attnc_package_close(softmax);
+  attnc_package *bidir =
+      openOther(bidirDir, linearManifest().set("has_state", "false"));
+  ASSERT_NE(bidir, nullptr);
+  attnc_linear_state zOnly = {nullptr, nullptr, &s.tzIn, nullptr};
+  expectStateInvalid(p, s, zOnly,
+                     "tensor 'z_in': package 'lin' has no recurrent state "
+                     "(has_state is false: bidirectional); pass null",
+                     bidir);
+  attnc_package_close(bidir);
+}
+
+TEST_F(RuntimeState, CppWrapper) {
+  attnc::Package cpp;
+  ASSERT_TRUE(attnc::Package::open(dir.path, cpp).ok);
+  EXPECT_TRUE(cpp.hasState());
+  EXPECT_EQ(cpp.featureDim(), kF);
+  Problem p(2, 5, 9, 44);
+  StateBuffers s(2);
+  auto q = attnc::Tensor(p.tq), k = attnc::Tensor(p.tk),
+       v = attnc::Tensor(p.tv), o = attnc::Tensor(p.to),
+       doc = attnc::Tensor(p.tdoc);
+  auto sIn =
+      attnc::Tensor::contiguous(s.sIn.data(), ATTNC_F32, {2, kH, kF, kDv});
+  auto sOut =
+      attnc::Tensor::contiguous(s.sOut.data(), ATTNC_F32, {2, kH, kF, kDv});
+  auto zIn = attnc::Tensor::contiguous(s.zIn.data(), ATTNC_F32, {2, kH, kF});
+  auto zOut = attnc::Tensor::contiguous(s.zOut.data(), ATTNC_F32, {2, kH, kF});
+  attnc::LinearState state;
+  state.stateIn = &sIn;
+  state.stateOut = &sOut;
+  state.zIn = &zIn;
+  state.zOut = &zOut;
+  attnc::Status ran = cpp.runCpu(q, k, v, o, nullptr, {doc}, state);
+  ASSERT_TRUE(ran.ok) << ran.message;
+  EXPECT_EQ(s.sOut[3], s.sIn[3] + 9.0f);
+  EXPECT_EQ(s.zOut[3], s.zIn[3] + 1.0f);
+  state.zIn = nullptr;
+  attnc::Status unpaired = cpp.runCpu(q, k, v, o, nullptr, {doc}, state);
+  EXPECT_EQ(unpaired.code, ATTNC_ERROR_INVALID_ARGUMENT);
+  EXPECT_TRUE(startsWith(unpaired.message, "tensor 'z_in' is null"))
+      << unpaired.message;
+  state.zIn = &zIn;
+  // No driver is needed to fail the checks of a CUDA launch.
+  state.stateIn = &zIn;
+  attnc::Status cuda = cpp.launchCuda(q, k, v, o, nullptr, {doc}, state);
+  EXPECT_EQ(cuda.message, "tensor 'state_in': expected rank 4, got 3");
+}
+
+//===----------------------------------------------------------------------===//
 // Loading the CPU library
 //===----------------------------------------------------------------------===//
 
@@ -1523,6 +1826,10 @@ TEST_F(FakeCuda, LaunchesWithTheManifestConfiguration) {
   EXPECT_EQ(a.params[0], p.doc.data());
   for (int i = 1; i < ATTNC_MAX_PARAMS; ++i)
     EXPECT_EQ(a.params[i], nullptr);
+  EXPECT_EQ(a.state_in, nullptr);
+  EXPECT_EQ(a.state_out, nullptr);
+  EXPECT_EQ(a.z_in, nullptr);
+  EXPECT_EQ(a.z_out, nullptr);
   EXPECT_EQ(a.batch, 2);
   EXPECT_EQ(a.q_len, 37);
   EXPECT_EQ(a.kv_len, 53);
@@ -1546,6 +1853,43 @@ TEST_F(FakeCuda, LaunchesWithTheManifestConfiguration) {
   attnc_package_close(pkg);
   pkg = nullptr;
   EXPECT_EQ(fake->moduleUnloads, 1);
+}
+
+TEST_F(FakeCuda, PassesTheState) {
+  reopen(linearManifest().set("cuda", cudaSection().str()).str());
+  Problem p(2, 37, 53, 45);
+  toDevice(p);
+  StateBuffers s(2);
+  attnc_linear_state all = s.all();
+  auto launchState = [&](const attnc_linear_state *state) {
+    return attnc_launch_cuda_state(pkg, &p.tq, &p.tk, &p.tv, &p.to, nullptr,
+                                   &p.tdoc, 1, state, nullptr);
+  };
+  for (Buffer<float> *b : {&s.sIn, &s.sOut, &s.zIn, &s.zOut})
+    addRange(b->data(), b->bytes(), kFakeDeviceMemory);
+  // The state is checked for device memory like every other tensor.
+  Buffer<float> hostState(s.sOut.size());
+  addRange(hostState.data(), hostState.bytes(), kFakeHostMemory);
+  s.tsOut.data = hostState.data();
+  EXPECT_EQ(launchState(&all), ATTNC_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(std::string(attnc_last_error()),
+            "tensor 'state_out': " + pointerString(hostState.data()) +
+                " is host memory; pass device memory");
+  s.tsOut.data = s.sOut.data();
+  ASSERT_EQ(launchState(&all), ATTNC_OK) << attnc_last_error();
+  EXPECT_EQ(fake->args.state_in, s.sIn.data());
+  EXPECT_EQ(fake->args.state_out, s.sOut.data());
+  EXPECT_EQ(fake->args.z_in, s.zIn.data());
+  EXPECT_EQ(fake->args.z_out, s.zOut.data());
+  // The plain launch passes no state.
+  ASSERT_EQ(attnc_launch_cuda(pkg, &p.tq, &p.tk, &p.tv, &p.to, nullptr, &p.tdoc,
+                              1, nullptr),
+            ATTNC_OK)
+      << attnc_last_error();
+  EXPECT_EQ(fake->args.state_in, nullptr);
+  EXPECT_EQ(fake->args.state_out, nullptr);
+  EXPECT_EQ(fake->args.z_in, nullptr);
+  EXPECT_EQ(fake->args.z_out, nullptr);
 }
 
 TEST_F(FakeCuda, PicksTheExactArch) {

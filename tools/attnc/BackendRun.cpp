@@ -16,6 +16,7 @@
 
 #include <cmath>
 #include <memory>
+#include <tuple>
 
 using namespace mlir;
 
@@ -92,7 +93,7 @@ reference::Tensor readBack(const Buffer &buf, attn::Dtype dtype,
 
 std::string runPackageOnCpu(Operation *op, const std::string &packageDir,
                             const reference::Inputs &inputs, bool wantLse,
-                            reference::Outputs &outputs) {
+                            bool wantState, reference::Outputs &outputs) {
   attnc_package *raw = nullptr;
   if (attnc_package_open(packageDir.c_str(), &raw) != 0)
     return std::string("cannot open package: ") + attnc_last_error();
@@ -132,14 +133,42 @@ std::string runPackageOnCpu(Operation *op, const std::string &packageDir,
     }
     views.push_back(params[i].view);
   }
-  if (attnc_run_cpu(pkg.get(), &q.view, &k.view, &v.view, &o.view,
-                    wantLse ? &lse.view : nullptr,
-                    views.empty() ? nullptr : views.data(),
-                    static_cast<int>(views.size())) != 0)
+
+  // The linear family's state, float32: in from `inputs`, out when wanted
+  // (z with normalize sum, where it travels with S).
+  const int64_t F = attnc_package_feature_dim(pkg.get());
+  const bool wantZ =
+      wantState && std::string(attnc_package_normalize(pkg.get())) == "sum";
+  Buffer stateIn, zIn, stateOut, zOut;
+  attnc_linear_state state = {nullptr, nullptr, nullptr, nullptr};
+  if (inputs.state) {
+    fill(stateIn, attn::Dtype::f32, *inputs.state);
+    state.state_in = &stateIn.view;
+  }
+  if (inputs.z) {
+    fill(zIn, attn::Dtype::f32, *inputs.z);
+    state.z_in = &zIn.view;
+  }
+  if (wantState) {
+    describe(stateOut, ATTNC_F32, {B, H, F, Dv}, 4);
+    state.state_out = &stateOut.view;
+  }
+  if (wantZ) {
+    describe(zOut, ATTNC_F32, {B, H, F}, 4);
+    state.z_out = &zOut.view;
+  }
+  if (attnc_run_cpu_state(pkg.get(), &q.view, &k.view, &v.view, &o.view,
+                          wantLse ? &lse.view : nullptr,
+                          views.empty() ? nullptr : views.data(),
+                          static_cast<int>(views.size()), &state) != 0)
     return std::string("the CPU backend failed: ") + attnc_last_error();
   outputs.o = readBack(o, dtype, oShape.shape);
   if (wantLse)
     outputs.lse = readBack(lse, attn::Dtype::f32, {B, H, Nq});
+  if (wantState)
+    outputs.state = readBack(stateOut, attn::Dtype::f32, {B, H, F, Dv});
+  if (wantZ)
+    outputs.z = readBack(zOut, attn::Dtype::f32, {B, H, F});
   return "";
 }
 
@@ -157,9 +186,11 @@ double toleranceFor(Operation *op) {
   return 2e-5;
 }
 
+double toleranceForState() { return 2e-5; }
+
 bool compareToReference(Operation *op, const reference::Outputs &got,
                         const reference::Outputs &want, bool compareLse,
-                        raw_ostream &os) {
+                        bool compareState, raw_ostream &os) {
   auto maxError = [](const reference::Tensor &a, const reference::Tensor &b,
                      double &scale, bool &infMismatch) {
     double err = 0;
@@ -194,7 +225,29 @@ bool compareToReference(Operation *op, const reference::Outputs &got,
     ok = ok && !lseBad && lseErr <= tol;
   }
   os << (bad ? " (non-finite values differ)" : "") << " (tolerance "
-     << llvm::format("%.3g", tol) << ") " << (ok ? "PASS" : "FAIL") << "\n";
+     << llvm::format("%.3g", tol) << ")";
+  if (compareState) {
+    // The state is float32 in every dtype, never rounded to the storage
+    // type: it is held to the f32 bound.
+    const double stateTol = toleranceForState();
+    for (auto [name, g, w] :
+         {std::tuple<const char *, const reference::Tensor *,
+                     const reference::Tensor *>{"state", &got.state,
+                                                &want.state},
+          {"z", &got.z, &want.z}}) {
+      if (w->data.empty())
+        continue;
+      bool stateBad = g->data.size() != w->data.size();
+      double err =
+          stateBad ? 0
+                   : maxError(*g, *w, scale, stateBad) / std::max(scale, 1.0);
+      os << ", " << name << ": max error " << llvm::format("%.3g", err)
+         << (stateBad ? " (non-finite values differ)" : "");
+      ok = ok && !stateBad && err <= stateTol;
+    }
+    os << " (tolerance " << llvm::format("%.3g", stateTol) << ")";
+  }
+  os << " " << (ok ? "PASS" : "FAIL") << "\n";
   return ok;
 }
 

@@ -19,20 +19,28 @@
 namespace attnc {
 
 /// Runs the CPU backend of the package in `packageDir` on `inputs` (already
-/// rounded to the storage dtype). Returns an error message or "".
+/// rounded to the storage dtype), with the initial state when `inputs` has
+/// one; `wantState` also reads back the final state (and z). Returns an
+/// error message or "".
 std::string runPackageOnCpu(mlir::Operation *op, const std::string &packageDir,
                             const reference::Inputs &inputs, bool wantLse,
-                            reference::Outputs &outputs);
+                            bool wantState, reference::Outputs &outputs);
 
 /// The documented tolerance for comparing a backend to the reference: the
 /// largest allowed max|got - ref| / max(max|ref|, 1).
 double toleranceFor(mlir::Operation *op);
 
-/// Compares `got` to `want` (o, and lse when present); prints a one-line
-/// verdict to `os`. Returns true when within tolerance.
+/// The tolerance of the linear family's final state (and z): float32 in
+/// every dtype, so the f32 bound.
+double toleranceForState();
+
+/// Compares `got` to `want` (o, lse when `compareLse`, the final state and
+/// z when `compareState`); prints a one-line verdict to `os`. Returns true
+/// when within tolerance. The state is float32 in every dtype, so it is held
+/// to the f32 bound.
 bool compareToReference(mlir::Operation *op, const reference::Outputs &got,
                         const reference::Outputs &want, bool compareLse,
-                        llvm::raw_ostream &os);
+                        bool compareState, llvm::raw_ostream &os);
 
 } // namespace attnc
 

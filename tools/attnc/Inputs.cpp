@@ -55,9 +55,15 @@ std::string loadInputs(Operation *op,
       if (p.getName() == name)
         param = p;
     bool isTensor = name == "q" || name == "k" || name == "v";
-    if (!isTensor && !param)
-      return "input '" + name + "' (" + path +
-             "): not q, k, v or a parameter of this spec";
+    // The linear family's initial state; reference::checkInputs decides
+    // whether the spec has one.
+    bool isState = name == "state" || name == "z";
+    if (!isTensor && !isState && !param)
+      return "input '" + name + "' (" + path + "): not q, k, v" +
+             (reference::hasNormalizerState(op) ? ", state, z"
+              : reference::hasState(op)         ? ", state"
+                                                : "") +
+             " or a parameter of this spec";
 
     NpyArray array;
     std::string error;
@@ -73,6 +79,10 @@ std::string loadInputs(Operation *op,
       reference::Tensor &t =
           name == "q" ? inputs.q : name == "k" ? inputs.k : inputs.v;
       t = toTensor(array);
+    } else if (isState) {
+      if (array.dtype != NpyDtype::F32)
+        return dtypeError("float32 (the state is float32)");
+      (name == "state" ? inputs.state : inputs.z) = toTensor(array);
     } else {
       bool isInt = param.getElementType().isInteger(32);
       if (isInt && array.dtype != NpyDtype::I32)
@@ -90,7 +100,8 @@ std::string loadInputs(Operation *op,
 }
 
 std::string makeRandomInputs(Operation *op, const std::string &shape,
-                             uint64_t seed, reference::Inputs &inputs) {
+                             uint64_t seed, bool randomState,
+                             reference::Inputs &inputs) {
   std::vector<int64_t> sizes;
   size_t start = 0;
   while (start <= shape.size()) {
@@ -179,6 +190,29 @@ std::string makeRandomInputs(Operation *op, const std::string &shape,
     }
     inputs.params[p.getName()] = std::move(values);
   }
+
+  if (!randomState)
+    return "";
+  if (!reference::hasState(op))
+    return isa<attn::AttentionOp>(op)
+               ? "--random-state: a softmax-family spec has no recurrent state"
+               : "--random-state: a bidirectional spec has no recurrent state";
+  // Drawn after q, k, v and the parameters, so that those stay the same
+  // with and without --random-state.
+  const int64_t F = cast<attn::LinearAttentionOp>(op).getFeatureDim();
+  if (double(B) * double(H) * double(F) * double(Dv) > kMaxElements)
+    return "--random '" + shape + "': the state would exceed 2^31 elements";
+  reference::Tensor state;
+  fill(state, {B, H, F, Dv});
+  inputs.state = std::move(state);
+  if (reference::hasNormalizerState(op)) {
+    // A normalizer as positive features leave it: phi(q).z stays away from 0.
+    std::uniform_real_distribution<double> positive(0.5, 1.5);
+    reference::Tensor z{{B, H, F}, std::vector<double>(B * H * F)};
+    for (double &x : z.data)
+      x = positive(rng);
+    inputs.z = std::move(z);
+  }
   return "";
 }
 
@@ -191,6 +225,11 @@ void roundToStorageDtype(Operation *op, reference::Inputs &inputs) {
           : dtype == attn::Dtype::bf16 ? roundToBf16(f)
                                        : f;
     }
+  // The state is float32 whatever the dtype.
+  for (std::optional<reference::Tensor> *t : {&inputs.state, &inputs.z})
+    if (*t)
+      for (double &x : (*t)->data)
+        x = static_cast<float>(x);
 }
 
 std::string saveInputs(Operation *op, const reference::Inputs &inputs,
@@ -201,6 +240,14 @@ std::string saveInputs(Operation *op, const reference::Inputs &inputs,
                          {"v", &inputs.v}})
     if (std::string e = writeTensor(dir + "/" + name + ".npy", *t); !e.empty())
       return e;
+  for (auto [name, t] :
+       {std::pair<const char *, const std::optional<reference::Tensor> *>{
+            "state", &inputs.state},
+        {"z", &inputs.z}})
+    if (*t)
+      if (std::string e = writeTensor(dir + "/" + name + ".npy", **t);
+          !e.empty())
+        return e;
   for (auto p : paramsOf(op).getAsRange<attn::ParamAttr>()) {
     const reference::ParamValues &values = inputs.params.find(p.getName())->second;
     NpyArray array;

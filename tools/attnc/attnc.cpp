@@ -2,7 +2,8 @@
 //
 // attnc SPEC [--name N] --emit=mlir          print a stage of the pipeline
 // attnc run SPEC [--name N] --backend reference (--input NAME=FILE.npy...
-//           | --random B,Nq[,Nk] [--seed S]) [--output o.npy] [--lse l.npy]
+//           | --random B,Nq[,Nk] [--seed S] [--random-state]) [--output o.npy]
+//           [--lse l.npy] [--final-state s.npy] [--final-z z.npy]
 //
 // Every user error ends in a diagnostic and exit code 1; --verify-diagnostics
 // checks diagnostics against `expected-error` comments for lit tests.
@@ -54,8 +55,9 @@ const char *const kUsage = R"(usage:
   attnc run SPEC [--name NAME] [--backend reference|cpu] [--check]
         [--package DIR] [--repeat R] [--save-inputs DIR]
         (--input q=Q.npy --input k=K.npy --input v=V.npy [--input PARAM=P.npy]...
-         | --random B,Nq[,Nk] [--seed S])
-        [--output O.npy] [--lse LSE.npy]
+           [--input state=S.npy [--input z=Z.npy]]
+         | --random B,Nq[,Nk] [--seed S] [--random-state])
+        [--output O.npy] [--lse LSE.npy] [--final-state S.npy] [--final-z Z.npy]
 common flags: --verify-diagnostics --split-input-file
 )";
 
@@ -246,6 +248,20 @@ LogicalResult runCommand(const CommandLine &cl, MLIRContext &context,
   if (cl.has("lse") && isa<attn::AttentionOp>(op) &&
       cast<attn::AttentionOp>(op).getNormalize() != attn::Normalize::softmax)
     return inputError("--lse needs 'normalize softmax'");
+  // The causal linear family's final state S (and z with normalize sum);
+  // --check compares it whenever the spec has one.
+  for (const char *option : {"final-state", "final-z"})
+    if (cl.has(option) && !reference::hasState(op))
+      return inputError(std::string("--") + option +
+                        " is defined for the causal linear family only");
+  if (cl.has("final-z") && !reference::hasNormalizerState(op))
+    return inputError("--final-z needs 'normalize sum'");
+  bool wantState =
+      reference::hasState(op) &&
+      (cl.has("check") || cl.has("final-state") || cl.has("final-z"));
+  if (cl.has("random-state") && !cl.has("random"))
+    return inputError("--random-state goes with --random; give a state file "
+                      "with --input state=FILE.npy");
 
   reference::Inputs inputs;
   std::string error;
@@ -262,7 +278,8 @@ LogicalResult runCommand(const CommandLine &cl, MLIRContext &context,
         *end != '\0' || errno == ERANGE)
       return inputError("--seed '" + seedText +
                         "': expected a non-negative integer");
-    error = makeRandomInputs(op, cl.get("random"), seed, inputs);
+    error = makeRandomInputs(op, cl.get("random"), seed, cl.has("random-state"),
+                             inputs);
   } else {
     auto it = cl.options.find("input");
     error = loadInputs(op, it == cl.options.end() ? std::vector<std::string>{}
@@ -317,10 +334,11 @@ LogicalResult runCommand(const CommandLine &cl, MLIRContext &context,
       if (failed(writePackage(op, buffer.getBuffer(), options)))
         return failure();
     }
-    error = runPackageOnCpu(op, dir, inputs, wantLse, outputs);
+    error = runPackageOnCpu(op, dir, inputs, wantLse, wantState, outputs);
     for (int i = 0; i < repeat && cl.has("repeat") && error.empty(); ++i)
-      error = timed(
-          [&] { return runPackageOnCpu(op, dir, inputs, wantLse, outputs); });
+      error = timed([&] {
+        return runPackageOnCpu(op, dir, inputs, wantLse, wantState, outputs);
+      });
     if (!cl.has("package"))
       (void)llvm::sys::fs::remove_directories(dir);
     if (!error.empty())
@@ -337,7 +355,7 @@ LogicalResult runCommand(const CommandLine &cl, MLIRContext &context,
     reference::Outputs expected;
     if (failed(reference::run(op, inputs, expected, error)))
       return error.empty() ? failure() : inputError(error);
-    if (!compareToReference(op, outputs, expected, wantLse, os))
+    if (!compareToReference(op, outputs, expected, wantLse, wantState, os))
       return inputError("the " + backend +
                         " backend disagrees with the reference executor");
   }
@@ -349,6 +367,15 @@ LogicalResult runCommand(const CommandLine &cl, MLIRContext &context,
   }
   if (cl.has("lse")) {
     if (std::string e = writeTensor(cl.get("lse"), outputs.lse); !e.empty())
+      return inputError(e);
+  }
+  if (cl.has("final-state")) {
+    if (std::string e = writeTensor(cl.get("final-state"), outputs.state);
+        !e.empty())
+      return inputError(e);
+  }
+  if (cl.has("final-z")) {
+    if (std::string e = writeTensor(cl.get("final-z"), outputs.z); !e.empty())
       return inputError(e);
   }
   return success();
@@ -366,8 +393,8 @@ int main(int argc, char **argv) {
       {"emit", {{"emit", "name", "o"}, common}},
       {"run",
        {{"name", "backend", "input", "random", "seed", "output", "lse",
-         "package", "repeat", "save-inputs"},
-        {"verify-diagnostics", "split-input-file", "check"}}},
+         "final-state", "final-z", "package", "repeat", "save-inputs"},
+        {"verify-diagnostics", "split-input-file", "check", "random-state"}}},
       {"explain", {{"name", "len", "svg"}, {"verify-diagnostics"}}},
       {"compile",
        {{"name", "o", "arch", "cpu-flags"},

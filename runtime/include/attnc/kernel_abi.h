@@ -10,7 +10,7 @@
 #ifndef ATTNC_KERNEL_ABI_H
 #define ATTNC_KERNEL_ABI_H
 
-#define ATTNC_ABI_VERSION 1
+#define ATTNC_ABI_VERSION 2
 #define ATTNC_MAX_PARAMS 8
 
 /* Element strides of a rank-4 tensor; the last one must be 1. */
@@ -29,6 +29,15 @@ typedef struct AttncKernelArgs {
   long long q_len;  /* Nq */
   long long kv_len; /* Nk */
   AttncStrides4 q_strides, k_strides, v_strides, o_strides;
+  /* ABI 2: the recurrent state of the causal linear family, float32,
+   * contiguous, each null when absent (always null for other packages).
+   * F = the manifest's feature_dim. A null state_in starts from zero;
+   * state_out receives S after the last key and may be state_in itself.
+   * z_in / z_out: the normalizer, only with normalize sum. */
+  const float *state_in; /* [B, H, F, Dv] */
+  float *state_out;      /* [B, H, F, Dv] */
+  const float *z_in;     /* [B, H, F] */
+  float *z_out;          /* [B, H, F] */
 } AttncKernelArgs;
 
 #endif /* ATTNC_KERNEL_ABI_H */

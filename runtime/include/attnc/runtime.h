@@ -72,6 +72,25 @@ typedef struct attnc_param_info {
   const char *dims;  /* one letter per dimension: b, h, n or d */
 } attnc_param_info;
 
+/* The recurrent state of a causal linear-family package (has_state), for
+ * attnc_run_cpu_state and attnc_launch_cuda_state. Every member may be NULL.
+ * With F = feature_dim and Dv = value_dim from the manifest, all float32 and
+ * contiguous:
+ *   state_in  [B, H, F, Dv]  S before the first key; NULL starts from zero
+ *   state_out [B, H, F, Dv]  receives S after the last key (also when
+ *                            Nq < Nk); may be the same memory as state_in
+ *   z_in, z_out [B, H, F]    the normalizer z, only with normalize "sum",
+ *                            where z_in is given exactly when state_in is and
+ *                            z_out exactly when state_out is
+ * so that a prefill can hand its state to decode, and a sequence split in
+ * chunks (across devices, LASP-2) gives the same result as one call. */
+typedef struct attnc_linear_state {
+  const attnc_tensor *state_in;
+  const attnc_tensor *state_out;
+  const attnc_tensor *z_in;
+  const attnc_tensor *z_out;
+} attnc_linear_state;
+
 /* The schedule the package was compiled with. */
 typedef struct attnc_schedule {
   int block_q, block_k, warps, stages, chunk;
@@ -122,6 +141,11 @@ ATTNC_API int attnc_package_kv_heads(const attnc_package *pkg);
 ATTNC_API int attnc_package_head_dim(const attnc_package *pkg);
 ATTNC_API int attnc_package_value_dim(const attnc_package *pkg);
 ATTNC_API int attnc_package_has_lse(const attnc_package *pkg);
+/* 1 for a causal linear-family package, which takes and hands out its
+ * recurrent state (attnc_linear_state); 0 otherwise. */
+ATTNC_API int attnc_package_has_state(const attnc_package *pkg);
+/* F, the state's rows (the feature map's width); 0 for the softmax family. */
+ATTNC_API int attnc_package_feature_dim(const attnc_package *pkg);
 ATTNC_API int attnc_package_has_cpu(const attnc_package *pkg);
 ATTNC_API int attnc_package_has_cuda(const attnc_package *pkg);
 ATTNC_API int attnc_package_num_params(const attnc_package *pkg);
@@ -163,6 +187,24 @@ ATTNC_API int attnc_launch_cuda(attnc_package *pkg, const attnc_tensor *q,
                                 const attnc_tensor *o, const attnc_tensor *lse,
                                 const attnc_tensor *params, int num_params,
                                 void *cuda_stream);
+
+/* attnc_run_cpu and attnc_launch_cuda with the recurrent state of a causal
+ * linear-family package (see attnc_linear_state). A NULL `state`, or one
+ * whose members are all NULL, is the plain call. State tensors given to a
+ * package without has_state are an error. Checked like the other tensors,
+ * after the params; nothing is written unless every check passes. */
+ATTNC_API int attnc_run_cpu_state(attnc_package *pkg, const attnc_tensor *q,
+                                  const attnc_tensor *k, const attnc_tensor *v,
+                                  const attnc_tensor *o,
+                                  const attnc_tensor *lse,
+                                  const attnc_tensor *params, int num_params,
+                                  const attnc_linear_state *state);
+ATTNC_API int
+attnc_launch_cuda_state(attnc_package *pkg, const attnc_tensor *q,
+                        const attnc_tensor *k, const attnc_tensor *v,
+                        const attnc_tensor *o, const attnc_tensor *lse,
+                        const attnc_tensor *params, int num_params,
+                        const attnc_linear_state *state, void *cuda_stream);
 
 /* Loads (or compiles) the CUDA module for the context of `cuda_stream`
  * without launching anything, so that the first launch does not pay for

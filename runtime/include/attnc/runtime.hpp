@@ -118,6 +118,20 @@ struct ParamInfo {
   std::string dims;
 };
 
+/// The recurrent state of a causal linear-family package (attnc_linear_state):
+/// each member null when absent. See attnc/runtime.h for shapes and rules.
+struct LinearState {
+  const Tensor *stateIn = nullptr;
+  const Tensor *stateOut = nullptr;
+  const Tensor *zIn = nullptr;
+  const Tensor *zOut = nullptr;
+
+  attnc_linear_state raw() const {
+    auto ptr = [](const Tensor *t) { return t ? &t->raw() : nullptr; };
+    return {ptr(stateIn), ptr(stateOut), ptr(zIn), ptr(zOut)};
+  }
+};
+
 /// An open package. Move-only; closes the package when destroyed.
 class Package {
 public:
@@ -164,6 +178,8 @@ public:
   int headDim() const { return attnc_package_head_dim(pkg); }
   int valueDim() const { return attnc_package_value_dim(pkg); }
   bool hasLse() const { return attnc_package_has_lse(pkg) != 0; }
+  bool hasState() const { return attnc_package_has_state(pkg) != 0; }
+  int featureDim() const { return attnc_package_feature_dim(pkg); }
   bool hasCpu() const { return attnc_package_has_cpu(pkg) != 0; }
   bool hasCuda() const { return attnc_package_has_cuda(pkg) != 0; }
 
@@ -195,6 +211,19 @@ public:
                                           static_cast<int>(raw.size())));
   }
 
+  /// Runs the CPU kernel with the linear family's state (attnc_run_cpu_state).
+  Status runCpu(const Tensor &q, const Tensor &k, const Tensor &v,
+                const Tensor &o, const Tensor *lse,
+                const std::vector<Tensor> &params,
+                const LinearState &state) const {
+    std::vector<attnc_tensor> raw = rawParams(params);
+    attnc_linear_state s = state.raw();
+    return Status::fromCode(attnc_run_cpu_state(
+        pkg, &q.raw(), &k.raw(), &v.raw(), &o.raw(),
+        lse ? &lse->raw() : nullptr, raw.empty() ? nullptr : raw.data(),
+        static_cast<int>(raw.size()), &s));
+  }
+
   /// Enqueues the CUDA kernel on `stream` (attnc_launch_cuda).
   Status launchCuda(const Tensor &q, const Tensor &k, const Tensor &v,
                     const Tensor &o, const Tensor *lse = nullptr,
@@ -205,6 +234,20 @@ public:
         pkg, &q.raw(), &k.raw(), &v.raw(), &o.raw(),
         lse ? &lse->raw() : nullptr, raw.empty() ? nullptr : raw.data(),
         static_cast<int>(raw.size()), stream));
+  }
+
+  /// Enqueues the CUDA kernel with the linear family's state
+  /// (attnc_launch_cuda_state).
+  Status launchCuda(const Tensor &q, const Tensor &k, const Tensor &v,
+                    const Tensor &o, const Tensor *lse,
+                    const std::vector<Tensor> &params, const LinearState &state,
+                    void *stream = nullptr) const {
+    std::vector<attnc_tensor> raw = rawParams(params);
+    attnc_linear_state s = state.raw();
+    return Status::fromCode(attnc_launch_cuda_state(
+        pkg, &q.raw(), &k.raw(), &v.raw(), &o.raw(),
+        lse ? &lse->raw() : nullptr, raw.empty() ? nullptr : raw.data(),
+        static_cast<int>(raw.size()), &s, stream));
   }
 
   /// Loads or compiles the CUDA module for `stream`'s context ahead of the

@@ -7,7 +7,10 @@ per-dtype tolerance of docs/testing.md.
 
 usage: linear_matrix.py ATTNC GROUPS [--examples DIR]
 GROUPS is a comma-separated list of: features, decay, delta, shapes, long,
+state (the same kinds of cases from a random initial state, --random-state),
 examples (every linear spec in examples/, with its own schedule); or all.
+Every causal case also compares the final state (and z with normalize sum)
+with the reference's.
 Random f32 parameters are uniform in [0.05, 1) (tools/attnc/Inputs.cpp), so a
 gate written as the parameter itself decays hard (products underflow within
 a chunk) and pow(p, 1/16) decays slowly; both are covered.
@@ -131,6 +134,40 @@ def cases(group):
                                       heads=4, kv_heads=2, dtype="bf16"), "1,150")
         yield ("bidir_nq_gt_nk", spec("bi_q", ["bidirectional", "feature elu1", "normalize sum"]), "1,80,50")
         yield ("bidir_cosformer", spec("bi_cos", ["bidirectional"] + FEATURES["cosformer"][0]), "1,60,170")
+    elif group == "state":
+        # From a random initial state S (and z with normalize sum): chunk
+        # lengths 16 to 128, lengths no multiple of the chunk, Nq < Nk and
+        # Nq > Nk, decode, the delta rule, scalar, per-channel, zero and
+        # negative gates, every normalizer.
+        soft = SOFT_GATE + ["feature elu1", "normalize sum"]
+        for chunk in (16, 32, 64, 128):
+            yield (f"slope_c{chunk}", spec("slope", SLOPE, chunk=chunk), "2,300")
+        yield ("plain_c32", spec("plain", [], chunk=32), "2,201")
+        yield ("elu1_sum_c32", spec("elu", ["feature elu1", "normalize sum"], chunk=32), "2,201")
+        yield ("taylor2_sum", spec("t2", ["feature taylor2", "normalize sum"], head_dim=8), "1,150")
+        yield ("hedgehog_sum_bf16", spec("hh", FEATURES["hedgehog"][0], dtype="bf16"), "1,150")
+        yield ("gate_sum", spec("gate_sum", soft, chunk=16), "2,250")
+        yield ("hard_gate", spec("gate", GATE, chunk=32), "2,201")
+        yield ("odd_gate", spec("odd_gate", ODD_GATE, chunk=32), "2,201")
+        yield ("vgate_c16", spec("vgate", SOFT_VGATE, chunk=16), "2,201")
+        yield ("odd_vgate_c64", spec("odd_vgate", ODD_VGATE), "1,201")
+        yield ("vgate_sum", spec("vgate_sum", SOFT_VGATE + ["feature elu1", "normalize sum"], chunk=32), "1,150")
+        for chunk in (16, 64):
+            yield (f"delta_c{chunk}", spec("delta", DELTA, head_dim=64, chunk=chunk), "2,201")
+        yield ("gated_delta_c32", spec("gdelta", DELTA + SOFT_GATE, chunk=32), "2,201")
+        yield ("gated_delta_odd_c16", spec("gdelta", DELTA + ODD_GATE, chunk=16), "1,150")
+        yield ("vgated_delta_c32", spec("vdelta", DELTA + SOFT_VGATE, chunk=32), "1,150")
+        yield ("nq_lt_nk", spec("nq_lt_nk", soft), "1,37,300")
+        yield ("nq_gt_nk", spec("nq_gt_nk", soft), "1,90,50")
+        yield ("decode", spec("decode", SLOPE), "2,1,517")
+        yield ("decode_one_key", spec("decode1", soft), "2,1,1")
+        yield ("delta_nq_lt_nk", spec("dq", DELTA, chunk=32), "1,50,230")
+        yield ("vdelta_nq_lt_nk", spec("vdq", DELTA + SOFT_VGATE, chunk=16), "1,33,150")
+        yield ("delta_decode", spec("ddec", DELTA + SOFT_GATE), "2,1,77")
+        yield ("gqa_sum", spec("gqa", soft, heads=4, kv_heads=2), "2,150")
+        yield ("value_dim", spec("vdim", SLOPE, head_dim=32, value_dim=48), "2,150")
+        yield ("short", spec("short", SLOPE, chunk=128), "2,5")
+        yield ("long_2048", spec("long", SOFT_GATE, head_dim=64, chunk=64), "1,2048")
     elif group == "long":
         yield ("slope_8192", spec("slope", SLOPE, head_dim=64, chunk=64), "1,8192")
         yield ("delta_8192", spec("delta", DELTA + SOFT_GATE, head_dim=64, chunk=64), "1,8192")
@@ -163,7 +200,8 @@ def main():
                             "..", "..", "..", "examples")
     if "--examples" in sys.argv:
         examples = sys.argv[sys.argv.index("--examples") + 1]
-    groups = (["features", "decay", "delta", "shapes", "long", "examples"]
+    groups = (["features", "decay", "delta", "shapes", "long", "state",
+               "examples"]
               if group == "all" else group.split(","))
     passed = failed = 0
     start = time.time()
@@ -175,9 +213,10 @@ def main():
                 with open(path, "w") as f:
                     f.write(text)
                 t0 = time.time()
+                extra = ["--random-state"] if g == "state" else []
                 result = subprocess.run(
                     [attnc, "run", path, "--backend", "cpu", "--random", shape,
-                     "--seed", str(seed + 1), "--check"],
+                     "--seed", str(seed + 1), "--check"] + extra,
                     capture_output=True, text=True)
                 verdict = result.stdout.strip().splitlines()[-1:] or [""]
                 if result.returncode == 0 and verdict[0].endswith("PASS"):

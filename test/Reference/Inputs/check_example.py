@@ -3,6 +3,7 @@
 
 Usage:
   check_example.py ATTNC EXAMPLE.attn --B 2 --Nq 77 --Nk 77 --seed 3 [--rtol 1e-5]
+                   [--state]
 
 The example's name is the file stem; oracle.EXAMPLES holds its head config,
 parameters and an independent numpy implementation. This script makes seeded
@@ -17,6 +18,11 @@ and compares o (and lse for softmax normalization) elementwise with
 (lse: over its finite entries; -inf entries, the empty rows, must match
 exactly). Prints `PASS <name>` and exits 0, or prints a mismatch summary and
 exits 1.
+
+With --state (causal linear examples), the run starts from a random initial
+state (S0 standard normal [B, H, F, Dv]; with normalize sum z0 uniform in
+[0.5, 1.5), [B, H, F]), passed as --input state= / z=, and the final state
+(--final-state, --final-z) is compared too.
 """
 
 import argparse
@@ -94,6 +100,9 @@ def main():
     ap.add_argument("--Nk", type=int, required=True)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--rtol", type=float, default=1e-5)
+    ap.add_argument("--state", action="store_true",
+                    help="start from a random initial state and compare the "
+                         "final state")
     ap.add_argument("--keep", action="store_true",
                     help="keep the temporary directory and print its path")
     args = ap.parse_args()
@@ -105,7 +114,23 @@ def main():
         return 1
     ex = oracle.EXAMPLES[name]
     tensors, params = make_inputs(ex, args.B, args.Nq, args.Nk, args.seed)
-    ref_o, ref_lse = ex(tensors["q"], tensors["k"], tensors["v"], params)
+    state = None
+    if args.state:
+        if ex.family != "linear":
+            print("FAIL %s: --state needs a linear example" % name)
+            return 1
+        # A first run finds F and the normalizer; then the state is drawn.
+        probe = {}
+        ex(tensors["q"], tensors["k"], tensors["v"], params, state=probe)
+        rng = np.random.default_rng(args.seed + 1000)
+        shape = (args.B, ex.heads, probe["F"], ex.Dv)
+        tensors["state"] = rng.standard_normal(shape).astype(np.float32)
+        state = {"S0": tensors["state"].astype(np.float64)}
+        if probe["normalize"] == "sum":
+            tensors["z"] = rng.uniform(0.5, 1.5, shape[:3]).astype(np.float32)
+            state["z0"] = tensors["z"].astype(np.float64)
+    ref_o, ref_lse = ex(tensors["q"], tensors["k"], tensors["v"], params,
+                        state=state)
     want_lse = ex.has_lse
     assert (ref_lse is not None) == want_lse
 
@@ -120,6 +145,13 @@ def main():
     cmd += ["--output", o_path]
     if want_lse:
         cmd += ["--lse", lse_path]
+    finals = {}
+    if state is not None:
+        finals["state"] = ("--final-state", state["S"])
+        if "z0" in state:
+            finals["z"] = ("--final-z", state["z"])
+        for what, (flag, _) in finals.items():
+            cmd += [flag, os.path.join(tmp, "final_%s.npy" % what)]
 
     try:
         try:
@@ -151,6 +183,14 @@ def main():
                 failures.append("lse: cannot read %s: %s" % (lse_path, e))
             else:
                 failures += compare(name, "lse", got_lse, ref_lse, args.rtol)
+        for what, (_, ref) in finals.items():
+            path = os.path.join(tmp, "final_%s.npy" % what)
+            try:
+                got = np.load(path)
+            except OSError as e:
+                failures.append("%s: cannot read %s: %s" % (what, path, e))
+            else:
+                failures += compare(name, "final " + what, got, ref, args.rtol)
     finally:
         if args.keep:
             print("inputs and outputs kept in %s" % tmp)
@@ -159,7 +199,9 @@ def main():
                 os.remove(os.path.join(tmp, f))
             os.rmdir(tmp)
 
-    config = "B=%d Nq=%d Nk=%d seed=%d" % (args.B, args.Nq, args.Nk, args.seed)
+    config = "B=%d Nq=%d Nk=%d seed=%d%s" % (args.B, args.Nq, args.Nk,
+                                             args.seed,
+                                             " state" if args.state else "")
     if failures:
         print("FAIL %s (%s)" % (name, config))
         for line in failures:

@@ -160,12 +160,17 @@ def feat_hedgehog(x, w):
 
 def linear_family(q, k, v, *, scale=1.0, feature=feat_identity, decay=None,
                   update="add", beta=None, normalize="none",
-                  bidirectional=False):
+                  bidirectional=False, state=None):
     """Token-by-token linear-attention recurrence.
 
     feature(x, b, h, n) -> phi(x), a 1-D float array of length F
     decay(b, h, n, F) -> scalar or [F] array (the gate over the F rows of S)
     beta: [B, H, Nk] array, only for update == "delta"
+    state: None, or a dict for the recurrent state of the causal form: its
+      "S0" [B, H, F, Dv] and "z0" [B, H, F] (optional) are the state before
+      the first key (zero when absent); the final state after the last key
+      is stored in it as "S" and "z", and "F" and "normalize" are recorded so
+      a caller can size an initial state.
     Returns (o [B, H, Nq, Dv], None).
     """
     B, H, Nq, _ = q.shape
@@ -174,11 +179,18 @@ def linear_family(q, k, v, *, scale=1.0, feature=feat_identity, decay=None,
     group = H // G
     o = np.zeros((B, H, Nq, Dv))
     shift = Nk - Nq  # query row i has position i + shift
+    S0 = z0 = None
+    if state is not None:
+        assert not bidirectional
+        S0, z0 = state.get("S0"), state.get("z0")
+        state["normalize"] = normalize
     for b in range(B):
         for h in range(H):
             g = h // group
-            S = None
-            z = None
+            S = None if S0 is None else np.asarray(S0[b, h], dtype=np.float64)
+            z = None if S0 is None else (
+                np.zeros(S.shape[0]) if z0 is None else
+                np.asarray(z0[b, h], dtype=np.float64))
 
             def emit(i, S, z):
                 pq = feature(q[b, h, i], b, h, i + shift)
@@ -192,8 +204,8 @@ def linear_family(q, k, v, *, scale=1.0, feature=feat_identity, decay=None,
 
             for t in range(Nk):
                 pk = feature(k[b, g, t], b, h, t)
+                F = pk.shape[0]
                 if S is None:
-                    F = pk.shape[0]
                     S = np.zeros((F, Dv))
                     z = np.zeros(F)
                 lam = (np.ones(F) if decay is None else
@@ -218,6 +230,16 @@ def linear_family(q, k, v, *, scale=1.0, feature=feat_identity, decay=None,
                     else:
                         emit(i, S, z)
             # Rows with position < 0 (Nq > Nk) see no key: they stay 0.
+            if state is not None:
+                if S is None:  # no key and no initial state: F is unknown
+                    raise ValueError("a final state needs a key or S0")
+                F = S.shape[0]
+                if "S" not in state:
+                    state["F"] = F
+                    state["S"] = np.zeros((B, H, F, Dv))
+                    state["z"] = np.zeros((B, H, F))
+                state["S"][b, h] = S
+                state["z"][b, h] = z
     return o, None
 
 
@@ -276,8 +298,11 @@ class Example:
         sizes = {"b": B, "h": self.heads, "n": Nk, "d": self.head_dim}
         return tuple(sizes[d] for d in self.params[pname].dims)
 
-    def __call__(self, q, k, v, params=None):
-        """Round the inputs as the reference does, then evaluate in float64."""
+    def __call__(self, q, k, v, params=None, state=None):
+        """Round the inputs as the reference does, then evaluate in float64.
+
+        state: for a linear example, the dict linear_family takes (initial
+        state in, final state out)."""
         params = params or {}
         q = round_to(q, self.dtype)
         k = round_to(k, self.dtype)
@@ -287,6 +312,8 @@ class Example:
             a = np.asarray(params[pname])
             p[pname] = (a.astype(np.int64) if decl.ctype == "i32" else
                         a.astype(np.float32).astype(np.float64))
+        if state is not None:
+            return self.fn(q, k, v, p, state=state)
         return self.fn(q, k, v, p)
 
 
@@ -394,17 +421,17 @@ def dilated(q, k, v, p):
 
 
 @example(family="linear", heads=4, head_dim=32, value_dim=64)
-def linear_elu(q, k, v, p):
-    return linear_family(q, k, v, scale=1.0,
+def linear_elu(q, k, v, p, state=None):
+    return linear_family(q, k, v, state=state, scale=1.0,
                          feature=lambda x, b, h, n: feat_elu1(x),
                          normalize="sum")
 
 
 @example(family="linear", heads=4, head_dim=64,
          params={"slope": Param("f32", ("h",), gen_alibi_slopes)})
-def lightning(q, k, v, p):
+def lightning(q, k, v, p, state=None):
     slope = p["slope"]
-    return linear_family(q, k, v, scale=1.0,
+    return linear_family(q, k, v, state=state, scale=1.0,
                          feature=lambda x, b, h, n: x,
                          decay=lambda b, h, n, F: math.exp(-slope[h]),
                          normalize="none")
@@ -412,8 +439,8 @@ def lightning(q, k, v, p):
 
 @example(family="linear", heads=4, head_dim=64,
          params={"beta": Param("f32", ("b", "h", "n"), gen_beta)})
-def deltanet(q, k, v, p):
-    return linear_family(q, k, v, scale=1.0,
+def deltanet(q, k, v, p, state=None):
+    return linear_family(q, k, v, state=state, scale=1.0,
                          feature=lambda x, b, h, n: feat_l2norm(x),
                          update="delta", beta=p["beta"], normalize="none")
 
@@ -428,8 +455,8 @@ def gen_normal(std):
 
 
 @example(family="linear", heads=8, head_dim=64, dtype="bf16")
-def retnet(q, k, v, p):
-    return linear_family(q, k, v, scale=0.125,
+def retnet(q, k, v, p, state=None):
+    return linear_family(q, k, v, state=state, scale=0.125,
                          feature=lambda x, b, h, n: x,
                          decay=lambda b, h, n, F: 1.0 - 2.0 ** (-5 - h),
                          normalize="none")
@@ -438,27 +465,27 @@ def retnet(q, k, v, p):
 @example(family="linear", heads=4, head_dim=64, value_dim=128,
          params={"gk": Param("f32", ("b", "h", "n", "d"),
                              gen_uniform(-3.0, 3.0))})
-def gla(q, k, v, p):
+def gla(q, k, v, p, state=None):
     gk = p["gk"]
     return linear_family(
-        q, k, v, scale=0.125, feature=lambda x, b, h, n: x,
+        q, k, v, state=state, scale=0.125, feature=lambda x, b, h, n: x,
         decay=lambda b, h, n, F: (1.0 / (1.0 + np.exp(-gk[b, h, n]))) ** 0.0625,
         normalize="none")
 
 
 # q and k pre-scaled by d^(-1/4) = 0.5, as Based's TaylorExp does.
 @example(family="linear", heads=8, head_dim=16, value_dim=64, q_std=0.5)
-def based(q, k, v, p):
-    return linear_family(q, k, v, scale=1.0,
+def based(q, k, v, p, state=None):
+    return linear_family(q, k, v, state=state, scale=1.0,
                          feature=lambda x, b, h, n: feat_taylor2(x),
                          normalize="sum")
 
 
 @example(family="linear", heads=4, head_dim=64,
          params={"w": Param("f32", ("h", "d", "d"), gen_normal(0.2))})
-def hedgehog(q, k, v, p):
+def hedgehog(q, k, v, p, state=None):
     w = p["w"]
-    return linear_family(q, k, v, scale=1.0,
+    return linear_family(q, k, v, state=state, scale=1.0,
                          feature=lambda x, b, h, n: feat_hedgehog(x, w[h]),
                          normalize="sum")
 
@@ -466,16 +493,16 @@ def hedgehog(q, k, v, p):
 @example(family="linear", heads=4, head_dim=64,
          params={"beta": Param("f32", ("b", "h", "n"), gen_beta),
                  "g": Param("f32", ("b", "h", "n"), gen_uniform(0.0, 0.5))})
-def gated_deltanet(q, k, v, p):
+def gated_deltanet(q, k, v, p, state=None):
     g = p["g"]
-    return linear_family(q, k, v, scale=0.125,
+    return linear_family(q, k, v, state=state, scale=0.125,
                          feature=lambda x, b, h, n: feat_l2norm(x),
                          decay=lambda b, h, n, F: math.exp(-g[b, h, n]),
                          update="delta", beta=p["beta"], normalize="none")
 
 
 @example(family="linear", heads=4, head_dim=64)
-def cosformer(q, k, v, p):
+def cosformer(q, k, v, p, state=None):
     Nk = k.shape[2]
     c = float(np.float32(1.57079633))  # the literal as the f32 IR holds it
     half = np.arange(64) < 32
@@ -484,7 +511,8 @@ def cosformer(q, k, v, p):
         a = c * n / Nk
         return np.maximum(x, 0.0) * np.where(half, math.cos(a), math.sin(a))
 
-    return linear_family(q, k, v, scale=1.0, feature=feature, normalize="sum")
+    return linear_family(q, k, v, state=state, scale=1.0, feature=feature,
+                         normalize="sum")
 
 
 # ---------------------------------------------------------------------------
@@ -774,6 +802,38 @@ def selftest():
     r = np.maximum
     _close(o, r(qd[:, :, :20], 0) @ r(kd[:, :, :20], 0).transpose(0, 1, 3, 2)
            @ vd[:, :, :20], "bidirectional relu == phi(Q) phi(K)^T V")
+
+    # The recurrent state: a run in two pieces, the second starting from the
+    # state the first handed out, is one run (gated, delta rule, sum).
+    for name in ("lightning", "gated_deltanet", "linear_elu"):
+        ex = EXAMPLES[name]
+        q, k, v, p = _inputs(rng, ex, 2, 50, 50)
+        whole = {}
+        o, _ = ex(q, k, v, p, state=whole)
+        first, second = {}, {}
+        cut = lambda a, lo, hi: a[:, :, lo:hi]
+        pa = {n: (cut(a, 0, 30) if ex.params[n].dims == ("b", "h", "n")
+                  else a) for n, a in p.items()}
+        pb = {n: (cut(a, 30, 50) if ex.params[n].dims == ("b", "h", "n")
+                  else a) for n, a in p.items()}
+        oa, _ = ex(cut(q, 0, 30), cut(k, 0, 30), cut(v, 0, 30), pa,
+                   state=first)
+        second["S0"], second["z0"] = first["S"], first["z"]
+        ob, _ = ex(cut(q, 30, 50), cut(k, 30, 50), cut(v, 30, 50), pb,
+                   state=second)
+        _close(np.concatenate([oa, ob], axis=2), o,
+               "%s in two pieces with the state handed over == one run" % name)
+        _close(second["S"], whole["S"], "%s final state the same" % name)
+    # By hand: with decay 1 and identity features S = S0 + K^T V.
+    S0 = rng.standard_normal((1, 1, 4, 3))
+    st = {"S0": S0}
+    qd, kd, vd = (rng.standard_normal((1, 1, 6, d)) for d in (4, 4, 3))
+    o, _ = linear_family(qd, kd, vd, state=st,
+                         feature=lambda x, b, h, n: x)
+    _close(st["S"][0, 0], S0[0, 0] + kd[0, 0].T @ vd[0, 0],
+           "final state == S0 + K^T V")
+    _close(o[0, 0, -1], qd[0, 0, -1] @ st["S"][0, 0],
+           "last row reads the final state")
     print("PASS oracle selftest")
 
 

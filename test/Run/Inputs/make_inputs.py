@@ -1,6 +1,7 @@
 """Writes the .npy files the test/Run input-error tests use into a folder.
 
-Valid inputs match Inputs/*.attn (B=1, H=2, G=1, Nq=5, Nk=6, D=4, Dv=3);
+Valid inputs match Inputs/*.attn (B=1, H=2, G=1, Nq=5, Nk=6, D=4, Dv=3;
+the linear specs' state has F=D=4 rows: state [1, 2, 4, 3], z [1, 2, 4]);
 the others are wrong in exactly one way, named after the way. Random
 values, never zeros, so that a test that accidentally runs gets no
 trivially passing result.
@@ -34,6 +35,8 @@ def main():
     save("v", normal(B, G, NK, DV))
     save("slope", rng.uniform(0.1, 1.0, (H,)).astype(np.float32))
     save("doc", np.array([[0, 0, 0, 1, 1, 1]], dtype=np.int32))
+    save("state", normal(B, H, D, DV))
+    save("z", rng.uniform(0.5, 1.5, (B, H, D)).astype(np.float32))
 
     # Wrong shapes.
     save("q_wrong_d", normal(B, H, NQ, D + 1))
@@ -47,6 +50,9 @@ def main():
     save("slope_wrong", rng.uniform(0.1, 1.0, (H + 1,)).astype(np.float32))
     save("slope_rank2", rng.uniform(0.1, 1.0, (1, H)).astype(np.float32))
     save("doc_wrong", np.zeros((B, NK + 2), dtype=np.int32) + 1)
+    save("state_wrong_f", normal(B, H, D + 1, DV))
+    save("state_rank3", normal(H, D, DV))
+    save("z_wrong", rng.uniform(0.5, 1.5, (B, H, D + 1)).astype(np.float32))
 
     # Wrong dtypes.
     save("q_int", rng.integers(1, 5, (B, H, NQ, D)).astype(np.int32))
@@ -56,6 +62,7 @@ def main():
     save("doc_float", np.array([[0, 0, 0, 1, 1, 1]], dtype=np.float32))
     save("doc_i64", np.array([[0, 0, 0, 1, 1, 1]], dtype=np.int64))
     save("q_fortran", np.asfortranarray(normal(B, H, NQ, D)))
+    save("state_f16", normal(B, H, D, DV, dtype=np.float16))
 
     # Corrupt files, made from a valid one.
     with open(os.path.join(out, "q.npy"), "rb") as f:

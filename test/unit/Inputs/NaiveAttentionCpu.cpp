@@ -9,6 +9,12 @@
 // plainly, for clarity rather than speed. A negative doc id on the first key
 // makes it return 7, so tests can see a kernel failure.
 //
+// A second entry point, attnc_naive_state_cpu, stands in for a causal
+// linear-family kernel's recurrent state (kernel ABI 2): it writes
+// state_out = state_in (or 0) + Nk and z_out = z_in (or 0) + 1, reading an
+// element before writing it so that state_out may alias state_in, and sets o
+// to 0. Tests see from it which pointers the runtime passed.
+//
 //===----------------------------------------------------------------------===//
 
 #include "attnc/kernel_abi.h"
@@ -77,5 +83,26 @@ attnc_naive_cpu(const AttncKernelArgs *args) {
       }
     }
   }
+  return 0;
+}
+
+extern "C" __attribute__((visibility("default"))) int
+attnc_naive_state_cpu(const AttncKernelArgs *args) {
+  constexpr long long kFeatureDim = 6;
+  const long long B = args->batch, Nq = args->q_len, Nk = args->kv_len;
+  float *o = static_cast<float *>(args->o);
+  for (long long b = 0; b < B; ++b)
+    for (long long h = 0; h < kHeads; ++h)
+      for (long long i = 0; i < Nq; ++i)
+        for (long long c = 0; c < kValueDim; ++c)
+          o[offset(args->o_strides, b, h, i, c)] = 0.0f;
+  const long long stateSize = B * kHeads * kFeatureDim * kValueDim;
+  if (args->state_out)
+    for (long long i = 0; i < stateSize; ++i)
+      args->state_out[i] =
+          (args->state_in ? args->state_in[i] : 0.0f) + static_cast<float>(Nk);
+  if (args->z_out)
+    for (long long i = 0; i < B * kHeads * kFeatureDim; ++i)
+      args->z_out[i] = (args->z_in ? args->z_in[i] : 0.0f) + 1.0f;
   return 0;
 }
