@@ -27,6 +27,83 @@ std::string cpuEntryName(Operation *op) {
   return "attnc_" + kernelBaseName(op) + "_cpu";
 }
 
+std::string cpuBlockMaskEntryName(Operation *op) {
+  if (!isa<attn::AttentionOp>(op))
+    return "";
+  return cpuEntryName(op) + "_block_mask";
+}
+
+int64_t blockMaskHeads(Operation *op) {
+  auto softmax = dyn_cast<attn::AttentionOp>(op);
+  if (!softmax)
+    return 0;
+  // The mask region's block arguments are (b, h, q, k, Nq, Nk).
+  return softmax.getMask().front().getArgument(1).use_empty()
+             ? 1
+             : softmax.getHeads();
+}
+
+/// The block-classification entry (docs/runtime.md, "Runtime block masks"):
+/// per row (b, h', q-block), the k-blocks of the static plan, each tile
+/// classified by evaluating the mask on all its elements: none visible
+/// drops it, all visible makes it full, anything else partial.
+static void emitBlockMaskBuilder(attn::AttentionOp op, raw_ostream &os) {
+  os << "// Runtime block mask: row r = (b * heads + h') * QB + qb writes its "
+        "k-blocks\n"
+        "// (ascending) to col[r * KB ...] and full[r * KB ...] and their "
+        "number to counts[r];\n"
+        "// KB = ceil(Nk / BK). *static_tiles (if not null) receives the "
+        "tiles the static plan\n"
+        "// visits over the same rows. Returns 0, or 1 for bad arguments.\n"
+     << "extern \"C\" int " << cpuBlockMaskEntryName(op)
+     << "(const AttncKernelArgs *args, int heads, int *counts, int *col,\n"
+        "    unsigned char *full, long long *static_tiles) {\n"
+     << R"(  if (!args || !counts || !col || !full || args->batch <= 0 || args->q_len <= 0 ||
+      args->kv_len <= 0 || (heads != 1 && heads != H))
+    return 1;
+  const AttncKernelArgs &a = *args;
+  const long long Nq = a.q_len, Nk = a.kv_len;
+  const long long q_blocks = (Nq + BQ - 1) / BQ, k_blocks = (Nk + BK - 1) / BK;
+  const long long num_rows = a.batch * heads * q_blocks;
+  const long long offset = Nk - Nq;
+  long long visited = 0;
+#pragma omp parallel for schedule(dynamic, 1) reduction(+ : visited)
+  for (long long r = 0; r < num_rows; ++r) {
+    const long long qb = r % q_blocks, h = (r / q_blocks) % heads, b = r / (q_blocks * heads);
+    const long long row0 = qb * BQ;
+    const int rows = (int)attnc_mini(BQ, Nq - row0);
+    int *c_out = col + r * k_blocks;
+    unsigned char *f_out = full + r * k_blocks;
+    int n = 0;
+    const AttncPlan plan = attnc_plan_qblock(qb, Nq, Nk);
+    for (long long kb = attnc_plan_next(plan, -1); kb >= 0; kb = attnc_plan_next(plan, kb)) {
+      ++visited;
+      if (attnc_plan_full(plan, kb)) { // exact clauses: no need to look
+        c_out[n] = (int)kb;
+        f_out[n++] = 1;
+        continue;
+      }
+      const long long col0 = kb * BK;
+      const int cols = (int)attnc_mini(BK, Nk - col0);
+      bool any = false, all = true;
+      for (int i = 0; i < rows && (all || !any); ++i)
+        for (int c = 0; c < cols; ++c) {
+          const bool m = attnc_mask(a, b, h, row0 + i + offset, col0 + c, Nq, Nk);
+          any = any || m;
+          all = all && m;
+        }
+      if (!any) continue;
+      c_out[n] = (int)kb;
+      f_out[n++] = all ? 1 : 0;
+    }
+    counts[r] = n;
+  }
+  if (static_tiles) *static_tiles = visited;
+  return 0;
+}
+)";
+}
+
 static LogicalResult emitSoftmaxCpu(attn::AttentionOp op, raw_ostream &os) {
   attn::ScheduleAttr schedule = op.getScheduleAttr();
   if (!schedule || !op.getBlockMapAttr())
@@ -124,12 +201,22 @@ static void attnc_qblock(const AttncKernelArgs &args, long long b, long long h, 
     l[r] = 0.0f;
     for (int e = 0; e < DV; ++e) acc[r][e] = 0.0f;
   }
+  // The k-blocks: the runtime block mask's row when there is one (its
+  // entries ascending, each flagged full or partial), else the static plan.
   const AttncPlan plan = attnc_plan_qblock(qb, Nq, Nk);
+  const AttncBlockMask *bm = args.block_mask;
+  long long bi = 0, bi_end = 0;
+  if (bm) {
+    const long long row = (b * bm->heads + (bm->heads > 1 ? h : 0)) * ((Nq + BQ - 1) / BQ) + qb;
+    bi = bm->row_ptr[row];
+    bi_end = bm->row_ptr[row + 1];
+  }
   {
-    for (long long kb = attnc_plan_next(plan, -1); kb >= 0; kb = attnc_plan_next(plan, kb)) {
+    for (long long kb = bm ? (bi < bi_end ? bm->col[bi] : -1) : attnc_plan_next(plan, -1); kb >= 0;
+         kb = bm ? (++bi < bi_end ? bm->col[bi] : -1) : attnc_plan_next(plan, kb)) {
       const long long col0 = kb * BK;
       const int cols = (int)attnc_mini(BK, Nk - col0);
-      const bool is_full = attnc_plan_full(plan, kb);
+      const bool is_full = bm ? bm->full[bi] != 0 : attnc_plan_full(plan, kb);
       for (int c = cols; c < BK; ++c) // past the last key: keep S finite
         for (int d = 0; d < D; ++d) Kt[d][c] = 0.0f;
       for (int c = 0; c < cols; ++c) {
@@ -229,7 +316,9 @@ static void attnc_qblock(const AttncKernelArgs &args, long long b, long long h, 
   }
   return 0;
 }
+
 )";
+  emitBlockMaskBuilder(op, os);
   return success();
 }
 

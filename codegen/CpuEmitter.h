@@ -19,6 +19,16 @@ namespace attnc {
 /// The exported entry point's name for `op`.
 std::string cpuEntryName(mlir::Operation *op);
 
+/// The block-classification entry of a softmax-family CPU object
+/// (`attnc_NAME_cpu_block_mask`, docs/runtime.md "Runtime block masks"); ""
+/// for the linear family, which has none.
+std::string cpuBlockMaskEntryName(mlir::Operation *op);
+
+/// The heads dimension of a runtime block mask: H when the mask reads `h`
+/// (per-head patterns), else 1 (one list shared by every head); 0 for the
+/// linear family.
+int64_t blockMaskHeads(mlir::Operation *op);
+
 /// Emits the CPU translation unit of `op` (which must carry a schedule and,
 /// for the softmax family, a block map). Fails with an error on `op`.
 mlir::LogicalResult emitCpu(mlir::Operation *op, llvm::raw_ostream &os);

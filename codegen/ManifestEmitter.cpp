@@ -85,6 +85,10 @@ void emitManifest(Operation *op, const PackageContents &c, raw_ostream &os) {
         j.attribute("source", c.cpuSource);
         j.attribute("library", c.cpuLibrary);
         j.attribute("entry", c.cpuEntry);
+        if (!c.cpuBlockMaskEntry.empty()) {
+          j.attribute("block_mask_entry", c.cpuBlockMaskEntry);
+          j.attribute("block_mask_heads", c.blockMaskHeads);
+        }
       });
     if (!c.cudaKernel.empty())
       j.attributeObject("cuda", [&] {

@@ -23,6 +23,9 @@ namespace attnc {
 struct PackageContents {
   std::string specHash;
   std::string cpuSource, cpuLibrary, cpuEntry;    ///< empty: no CPU backend
+  /// The runtime block-mask builder and its heads (1 or H); empty: none.
+  std::string cpuBlockMaskEntry;
+  int64_t blockMaskHeads = 0;
   std::string cudaSource, cudaHeader, cudaKernel; ///< empty: no CUDA backend
   int64_t cudaBlockThreads = 0, cudaSharedBytes = 0;
   std::vector<std::string> archs;

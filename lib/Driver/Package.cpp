@@ -136,6 +136,8 @@ LogicalResult writePackage(Operation *op, StringRef specText,
     contents.cpuSource = base + ".cpu.cpp";
     contents.cpuLibrary = "lib" + base + ".cpu.so";
     contents.cpuEntry = cpuEntryName(op);
+    contents.cpuBlockMaskEntry = cpuBlockMaskEntryName(op);
+    contents.blockMaskHeads = blockMaskHeads(op);
     std::string sourcePath = join(options.outDir, contents.cpuSource);
     if (failed(writeFile(op, sourcePath, source)))
       return failure();

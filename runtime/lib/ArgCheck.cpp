@@ -319,12 +319,13 @@ Error attnc::rt::checkArguments(const Manifest &m, const CallTensors &t,
       (err = checkTensor(t.v, expect4("v", m.dtype, B, G, Nk, Dv, false),
                          target, ptrs))
           .failed() ||
-      (err = checkTensor(t.o, expect4("o", m.dtype, B, H, Nq, Dv, true), target,
-                         ptrs))
-          .failed())
+      (!t.noOutput &&
+       (err = checkTensor(t.o, expect4("o", m.dtype, B, H, Nq, Dv, true),
+                          target, ptrs))
+           .failed()))
     return err;
 
-  if (t.lse) {
+  if (t.lse && !t.noOutput) {
     if (!m.hasLse)
       return makeError(ATTNC_ERROR_INVALID_ARGUMENT,
                        "tensor 'lse': package '" + m.name +
@@ -398,8 +399,8 @@ Error attnc::rt::checkArguments(const Manifest &m, const CallTensors &t,
   a.q = t.q->data;
   a.k = t.k->data;
   a.v = t.v->data;
-  a.o = t.o->data;
-  a.lse = t.lse ? static_cast<float *>(t.lse->data) : nullptr;
+  a.o = t.noOutput ? nullptr : t.o->data;
+  a.lse = t.lse && !t.noOutput ? static_cast<float *>(t.lse->data) : nullptr;
   for (size_t i = 0; i < count; ++i)
     a.params[i] = t.params[i].data;
   a.batch = B;
@@ -415,7 +416,7 @@ Error attnc::rt::checkArguments(const Manifest &m, const CallTensors &t,
     a.q_strides.s[i] = t.q->strides[i];
     a.k_strides.s[i] = t.k->strides[i];
     a.v_strides.s[i] = t.v->strides[i];
-    a.o_strides.s[i] = t.o->strides[i];
+    a.o_strides.s[i] = t.noOutput ? 0 : t.o->strides[i];
   }
   args = a;
   if (pointers)

@@ -37,6 +37,9 @@ struct CallTensors {
   int numParams = 0;
   /// The linear family's recurrent state; null for none.
   const attnc_linear_state *state = nullptr;
+  /// No output: o and lse are neither checked nor passed (block-mask builds,
+  /// which read only the shapes and the params).
+  bool noOutput = false;
 };
 
 /// Checks `t` against `m` for `target` and fills `args`. For CUDA, also lists

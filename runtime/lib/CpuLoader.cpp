@@ -20,6 +20,35 @@ CpuLibrary::~CpuLibrary() {
     ::dlclose(handle);
 }
 
+Error CpuLibrary::load(const std::string &path) {
+  if (handle)
+    return success();
+  // dlerror() is per thread on glibc, but clear it first anyway.
+  ::dlerror();
+  handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
+  if (!handle) {
+    const char *why = ::dlerror();
+    return makeError(ATTNC_ERROR_LOAD,
+                     "cannot load the CPU library '" + sanitize(path, 512) +
+                         "': " + (why ? why : "unknown dlopen error"));
+  }
+  return success();
+}
+
+Error CpuLibrary::resolveSymbol(const std::string &path,
+                                const std::string &name, void *&out) {
+  std::lock_guard<std::mutex> lock(mutex);
+  if (Error e = load(path); e.failed())
+    return e;
+  ::dlerror();
+  out = ::dlsym(handle, name.c_str());
+  if (!out)
+    return makeError(ATTNC_ERROR_LOAD, "the CPU library '" +
+                                           sanitize(path, 512) +
+                                           "' has no symbol '" + name + "'");
+  return success();
+}
+
 Error CpuLibrary::resolve(const std::string &path, const std::string &entry,
                           CpuEntryFn &out) {
   if (CpuEntryFn f = fn.load(std::memory_order_acquire)) {
@@ -31,17 +60,8 @@ Error CpuLibrary::resolve(const std::string &path, const std::string &entry,
     out = f;
     return success();
   }
-  if (!handle) {
-    // dlerror() is per thread on glibc, but clear it first anyway.
-    ::dlerror();
-    handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
-    if (!handle) {
-      const char *why = ::dlerror();
-      return makeError(ATTNC_ERROR_LOAD,
-                       "cannot load the CPU library '" + sanitize(path, 512) +
-                           "': " + (why ? why : "unknown dlopen error"));
-    }
-  }
+  if (Error e = load(path); e.failed())
+    return e;
   ::dlerror();
   void *sym = ::dlsym(handle, entry.c_str());
   if (!sym)

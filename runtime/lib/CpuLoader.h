@@ -37,7 +37,15 @@ public:
   Error resolve(const std::string &path, const std::string &entry,
                 CpuEntryFn &out);
 
+  /// Loads `path` (once) and resolves another symbol `name` in it (not
+  /// cached: for calls that are not on the hot path).
+  Error resolveSymbol(const std::string &path, const std::string &name,
+                      void *&out);
+
 private:
+  /// Opens the library if it is not open yet; the caller holds `mutex`.
+  Error load(const std::string &path);
+
   std::mutex mutex;
   void *handle = nullptr;
   std::atomic<CpuEntryFn> fn{nullptr};

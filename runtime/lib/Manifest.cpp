@@ -182,8 +182,9 @@ public:
                 describe(*v));
   }
 
-  bool getIdentifier(std::string_view key, std::string &out) {
-    const JsonValue *v = get(key, true);
+  bool getIdentifier(std::string_view key, std::string &out,
+                     bool required = true) {
+    const JsonValue *v = get(key, required);
     if (!v)
       return false;
     if (!v->isString() || !isIdentifier(v->string))
@@ -337,6 +338,17 @@ void readCpu(Error &error, const JsonValue &object, Manifest &m) {
   r.getFileName("source", c.source, /*required=*/false);
   r.getFileName("library", c.library);
   r.getIdentifier("entry", c.entry);
+  // The runtime block-mask builder (softmax family) and the heads of its
+  // rows: 1 (shared by every head) or 'heads' (the mask reads h).
+  if (r.getIdentifier("block_mask_entry", c.blockMaskEntry,
+                      /*required=*/false)) {
+    r.getInt("block_mask_heads", 1, INT_MAX, c.blockMaskHeads);
+    if (!error.failed() && c.blockMaskHeads != 1 &&
+        c.blockMaskHeads != m.heads)
+      r.fail("'cpu.block_mask_heads' must be 1 or 'heads' (" +
+             std::to_string(m.heads) + "), got " +
+             std::to_string(c.blockMaskHeads));
+  }
   if (!error.failed())
     m.cpu = std::move(c);
 }

@@ -41,6 +41,9 @@ struct ManifestCpu {
   std::string source;  ///< optional, for reference
   std::string library; ///< file name of the shared object
   std::string entry;   ///< exported C symbol
+  /// The runtime block-mask builder; empty when the package has none.
+  std::string blockMaskEntry;
+  int blockMaskHeads = 0; ///< 1 or heads, with blockMaskEntry
 };
 
 struct ManifestCuda {

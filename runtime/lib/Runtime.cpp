@@ -18,6 +18,7 @@
 #include <cstring>
 #include <memory>
 #include <new>
+#include <vector>
 
 #include <sys/stat.h>
 
@@ -26,6 +27,18 @@
 #endif
 
 using namespace attnc::rt;
+
+/// A runtime block mask: the CSR arrays the kernel reads, the call shape it
+/// was built for and its counts.
+struct attnc_block_mask {
+  const attnc_package *pkg = nullptr;
+  long long batch = 0, qLen = 0, kvLen = 0;
+  int heads = 0, qBlocks = 0, kBlocks = 0;
+  long long fullCount = 0, staticTiles = 0;
+  std::vector<int> rowPtr, col;
+  std::vector<unsigned char> full;
+  AttncBlockMask abi{};
+};
 
 namespace {
 
@@ -95,7 +108,98 @@ Error openPackage(const char *dir, attnc_package **out) {
   return success();
 }
 
-Error runCpu(attnc_package *pkg, const CallTensors &t) {
+/// The signature of a package's block-mask builder (docs/runtime.md).
+using BlockMaskFn = int (*)(const AttncKernelArgs *, int, int *, int *,
+                            unsigned char *, long long *);
+
+Error buildBlockMask(attnc_package *pkg, const CallTensors &t,
+                     attnc_block_mask **out) {
+  if (!out)
+    return makeError(ATTNC_ERROR_INVALID_ARGUMENT, "out is null");
+  *out = nullptr;
+  if (!pkg)
+    return nullPackage();
+  const Manifest &m = pkg->manifest;
+  if (!m.cpu)
+    return makeError(ATTNC_ERROR_UNSUPPORTED,
+                     "package '" + m.name + "' has no CPU code");
+  if (m.cpu->blockMaskEntry.empty())
+    return makeError(ATTNC_ERROR_UNSUPPORTED,
+                     "package '" + m.name +
+                         "' has no block-mask builder (softmax family only)");
+  if (m.schedule.block_q < 1 || m.schedule.block_k < 1)
+    return makeError(ATTNC_ERROR_MANIFEST,
+                     "package '" + m.name +
+                         "': a block mask needs positive 'schedule.block_q' "
+                         "and 'schedule.block_k'");
+  AttncKernelArgs args;
+  Error e = checkArguments(m, t, Target::Cpu, args, nullptr);
+  if (e.failed())
+    return e;
+  auto mask = std::make_unique<attnc_block_mask>();
+  mask->pkg = pkg;
+  mask->batch = args.batch;
+  mask->qLen = args.q_len;
+  mask->kvLen = args.kv_len;
+  mask->heads = m.cpu->blockMaskHeads;
+  const long long qBlocks =
+      (args.q_len + m.schedule.block_q - 1) / m.schedule.block_q;
+  const long long kBlocks =
+      (args.kv_len + m.schedule.block_k - 1) / m.schedule.block_k;
+  const long long rows = args.batch * mask->heads * qBlocks;
+  // Every row has room for all k-blocks while the builder runs; entries
+  // (and the CSR offsets) must fit in int.
+  if (qBlocks > INT_MAX || kBlocks > INT_MAX || rows >= INT_MAX ||
+      rows * kBlocks > INT_MAX)
+    return makeError(ATTNC_ERROR_INVALID_ARGUMENT,
+                     "a block mask of " + std::to_string(rows) + " rows of " +
+                         std::to_string(kBlocks) +
+                         " k-blocks exceeds 2^31-1 entries");
+  mask->qBlocks = static_cast<int>(qBlocks);
+  mask->kBlocks = static_cast<int>(kBlocks);
+  std::vector<int> counts(rows);
+  mask->col.resize(rows * kBlocks);
+  mask->full.resize(rows * kBlocks);
+  void *sym = nullptr;
+  e = pkg->cpu.resolveSymbol(pkg->dir + "/" + m.cpu->library,
+                             m.cpu->blockMaskEntry, sym);
+  if (e.failed())
+    return e;
+  int status = reinterpret_cast<BlockMaskFn>(sym)(
+      &args, mask->heads, counts.data(), mask->col.data(), mask->full.data(),
+      &mask->staticTiles);
+  if (status != 0)
+    return makeError(ATTNC_ERROR_KERNEL,
+                     "CPU block-mask builder '" + m.cpu->blockMaskEntry +
+                         "' of package '" + m.name + "' failed with status " +
+                         std::to_string(status));
+  // Compact the rows (stride kBlocks) in place into CSR: entries only move
+  // to lower indices.
+  mask->rowPtr.resize(rows + 1);
+  long long nnz = 0;
+  for (long long r = 0; r < rows; ++r) {
+    mask->rowPtr[r] = static_cast<int>(nnz);
+    for (int i = 0; i < counts[r]; ++i, ++nnz) {
+      mask->col[nnz] = mask->col[r * kBlocks + i];
+      mask->full[nnz] = mask->full[r * kBlocks + i];
+      mask->fullCount += mask->full[nnz] != 0;
+    }
+  }
+  mask->rowPtr[rows] = static_cast<int>(nnz);
+  mask->col.resize(nnz);
+  mask->col.shrink_to_fit();
+  mask->full.resize(nnz);
+  mask->full.shrink_to_fit();
+  mask->abi.row_ptr = mask->rowPtr.data();
+  mask->abi.col = mask->col.data();
+  mask->abi.full = mask->full.data();
+  mask->abi.heads = mask->heads;
+  *out = mask.release();
+  return success();
+}
+
+Error runCpu(attnc_package *pkg, const CallTensors &t,
+             const attnc_block_mask *mask = nullptr) {
   if (!pkg)
     return nullPackage();
   const Manifest &m = pkg->manifest;
@@ -106,6 +210,22 @@ Error runCpu(attnc_package *pkg, const CallTensors &t) {
   Error e = checkArguments(m, t, Target::Cpu, args, nullptr);
   if (e.failed())
     return e;
+  if (mask) {
+    if (mask->pkg != pkg)
+      return makeError(ATTNC_ERROR_INVALID_ARGUMENT,
+                       "the block mask was built for another package than '" +
+                           m.name + "'");
+    if (mask->batch != args.batch || mask->qLen != args.q_len ||
+        mask->kvLen != args.kv_len)
+      return makeError(
+          ATTNC_ERROR_INVALID_ARGUMENT,
+          "the block mask was built for B, Nq, Nk = " +
+              std::to_string(mask->batch) + ", " + std::to_string(mask->qLen) +
+              ", " + std::to_string(mask->kvLen) + ", got " +
+              std::to_string(args.batch) + ", " + std::to_string(args.q_len) +
+              ", " + std::to_string(args.kv_len));
+    args.block_mask = &mask->abi;
+  }
   CpuEntryFn fn = nullptr;
   e = pkg->cpu.resolve(pkg->dir + "/" + m.cpu->library, m.cpu->entry, fn);
   if (e.failed())
@@ -344,6 +464,61 @@ int attnc_launch_cuda_state(attnc_package *pkg, const attnc_tensor *q,
     return launchCuda(pkg,
                       CallTensors{q, k, v, o, lse, params, num_params, state},
                       cuda_stream);
+  });
+}
+
+int attnc_package_has_block_mask(const attnc_package *pkg) {
+  return pkg && pkg->manifest.cpu && !pkg->manifest.cpu->blockMaskEntry.empty();
+}
+
+int attnc_block_mask_build_cpu(attnc_package *pkg, const attnc_tensor *q,
+                               const attnc_tensor *k, const attnc_tensor *v,
+                               const attnc_tensor *params, int num_params,
+                               attnc_block_mask **out) {
+  return guarded([&] {
+    CallTensors t{q, k, v, nullptr, nullptr, params, num_params};
+    t.noOutput = true;
+    return buildBlockMask(pkg, t, out);
+  });
+}
+
+void attnc_block_mask_free(attnc_block_mask *mask) { delete mask; }
+
+int attnc_block_mask_get_info(const attnc_block_mask *mask,
+                              attnc_block_mask_info *out) {
+  return guarded([&] {
+    if (!mask)
+      return makeError(ATTNC_ERROR_INVALID_ARGUMENT, "block mask is null");
+    if (!out)
+      return makeError(ATTNC_ERROR_INVALID_ARGUMENT, "out is null");
+    attnc_block_mask_info info{};
+    info.batch = mask->batch;
+    info.q_len = mask->qLen;
+    info.kv_len = mask->kvLen;
+    info.heads = mask->heads;
+    info.q_blocks = mask->qBlocks;
+    info.k_blocks = mask->kBlocks;
+    info.rows = static_cast<long long>(mask->rowPtr.size()) - 1;
+    info.nnz = static_cast<long long>(mask->col.size());
+    info.full = mask->fullCount;
+    info.partial = info.nnz - info.full;
+    info.static_tiles = mask->staticTiles;
+    info.row_ptr = mask->rowPtr.data();
+    info.col = mask->col.data();
+    info.full_flags = mask->full.data();
+    *out = info;
+    return success();
+  });
+}
+
+int attnc_run_cpu_block_mask(attnc_package *pkg, const attnc_tensor *q,
+                             const attnc_tensor *k, const attnc_tensor *v,
+                             const attnc_tensor *o, const attnc_tensor *lse,
+                             const attnc_tensor *params, int num_params,
+                             const attnc_block_mask *mask) {
+  return guarded([&] {
+    return runCpu(pkg, CallTensors{q, k, v, o, lse, params, num_params},
+                  mask);
   });
 }
 

@@ -152,7 +152,7 @@ JsonObject cudaSection() {
 JsonObject baseManifest() {
   return JsonObject()
       .set("format", "1")
-      .set("abi_version", "2")
+      .set("abi_version", "3")
       .set("attnc_version", "\"0.1.0\"")
       .set("spec_hash", "\"9f2c0a1b3d4e5f60\"")
       .set("name", "\"naive\"")
@@ -506,7 +506,7 @@ TEST(Manifest, ReadsEveryField) {
   Error e = parseManifest(text, m);
   ASSERT_FALSE(e.failed()) << e.message;
   EXPECT_EQ(m.format, 1);
-  EXPECT_EQ(m.abiVersion, 2);
+  EXPECT_EQ(m.abiVersion, 3);
   EXPECT_EQ(m.attncVersion, "0.1.0");
   EXPECT_EQ(m.specHash, "9f2c0a1b3d4e5f60");
   EXPECT_EQ(m.name, "naive");
@@ -616,11 +616,11 @@ std::vector<BadManifest> badManifests() {
       {with("format", "2"),
        p + "unsupported format 2 (this runtime reads format 1)"},
       {without("format"), p + "missing required field 'format'"},
-      {with("abi_version", "1"),
-       p + "'abi_version' is 1, but this runtime implements kernel ABI 2 "
+      {with("abi_version", "2"),
+       p + "'abi_version' is 2, but this runtime implements kernel ABI 3 "
            "(recompile the package with an attnc of the same ABI)"},
-      {with("abi_version", "3"),
-       p + "'abi_version' is 3, but this runtime implements kernel ABI 2 "
+      {with("abi_version", "4"),
+       p + "'abi_version' is 4, but this runtime implements kernel ABI 3 "
            "(recompile the package with an attnc of the same ABI)"},
       {with("heads", "-3"), p + "'heads' must be a positive integer, got -3"},
       {with("heads", "0"), p + "'heads' must be a positive integer, got 0"},
@@ -2080,3 +2080,206 @@ TEST(Nvrtc, CompilesTheKernelAbi) {
 }
 
 } // namespace
+
+//===----------------------------------------------------------------------===//
+// Runtime block masks (attnc_block_mask_build_cpu, attnc_run_cpu_block_mask)
+//===----------------------------------------------------------------------===//
+
+/// The fixture with a block-mask builder of `heads` rows per (b, q-block);
+/// the kernel is the probe that reports the mask it receives.
+JsonObject blockMaskManifest(int heads = 4) {
+  return baseManifest().set(
+      "cpu", R"({"library": "libnaive.cpu.so", )"
+             R"("entry": "attnc_naive_block_mask_probe_cpu", )"
+             R"("block_mask_entry": "attnc_naive_cpu_block_mask", )"
+             R"("block_mask_heads": )" +
+                 std::to_string(heads) + "}");
+}
+
+TEST(RuntimeBlockMask, ManifestFields) {
+  TempDir dir;
+  writePackage(dir.path, blockMaskManifest(1).str());
+  Manifest m;
+  ASSERT_FALSE(readManifest(dir.path, m).failed());
+  ASSERT_TRUE(m.cpu.has_value());
+  EXPECT_EQ(m.cpu->blockMaskEntry, "attnc_naive_cpu_block_mask");
+  EXPECT_EQ(m.cpu->blockMaskHeads, 1);
+
+  writePackage(dir.path, blockMaskManifest(3).str());
+  Error e = readManifest(dir.path, m);
+  EXPECT_EQ(e.code, ATTNC_ERROR_MANIFEST);
+  EXPECT_EQ(e.message, "manifest.json: 'cpu.block_mask_heads' must be 1 or "
+                       "'heads' (4), got 3");
+  writePackage(dir.path,
+               baseManifest()
+                   .set("cpu", R"({"library": "libnaive.cpu.so", )"
+                               R"("entry": "attnc_naive_cpu", )"
+                               R"("block_mask_entry": "attnc_naive_cpu_block_mask"})")
+                   .str());
+  e = readManifest(dir.path, m);
+  EXPECT_EQ(e.message,
+            "manifest.json: missing required field 'cpu.block_mask_heads'");
+}
+
+/// The fixture builder's pattern, recomputed: per row r, the k-blocks kb
+/// with (kb + r) even, full when kb % 3 == 0.
+struct ExpectedMask {
+  std::vector<int> rowPtr, col;
+  std::vector<unsigned char> full;
+  long long fullCount = 0, colSum = 0;
+  ExpectedMask(long long rows, long long kBlocks) {
+    rowPtr.push_back(0);
+    for (long long r = 0; r < rows; ++r) {
+      for (long long kb = 0; kb < kBlocks; ++kb)
+        if ((kb + r) % 2 == 0) {
+          col.push_back(static_cast<int>(kb));
+          full.push_back(kb % 3 == 0);
+          fullCount += kb % 3 == 0;
+          colSum += kb;
+        }
+      rowPtr.push_back(static_cast<int>(col.size()));
+    }
+  }
+};
+
+TEST(RuntimeBlockMask, BuildInfoAndRun) {
+  for (int heads : {1, 4}) {
+    TempDir dir;
+    writePackage(dir.path, blockMaskManifest(heads).str());
+    attnc_package *pkg = nullptr;
+    ASSERT_EQ(attnc_package_open(dir.path.c_str(), &pkg), ATTNC_OK);
+    EXPECT_EQ(attnc_package_has_block_mask(pkg), 1);
+    Problem p(2, 33, 40, 31);
+    attnc_block_mask *mask = nullptr;
+    ASSERT_EQ(attnc_block_mask_build_cpu(pkg, &p.tq, &p.tk, &p.tv, &p.tdoc, 1,
+                                         &mask),
+              ATTNC_OK)
+        << attnc_last_error();
+    attnc_block_mask_info info{};
+    ASSERT_EQ(attnc_block_mask_get_info(mask, &info), ATTNC_OK);
+    EXPECT_EQ(info.batch, 2);
+    EXPECT_EQ(info.q_len, 33);
+    EXPECT_EQ(info.kv_len, 40);
+    EXPECT_EQ(info.heads, heads);
+    EXPECT_EQ(info.q_blocks, 3);
+    EXPECT_EQ(info.k_blocks, 3);
+    EXPECT_EQ(info.rows, 2 * heads * 3);
+    EXPECT_EQ(info.static_tiles, info.rows * 3);
+    // Compacted from rows of stride k_blocks into CSR.
+    ExpectedMask want(info.rows, 3);
+    EXPECT_EQ(info.nnz, static_cast<long long>(want.col.size()));
+    EXPECT_EQ(info.full, want.fullCount);
+    EXPECT_EQ(info.partial, info.nnz - want.fullCount);
+    EXPECT_EQ(std::vector<int>(info.row_ptr, info.row_ptr + info.rows + 1),
+              want.rowPtr);
+    EXPECT_EQ(std::vector<int>(info.col, info.col + info.nnz), want.col);
+    EXPECT_EQ(std::vector<unsigned char>(info.full_flags,
+                                         info.full_flags + info.nnz),
+              want.full);
+    // The kernel sees the same arrays.
+    ASSERT_EQ(attnc_run_cpu_block_mask(pkg, &p.tq, &p.tk, &p.tv, &p.to,
+                                       nullptr, &p.tdoc, 1, mask),
+              ATTNC_OK)
+        << attnc_last_error();
+    EXPECT_EQ(p.o[0], static_cast<float>(want.col.size()));
+    EXPECT_EQ(p.o[1], static_cast<float>(want.colSum));
+    EXPECT_EQ(p.o[2], static_cast<float>(want.fullCount));
+    EXPECT_EQ(p.o[3], static_cast<float>(heads));
+    // NULL mask: the static plan, and the plain call passes none either.
+    ASSERT_EQ(attnc_run_cpu_block_mask(pkg, &p.tq, &p.tk, &p.tv, &p.to,
+                                       nullptr, &p.tdoc, 1, nullptr),
+              ATTNC_OK);
+    EXPECT_EQ(p.o[0], -1.0f);
+    p.o[0] = 0;
+    ASSERT_EQ(attnc_run_cpu(pkg, &p.tq, &p.tk, &p.tv, &p.to, nullptr, &p.tdoc,
+                            1),
+              ATTNC_OK);
+    EXPECT_EQ(p.o[0], -1.0f);
+    attnc_block_mask_free(mask);
+    attnc_package_close(pkg);
+  }
+}
+
+TEST(RuntimeBlockMask, Errors) {
+  TempDir dir, other, plain;
+  writePackage(dir.path, blockMaskManifest().str());
+  writePackage(other.path, blockMaskManifest().str());
+  writePackage(plain.path, baseManifest().str());
+  attnc_package *pkg = nullptr, *pkg2 = nullptr, *pkg3 = nullptr;
+  ASSERT_EQ(attnc_package_open(dir.path.c_str(), &pkg), ATTNC_OK);
+  ASSERT_EQ(attnc_package_open(other.path.c_str(), &pkg2), ATTNC_OK);
+  ASSERT_EQ(attnc_package_open(plain.path.c_str(), &pkg3), ATTNC_OK);
+  Problem p(2, 20, 20, 32), small(1, 20, 20, 33);
+  attnc_block_mask *mask = nullptr;
+
+  EXPECT_EQ(attnc_package_has_block_mask(pkg3), 0);
+  EXPECT_EQ(attnc_block_mask_build_cpu(pkg3, &p.tq, &p.tk, &p.tv, &p.tdoc, 1,
+                                       &mask),
+            ATTNC_ERROR_UNSUPPORTED);
+  EXPECT_EQ(std::string(attnc_last_error()),
+            "package 'naive' has no block-mask builder (softmax family only)");
+  EXPECT_EQ(mask, nullptr);
+  EXPECT_EQ(attnc_block_mask_build_cpu(pkg, &p.tq, &p.tk, &p.tv, &p.tdoc, 1,
+                                       nullptr),
+            ATTNC_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(std::string(attnc_last_error()), "out is null");
+  // The tensors are checked like a run's (o is not needed).
+  EXPECT_EQ(attnc_block_mask_build_cpu(pkg, &p.tq, &p.tk, &p.tv, nullptr, 0,
+                                       &mask),
+            ATTNC_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(std::string(attnc_last_error()), "expected 1 param ('doc'), got 0");
+  EXPECT_EQ(attnc_block_mask_get_info(nullptr, nullptr),
+            ATTNC_ERROR_INVALID_ARGUMENT);
+
+  ASSERT_EQ(attnc_block_mask_build_cpu(pkg, &p.tq, &p.tk, &p.tv, &p.tdoc, 1,
+                                       &mask),
+            ATTNC_OK);
+  p.fillOutputs(NAN);
+  EXPECT_EQ(attnc_run_cpu_block_mask(pkg, &small.tq, &small.tk, &small.tv,
+                                     &small.to, nullptr, &small.tdoc, 1, mask),
+            ATTNC_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(std::string(attnc_last_error()),
+            "the block mask was built for B, Nq, Nk = 2, 20, 20, got 1, 20, 20");
+  EXPECT_EQ(attnc_run_cpu_block_mask(pkg2, &p.tq, &p.tk, &p.tv, &p.to,
+                                     nullptr, &p.tdoc, 1, mask),
+            ATTNC_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(std::string(attnc_last_error()),
+            "the block mask was built for another package than 'naive'");
+  EXPECT_TRUE(p.outputsAreNaN());
+  attnc_block_mask_free(mask);
+  attnc_block_mask_free(nullptr);
+  attnc_package_close(pkg);
+  attnc_package_close(pkg2);
+  attnc_package_close(pkg3);
+}
+
+TEST(RuntimeBlockMask, CppWrapper) {
+  TempDir dir;
+  writePackage(dir.path, blockMaskManifest().str());
+  attnc::Package pkg;
+  ASSERT_TRUE(attnc::Package::open(dir.path, pkg));
+  EXPECT_TRUE(pkg.hasBlockMask());
+  Problem p(1, 17, 50, 34);
+  auto q = attnc::Tensor::strided(p.q.data(), ATTNC_F32, {1, kH, 17, kD},
+                                  {17 * kH * kD, kD, kH * kD, 1});
+  auto k = attnc::Tensor::contiguous(p.k.data(), ATTNC_F32, {1, kG, 50, kD});
+  auto v = attnc::Tensor::contiguous(p.v.data(), ATTNC_F32, {1, kG, 50, kDv});
+  auto o = attnc::Tensor::strided(p.o.data(), ATTNC_F32, {1, kH, 17, kDv},
+                                  {17 * kH * kDv, kDv, kH * kDv, 1});
+  auto doc = attnc::Tensor::contiguous(p.doc.data(), ATTNC_I32, {1, 50});
+  attnc::BlockMask mask;
+  EXPECT_FALSE(mask.isBuilt());
+  ASSERT_TRUE(pkg.buildBlockMaskCpu(q, k, v, {doc}, mask));
+  ASSERT_TRUE(mask.isBuilt());
+  attnc_block_mask_info info = mask.info();
+  ExpectedMask want(info.rows, 4);
+  EXPECT_EQ(info.k_blocks, 4);
+  EXPECT_EQ(info.nnz, static_cast<long long>(want.col.size()));
+  attnc::BlockMask moved = std::move(mask);
+  EXPECT_FALSE(mask.isBuilt());
+  ASSERT_TRUE(pkg.runCpu(q, k, v, o, nullptr, {doc}, moved));
+  EXPECT_EQ(p.o[0], static_cast<float>(want.col.size()));
+  attnc::Status bad = pkg.buildBlockMaskCpu(q, k, v, {}, mask);
+  EXPECT_FALSE(bad);
+  EXPECT_EQ(bad.message, "expected 1 param ('doc'), got 0");
+}

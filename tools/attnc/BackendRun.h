@@ -18,13 +18,26 @@
 
 namespace attnc {
 
+/// `attnc run --block-mask`: what the runtime block mask held, and with
+/// `repeat` > 0 the median times of building it and of the attention that
+/// uses it.
+struct BlockMaskReport {
+  int repeat = 0;
+  long long rows = 0, heads = 0, nnz = 0, full = 0, partial = 0;
+  long long staticTiles = 0;
+  /// The same attention over the static plan, timed the same way.
+  double buildMs = 0, runMs = 0, staticMs = 0;
+};
+
 /// Runs the CPU backend of the package in `packageDir` on `inputs` (already
 /// rounded to the storage dtype), with the initial state when `inputs` has
-/// one; `wantState` also reads back the final state (and z). Returns an
-/// error message or "".
+/// one; `wantState` also reads back the final state (and z). With
+/// `blockMask`, builds the runtime block mask from the inputs first and runs
+/// over its tiles, filling `*blockMask`. Returns an error message or "".
 std::string runPackageOnCpu(mlir::Operation *op, const std::string &packageDir,
                             const reference::Inputs &inputs, bool wantLse,
-                            bool wantState, reference::Outputs &outputs);
+                            bool wantState, reference::Outputs &outputs,
+                            BlockMaskReport *blockMask = nullptr);
 
 /// The documented tolerance for comparing a backend to the reference: the
 /// largest allowed max|got - ref| / max(max|ref|, 1).

@@ -13,6 +13,7 @@
 #include "attnc/npy.h"
 
 #include <cstring>
+#include <algorithm>
 #include <random>
 
 using namespace mlir;
@@ -101,7 +102,7 @@ std::string loadInputs(Operation *op,
 
 std::string makeRandomInputs(Operation *op, const std::string &shape,
                              uint64_t seed, bool randomState,
-                             reference::Inputs &inputs) {
+                             reference::Inputs &inputs, int meanSegment) {
   std::vector<int64_t> sizes;
   size_t start = 0;
   while (start <= shape.size()) {
@@ -156,7 +157,7 @@ std::string makeRandomInputs(Operation *op, const std::string &shape,
   fill(inputs.v, {B, G, Nk, Dv});
 
   std::uniform_real_distribution<double> unit(0.05, 1.0);
-  std::uniform_int_distribution<int> small(0, 3), newSegment(0, 31);
+  std::uniform_int_distribution<int> small(0, 3), newSegment(0, std::max(meanSegment, 1) - 1);
   for (auto p : paramsOf(op).getAsRange<attn::ParamAttr>()) {
     reference::ParamValues values;
     double elements = 1;
@@ -175,7 +176,8 @@ std::string makeRandomInputs(Operation *op, const std::string &shape,
     bool segments = p.getElementType().isInteger(32) && nAxis != StringRef::npos;
     if (segments) {
       // Sorted ids along n: each row of the param is a packed sequence of
-      // documents. Stride of n is the product of the dims after it.
+      // documents, a new one starting at each position with probability
+      // 1 / meanSegment (1: every document has length 1). Stride of n is the product of the dims after it.
       int64_t stride = 1;
       for (size_t i = nAxis + 1; i < values.shape.size(); ++i)
         stride *= values.shape[i];

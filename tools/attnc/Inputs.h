@@ -31,7 +31,8 @@ std::string loadInputs(mlir::Operation *op,
 /// [0.5, 1.5).
 std::string makeRandomInputs(mlir::Operation *op, const std::string &shape,
                              uint64_t seed, bool randomState,
-                             reference::Inputs &inputs);
+                             reference::Inputs &inputs,
+                             int meanSegment = 32);
 
 /// Rounds q, k and v to the op's storage dtype, as a kernel would store
 /// them; parameters are used as given.

@@ -53,10 +53,10 @@ const char *const kUsage = R"(usage:
   attnc compile SPEC [--name NAME] -o DIR [--arch sm_80,sm_90]
         [--cpu-flags FLAGS] [--no-cpu] [--no-cuda-build]
   attnc run SPEC [--name NAME] [--backend reference|cpu] [--check]
-        [--package DIR] [--repeat R] [--save-inputs DIR]
+        [--package DIR] [--repeat R] [--save-inputs DIR] [--block-mask]
         (--input q=Q.npy --input k=K.npy --input v=V.npy [--input PARAM=P.npy]...
            [--input state=S.npy [--input z=Z.npy]]
-         | --random B,Nq[,Nk] [--seed S] [--random-state])
+         | --random B,Nq[,Nk] [--seed S] [--random-state] [--mean-segment L])
         [--output O.npy] [--lse LSE.npy] [--final-state S.npy] [--final-z Z.npy]
 common flags: --verify-diagnostics --split-input-file
 )";
@@ -278,8 +278,15 @@ LogicalResult runCommand(const CommandLine &cl, MLIRContext &context,
         *end != '\0' || errno == ERANGE)
       return inputError("--seed '" + seedText +
                         "': expected a non-negative integer");
+    int meanSegment = 32;
+    if (cl.has("mean-segment") &&
+        (llvm::StringRef(cl.get("mean-segment"))
+             .getAsInteger(10, meanSegment) ||
+         meanSegment < 1 || meanSegment > 1000000))
+      return inputError("--mean-segment '" + cl.get("mean-segment") +
+                        "': expected an integer in [1, 1000000]");
     error = makeRandomInputs(op, cl.get("random"), seed, cl.has("random-state"),
-                             inputs);
+                             inputs, meanSegment);
   } else {
     auto it = cl.options.find("input");
     error = loadInputs(op, it == cl.options.end() ? std::vector<std::string>{}
@@ -315,6 +322,11 @@ LogicalResult runCommand(const CommandLine &cl, MLIRContext &context,
     return result;
   };
 
+  if (cl.has("block-mask") &&
+      (backend != "cpu" || !isa<attn::AttentionOp>(op)))
+    return inputError("--block-mask needs --backend cpu and a softmax-family "
+                      "spec");
+  BlockMaskReport blockMask;
   reference::Outputs outputs;
   if (backend == "reference") {
     for (int i = 0; i < repeat; ++i)
@@ -334,8 +346,16 @@ LogicalResult runCommand(const CommandLine &cl, MLIRContext &context,
       if (failed(writePackage(op, buffer.getBuffer(), options)))
         return failure();
     }
-    error = runPackageOnCpu(op, dir, inputs, wantLse, wantState, outputs);
-    for (int i = 0; i < repeat && cl.has("repeat") && error.empty(); ++i)
+    if (cl.has("block-mask")) {
+      blockMask.repeat = cl.has("repeat") ? repeat : 0;
+      error = runPackageOnCpu(op, dir, inputs, wantLse, wantState, outputs,
+                              &blockMask);
+    } else {
+      error = runPackageOnCpu(op, dir, inputs, wantLse, wantState, outputs);
+    }
+    for (int i = 0; i < repeat && cl.has("repeat") && !cl.has("block-mask") &&
+                    error.empty();
+         ++i)
       error = timed([&] {
         return runPackageOnCpu(op, dir, inputs, wantLse, wantState, outputs);
       });
@@ -345,7 +365,18 @@ LogicalResult runCommand(const CommandLine &cl, MLIRContext &context,
       return inputError(error);
   }
 
-  if (cl.has("repeat")) {
+  if (cl.has("block-mask")) {
+    os << "block mask: " << blockMask.nnz << " tiles visited ("
+       << blockMask.full << " full, " << blockMask.partial
+       << " partial); static plan: " << blockMask.staticTiles << " tiles ("
+       << blockMask.rows << " rows, heads " << blockMask.heads << ")\n";
+    if (cl.has("repeat"))
+      os << "time: block mask build "
+         << llvm::format("%.3f", blockMask.buildMs) << " ms, attention "
+         << llvm::format("%.3f", blockMask.runMs)
+         << " ms (static plan: " << llvm::format("%.3f", blockMask.staticMs)
+         << " ms), medians of " << blockMask.repeat << " (cpu backend)\n";
+  } else if (cl.has("repeat")) {
     std::sort(times.begin(), times.end());
     os << "time: " << llvm::format("%.3f", times[times.size() / 2])
        << " ms median of " << times.size() << " (" << backend
@@ -393,8 +424,10 @@ int main(int argc, char **argv) {
       {"emit", {{"emit", "name", "o"}, common}},
       {"run",
        {{"name", "backend", "input", "random", "seed", "output", "lse",
-         "final-state", "final-z", "package", "repeat", "save-inputs"},
-        {"verify-diagnostics", "split-input-file", "check", "random-state"}}},
+         "final-state", "final-z", "package", "repeat", "save-inputs",
+         "mean-segment"},
+        {"verify-diagnostics", "split-input-file", "check", "random-state",
+         "block-mask"}}},
       {"explain", {{"name", "len", "svg"}, {"verify-diagnostics"}}},
       {"compile",
        {{"name", "o", "arch", "cpu-flags"},

@@ -10,13 +10,25 @@
 #ifndef ATTNC_KERNEL_ABI_H
 #define ATTNC_KERNEL_ABI_H
 
-#define ATTNC_ABI_VERSION 2
+#define ATTNC_ABI_VERSION 3
 #define ATTNC_MAX_PARAMS 8
 
 /* Element strides of a rank-4 tensor; the last one must be 1. */
 typedef struct AttncStrides4 {
   long long s[4];
 } AttncStrides4;
+
+/* ABI 3: a block mask built at run time (docs/runtime.md, "Runtime block
+ * masks"). Row r = (b * heads + h') * QB + qb, QB = ceil(Nq / block_q),
+ * h' = h when heads == H, else 0 (one list shared by every head). Row r
+ * visits the k-blocks col[row_ptr[r] .. row_ptr[r + 1]) in ascending order;
+ * full[i] != 0 when every element of that tile is visible (no mask). */
+typedef struct AttncBlockMask {
+  const int *row_ptr;        /* [B * heads * QB + 1] */
+  const int *col;            /* [nnz] k-block indices */
+  const unsigned char *full; /* [nnz] 1: full tile, 0: partial tile */
+  int heads;                 /* 1 or H */
+} AttncBlockMask;
 
 typedef struct AttncKernelArgs {
   const void *q;  /* [B, H, Nq, D]  storage dtype */
@@ -38,6 +50,9 @@ typedef struct AttncKernelArgs {
   float *state_out;      /* [B, H, F, Dv] */
   const float *z_in;     /* [B, H, F] */
   float *z_out;          /* [B, H, F] */
+  /* ABI 3: the k-blocks to visit, or null for the static block plan. Only
+   * the CPU kernels of the softmax family read it; CUDA kernels get null. */
+  const AttncBlockMask *block_mask;
 } AttncKernelArgs;
 
 #endif /* ATTNC_KERNEL_ABI_H */

@@ -98,6 +98,30 @@ typedef struct attnc_schedule {
 
 typedef struct attnc_package attnc_package;
 
+/* A block mask built at run time (docs/runtime.md, "Runtime block masks"):
+ * per (b, h', q-block) the k-blocks to visit, each full (no per-element
+ * mask) or partial. Owned by the caller: attnc_block_mask_free. */
+typedef struct attnc_block_mask attnc_block_mask;
+
+/* What attnc_block_mask_get_info reports. The arrays are the CSR layout the
+ * kernel reads (AttncBlockMask in kernel_abi.h) and live as long as the
+ * mask: row r = (b * heads + h') * q_blocks + qb visits the k-blocks
+ * col[row_ptr[r] .. row_ptr[r + 1]), ascending; full_flags[i] is 1 for a
+ * full tile, 0 for a partial one. */
+typedef struct attnc_block_mask_info {
+  long long batch, q_len, kv_len; /* the call it was built for */
+  int heads;                      /* 1 (shared by every head) or H */
+  int q_blocks, k_blocks;         /* ceil(Nq / block_q), ceil(Nk / block_k) */
+  long long rows;                 /* batch * heads * q_blocks */
+  long long nnz;                  /* tiles visited */
+  long long full;                 /* of them full */
+  long long partial;              /* of them partial: nnz - full */
+  long long static_tiles;         /* tiles the static plan visits, same rows */
+  const int *row_ptr;             /* [rows + 1] */
+  const int *col;                 /* [nnz] */
+  const unsigned char *full_flags; /* [nnz] */
+} attnc_block_mask_info;
+
 /* ---- Errors and versions ------------------------------------------------ */
 
 /* The message of the last failure on this thread, or "" if none. Successful
@@ -205,6 +229,47 @@ attnc_launch_cuda_state(attnc_package *pkg, const attnc_tensor *q,
                         const attnc_tensor *o, const attnc_tensor *lse,
                         const attnc_tensor *params, int num_params,
                         const attnc_linear_state *state, void *cuda_stream);
+
+/* ---- Runtime block masks (CPU, softmax family) --------------------------- */
+
+/* 1 when the package's CPU object has a block-mask builder (every softmax
+ * package compiled by attnc with ABI 3), else 0. */
+ATTNC_API int attnc_package_has_block_mask(const attnc_package *pkg);
+
+/* Builds the block mask of one call: the shapes come from q and k (B, Nq, Nk,
+ * checked like attnc_run_cpu's), the mask is evaluated on `params` (e.g.
+ * document ids, per-head windows). For each q-block, the builder walks the
+ * tiles the static plan visits and evaluates the mask on every element:
+ * tiles with nothing visible are dropped, tiles with everything visible are
+ * full, the rest partial. On failure *out is NULL. The result is valid for
+ * calls with the same package, B, Nq, Nk and param values. */
+ATTNC_API int attnc_block_mask_build_cpu(attnc_package *pkg,
+                                         const attnc_tensor *q,
+                                         const attnc_tensor *k,
+                                         const attnc_tensor *v,
+                                         const attnc_tensor *params,
+                                         int num_params,
+                                         attnc_block_mask **out);
+
+/* Frees a block mask. NULL is ignored. */
+ATTNC_API void attnc_block_mask_free(attnc_block_mask *mask);
+
+/* Fills *out with the mask's shape, counts and CSR arrays. */
+ATTNC_API int attnc_block_mask_get_info(const attnc_block_mask *mask,
+                                        attnc_block_mask_info *out);
+
+/* attnc_run_cpu visiting the tiles of `mask` instead of the static plan (full
+ * tiles skip the mask). `mask` must come from attnc_block_mask_build_cpu on
+ * the same package with the same B, Nq and Nk; NULL is the plain call. */
+ATTNC_API int attnc_run_cpu_block_mask(attnc_package *pkg,
+                                       const attnc_tensor *q,
+                                       const attnc_tensor *k,
+                                       const attnc_tensor *v,
+                                       const attnc_tensor *o,
+                                       const attnc_tensor *lse,
+                                       const attnc_tensor *params,
+                                       int num_params,
+                                       const attnc_block_mask *mask);
 
 /* Loads (or compiles) the CUDA module for the context of `cuda_stream`
  * without launching anything, so that the first launch does not pay for

@@ -132,6 +132,40 @@ struct LinearState {
   }
 };
 
+/// A runtime block mask (attnc_block_mask). Move-only; frees it when
+/// destroyed. Built by Package::buildBlockMaskCpu.
+class BlockMask {
+public:
+  BlockMask() = default;
+  ~BlockMask() { attnc_block_mask_free(mask); }
+  BlockMask(BlockMask &&other) noexcept
+      : mask(std::exchange(other.mask, nullptr)) {}
+  BlockMask &operator=(BlockMask &&other) noexcept {
+    if (this != &other) {
+      attnc_block_mask_free(mask);
+      mask = std::exchange(other.mask, nullptr);
+    }
+    return *this;
+  }
+  BlockMask(const BlockMask &) = delete;
+  BlockMask &operator=(const BlockMask &) = delete;
+
+  bool isBuilt() const { return mask != nullptr; }
+  /// The C handle (may be null).
+  const attnc_block_mask *get() const { return mask; }
+  /// Shape, counts and CSR arrays; all zero when not built.
+  attnc_block_mask_info info() const {
+    attnc_block_mask_info i{};
+    if (mask)
+      attnc_block_mask_get_info(mask, &i);
+    return i;
+  }
+
+private:
+  friend class Package;
+  attnc_block_mask *mask = nullptr;
+};
+
 /// An open package. Move-only; closes the package when destroyed.
 class Package {
 public:
@@ -222,6 +256,36 @@ public:
         pkg, &q.raw(), &k.raw(), &v.raw(), &o.raw(),
         lse ? &lse->raw() : nullptr, raw.empty() ? nullptr : raw.data(),
         static_cast<int>(raw.size()), &s));
+  }
+
+  bool hasBlockMask() const { return attnc_package_has_block_mask(pkg) != 0; }
+
+  /// Builds the block mask of a call (attnc_block_mask_build_cpu); on
+  /// success `out` owns it.
+  Status buildBlockMaskCpu(const Tensor &q, const Tensor &k, const Tensor &v,
+                           const std::vector<Tensor> &params,
+                           BlockMask &out) const {
+    std::vector<attnc_tensor> raw = rawParams(params);
+    attnc_block_mask *m = nullptr;
+    Status s = Status::fromCode(attnc_block_mask_build_cpu(
+        pkg, &q.raw(), &k.raw(), &v.raw(), raw.empty() ? nullptr : raw.data(),
+        static_cast<int>(raw.size()), &m));
+    if (s.ok)
+      out = BlockMask(), out.mask = m;
+    return s;
+  }
+
+  /// Runs the CPU kernel over the tiles of `mask`
+  /// (attnc_run_cpu_block_mask).
+  Status runCpu(const Tensor &q, const Tensor &k, const Tensor &v,
+                const Tensor &o, const Tensor *lse,
+                const std::vector<Tensor> &params,
+                const BlockMask &mask) const {
+    std::vector<attnc_tensor> raw = rawParams(params);
+    return Status::fromCode(attnc_run_cpu_block_mask(
+        pkg, &q.raw(), &k.raw(), &v.raw(), &o.raw(),
+        lse ? &lse->raw() : nullptr, raw.empty() ? nullptr : raw.data(),
+        static_cast<int>(raw.size()), mask.get()));
   }
 
   /// Enqueues the CUDA kernel on `stream` (attnc_launch_cuda).

@@ -5,8 +5,10 @@ PASS/FAIL line per case plus a summary. The check compares against the
 reference executor with the per-dtype tolerance of docs/testing.md.
 
 usage: cpu_matrix.py ATTNC GROUP [--backend cpu]
-GROUP is one of: masks, scores, shapes (each a lit test of its own, so lit
-runs them in parallel).
+GROUP is one of: masks, scores, shapes, blockmask (each a lit test of its
+own, so lit runs them in parallel). blockmask runs with `--block-mask`: the
+runtime block mask built from the params (docs/runtime.md, "Runtime block
+masks") instead of the static plan.
 """
 import os
 import subprocess
@@ -74,6 +76,34 @@ def cases(group):
                                      tile="tile q=128 k=32 warps=4"), "1,333,333")
         yield ("tile_q32", spec("tiled32", 2, 2, 32, "f32", causal,
                                 tile="tile q=32 k=16 warps=2"), "1,70,70")
+    elif group == "blockmask":
+        doc = "param doc: i32[b, n]\n  mask doc[b, q] == doc[b, k] && causal"
+        # Per-head windows (MoA): 0, 40, 80 or 120 keys; a 0 window sees nothing.
+        window = "param window: i32[h]\n  mask causal && q - k < window[h] * 40"
+        # DuoAttention: streaming heads keep sinks and a local window, the
+        # others (streaming[h] == 0) the full causal context.
+        streaming = ("param streaming: i32[h]\n  mask causal && (streaming[h] == 0 || "
+                     "q - k < 64 || k < 4)")
+        for dtype in ("f32", "bf16"):
+            for mean in (1, 2, 7, 40):  # mean document length; 1: all length 1
+                yield (f"document_len{mean}_{dtype}", spec(f"bm_doc", 2, 2, 64, dtype, doc),
+                       "2,201,201", ["--mean-segment", str(mean)])
+            yield (f"window_{dtype}", spec("bm_win", 4, 2, 64, dtype, window), "2,333,333", [])
+            yield (f"streaming_{dtype}", spec("bm_stream", 4, 4, 64, dtype, streaming),
+                   "1,300,300", [])
+        yield ("document_nq_lt_nk", spec("bm_doc_lt", 2, 2, 64, "f32", doc), "2,70,257",
+               ["--mean-segment", "5"])
+        # Nq > Nk: rows before the first key (doc[b, q] would read outside
+        # the param, which the reference reports), so a per-head window.
+        yield ("window_nq_gt_nk", spec("bm_win_gt", 4, 4, 64, "f32", window), "1,150,90", [])
+        yield ("document_f16_tiles", spec("bm_doc_t", 2, 2, 64, "f16", doc,
+                                          tile="tile q=32 k=16 warps=2"), "1,171,171",
+               ["--mean-segment", "6"])
+        yield ("window_nq_lt_nk", spec("bm_win_lt", 4, 4, 64, "f32", window), "1,100,300", [])
+        yield ("sum_document", spec("bm_sum", 2, 2, 64, "f32",
+                                    doc + "\n  score exp(s / 2)", "sum"), "1,150,150",
+               ["--mean-segment", "4"])
+        yield ("static_causal", spec("bm_causal", 2, 2, 64, "f32", "mask causal"), "1,190,190", [])
     else:
         sys.exit(f"unknown group {group}")
 
@@ -85,13 +115,16 @@ def main():
         backend = sys.argv[sys.argv.index("--backend") + 1]
     passed = failed = 0
     with tempfile.TemporaryDirectory() as tmp:
-        for seed, (name, text, shape) in enumerate(cases(group)):
+        extra_for_group = ["--block-mask"] if group == "blockmask" else []
+        for seed, case in enumerate(cases(group)):
+            name, text, shape = case[:3]
+            extra = extra_for_group + (case[3] if len(case) > 3 else [])
             path = os.path.join(tmp, name + ".attn")
             with open(path, "w") as f:
                 f.write(text)
             result = subprocess.run(
                 [attnc, "run", path, "--backend", backend, "--random", shape,
-                 "--seed", str(seed + 1), "--check"],
+                 "--seed", str(seed + 1), "--check"] + extra,
                 capture_output=True, text=True)
             verdict = result.stdout.strip().splitlines()[-1:] or [""]
             if result.returncode == 0 and verdict[0].endswith("PASS"):

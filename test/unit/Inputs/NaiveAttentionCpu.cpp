@@ -15,6 +15,9 @@
 // element before writing it so that state_out may alias state_in, and sets o
 // to 0. Tests see from it which pointers the runtime passed.
 //
+// attnc_naive_cpu_block_mask and attnc_naive_block_mask_probe_cpu stand in
+// for a block-mask builder and a kernel that reads the mask (kernel ABI 3).
+//
 //===----------------------------------------------------------------------===//
 
 #include "attnc/kernel_abi.h"
@@ -104,5 +107,55 @@ attnc_naive_state_cpu(const AttncKernelArgs *args) {
   if (args->z_out)
     for (long long i = 0; i < B * kHeads * kFeatureDim; ++i)
       args->z_out[i] = (args->z_in ? args->z_in[i] : 0.0f) + 1.0f;
+  return 0;
+}
+
+// A block-mask builder (docs/runtime.md, "Runtime block masks") with a
+// pattern the tests recompute: with 16 x 16 tiles, row r visits the k-blocks
+// kb with (kb + r) even, full when kb is a multiple of 3; the static plan
+// "visits" every k-block. Returns 7 for heads other than 1 and 4.
+extern "C" __attribute__((visibility("default"))) int
+attnc_naive_cpu_block_mask(const AttncKernelArgs *args, int heads, int *counts,
+                           int *col, unsigned char *full,
+                           long long *static_tiles) {
+  if (heads != 1 && heads != kHeads)
+    return 7;
+  const long long qBlocks = (args->q_len + 15) / 16;
+  const long long kBlocks = (args->kv_len + 15) / 16;
+  const long long rows = args->batch * heads * qBlocks;
+  for (long long r = 0; r < rows; ++r) {
+    int n = 0;
+    for (long long kb = 0; kb < kBlocks; ++kb)
+      if ((kb + r) % 2 == 0) {
+        col[r * kBlocks + n] = static_cast<int>(kb);
+        full[r * kBlocks + n++] = kb % 3 == 0;
+      }
+    counts[r] = n;
+  }
+  if (static_tiles)
+    *static_tiles = rows * kBlocks;
+  return 0;
+}
+
+// Reports the block mask it was given in o[0, 0, 0, 0..3]: nnz, the sum of
+// the k-block indices, the number of full entries and heads; o[0] = -1
+// without a block mask.
+extern "C" __attribute__((visibility("default"))) int
+attnc_naive_block_mask_probe_cpu(const AttncKernelArgs *args) {
+  float *o = static_cast<float *>(args->o);
+  const AttncBlockMask *m = args->block_mask;
+  float out[4] = {-1, 0, 0, 0};
+  if (m) {
+    const long long rows = args->batch * m->heads * ((args->q_len + 15) / 16);
+    const int nnz = m->row_ptr[rows];
+    out[0] = static_cast<float>(nnz);
+    for (int i = 0; i < nnz; ++i) {
+      out[1] += static_cast<float>(m->col[i]);
+      out[2] += m->full[i] ? 1.0f : 0.0f;
+    }
+    out[3] = static_cast<float>(m->heads);
+  }
+  for (long long c = 0; c < 4; ++c)
+    o[offset(args->o_strides, 0, 0, 0, c)] = out[c];
   return 0;
 }
