@@ -405,6 +405,42 @@ def document(q, k, v, p):
     return softmax_family(q, k, v, scale=1 / math.sqrt(64), mask=mask)
 
 
+def gen_windows(rng, shape):
+    (H,) = shape
+    # Per-head windows of very different widths, one of them 1 (self only).
+    return rng.choice([1, 7, 30, 64, 200], size=H).astype(np.int32)
+
+
+def gen_flags(rng, shape):
+    (H,) = shape
+    flags = np.zeros(H, np.int32)
+    flags[rng.permutation(H)[: H // 2]] = 1
+    return flags
+
+
+@example(family="softmax", heads=8, kv_heads=2, head_dim=64, dtype="bf16",
+         has_lse=True, params={"window": Param("i32", ("h",), gen_windows)})
+def moa_heads(q, k, v, p):
+    window = p["window"]
+
+    def mask(b, h, qp, kp, Nq, Nk):
+        return causal(qp, kp) & (qp - kp < window[h])
+
+    return softmax_family(q, k, v, scale=1 / math.sqrt(64), mask=mask)
+
+
+@example(family="softmax", heads=8, head_dim=64, has_lse=True,
+         params={"is_streaming": Param("i32", ("h",), gen_flags)})
+def duo_heads(q, k, v, p):
+    streaming = p["is_streaming"]
+
+    def mask(b, h, qp, kp, Nq, Nk):
+        local = (kp < 4) | (qp - kp < 252)
+        return causal(qp, kp) & ((streaming[h] == 0) | local)
+
+    return softmax_family(q, k, v, scale=1 / math.sqrt(64), mask=mask)
+
+
 @example(family="softmax", heads=8, kv_heads=2, head_dim=64, dtype="bf16",
          has_lse=True)
 def gqa(q, k, v, p):
