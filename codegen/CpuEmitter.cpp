@@ -19,6 +19,8 @@
 #include "codegen/LinearCpuEmitter.h"
 #include "lib/Analysis/MaskClauses.h"
 
+#include "llvm/Support/Format.h"
+
 using namespace mlir;
 
 namespace attnc {
@@ -37,7 +39,10 @@ int64_t blockMaskHeads(Operation *op) {
   auto softmax = dyn_cast<attn::AttentionOp>(op);
   if (!softmax)
     return 0;
-  // The mask region's block arguments are (b, h, q, k, Nq, Nk).
+  // Selection is per (b, h); the mask region's block arguments are
+  // (b, h, q, k, Nq, Nk).
+  if (softmax.getSelect())
+    return softmax.getHeads();
   return softmax.getMask().front().getArgument(1).use_empty()
              ? 1
              : softmax.getHeads();
@@ -104,6 +109,176 @@ static void emitBlockMaskBuilder(attn::AttentionOp op, raw_ostream &os) {
 )";
 }
 
+/// The block-mask entry of a spec with `select` (docs/language.md §8a):
+/// per row (b, h, q-block), the candidate tiles of the static plan (those
+/// holding a visible element), the content-based selection over them and
+/// the kept tiles, in the reference executor's arithmetic (double, same
+/// order), so that both pick the same tiles.
+static void emitSelectingBlockMaskBuilder(attn::AttentionOp op,
+                                          raw_ostream &os) {
+  const bool topk = *op.getSelect() == attn::SelectRule::topk;
+  const bool hasKeep = !op.getKeep().empty();
+  os << "// Runtime block selection (" << (topk ? "topk" : "cumulative")
+     << "): row r = (b * H + h) * QB + qb writes its selected k-blocks\n"
+        "// (ascending) to col[r * KB ...] and full[r * KB ...] and their "
+        "number to counts[r].\n"
+     << "static const double kSelectValue = "
+     << llvm::format("%.17g", op.getSelectValue()->convertToDouble()) << ";\n"
+     << "static const double kScaleD = "
+     << llvm::format("%.17g", op.getScale().convertToDouble()) << ";\n"
+     << "// Products kept apart from the sums (no FMA contraction), as in the "
+        "reference.\n"
+        "static double attnc_mul_exact(double x, double y) {\n"
+        "  volatile double p = x * y;\n  return p;\n}\n"
+     << "extern \"C\" int " << cpuBlockMaskEntryName(op)
+     << "(const AttncKernelArgs *args, int heads, int *counts, int *col,\n"
+        "    unsigned char *full, long long *static_tiles) {\n"
+     << R"(  if (!args || !counts || !col || !full || args->batch <= 0 || args->q_len <= 0 ||
+      args->kv_len <= 0 || heads != H)
+    return 1;
+  const AttncKernelArgs &a = *args;
+  const long long Nq = a.q_len, Nk = a.kv_len;
+  const long long q_blocks = (Nq + BQ - 1) / BQ, k_blocks = (Nk + BK - 1) / BK;
+  const long long num_rows = a.batch * H * q_blocks;
+  const long long offset = Nk - Nq;
+  // Mean k row of every (b, g, k-block), summed row by row in double.
+  double *k_mean = (double *)malloc(sizeof(double) * (size_t)(a.batch * G * k_blocks * D));
+  if (!k_mean) return 1;
+#pragma omp parallel for schedule(dynamic, 1)
+  for (long long t = 0; t < a.batch * G * k_blocks; ++t) {
+    const long long kb = t % k_blocks, g = (t / k_blocks) % G, b = t / (k_blocks * G);
+    const storage_t *kp = (const storage_t *)a.k + b * a.k_strides.s[0] + g * a.k_strides.s[1];
+    const long long j0 = kb * BK, j1 = attnc_mini(Nk, j0 + BK);
+    for (int d = 0; d < D; ++d) {
+      double sum = 0;
+      for (long long j = j0; j < j1; ++j) sum += (double)attnc_load(kp + j * a.k_strides.s[2] + d);
+      k_mean[t * D + d] = sum / (double)(j1 - j0);
+    }
+  }
+  long long visited = 0;
+#pragma omp parallel for schedule(dynamic, 1) reduction(+ : visited)
+  for (long long r = 0; r < num_rows; ++r) {
+    const long long qb = r % q_blocks, h = (r / q_blocks) % H, b = r / (q_blocks * H);
+    const long long g = h / (H / G);
+    const long long row0 = qb * BQ;
+    const int rows = (int)attnc_mini(BQ, Nq - row0);
+    int *c_out = col + r * k_blocks;
+    unsigned char *f_out = full + r * k_blocks;
+    // Scratch per row: candidate tiles, their flags and scores.
+    int *cand = (int *)malloc(sizeof(int) * (size_t)k_blocks * 2);
+    unsigned char *flags = (unsigned char *)malloc((size_t)k_blocks * 2);
+    double *score = (double *)malloc(sizeof(double) * (size_t)k_blocks);
+    int *order = cand + k_blocks;
+    unsigned char *chosen = flags + k_blocks;
+    double q_mean[D];
+    const storage_t *qp = (const storage_t *)a.q + b * a.q_strides.s[0] + h * a.q_strides.s[1];
+    for (int d = 0; d < D; ++d) {
+      double sum = 0;
+      for (int i = 0; i < rows; ++i) sum += (double)attnc_load(qp + (row0 + i) * a.q_strides.s[2] + d);
+      q_mean[d] = sum / (double)rows;
+    }
+    // Candidates: tiles of the static plan holding a visible element. flags:
+    // bit 0 full, bit 1 kept.
+    int n = 0;
+    const AttncPlan plan = attnc_plan_qblock(qb, Nq, Nk);
+    for (long long kb = attnc_plan_next(plan, -1); kb >= 0; kb = attnc_plan_next(plan, kb)) {
+      ++visited;
+      const long long col0 = kb * BK;
+      const int cols = (int)attnc_mini(BK, Nk - col0);
+      const bool static_full = attnc_plan_full(plan, kb);
+      bool any = static_full, all = true, kept = false;
+      for (int i = 0; i < rows; ++i)
+        for (int c = 0; c < cols; ++c) {
+          const bool m = static_full || attnc_mask(a, b, h, row0 + i + offset, col0 + c, Nq, Nk);
+          any = any || m;
+          all = all && m;
+)";
+  if (hasKeep)
+    os << "          kept = kept || (m && attnc_keep(a, b, h, row0 + i + "
+          "offset, col0 + c, Nq, Nk));\n";
+  os << R"(        }
+      if (!any) continue;
+      cand[n] = (int)kb;
+      flags[n] = (unsigned char)((all ? 1 : 0) | (kept ? 2 : 0));
+      const double *km = k_mean + ((b * G + g) * k_blocks + kb) * D;
+      double dot = 0;
+      for (int d = 0; d < D; ++d) dot += attnc_mul_exact(q_mean[d], km[d]);
+      score[n] = attnc_mul_exact(kScaleD, dot);
+      ++n;
+    }
+    // Best first, equal scores: the lower tile first (stable insertion sort).
+    for (int i = 0; i < n; ++i) {
+      int j = i;
+      while (j > 0 && score[order[j - 1]] < score[i]) { order[j] = order[j - 1]; --j; }
+      order[j] = i;
+      chosen[i] = 0;
+    }
+)";
+  if (topk)
+    os << "    for (int i = 0; i < n && (double)i < kSelectValue; ++i) "
+          "chosen[order[i]] = 1;\n";
+  else
+    os << R"(    double mx = -attnc_inf(), total = 0, mass = 0;
+    for (int i = 0; i < n; ++i) mx = score[i] > mx ? score[i] : mx;
+    for (int i = 0; i < n; ++i) total += exp(score[i] - mx);
+    for (int i = 0; i < n; ++i) {
+      if (mass >= attnc_mul_exact(kSelectValue, total)) break;
+      chosen[order[i]] = 1;
+      mass += exp(score[order[i]] - mx);
+    }
+)";
+  os << R"(    int out = 0;
+    for (int i = 0; i < n; ++i) {
+      if (!chosen[i] && !(flags[i] & 2)) continue;
+      c_out[out] = cand[i];
+      f_out[out++] = flags[i] & 1;
+    }
+    counts[r] = out;
+    free(cand);
+    free(flags);
+    free(score);
+  }
+  free(k_mean);
+  if (static_tiles) *static_tiles = visited;
+  return 0;
+}
+
+// Builds the selection and runs the kernel over it (a call without a block
+// mask: the static plan alone would ignore the selection).
+static int attnc_run_selected(const AttncKernelArgs *args) {
+  const long long q_blocks = (args->q_len + BQ - 1) / BQ, k_blocks = (args->kv_len + BK - 1) / BK;
+  const long long rows = args->batch * H * q_blocks;
+  int *counts = (int *)malloc(sizeof(int) * (size_t)(rows + 1));
+  int *col = (int *)malloc(sizeof(int) * (size_t)(rows * k_blocks));
+  unsigned char *full = (unsigned char *)malloc((size_t)(rows * k_blocks));
+  int status = 1;
+  if (counts && col && full)
+    status = )"
+     << cpuBlockMaskEntryName(op) << R"((args, (int)H, counts + 1, col, full, 0);
+  if (status == 0) {
+    // Compact into CSR in place: row_ptr = counts.
+    counts[0] = 0;
+    for (long long r = 0; r < rows; ++r) {
+      const int n = counts[r + 1];
+      for (int i = 0; i < n; ++i) {
+        col[counts[r] + i] = col[r * k_blocks + i];
+        full[counts[r] + i] = full[r * k_blocks + i];
+      }
+      counts[r + 1] = counts[r] + n;
+    }
+    AttncBlockMask mask = {counts, col, full, (int)H};
+    AttncKernelArgs local = *args;
+    local.block_mask = &mask;
+    status = attnc_run_tasks(&local);
+  }
+  free(counts);
+  free(col);
+  free(full);
+  return status;
+}
+)";
+}
+
 static LogicalResult emitSoftmaxCpu(attn::AttentionOp op, raw_ostream &os) {
   attn::ScheduleAttr schedule = op.getScheduleAttr();
   if (!schedule || !op.getBlockMapAttr())
@@ -116,7 +291,9 @@ static LogicalResult emitSoftmaxCpu(attn::AttentionOp op, raw_ostream &os) {
   os << "// Generated by attnc from '" << op.getSymName()
      << "'. CPU backend of the blocked schedule.\n"
      << "// Do not edit: regenerate with `attnc compile`.\n"
-     << "#include <math.h>\n#include <string.h>\n\n";
+     << "#include <math.h>\n"
+     << (op.getSelect() ? "#include <stdlib.h>\n" : "")
+     << "#include <string.h>\n\n";
   emitPrelude(os, Target::Cpu, dtypeShortName(op.getDtype()));
   emitBlockPlan(os, clauses, bq, bk);
   emitParamReaders(os, op.getParams(), op.getHeads(), op.getHeadDim());
@@ -303,8 +480,13 @@ static void attnc_qblock(const AttncKernelArgs &args, long long b, long long h, 
           "          l[r] > 0.0f ? m[r] + logf(l[r]) : -attnc_inf();\n";
   os << "  }\n}\n\n";
 
-  os << "extern \"C\" int " << cpuEntryName(op)
-     << "(const AttncKernelArgs *args) {\n"
+  // With `select`, a call without a block mask builds the selection first.
+  const bool selecting = op.getSelect().has_value();
+  os << (selecting ? "static int attnc_run_tasks(const AttncKernelArgs *args) "
+                     "{\n"
+                   : "")
+     << (selecting ? "" : "extern \"C\" int ")
+     << (selecting ? "" : cpuEntryName(op) + "(const AttncKernelArgs *args) {\n")
      << R"(  if (!args || args->batch <= 0 || args->q_len <= 0 || args->kv_len <= 0)
     return 1;
   const long long q_blocks = (args->q_len + BQ - 1) / BQ;
@@ -318,7 +500,17 @@ static void attnc_qblock(const AttncKernelArgs &args, long long b, long long h, 
 }
 
 )";
-  emitBlockMaskBuilder(op, os);
+  if (!selecting) {
+    emitBlockMaskBuilder(op, os);
+    return success();
+  }
+  emitSelectingBlockMaskBuilder(op, os);
+  os << "extern \"C\" int " << cpuEntryName(op)
+     << "(const AttncKernelArgs *args) {\n"
+        "  if (!args || args->batch <= 0 || args->q_len <= 0 || "
+        "args->kv_len <= 0)\n    return 1;\n"
+        "  return args->block_mask ? attnc_run_tasks(args) : "
+        "attnc_run_selected(args);\n}\n";
   return success();
 }
 

@@ -84,6 +84,10 @@ FailureOr<CudaLaunchInfo> cudaLaunchInfo(Operation *op) {
   if (!softmax)
     return op->emitError() << "the CUDA backend does not compile the linear "
                               "family yet";
+  if (softmax.getSelect())
+    return op->emitError() << "the CUDA backend does not support content-based "
+                              "block selection ('select') yet; use the CPU "
+                              "backend";
   FailureOr<Geometry> g = geometryOf(softmax);
   if (failed(g))
     return failure();

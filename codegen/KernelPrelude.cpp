@@ -319,6 +319,20 @@ LogicalResult emitMaskAndScore(attn::AttentionOp op, raw_ostream &os) {
   if (failed(score))
     return failure();
   os << "  return " << *score << ";\n}\n";
+  if (op.getKeep().empty())
+    return success();
+  os << "// ---- keep (blocks always selected) ----\n"
+     << "ATTNC_HD bool attnc_keep(const AttncKernelArgs &args, long "
+        "long b, long long h,\n    long long q, long long k, long long Nq, "
+        "long long Nk) {\n"
+     << "  (void)args; (void)b; (void)h; (void)q; (void)k; (void)Nq; "
+        "(void)Nk;\n";
+  FailureOr<std::string> keep = emitRegionAsC(
+      op.getKeep().front(), ArrayRef(args).take_front(6), reader, "p", "  ",
+      os);
+  if (failed(keep))
+    return failure();
+  os << "  return " << *keep << ";\n}\n";
   return success();
 }
 

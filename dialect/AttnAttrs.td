@@ -61,6 +61,23 @@ def Attn_UpdateAttr : EnumAttr<Attn_Dialect, Attn_UpdateEnum, "update"> {
   let assemblyFormat = "`<` $value `>`";
 }
 
+def Attn_SelectEnum : I32EnumAttr<"SelectRule",
+    "content-based block selection rule", [
+    I32EnumAttrCase<"topk", 0>, I32EnumAttrCase<"cumulative", 1>]> {
+  let cppNamespace = "::mlir::attn";
+  let genSpecializedAttr = 0;
+}
+def Attn_SelectAttr : EnumAttr<Attn_Dialect, Attn_SelectEnum, "select"> {
+  let summary = "content-based block selection rule";
+  let description = [{
+    `#attn.select<topk>` keeps, per q-tile, the `select_value` k-tiles with
+    the highest mean(q) . mean(k) block score; `#attn.select<cumulative>`
+    keeps the smallest set of highest-scoring k-tiles whose softmax mass
+    over the candidate tiles reaches `select_value` (docs/language.md).
+  }];
+  let assemblyFormat = "`<` $value `>`";
+}
+
 def Attn_ParamAttr : Attn_Attr<"Param", "param"> {
   let summary = "a runtime parameter tensor beside q, k and v";
   let description = [{

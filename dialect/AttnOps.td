@@ -29,6 +29,14 @@ def Attn_AttentionOp : Attn_Op<"attention", [
     maps (b, h, q, k, Nq, Nk, s) to f32. Query row i has position
     q = i + Nk - Nq.
 
+    Content-based block selection (optional): `select = #attn.select<topk>`
+    with `select_value = 16.0` (K), or `#attn.select<cumulative>` with the
+    mass P, chooses per (b, h, q-tile) the k-tiles of the schedule to attend
+    to from the mean-pooled q and k of each tile; the optional `keep` region
+    (same signature as `mask`) marks elements whose tiles are always kept.
+    Selection happens at run time; elements outside selected tiles are
+    masked out in addition to `mask`.
+
     ```mlir
     attn.attention @causal {dtype = #attn.dtype<bfloat16>, head_dim = 64 : i64,
         heads = 8 : i64, kv_heads = 8 : i64, normalize = #attn.normalize<softmax>,
@@ -49,9 +57,13 @@ def Attn_AttentionOp : Attn_Op<"attention", [
                        TypedArrayAttrBase<Attn_ParamAttr, "parameters">:$params,
                        OptionalAttr<Attn_ScheduleAttr>:$schedule,
                        OptionalAttr<TypedArrayAttrBase<Attn_ClauseAttr,
-                           "mask clauses">>:$block_map);
-  let regions = (region SizedRegion<1>:$mask, SizedRegion<1>:$score);
-  let assemblyFormat = "$sym_name attr-dict `mask` $mask `score` $score";
+                           "mask clauses">>:$block_map,
+                       OptionalAttr<Attn_SelectAttr>:$select,
+                       OptionalAttr<F64Attr>:$select_value);
+  let regions = (region SizedRegion<1>:$mask, SizedRegion<1>:$score,
+                        MaxSizedRegion<1>:$keep);
+  let assemblyFormat =
+      "$sym_name attr-dict `mask` $mask `score` $score (`keep` $keep^)?";
   let hasVerifier = 1;
   let extraClassDeclaration = [{
     /// The declaration of parameter `name`, or null.

@@ -11,6 +11,8 @@
 
 #include "mlir/IR/DialectImplementation.h"
 
+#include <cmath>
+
 #include "llvm/ADT/SmallSet.h"
 #include "llvm/ADT/TypeSwitch.h"
 
@@ -222,6 +224,26 @@ LogicalResult AttentionOp::verify() {
       failed(verifyRegionSignature(*this, getScore(), "score", 6, true,
                                    b.getF32Type())))
     return failure();
+  if (getSelect().has_value() != getSelectValue().has_value())
+    return emitOpError() << "expected 'select' and 'select_value' together";
+  if (!getKeep().empty()) {
+    if (!getSelect())
+      return emitOpError() << "a 'keep' region needs 'select'";
+    if (failed(verifyRegionSignature(*this, getKeep(), "keep", 6, false,
+                                     b.getI1Type())))
+      return failure();
+  }
+  if (auto rule = getSelect()) {
+    double v = getSelectValue()->convertToDouble();
+    if (*rule == SelectRule::topk && (v < 0 || v != std::floor(v)))
+      return emitOpError() << "expected a non-negative integer select_value "
+                              "for topk, got "
+                           << v;
+    if (*rule == SelectRule::cumulative && !(v >= 0 && v <= 1))
+      return emitOpError() << "expected select_value in [0, 1] for "
+                              "cumulative, got "
+                           << v;
+  }
   return success();
 }
 

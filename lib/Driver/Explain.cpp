@@ -93,6 +93,19 @@ LogicalResult explainText(Operation *op, int64_t nq, int64_t nk,
      << pct(t.visited) << " of dense work), " << t.full << " full, "
      << t.partial << " partial (masked per element), "
      << t.total - t.visited << " skipped\n";
+  if (auto softmax = dyn_cast<attn::AttentionOp>(op);
+      softmax && softmax.getSelect()) {
+    const double value = softmax.getSelectValue()->convertToDouble();
+    os << "selection: at run time, per (b, h, q-tile), ";
+    if (*softmax.getSelect() == attn::SelectRule::topk)
+      os << "the " << static_cast<int64_t>(value) << " best";
+    else
+      os << "the best k-tiles up to softmax mass " << llvm::format("%g", value)
+         << " of the";
+    os << " visited k-tiles by mean(q) . mean(k)"
+       << (softmax.getKeep().empty() ? "" : ", plus the kept ones")
+       << "; the tiles above are an upper bound\n";
+  }
   return success();
 }
 

@@ -116,7 +116,15 @@ private:
         attn::DtypeAttr::get(ctx, dtypeOf(s)), builder.getF64FloatAttr(scale),
         attn::NormalizeAttr::get(ctx,
                                  normalizeOf(s, spec::Normalize::Softmax)),
-        paramsOf(s), scheduleOf(s), /*block_map=*/ArrayAttr());
+        paramsOf(s), scheduleOf(s), /*block_map=*/ArrayAttr(),
+        /*select=*/attn::SelectRuleAttr(), /*select_value=*/FloatAttr());
+    if (s.select) {
+      op.setSelectAttr(attn::SelectRuleAttr::get(
+          ctx, s.select->rule == spec::SelectRule::TopK
+                   ? attn::SelectRule::topk
+                   : attn::SelectRule::cumulative));
+      op.setSelectValueAttr(builder.getF64FloatAttr(s.select->value));
+    }
     current = &s;
     fillRegion(op.getMask(), {"b", "h", "q", "k", "Nq", "Nk"}, false,
                s.mask.get(), s.loc, [&](Location l) -> Value {
@@ -128,6 +136,13 @@ private:
                s.score.get(), s.loc,
                [&](Location) -> Value { return vars.lookup("s"); },
                builder.getF32Type());
+    if (s.select)
+      fillRegion(op.getKeep(), {"b", "h", "q", "k", "Nq", "Nk"}, false,
+                 s.keep.get(), s.select->loc, [&](Location l) -> Value {
+                   return builder.create<arith::ConstantOp>(
+                       l, builder.getBoolAttr(false));
+                 },
+                 builder.getI1Type());
   }
 
   void buildLinear(const spec::AttentionSpec &s) {

@@ -167,6 +167,116 @@ std::string checkInputs(Operation *op, const Inputs &in, Problem &p) {
 // Softmax family
 //===----------------------------------------------------------------------===//
 
+/// x * y rounded on its own: never fused into a following add (FMA), so that
+/// the block scores below are bit-identical to the compiled estimator's.
+static double productApart(double x, double y) {
+  volatile double p = x * y;
+  return p;
+}
+
+/// The k-tiles each q-tile of head (b, h) attends to under `select`, into
+/// `selected` [qBlocks * kBlocks], following docs/language.md §8a word for
+/// word: candidates are the tiles holding a visible element; each has the
+/// score scale * mean(q rows) . mean(k rows) (double, channels in order);
+/// topk(K) takes the K best, cumulative(P) the shortest best-first prefix
+/// whose softmax mass over the candidates reaches P (ties: lower tile
+/// first); tiles holding a visible `keep` element are added.
+static LogicalResult selectBlocks(attn::AttentionOp op, const Inputs &in,
+                                  const Problem &p, const ExprProgram &mask,
+                                  const ExprProgram &keep, int64_t b,
+                                  int64_t h, int64_t blockQ, int64_t blockK,
+                                  int64_t qBlocks, int64_t kBlocks,
+                                  std::vector<char> &selected,
+                                  std::string &error) {
+  const int64_t g = h / (p.heads / p.kvHeads);
+  const double scale = op.getScale().convertToDouble();
+  const double value = op.getSelectValue()->convertToDouble();
+  const bool topk = *op.getSelect() == attn::SelectRule::topk;
+  selected.assign(qBlocks * kBlocks, 0);
+  // Mean k row of every k-tile.
+  std::vector<double> kMean(kBlocks * p.headDim, 0.0);
+  for (int64_t kb = 0; kb < kBlocks; ++kb) {
+    const int64_t j0 = kb * blockK, j1 = std::min(p.keys, j0 + blockK);
+    for (int64_t d = 0; d < p.headDim; ++d) {
+      double sum = 0;
+      for (int64_t j = j0; j < j1; ++j)
+        sum += in.k.data[at4(in.k, b, g, j, d)];
+      kMean[kb * p.headDim + d] = sum / double(j1 - j0);
+    }
+  }
+  std::vector<double> qMean(p.headDim);
+  std::vector<char> candidate(kBlocks), kept(kBlocks);
+  std::vector<double> blockScore(kBlocks);
+  for (int64_t qb = 0; qb < qBlocks; ++qb) {
+    const int64_t i0 = qb * blockQ, i1 = std::min(p.queries, i0 + blockQ);
+    for (int64_t d = 0; d < p.headDim; ++d) {
+      double sum = 0;
+      for (int64_t i = i0; i < i1; ++i)
+        sum += in.q.data[at4(in.q, b, h, i, d)];
+      qMean[d] = sum / double(i1 - i0);
+    }
+    std::fill(candidate.begin(), candidate.end(), 0);
+    std::fill(kept.begin(), kept.end(), 0);
+    for (int64_t i = i0; i < i1; ++i) {
+      for (int64_t j = 0; j < p.keys; ++j) {
+        Scalar args[6];
+        args[0].i = b;
+        args[1].i = h;
+        args[2].i = i + p.keys - p.queries;
+        args[3].i = j;
+        args[4].i = p.queries;
+        args[5].i = p.keys;
+        if (mask.run(args, error).i == 0)
+          continue;
+        candidate[j / blockK] = 1;
+        if (keep.run(args, error).i != 0)
+          kept[j / blockK] = 1;
+      }
+    }
+    if (!error.empty())
+      return failure();
+    std::vector<int64_t> order;
+    double maxScore = -std::numeric_limits<double>::infinity();
+    for (int64_t kb = 0; kb < kBlocks; ++kb) {
+      if (!candidate[kb])
+        continue;
+      double dot = 0;
+      for (int64_t d = 0; d < p.headDim; ++d)
+        dot += productApart(qMean[d], kMean[kb * p.headDim + d]);
+      blockScore[kb] = productApart(scale, dot);
+      maxScore = std::max(maxScore, blockScore[kb]);
+      order.push_back(kb);
+    }
+    // Best first; equal scores: the lower tile first.
+    std::stable_sort(order.begin(), order.end(), [&](int64_t x, int64_t y) {
+      return blockScore[x] > blockScore[y];
+    });
+    char *row = &selected[qb * kBlocks];
+    if (topk) {
+      for (size_t n = 0; n < order.size() && double(n) < value; ++n)
+        row[order[n]] = 1;
+    } else {
+      // Softmax over the candidates, summed in tile order; the prefix stops
+      // as soon as its mass reaches P.
+      double total = 0;
+      for (int64_t kb = 0; kb < kBlocks; ++kb)
+        if (candidate[kb])
+          total += std::exp(blockScore[kb] - maxScore);
+      double mass = 0;
+      for (int64_t kb : order) {
+        if (mass >= productApart(value, total))
+          break;
+        row[kb] = 1;
+        mass += std::exp(blockScore[kb] - maxScore);
+      }
+    }
+    for (int64_t kb = 0; kb < kBlocks; ++kb)
+      if (kept[kb])
+        row[kb] = 1;
+  }
+  return success();
+}
+
 static LogicalResult runSoftmax(attn::AttentionOp op, const Inputs &in,
                                 const Problem &p, Outputs &out,
                                 std::string &error) {
@@ -182,11 +292,39 @@ static LogicalResult runSoftmax(attn::AttentionOp op, const Inputs &in,
   out.lse = {{p.batch, p.heads, p.queries},
              std::vector<double>(p.batch * p.heads * p.queries)};
 
+  // Content-based selection (docs/language.md §8a): which k-tiles each
+  // q-tile attends to, chosen per (b, h) from the tiles' mean q and k.
+  const bool selecting = op.getSelect().has_value();
+  int64_t blockQ = 0, blockK = 0, qBlocks = 0, kBlocks = 0;
+  std::vector<char> selected; // [qBlocks * kBlocks] of the current (b, h)
+  if (selecting) {
+    attn::ScheduleAttr sched = op.getScheduleAttr();
+    if (!sched || sched.getBlockQ() <= 0 || sched.getBlockK() <= 0) {
+      error = "'select' chooses tiles of the schedule: run the attnc "
+              "pipeline before the reference executor";
+      return failure();
+    }
+    blockQ = sched.getBlockQ();
+    blockK = sched.getBlockK();
+    qBlocks = (p.queries + blockQ - 1) / blockQ;
+    kBlocks = (p.keys + blockK - 1) / blockK;
+  }
+  FailureOr<ExprProgram> keep = failure();
+  if (selecting) {
+    keep = ExprProgram::compile(op.getKeep().front(), in.params);
+    if (failed(keep))
+      return failure();
+  }
+
   std::vector<double> scores(p.keys);
   std::vector<char> visible(p.keys);
   for (int64_t b = 0; b < p.batch; ++b) {
     for (int64_t h = 0; h < p.heads; ++h) {
       const int64_t g = h / group;
+      if (selecting &&
+          failed(selectBlocks(op, in, p, *mask, *keep, b, h, blockQ, blockK,
+                              qBlocks, kBlocks, selected, error)))
+        return failure();
       for (int64_t i = 0; i < p.queries; ++i) {
         // Queries are aligned to the end of the keys.
         const int64_t qPos = i + p.keys - p.queries;
@@ -200,6 +338,8 @@ static LogicalResult runSoftmax(attn::AttentionOp op, const Inputs &in,
           args[4].i = p.queries;
           args[5].i = p.keys;
           visible[j] = mask->run(args, error).i != 0;
+          if (selecting && !selected[(i / blockQ) * kBlocks + j / blockK])
+            visible[j] = false;
           if (!visible[j])
             continue;
           double dot = 0;

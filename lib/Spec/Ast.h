@@ -74,6 +74,7 @@ enum class FeatureBuiltin {
   Hedgehog,
 };
 enum class UpdateRule { Add, Delta };
+enum class SelectRule { TopK, Cumulative };
 
 const char *dtypeName(Dtype dtype);
 const char *normalizeName(Normalize normalize);
@@ -117,6 +118,17 @@ struct UpdateSpec {
   SourceLoc betaParamLoc;
 };
 
+/// `select topk(K) by mean(q) . mean(k)` or `select cumulative(P) by ...`:
+/// content-based block selection (softmax family). The estimator is fixed
+/// for now (mean-pooled q and k per tile); `keep` lives in AttentionSpec.
+struct SelectSpec {
+  SourceLoc loc;
+  SelectRule rule = SelectRule::TopK;
+  double value = 0;      ///< K for topk, P for cumulative
+  bool valueIsInt = false;
+  SourceLoc valueLoc;
+};
+
 /// One `attention NAME { ... }` block.
 struct AttentionSpec {
   std::string name;
@@ -127,6 +139,8 @@ struct AttentionSpec {
   Located<Normalize> normalize;
   std::vector<ParamDecl> params;
   ExprPtr mask, score, decay;
+  std::optional<SelectSpec> select;
+  ExprPtr keep; ///< blocks always selected; only with `select`
   std::optional<TileHints> tile;
   std::optional<FeatureSpec> feature;
   std::optional<UpdateSpec> update;

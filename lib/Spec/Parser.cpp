@@ -72,7 +72,7 @@ public:
       }
     }
     // strchr also "finds" the terminating NUL: a NUL byte is not a token.
-    if (c != '\0' && std::strchr("{}()[],:=+-*/%<>!?", c)) {
+    if (c != '\0' && std::strchr("{}()[],:=+-*/%<>!?.", c)) {
       if (c == '(' || c == '[')
         ++depth;
       else if ((c == ')' || c == ']') && depth > 0)
@@ -365,6 +365,10 @@ private:
       return parseExprStatement(spec.score, word, loc);
     if (word == "decay")
       return parseExprStatement(spec.decay, word, loc);
+    if (word == "select")
+      return parseSelect(spec, loc);
+    if (word == "keep")
+      return parseExprStatement(spec.keep, word, loc);
     if (word == "normalize")
       return parseNormalize(spec, loc);
     if (word == "tile")
@@ -390,7 +394,7 @@ private:
     return error(loc, "unknown statement '" + word +
                           "'; expected one of heads, kv_heads, head_dim, "
                           "value_dim, dtype, scale, param, mask, score, "
-                          "normalize, tile, linear, bidirectional, feature, "
+                          "normalize, select, keep, tile, linear, bidirectional, feature, "
                           "decay, update, chunk");
   }
 
@@ -430,6 +434,61 @@ private:
     consume();
     spec.scale.value = negative ? -value : value;
     spec.scale.loc = loc;
+    return true;
+  }
+
+  /// select ( "topk" | "cumulative" ) "(" NUMBER ")" "by" estimator, with
+  /// the only estimator so far, `mean(q) . mean(k)`.
+  bool parseSelect(AttentionSpec &spec, SourceLoc loc) {
+    if (!checkNotSet(spec.select.has_value(), loc, "select"))
+      return false;
+    SelectSpec sel;
+    sel.loc = loc;
+    if (isIdent("topk"))
+      sel.rule = SelectRule::TopK;
+    else if (isIdent("cumulative"))
+      sel.rule = SelectRule::Cumulative;
+    else
+      return error(tok.loc, "expected topk or cumulative after 'select', "
+                            "found " +
+                                describe(tok));
+    const char *rule = sel.rule == SelectRule::TopK ? "topk" : "cumulative";
+    consume();
+    if (!expectPunct("(", (std::string("after '") + rule + "'").c_str()))
+      return false;
+    sel.valueLoc = tok.loc;
+    if (tok.kind == Tok::Int) {
+      sel.value = static_cast<double>(tok.intValue);
+      sel.valueIsInt = true;
+    } else if (tok.kind == Tok::Float) {
+      sel.value = tok.floatValue;
+    } else {
+      return error(tok.loc, std::string("expected a number for '") + rule +
+                                "', found " + describe(tok));
+    }
+    consume();
+    if (!expectPunct(")", (std::string("to close '") + rule + "('").c_str()))
+      return false;
+    if (!isIdent("by"))
+      return error(tok.loc, "expected 'by' and a block estimator after '" +
+                                std::string(rule) + "(...)', found " +
+                                describe(tok));
+    consume();
+    // The estimator: exactly mean(q) . mean(k), token by token, so that the
+    // error points at the first token that differs.
+    static const char *const estimator[] = {"mean", "(", "q", ")", ".",
+                                            "mean", "(", "k", ")"};
+    for (const char *want : estimator) {
+      bool ident = std::isalpha(static_cast<unsigned char>(want[0]));
+      if (ident ? !isIdent(want) : !isPunct(want))
+        return error(tok.loc, std::string("unsupported block estimator: "
+                                          "expected 'mean(q) . mean(k)', "
+                                          "found ") +
+                                  describe(tok) + " where '" + want +
+                                  "' belongs");
+      consume();
+    }
+    spec.select = sel;
     return true;
   }
 

@@ -14,6 +14,7 @@
 #include <cmath>
 #include <iterator>
 #include <set>
+#include <sstream>
 #include <tuple>
 
 namespace attnc::spec {
@@ -89,12 +90,14 @@ namespace {
 
 /// Which clause an expression belongs to: decides its variables and its
 /// result type.
-enum class Clause { Mask, Score, Feature, Decay };
+enum class Clause { Mask, Keep, Score, Feature, Decay };
 
 const char *clauseName(Clause clause) {
   switch (clause) {
   case Clause::Mask:
     return "mask";
+  case Clause::Keep:
+    return "keep";
   case Clause::Score:
     return "score";
   case Clause::Feature:
@@ -109,6 +112,7 @@ const char *clauseName(Clause clause) {
 const char *clauseVariables(Clause clause) {
   switch (clause) {
   case Clause::Mask:
+  case Clause::Keep:
     return "b h q k Nq Nk";
   case Clause::Score:
     return "b h q k s Nq Nk";
@@ -218,6 +222,36 @@ private:
       checkClause(*spec.mask, Clause::Mask, ValueType::Bool);
     if (spec.score)
       checkClause(*spec.score, Clause::Score, ValueType::Float);
+    checkSelect();
+  }
+
+  /// `select topk(K)`: K an integer >= 0; `select cumulative(P)`: P in
+  /// [0, 1]. `keep` needs a `select`.
+  void checkSelect() {
+    if (spec.keep && !spec.select)
+      error(spec.keep->loc, "'keep' needs a 'select' clause (blocks are "
+                            "kept in addition to the selected ones)");
+    if (spec.keep)
+      checkClause(*spec.keep, Clause::Keep, ValueType::Bool);
+    if (!spec.select)
+      return;
+    const SelectSpec &sel = *spec.select;
+    if (sel.rule == SelectRule::TopK) {
+      if (!sel.valueIsInt || sel.value < 0 || sel.value > 1e9)
+        error(sel.valueLoc, "expected an integer in [0, 1000000000] for "
+                            "'topk', got " +
+                                formatNumber(sel.value));
+    } else if (!(sel.value >= 0 && sel.value <= 1)) {
+      error(sel.valueLoc,
+            "expected a fraction in [0, 1] for 'cumulative', got " +
+                formatNumber(sel.value));
+    }
+  }
+
+  static std::string formatNumber(double v) {
+    std::ostringstream os;
+    os << v;
+    return os.str();
   }
 
   void checkLinearFamily() {
@@ -226,6 +260,10 @@ private:
            "mask", family);
     forbid(spec.score != nullptr, spec.score ? spec.score->loc : SourceLoc{},
            "score", family);
+    forbid(spec.select.has_value(),
+           spec.select ? spec.select->loc : SourceLoc{}, "select", family);
+    forbid(spec.keep != nullptr, spec.keep ? spec.keep->loc : SourceLoc{},
+           "keep", family);
     if (spec.normalize.has() && *spec.normalize == Normalize::Softmax)
       error(spec.normalize.loc, "expected 'normalize sum' or 'normalize "
                                 "none' in a linear-family spec, got softmax");
@@ -330,7 +368,7 @@ private:
     case Expr::Kind::FloatLit:
       return ValueType::Float;
     case Expr::Kind::Causal:
-      if (clauseNow != Clause::Mask) {
+      if (clauseNow != Clause::Mask && clauseNow != Clause::Keep) {
         error(e.loc, std::string("'causal' is only meaningful in the mask, "
                                  "not in the ") +
                          clauseName(clauseNow));

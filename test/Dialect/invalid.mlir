@@ -461,3 +461,75 @@ attn.linear_attention @l {beta_param = "beta", bidirectional = false, dtype = #a
   %one = arith.constant 1.0 : f32
   attn.yield %one : f32
 }
+
+//===----------------------------------------------------------------------===//
+// Content-based block selection
+//===----------------------------------------------------------------------===//
+
+// -----
+
+// expected-error @+1 {{'attn.attention' op expected 'select' and 'select_value' together}}
+attn.attention @a {dtype = #attn.dtype<float32>, head_dim = 4 : i64, heads = 1 : i64, kv_heads = 1 : i64, normalize = #attn.normalize<softmax>, params = [], scale = 1.0 : f64, select = #attn.select<topk>, value_dim = 4 : i64} mask {
+^bb0(%b: i64, %h: i64, %q: i64, %k: i64, %Nq: i64, %Nk: i64):
+  %t = arith.constant true
+  attn.yield %t : i1
+} score {
+^bb0(%b: i64, %h: i64, %q: i64, %k: i64, %Nq: i64, %Nk: i64, %s: f32):
+  attn.yield %s : f32
+}
+
+// -----
+
+// expected-error @+1 {{'attn.attention' op expected a non-negative integer select_value for topk, got 2.5}}
+attn.attention @a {dtype = #attn.dtype<float32>, head_dim = 4 : i64, heads = 1 : i64, kv_heads = 1 : i64, normalize = #attn.normalize<softmax>, params = [], scale = 1.0 : f64, select = #attn.select<topk>, select_value = 2.5 : f64, value_dim = 4 : i64} mask {
+^bb0(%b: i64, %h: i64, %q: i64, %k: i64, %Nq: i64, %Nk: i64):
+  %t = arith.constant true
+  attn.yield %t : i1
+} score {
+^bb0(%b: i64, %h: i64, %q: i64, %k: i64, %Nq: i64, %Nk: i64, %s: f32):
+  attn.yield %s : f32
+}
+
+// -----
+
+// expected-error @+1 {{'attn.attention' op expected select_value in [0, 1] for cumulative, got 2}}
+attn.attention @a {dtype = #attn.dtype<float32>, head_dim = 4 : i64, heads = 1 : i64, kv_heads = 1 : i64, normalize = #attn.normalize<softmax>, params = [], scale = 1.0 : f64, select = #attn.select<cumulative>, select_value = 2.0 : f64, value_dim = 4 : i64} mask {
+^bb0(%b: i64, %h: i64, %q: i64, %k: i64, %Nq: i64, %Nk: i64):
+  %t = arith.constant true
+  attn.yield %t : i1
+} score {
+^bb0(%b: i64, %h: i64, %q: i64, %k: i64, %Nq: i64, %Nk: i64, %s: f32):
+  attn.yield %s : f32
+}
+
+// -----
+
+// expected-error @+1 {{'attn.attention' op a 'keep' region needs 'select'}}
+attn.attention @a {dtype = #attn.dtype<float32>, head_dim = 4 : i64, heads = 1 : i64, kv_heads = 1 : i64, normalize = #attn.normalize<softmax>, params = [], scale = 1.0 : f64, value_dim = 4 : i64} mask {
+^bb0(%b: i64, %h: i64, %q: i64, %k: i64, %Nq: i64, %Nk: i64):
+  %t = arith.constant true
+  attn.yield %t : i1
+} score {
+^bb0(%b: i64, %h: i64, %q: i64, %k: i64, %Nq: i64, %Nk: i64, %s: f32):
+  attn.yield %s : f32
+} keep {
+^bb0(%b: i64, %h: i64, %q: i64, %k: i64, %Nq: i64, %Nk: i64):
+  %f = arith.constant false
+  attn.yield %f : i1
+}
+
+// -----
+
+attn.attention @a {dtype = #attn.dtype<float32>, head_dim = 4 : i64, heads = 1 : i64, kv_heads = 1 : i64, normalize = #attn.normalize<softmax>, params = [], scale = 1.0 : f64, select = #attn.select<topk>, select_value = 2.0 : f64, value_dim = 4 : i64} mask {
+^bb0(%b: i64, %h: i64, %q: i64, %k: i64, %Nq: i64, %Nk: i64):
+  %t = arith.constant true
+  attn.yield %t : i1
+} score {
+^bb0(%b: i64, %h: i64, %q: i64, %k: i64, %Nq: i64, %Nk: i64, %s: f32):
+  attn.yield %s : f32
+} keep {
+^bb0(%b: i64, %h: i64, %q: i64, %k: i64, %Nq: i64, %Nk: i64):
+  %f = arith.constant 1.0 : f32
+  // expected-error @+1 {{'attn.yield' op expected the keep to yield 'i1', got 'f32'}}
+  attn.yield %f : f32
+}

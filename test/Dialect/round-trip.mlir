@@ -62,6 +62,35 @@ attn.attention @document_alibi {dtype = #attn.dtype<bfloat16>,
   attn.yield %1 : f32
 }
 
+// Content-based block selection: the rule and its value, and a keep region
+// (sinks) that reads a parameter.
+// CHECK-LABEL: attn.attention @seer
+// CHECK-SAME: select = #attn.select<topk>
+// CHECK-SAME: select_value = 1.600000e+01 : f64
+// CHECK: } score {
+// CHECK: } keep {
+// CHECK-NEXT: ^bb0(%b: i64, %h: i64, %q: i64, %k: i64, %Nq: i64, %Nk: i64):
+// CHECK: %[[SINK:.*]] = attn.param "sinks"[%h] : i32
+// CHECK: attn.yield %{{.*}} : i1
+attn.attention @seer {dtype = #attn.dtype<float32>, head_dim = 64 : i64,
+    heads = 4 : i64, kv_heads = 4 : i64, normalize = #attn.normalize<softmax>,
+    params = [#attn.param<"sinks", i32, "h">], scale = 0.125 : f64,
+    select = #attn.select<topk>, select_value = 16.0 : f64,
+    value_dim = 64 : i64} mask {
+^bb0(%b: i64, %h: i64, %q: i64, %k: i64, %Nq: i64, %Nk: i64):
+  %0 = arith.cmpi sle, %k, %q : i64
+  attn.yield %0 : i1
+} score {
+^bb0(%b: i64, %h: i64, %q: i64, %k: i64, %Nq: i64, %Nk: i64, %s: f32):
+  attn.yield %s : f32
+} keep {
+^bb0(%b: i64, %h: i64, %q: i64, %k: i64, %Nq: i64, %Nk: i64):
+  %0 = attn.param "sinks"[%h] : i32
+  %1 = arith.extsi %0 : i32 to i64
+  %2 = arith.cmpi slt, %k, %1 : i64
+  attn.yield %2 : i1
+}
+
 // The linear family with a delta rule, a per-channel decay and a chunk.
 // CHECK-LABEL: attn.linear_attention @gated_delta
 // CHECK-SAME: beta_param = "beta"

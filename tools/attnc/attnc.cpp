@@ -234,6 +234,16 @@ LogicalResult runCommand(const CommandLine &cl, MLIRContext &context,
     return failure();
   };
 
+  // `select` chooses tiles of the schedule, so every backend (the reference
+  // included) needs the scheduled op; the pipeline runs once.
+  bool scheduled = false;
+  if (auto softmax = dyn_cast<attn::AttentionOp>(op);
+      softmax && softmax.getSelect()) {
+    if (failed(schedule(*module)))
+      return failure();
+    scheduled = true;
+  }
+
   std::string backend = cl.get("backend", "reference");
   if (backend != "reference" && backend != "cpu")
     return inputError("unknown backend '" + backend +
@@ -335,7 +345,7 @@ LogicalResult runCommand(const CommandLine &cl, MLIRContext &context,
   } else {
     std::string dir = cl.get("package");
     if (dir.empty()) {
-      if (failed(schedule(*module)))
+      if (!scheduled && failed(schedule(*module)))
         return failure();
       dir = temporaryPackageDir();
       if (dir.empty())

@@ -5,10 +5,12 @@ PASS/FAIL line per case plus a summary. The check compares against the
 reference executor with the per-dtype tolerance of docs/testing.md.
 
 usage: cpu_matrix.py ATTNC GROUP [--backend cpu]
-GROUP is one of: masks, scores, shapes, blockmask (each a lit test of its
-own, so lit runs them in parallel). blockmask runs with `--block-mask`: the
-runtime block mask built from the params (docs/runtime.md, "Runtime block
-masks") instead of the static plan.
+GROUP is one of: masks, scores, shapes, blockmask, select (each a lit test
+of its own, so lit runs them in parallel). blockmask runs with
+`--block-mask`: the runtime block mask built from the params
+(docs/runtime.md, "Runtime block masks") instead of the static plan. select
+runs content-based block selection (docs/language.md §8a), which the
+reference executor computes densely: both must pick exactly the same tiles.
 """
 import os
 import subprocess
@@ -104,6 +106,54 @@ def cases(group):
                                     doc + "\n  score exp(s / 2)", "sum"), "1,150,150",
                ["--mean-segment", "4"])
         yield ("static_causal", spec("bm_causal", 2, 2, 64, "f32", "mask causal"), "1,190,190", [])
+    elif group == "select":
+        est = "by mean(q) . mean(k)"
+        keep = "keep k < 64 || q - k < 100"  # sinks and the local band
+        causal = "mask causal"
+
+        def sel(rule, extra=""):
+            return causal + f"\n  select {rule} {est}" + (f"\n  {extra}" if extra else "")
+        for dtype in ("f32", "bf16"):
+            yield (f"topk_{dtype}", spec("sel_topk", 4, 2, 64, dtype, sel("topk(3)")),
+                   "2,333,333", [])
+            yield (f"topk_keep_{dtype}", spec("sel_topk_keep", 4, 2, 64, dtype,
+                                             sel("topk(2)", keep)), "2,333,333", [])
+            yield (f"cumulative_{dtype}", spec("sel_cum", 4, 4, 64, dtype,
+                                               sel("cumulative(0.9)")), "1,400,400", [])
+            yield (f"cumulative_keep_{dtype}", spec("sel_cum_keep", 4, 4, 64, dtype,
+                                                    sel("cumulative(0.5)", keep)),
+                   "1,400,400", [])
+        yield ("f16_no_mask", spec("sel_f16", 2, 2, 64, "f16",
+                                   f"select cumulative(0.7) {est}"), "1,300,300", [])
+        # Every block selected: the result is plain causal attention.
+        yield ("all_topk", spec("sel_all", 2, 2, 64, "f32", sel("topk(1000)")), "1,333,333", [])
+        yield ("all_cumulative", spec("sel_all_cum", 2, 2, 64, "bf16", sel("cumulative(1)")),
+               "1,333,333", [])
+        # None selected but the kept ones; none at all (o = 0, lse = -inf).
+        yield ("none_but_kept", spec("sel_kept", 2, 2, 64, "f32", sel("topk(0)", keep)),
+               "1,333,333", [])
+        yield ("none", spec("sel_none", 2, 2, 64, "f32", sel("cumulative(0)")), "1,100,100", [])
+        # N not a multiple of the block, Nq != Nk both ways, small tiles.
+        yield ("nq_lt_nk", spec("sel_lt", 4, 2, 64, "bf16", sel("topk(2)", keep)), "2,70,257", [])
+        yield ("nq_gt_nk", spec("sel_gt", 2, 2, 64, "f32", sel("topk(1)")), "1,150,90", [])
+        yield ("decode", spec("sel_dec", 4, 1, 64, "bf16", sel("cumulative(0.8)", keep)),
+               "2,1,517", [])
+        yield ("tiles_q32_k16", spec("sel_tiles", 2, 2, 32, "f32", sel("topk(4)", keep),
+                                     tile="tile q=32 k=16 warps=2"), "1,171,171", [])
+        yield ("document_keep_param", spec(
+            "sel_doc", 2, 2, 64, "f32",
+            "param doc: i32[b, n]\n  mask doc[b, q] == doc[b, k] && causal\n"
+            f"  select topk(1) {est}\n  keep doc[b, k] == 0"), "2,201,201",
+            ["--mean-segment", "40"])
+        yield ("sum_normalize", spec("sel_sum", 2, 2, 64, "f32",
+                                     sel("topk(2)") + "\n  score exp(s / 2)", "sum"),
+               "1,200,200", [])
+        # The explicit runtime-mask path (attnc_block_mask_build_cpu).
+        yield ("explicit_block_mask", spec("sel_bm", 4, 2, 64, "bf16", sel("topk(2)", keep)),
+               "1,333,200", ["--block-mask"])
+        yield ("explicit_block_mask_cum", spec("sel_bm_cum", 2, 2, 64, "f32",
+                                               sel("cumulative(0.95)")), "1,257,257",
+               ["--block-mask"])
     else:
         sys.exit(f"unknown group {group}")
 
