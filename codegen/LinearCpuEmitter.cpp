@@ -535,8 +535,10 @@ void emitStoreRow(bool normalizeSum, StringRef row, StringRef indent,
           "w.o[e]);\n";
 }
 
-/// The task of one (b, h) for update add, causal.
-void emitAddCausalTask(DecayKind decay, bool normalizeSum, raw_ostream &os) {
+/// The start of every causal (b, h) task: tensor pointers, the initial
+/// state, zero rows at negative positions, and the chunk loop up to loading
+/// the chunk's keys (the task emitters continue inside the loop).
+void emitCausalTaskPrologue(raw_ostream &os) {
   os << R"(
 static void attnc_head(const AttncKernelArgs &args, long long b, long long h, AttncWork &w) {
   const long long Nq = args.q_len, Nk = args.kv_len;
@@ -555,6 +557,11 @@ static void attnc_head(const AttncKernelArgs &args, long long b, long long h, At
     const int r0 = (int)attnc_mini(L, attnc_maxi(0, off - t0)); // rows [r0, L) have queries
     attnc_load_keys(args, w, b, h, kp, vp, t0, L);
 )";
+}
+
+/// The task of one (b, h) for update add, causal.
+void emitAddCausalTask(DecayKind decay, bool normalizeSum, raw_ostream &os) {
+  emitCausalTaskPrologue(os);
   if (decay != DecayKind::None)
     os << "    attnc_chunk_gates(args, b, h, t0, L, w.A, w.sg);\n";
   os << R"(    for (int r = r0; r < L; ++r)
@@ -633,24 +640,7 @@ void emitDeltaTask(DecayKind decay, raw_ostream &os) {
                        "] * expf((float)(w.A[" + to + "] - w.A[" + from + "]))"
                  : std::string("1.0f");
   };
-  os << R"(
-static void attnc_head(const AttncKernelArgs &args, long long b, long long h, AttncWork &w) {
-  const long long Nq = args.q_len, Nk = args.kv_len;
-  const long long off = Nk - Nq; // query row i sits at position i + off
-  const long long g = h / (H / G);
-  const storage_t *qp = (const storage_t *)args.q + b * args.q_strides.s[0] + h * args.q_strides.s[1];
-  const storage_t *kp = (const storage_t *)args.k + b * args.k_strides.s[0] + g * args.k_strides.s[1];
-  const storage_t *vp = (const storage_t *)args.v + b * args.v_strides.s[0] + g * args.v_strides.s[1];
-  storage_t *op_ = (storage_t *)args.o + b * args.o_strides.s[0] + h * args.o_strides.s[1];
-  attnc_state_load(args, b, h, w);
-  // Rows at negative positions (Nq > Nk) see no key.
-  for (long long i = 0; i < Nq && i + off < 0; ++i)
-    for (int e = 0; e < DV; ++e) attnc_store(op_ + i * args.o_strides.s[2] + e, 0.0f);
-  for (long long t0 = 0; t0 < Nk; t0 += CH) {
-    const int L = (int)attnc_mini(CH, Nk - t0);
-    const int r0 = (int)attnc_mini(L, attnc_maxi(0, off - t0)); // rows [r0, L) have queries
-    attnc_load_keys(args, w, b, h, kp, vp, t0, L);
-)";
+  emitCausalTaskPrologue(os);
   if (gated)
     os << "    attnc_chunk_gates(args, b, h, t0, L, w.A, w.sg);\n";
   os << R"(    // Forward substitution, one row of W and U at a time:
@@ -734,23 +724,9 @@ static inline float attnc_pair(AttncWork &w, const float *a, const float *b, int
   return attnc_dot(w.pt, b, F);
 }
 
-static void attnc_head(const AttncKernelArgs &args, long long b, long long h, AttncWork &w) {
-  const long long Nq = args.q_len, Nk = args.kv_len;
-  const long long off = Nk - Nq; // query row i sits at position i + off
-  const long long g = h / (H / G);
-  const storage_t *qp = (const storage_t *)args.q + b * args.q_strides.s[0] + h * args.q_strides.s[1];
-  const storage_t *kp = (const storage_t *)args.k + b * args.k_strides.s[0] + g * args.k_strides.s[1];
-  const storage_t *vp = (const storage_t *)args.v + b * args.v_strides.s[0] + g * args.v_strides.s[1];
-  storage_t *op_ = (storage_t *)args.o + b * args.o_strides.s[0] + h * args.o_strides.s[1];
-  attnc_state_load(args, b, h, w);
-  // Rows at negative positions (Nq > Nk) see no key.
-  for (long long i = 0; i < Nq && i + off < 0; ++i)
-    for (int e = 0; e < DV; ++e) attnc_store(op_ + i * args.o_strides.s[2] + e, 0.0f);
-  for (long long t0 = 0; t0 < Nk; t0 += CH) {
-    const int L = (int)attnc_mini(CH, Nk - t0);
-    const int r0 = (int)attnc_mini(L, attnc_maxi(0, off - t0)); // rows [r0, L) have queries
-    attnc_load_keys(args, w, b, h, kp, vp, t0, L);
-    attnc_chunk_gates(args, b, h, t0, L, w.A, w.sg);
+)";
+  emitCausalTaskPrologue(os);
+  os << R"(    attnc_chunk_gates(args, b, h, t0, L, w.A, w.sg);
     // Forward substitution: W_r = K^_r - sum_{j<r} M1_rj W_j and
     // U_r = sum_{j<r} M2_rj v_j - sum_{j<r} M1_rj U_j.
     for (int r = 0; r < L; ++r) {
