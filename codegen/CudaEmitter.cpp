@@ -154,9 +154,9 @@ LogicalResult emitCuda(Operation *op, raw_ostream &os) {
        << "#define ATTNC_PAIR_T " << (bf16 ? "__nv_bfloat162" : "__half2")
        << "\n#define ATTNC_PACK2 "
        << (bf16 ? "__floats2bfloat162_rn" : "__floats2half2_rn") << "\n";
-    os << kCudaPtxHelpers << kCudaTensorCoreKernel;
+    os << kCudaRowScale << kCudaPtxHelpers << kCudaTensorCoreKernel;
   } else {
-    os << kCudaSimtKernel;
+    os << kCudaRowScale << kCudaSimtKernel;
   }
 
   os << "\n#ifndef __CUDACC_RTC__\n"

@@ -12,6 +12,22 @@
 
 namespace attnc {
 
+/// The factor a row's accumulator is multiplied by at the end, from the
+/// row's sum l: 1/l for softmax (0 for an empty row), 1/l for sum (0 when
+/// the sum is 0), 1 for none. Shared by both kernel bodies.
+inline constexpr const char *kCudaRowScale = R"CUDA(
+__device__ __forceinline__ float attnc_row_scale(float l) {
+#if ATTNC_NORMALIZE == 0
+  return l > 0.0f ? 1.0f / l : 0.0f;
+#elif ATTNC_NORMALIZE == 1
+  return l != 0.0f ? 1.0f / l : 0.0f;
+#else
+  (void)l;
+  return 1.0f;
+#endif
+}
+)CUDA";
+
 /// PTX wrappers: cp.async with zero fill, ldmatrix, mma.sync m16n8k16.
 inline constexpr const char *kCudaPtxHelpers = R"CUDA(
 // ---- PTX wrappers (sm_80+) ----
@@ -274,13 +290,7 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) ATTNC_KERNEL(const Att
       float l = row_sum[mt][half];
       l += __shfl_xor_sync(0xffffffffu, l, 1);
       l += __shfl_xor_sync(0xffffffffu, l, 2);
-#if ATTNC_NORMALIZE == 0
-      const float inv = l > 0.0f ? 1.0f / l : 0.0f;
-#elif ATTNC_NORMALIZE == 1
-      const float inv = l != 0.0f ? 1.0f / l : 0.0f;
-#else
-      const float inv = 1.0f;
-#endif
+      const float inv = attnc_row_scale(l);
       const long long row = row0 + (warp * MT + mt) * 16 + quad_row + half * 8;
       if (row >= Nq) continue;
       storage_t *orow = op + row * args.o_strides.s[2];
@@ -366,13 +376,7 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) ATTNC_KERNEL(const Att
       }
     }
   if (r >= BQ || row0 + r >= Nq) return;
-#if ATTNC_NORMALIZE == 0
-  const float inv = l > 0.0f ? 1.0f / l : 0.0f;
-#elif ATTNC_NORMALIZE == 1
-  const float inv = l != 0.0f ? 1.0f / l : 0.0f;
-#else
-  const float inv = 1.0f;
-#endif
+  const float inv = attnc_row_scale(l);
   float *orow = (float *)args.o + b * args.o_strides.s[0] + h * args.o_strides.s[1] + (row0 + r) * args.o_strides.s[2];
   for (int e = 0; e < DV; ++e) orow[e] = Acc[r * (DV + 1) + e] * inv;
 #if ATTNC_NORMALIZE == 0

@@ -535,10 +535,9 @@ void emitStoreRow(bool normalizeSum, StringRef row, StringRef indent,
           "w.o[e]);\n";
 }
 
-/// The start of every causal (b, h) task: tensor pointers, the initial
-/// state, zero rows at negative positions, and the chunk loop up to loading
-/// the chunk's keys (the task emitters continue inside the loop).
-void emitCausalTaskPrologue(raw_ostream &os) {
+/// The signature of the (b, h) task and its tensor pointers, shared by the
+/// causal and bidirectional forms.
+void emitTaskHead(raw_ostream &os) {
   os << R"(
 static void attnc_head(const AttncKernelArgs &args, long long b, long long h, AttncWork &w) {
   const long long Nq = args.q_len, Nk = args.kv_len;
@@ -548,7 +547,15 @@ static void attnc_head(const AttncKernelArgs &args, long long b, long long h, At
   const storage_t *kp = (const storage_t *)args.k + b * args.k_strides.s[0] + g * args.k_strides.s[1];
   const storage_t *vp = (const storage_t *)args.v + b * args.v_strides.s[0] + g * args.v_strides.s[1];
   storage_t *op_ = (storage_t *)args.o + b * args.o_strides.s[0] + h * args.o_strides.s[1];
-  attnc_state_load(args, b, h, w);
+)";
+}
+
+/// The start of every causal (b, h) task: tensor pointers, the initial
+/// state, zero rows at negative positions, and the chunk loop up to loading
+/// the chunk's keys (the task emitters continue inside the loop).
+void emitCausalTaskPrologue(raw_ostream &os) {
+  emitTaskHead(os);
+  os << R"(  attnc_state_load(args, b, h, w);
   // Rows at negative positions (Nq > Nk) see no key.
   for (long long i = 0; i < Nq && i + off < 0; ++i)
     for (int e = 0; e < DV; ++e) attnc_store(op_ + i * args.o_strides.s[2] + e, 0.0f);
@@ -590,16 +597,8 @@ void emitAddCausalTask(DecayKind decay, bool normalizeSum, raw_ostream &os) {
 /// over every key, then every query row against it.
 void emitAddBidirectionalTask(DecayKind decay, bool normalizeSum,
                               raw_ostream &os) {
-  os << R"(
-static void attnc_head(const AttncKernelArgs &args, long long b, long long h, AttncWork &w) {
-  const long long Nq = args.q_len, Nk = args.kv_len;
-  const long long off = Nk - Nq; // query row i sits at position i + off
-  const long long g = h / (H / G);
-  const storage_t *qp = (const storage_t *)args.q + b * args.q_strides.s[0] + h * args.q_strides.s[1];
-  const storage_t *kp = (const storage_t *)args.k + b * args.k_strides.s[0] + g * args.k_strides.s[1];
-  const storage_t *vp = (const storage_t *)args.v + b * args.v_strides.s[0] + g * args.v_strides.s[1];
-  storage_t *op_ = (storage_t *)args.o + b * args.o_strides.s[0] + h * args.o_strides.s[1];
-  memset(w.S, 0, sizeof(float) * F * DV);
+  emitTaskHead(os);
+  os << R"(  memset(w.S, 0, sizeof(float) * F * DV);
   memset(w.z, 0, sizeof(float) * F);
   for (long long t0 = 0; t0 < Nk; t0 += CH) {
     const int L = (int)attnc_mini(CH, Nk - t0);
