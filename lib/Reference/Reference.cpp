@@ -36,11 +36,13 @@ struct OpInfo {
 
 OpInfo infoOf(Operation *op) {
   if (auto a = dyn_cast<attn::AttentionOp>(op))
-    return {a.getHeads(), a.getKvHeads(), a.getHeadDim(), a.getValueDim(),
-            a.getHeadDim(), a.getParams()};
+    return {int64_t(a.getHeads()), int64_t(a.getKvHeads()),
+            int64_t(a.getHeadDim()), int64_t(a.getValueDim()),
+            int64_t(a.getHeadDim()), a.getParams()};
   auto l = cast<attn::LinearAttentionOp>(op);
-  return {l.getHeads(), l.getKvHeads(), l.getHeadDim(), l.getValueDim(),
-          l.getFeatureDim(), l.getParams()};
+  return {int64_t(l.getHeads()), int64_t(l.getKvHeads()),
+          int64_t(l.getHeadDim()), int64_t(l.getValueDim()),
+          int64_t(l.getFeatureDim()), l.getParams()};
 }
 
 std::string checkRank(const char *name, const Tensor &t, size_t rank) {
