@@ -88,6 +88,10 @@ FailureOr<CudaLaunchInfo> cudaLaunchInfo(Operation *op) {
     return op->emitError() << "the CUDA backend does not support content-based "
                               "block selection ('select') yet; use the CPU "
                               "backend";
+  if (softmax.getHybridFeature())
+    return op->emitError() << "the CUDA backend does not support sparse + "
+                              "linear hybrids ('hybrid') yet; use the CPU "
+                              "backend";
   FailureOr<Geometry> g = geometryOf(softmax);
   if (failed(g))
     return failure();

@@ -169,8 +169,10 @@ static inline void attnc_store(storage_t *p, float v) {
   }
 }
 
-void emitBlockPlan(raw_ostream &os, const std::vector<MaskClause> &clauses,
-                   int64_t blockQ, int64_t blockK) {
+void emitBlockPlan(raw_ostream &out, const std::vector<MaskClause> &clauses,
+                   int64_t blockQ, int64_t blockK, StringRef name) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
   size_t n = std::max<size_t>(clauses.size(), 1);
   // Per clause, the k-block range to visit and the range of full blocks.
   // Kernels walk the union in ascending order with attnc_plan_next instead
@@ -255,6 +257,24 @@ ATTNC_HD bool attnc_plan_full(const AttncPlan &p, long long kb) {
   return full;
 }
 )";
+  if (name.empty()) {
+    out << text;
+    return;
+  }
+  // A second plan in one kernel (a hybrid's complement): the same text with
+  // its own names.
+  std::string upper = name.upper(), camel = name.str();
+  camel[0] = llvm::toUpper(camel[0]);
+  for (auto [from, to] :
+       {std::pair<std::string, std::string>{"attnc_plan_",
+                                            "attnc_" + name.str() + "_plan_"},
+        {"AttncPlan", "Attnc" + camel + "Plan"},
+        {"ATTNC_NUM_CLAUSES", "ATTNC_" + upper + "_NUM_CLAUSES"}}) {
+    for (size_t at = text.find(from); at != std::string::npos;
+         at = text.find(from, at + to.size()))
+      text.replace(at, from.size(), to);
+  }
+  out << text;
 }
 
 void emitParamReaders(raw_ostream &os, ArrayAttr params, int64_t heads,

@@ -37,10 +37,12 @@ void emitPrelude(llvm::raw_ostream &os, Target target, llvm::StringRef dtype);
 /// `attnc_plan_qblock(qb, Nq, Nk)` returning an AttncPlan, walked with
 /// `attnc_plan_next(plan, kb)` and tested with `attnc_plan_full(plan, kb)`:
 /// the C form of planQBlock in lib/Analysis/BlockPlan.h (same visited and
-/// full blocks) for these clauses and tiles.
+/// full blocks) for these clauses and tiles. A non-empty `name` prefixes
+/// the names instead (`attnc_NAME_plan_qblock`, `AttncNAMEPlan`, ...) so a
+/// kernel can hold a second plan.
 void emitBlockPlan(llvm::raw_ostream &os,
                    const std::vector<MaskClause> &clauses, int64_t blockQ,
-                   int64_t blockK);
+                   int64_t blockK, llvm::StringRef name = "");
 
 /// One `attnc_param_<name>(args, i0, ...)` reader per parameter, returning 0
 /// out of range; `headDim` sizes the d dimension, `heads` the h one.

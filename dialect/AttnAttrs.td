@@ -61,6 +61,16 @@ def Attn_UpdateAttr : EnumAttr<Attn_Dialect, Attn_UpdateEnum, "update"> {
   let assemblyFormat = "`<` $value `>`";
 }
 
+def Attn_CombineEnum : I32EnumAttr<"Combine",
+    "how a hybrid spec joins its softmax and linear branches", [
+    I32EnumAttrCase<"add", 0>, I32EnumAttrCase<"shared", 1>]> {
+  let cppNamespace = "::mlir::attn";
+  let genSpecializedAttr = 0;
+}
+def Attn_CombineAttr : EnumAttr<Attn_Dialect, Attn_CombineEnum, "combine"> {
+  let assemblyFormat = "`<` $value `>`";
+}
+
 def Attn_SelectEnum : I32EnumAttr<"SelectRule",
     "content-based block selection rule", [
     I32EnumAttrCase<"topk", 0>, I32EnumAttrCase<"cumulative", 1>]> {

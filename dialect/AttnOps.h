@@ -16,4 +16,10 @@
 #define GET_OP_CLASSES
 #include "dialect/AttnOps.h.inc"
 
+namespace mlir::attn {
+/// Channels after feature map `feature` of head_dim `headDim` tokens
+/// (taylor2: 1 + D + D^2; hedgehog: 2D; the rest D).
+int64_t featureDimOf(Feature feature, int64_t headDim);
+} // namespace mlir::attn
+
 #endif // ATTNC_DIALECT_ATTNOPS_H

@@ -37,6 +37,20 @@ def Attn_AttentionOp : Attn_Op<"attention", [
     Selection happens at run time; elements outside selected tiles are
     masked out in addition to `mask`.
 
+    Sparse + linear hybrid (optional, docs/language.md §8b): with
+    `hybrid_feature` set, the elements the softmax branch does not take
+    (outside `mask` or outside the selected tiles) but where the
+    `complement` region (same signature as `mask`) holds go to a linear
+    branch with weights phi(q_i) . phi(k_j); `hybrid_phi` is its feature
+    expression region (signature of the linear family's feature region),
+    `hybrid_feature_param` its hedgehog weight. `combine` joins the
+    branches: add, o = o_softmax + w * o_linear (each normalized by its own
+    sum), or shared, one normalizer with the softmax terms weighted by
+    gamma; the `combine_weight` region maps (b, h, q, Nq, Nk) to w or gamma.
+    `complement_map` is complement's symbolic block map (attn-classify-
+    blocks), so that kernels fold whole complement tiles into per-block
+    linear states.
+
     ```mlir
     attn.attention @causal {dtype = #attn.dtype<bfloat16>, head_dim = 64 : i64,
         heads = 8 : i64, kv_heads = 8 : i64, normalize = #attn.normalize<softmax>,
@@ -59,15 +73,28 @@ def Attn_AttentionOp : Attn_Op<"attention", [
                        OptionalAttr<TypedArrayAttrBase<Attn_ClauseAttr,
                            "mask clauses">>:$block_map,
                        OptionalAttr<Attn_SelectAttr>:$select,
-                       OptionalAttr<F64Attr>:$select_value);
+                       OptionalAttr<F64Attr>:$select_value,
+                       OptionalAttr<Attn_FeatureAttr>:$hybrid_feature,
+                       OptionalAttr<StrAttr>:$hybrid_feature_param,
+                       OptionalAttr<Attn_CombineAttr>:$combine,
+                       OptionalAttr<TypedArrayAttrBase<Attn_ClauseAttr,
+                           "complement clauses">>:$complement_map);
   let regions = (region SizedRegion<1>:$mask, SizedRegion<1>:$score,
-                        MaxSizedRegion<1>:$keep);
+                        MaxSizedRegion<1>:$keep,
+                        MaxSizedRegion<1>:$hybrid_phi,
+                        MaxSizedRegion<1>:$complement,
+                        MaxSizedRegion<1>:$combine_weight);
   let assemblyFormat =
-      "$sym_name attr-dict `mask` $mask `score` $score (`keep` $keep^)?";
+      "$sym_name attr-dict `mask` $mask `score` $score (`keep` $keep^)? "
+      "(`hybrid_phi` $hybrid_phi^)? (`complement` $complement^)? "
+      "(`combine_weight` $combine_weight^)?";
   let hasVerifier = 1;
   let extraClassDeclaration = [{
     /// The declaration of parameter `name`, or null.
     ::mlir::attn::ParamAttr lookupParam(::llvm::StringRef name);
+    /// Feature channels of the hybrid's linear branch (0 without hybrid).
+    int64_t getHybridFeatureDim();
+    ::mlir::LogicalResult verifyHybrid();
   }];
 }
 

@@ -276,7 +276,11 @@ Dnf toDnf(Value v, bool negate, int depth = 0) {
 } // namespace
 
 std::vector<MaskClause> analyzeMask(attn::AttentionOp op) {
-  auto yield = cast<attn::YieldOp>(op.getMask().front().getTerminator());
+  return analyzeMaskRegion(op.getMask());
+}
+
+std::vector<MaskClause> analyzeMaskRegion(Region &region) {
+  auto yield = cast<attn::YieldOp>(region.front().getTerminator());
   Dnf dnf = toDnf(yield.getValue(), /*negate=*/false);
   if (!dnf)
     return {MaskClause{{}, {}, /*exact=*/false}};

@@ -23,6 +23,10 @@ constexpr size_t kMaxMaskClauses = 16;
 /// Analyzes the mask region of `op`.
 std::vector<MaskClause> analyzeMask(mlir::attn::AttentionOp op);
 
+/// Analyzes any region with the mask's signature (b, h, q, k, Nq, Nk) -> i1,
+/// e.g. a hybrid's complement.
+std::vector<MaskClause> analyzeMaskRegion(mlir::Region &region);
+
 /// Converts between the analysis result and its IR attribute form.
 mlir::ArrayAttr clausesToAttr(mlir::MLIRContext *ctx,
                               const std::vector<MaskClause> &clauses);

@@ -210,6 +210,17 @@ static void nameBlockArguments(Region &region, ArrayRef<StringRef> names,
 // AttentionOp
 //===----------------------------------------------------------------------===//
 
+int64_t mlir::attn::featureDimOf(Feature feature, int64_t headDim) {
+  switch (feature) {
+  case Feature::taylor2:
+    return 1 + headDim + headDim * headDim;
+  case Feature::hedgehog:
+    return 2 * headDim;
+  default:
+    return headDim;
+  }
+}
+
 ParamAttr AttentionOp::lookupParam(StringRef name) {
   return lookupParamIn(getParams(), name);
 }
@@ -244,13 +255,63 @@ LogicalResult AttentionOp::verify() {
                               "cumulative, got "
                            << v;
   }
+  return verifyHybrid();
+}
+
+/// The hybrid attributes and regions come together: a feature map, the
+/// three regions, the combine rule; the hedgehog weight exactly with
+/// hedgehog; softmax normalization for the softmax branch.
+LogicalResult AttentionOp::verifyHybrid() {
+  const bool hybrid = getHybridFeature().has_value();
+  const bool anyPart = !getHybridPhi().empty() || !getComplement().empty() ||
+                       !getCombineWeight().empty() || getCombine() ||
+                       getComplementMap() || getHybridFeatureParam();
+  if (!hybrid) {
+    if (anyPart)
+      return emitOpError() << "hybrid regions and attributes need "
+                              "'hybrid_feature'";
+    return success();
+  }
+  if (getHybridPhi().empty() || getComplement().empty() ||
+      getCombineWeight().empty() || !getCombine())
+    return emitOpError() << "a hybrid op needs the hybrid_phi, complement "
+                            "and combine_weight regions and 'combine'";
+  if (getNormalize() != Normalize::softmax)
+    return emitOpError() << "a hybrid op needs normalize softmax";
+  Builder b(getContext());
+  if (failed(verifyRegionSignature(*this, getHybridPhi(), "hybrid_phi", 6,
+                                   true, b.getF32Type())) ||
+      failed(verifyRegionSignature(*this, getComplement(), "complement", 6,
+                                   false, b.getI1Type())) ||
+      failed(verifyRegionSignature(*this, getCombineWeight(),
+                                   "combine_weight", 5, false,
+                                   b.getF32Type())))
+    return failure();
+  if (*getHybridFeature() == Feature::hedgehog)
+    return verifyNamedParam(*this, getParams(), getHybridFeatureParam(),
+                            "hedgehog weight", "hdd");
+  if (getHybridFeatureParam())
+    return emitOpError() << "'hybrid_feature_param' is only for the hedgehog "
+                            "feature";
   return success();
+}
+
+int64_t AttentionOp::getHybridFeatureDim() {
+  if (!getHybridFeature())
+    return 0;
+  return featureDimOf(*getHybridFeature(), getHeadDim());
 }
 
 void AttentionOp::getAsmBlockArgumentNames(Region &region,
                                            OpAsmSetValueNameFn setNameFn) {
-  nameBlockArguments(region, {"b", "h", "q", "k", "Nq", "Nk", "s"},
-                     setNameFn);
+  if (&region == &getHybridPhi())
+    nameBlockArguments(region, {"b", "h", "n", "d", "Nq", "Nk", "x"},
+                       setNameFn);
+  else if (&region == &getCombineWeight())
+    nameBlockArguments(region, {"b", "h", "q", "Nq", "Nk"}, setNameFn);
+  else
+    nameBlockArguments(region, {"b", "h", "q", "k", "Nq", "Nk", "s"},
+                       setNameFn);
 }
 
 //===----------------------------------------------------------------------===//
@@ -262,15 +323,7 @@ ParamAttr LinearAttentionOp::lookupParam(StringRef name) {
 }
 
 int64_t LinearAttentionOp::getFeatureDim() {
-  int64_t d = getHeadDim();
-  switch (getFeature()) {
-  case Feature::taylor2:
-    return 1 + d + d * d;
-  case Feature::hedgehog:
-    return 2 * d;
-  default:
-    return d;
-  }
+  return featureDimOf(getFeature(), getHeadDim());
 }
 
 bool LinearAttentionOp::hasVectorDecay() {

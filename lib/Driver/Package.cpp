@@ -75,11 +75,12 @@ LogicalResult runTool(Operation *op, const std::string &program,
 /// Emits the .cu and its header and, where nvcc is found, one cubin per
 /// arch. The linear family has no CUDA backend yet: the package then holds
 /// only the CPU backend (the runtime says so if asked for CUDA), and so does
-/// a spec with content-based selection (`select`, CPU only for now).
+/// a spec with content-based selection (`select`) or a sparse + linear
+/// hybrid (`hybrid`), CPU only for now.
 LogicalResult writeCuda(Operation *op, const PackageOptions &options,
                         const std::string &base, PackageContents &contents) {
   auto softmax = dyn_cast<attn::AttentionOp>(op);
-  if (!softmax || softmax.getSelect())
+  if (!softmax || softmax.getSelect() || softmax.getHybridFeature())
     return success();
   FailureOr<CudaLaunchInfo> info = cudaLaunchInfo(op);
   if (failed(info))

@@ -117,7 +117,10 @@ private:
         attn::NormalizeAttr::get(ctx,
                                  normalizeOf(s, spec::Normalize::Softmax)),
         paramsOf(s), scheduleOf(s), /*block_map=*/ArrayAttr(),
-        /*select=*/attn::SelectRuleAttr(), /*select_value=*/FloatAttr());
+        /*select=*/attn::SelectRuleAttr(), /*select_value=*/FloatAttr(),
+        /*hybrid_feature=*/attn::FeatureAttr(),
+        /*hybrid_feature_param=*/StringAttr(), /*combine=*/attn::CombineAttr(),
+        /*complement_map=*/ArrayAttr());
     if (s.select) {
       op.setSelectAttr(attn::SelectRuleAttr::get(
           ctx, s.select->rule == spec::SelectRule::TopK
@@ -143,6 +146,40 @@ private:
                        l, builder.getBoolAttr(false));
                  },
                  builder.getI1Type());
+    if (s.hybrid)
+      buildHybrid(s, op);
+  }
+
+  /// The linear branch of a sparse + linear hybrid: its feature map, the
+  /// complement domain (default: every key) and the combine weight
+  /// (default 1).
+  void buildHybrid(const spec::AttentionSpec &s, attn::AttentionOp op) {
+    const spec::FeatureSpec &f = *s.hybrid;
+    op.setHybridFeatureAttr(
+        attn::FeatureAttr::get(ctx, static_cast<attn::Feature>(f.builtin)));
+    if (f.builtin == spec::FeatureBuiltin::Hedgehog)
+      op.setHybridFeatureParamAttr(builder.getStringAttr(f.weightParam));
+    op.setCombineAttr(attn::CombineAttr::get(
+        ctx, s.combine && s.combine->rule == spec::CombineRule::Shared
+                 ? attn::Combine::shared
+                 : attn::Combine::add));
+    fillRegion(op.getHybridPhi(), {"b", "h", "n", "d", "Nq", "Nk", "x"}, true,
+               f.expr.get(), f.loc,
+               [&](Location) -> Value { return vars.lookup("x"); },
+               builder.getF32Type());
+    fillRegion(op.getComplement(), {"b", "h", "q", "k", "Nq", "Nk"}, false,
+               s.complement.get(), f.loc, [&](Location l) -> Value {
+                 return builder.create<arith::ConstantOp>(
+                     l, builder.getBoolAttr(true));
+               },
+               builder.getI1Type());
+    fillRegion(op.getCombineWeight(), {"b", "h", "q", "Nq", "Nk"}, false,
+               s.combine ? s.combine->weight.get() : nullptr, f.loc,
+               [&](Location l) -> Value {
+                 return builder.create<arith::ConstantOp>(
+                     l, builder.getF32FloatAttr(1.0f));
+               },
+               builder.getF32Type());
   }
 
   void buildLinear(const spec::AttentionSpec &s) {

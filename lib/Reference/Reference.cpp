@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
 
 using namespace mlir;
 
@@ -164,6 +165,110 @@ std::string checkInputs(Operation *op, const Inputs &in, Problem &p) {
   }
   return checkState(op, in, p);
 }
+
+//===----------------------------------------------------------------------===//
+// Feature maps (linear family, hybrid linear branch)
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// Applies the feature map phi to one token's D channels.
+class FeatureMap {
+public:
+  /// `kind` with its expression program and, for hedgehog, the name of
+  /// its weight parameter (the linear family's feature or a hybrid's).
+  FeatureMap(attn::Feature kind, std::optional<StringRef> weightParam,
+             const ExprProgram &expr, const Inputs &in, const Problem &p)
+      : kind(kind), expr(expr), p(p),
+        featureDim(attn::featureDimOf(kind, p.headDim)) {
+    if (kind == attn::Feature::hedgehog)
+      weight = &in.params.find(*weightParam)->second;
+  }
+
+  int64_t dim() const { return featureDim; }
+
+  void apply(const double *x, int64_t b, int64_t h, int64_t n,
+             std::vector<double> &phi, std::string &error) const {
+    const int64_t D = p.headDim;
+    phi.assign(featureDim, 0.0);
+    switch (kind) {
+    case attn::Feature::expression:
+      for (int64_t d = 0; d < D; ++d) {
+        Scalar args[7];
+        args[0].i = b;
+        args[1].i = h;
+        args[2].i = n;
+        args[3].i = d;
+        args[4].i = p.queries;
+        args[5].i = p.keys;
+        args[6].f = x[d];
+        phi[d] = expr.run(args, error).f;
+      }
+      return;
+    case attn::Feature::identity:
+      for (int64_t d = 0; d < D; ++d)
+        phi[d] = x[d];
+      return;
+    case attn::Feature::relu:
+      for (int64_t d = 0; d < D; ++d)
+        phi[d] = std::max(x[d], 0.0);
+      return;
+    case attn::Feature::elu1:
+      for (int64_t d = 0; d < D; ++d)
+        phi[d] = x[d] > 0 ? x[d] + 1 : std::exp(x[d]);
+      return;
+    case attn::Feature::exp:
+      for (int64_t d = 0; d < D; ++d)
+        phi[d] = std::exp(x[d]);
+      return;
+    case attn::Feature::l2norm: {
+      double norm = 0;
+      for (int64_t d = 0; d < D; ++d)
+        norm += x[d] * x[d];
+      norm = std::sqrt(norm);
+      for (int64_t d = 0; d < D; ++d)
+        phi[d] = norm == 0 ? 0 : x[d] / norm;
+      return;
+    }
+    case attn::Feature::taylor2: {
+      // [1, x, (x outer x) / sqrt(2)]: exp(q.k) to second order (Based).
+      phi[0] = 1;
+      for (int64_t d = 0; d < D; ++d)
+        phi[1 + d] = x[d];
+      for (int64_t i = 0; i < D; ++i)
+        for (int64_t j = 0; j < D; ++j)
+          phi[1 + D + i * D + j] = x[i] * x[j] / std::sqrt(2.0);
+      return;
+    }
+    case attn::Feature::hedgehog: {
+      // [softmax(x W), softmax(-x W)] with W = w[h], D x D.
+      std::vector<double> y(D, 0.0);
+      for (int64_t f = 0; f < D; ++f)
+        for (int64_t d = 0; d < D; ++d)
+          y[f] += x[d] * weight->values[(h * D + d) * D + f];
+      for (int sign = 0; sign < 2; ++sign) {
+        double m = -std::numeric_limits<double>::infinity(), sum = 0;
+        for (int64_t f = 0; f < D; ++f)
+          m = std::max(m, sign ? -y[f] : y[f]);
+        for (int64_t f = 0; f < D; ++f)
+          sum += std::exp((sign ? -y[f] : y[f]) - m);
+        for (int64_t f = 0; f < D; ++f)
+          phi[sign * D + f] = std::exp((sign ? -y[f] : y[f]) - m) / sum;
+      }
+      return;
+    }
+    }
+  }
+
+private:
+  attn::Feature kind;
+  const ExprProgram &expr;
+  const Problem &p;
+  int64_t featureDim;
+  const ParamValues *weight = nullptr;
+};
+
+} // namespace
 
 //===----------------------------------------------------------------------===//
 // Softmax family
@@ -318,6 +423,27 @@ static LogicalResult runSoftmax(attn::AttentionOp op, const Inputs &in,
       return failure();
   }
 
+  // Sparse + linear hybrid (docs/language.md §8b): the elements the
+  // softmax branch does not take but `complement` holds get the weight
+  // phi(q_i) . phi(k_j), with phi applied at the query's and the key's
+  // position.
+  const bool hybrid = op.getHybridFeature().has_value();
+  FailureOr<ExprProgram> phiExpr = failure(), complement = failure(),
+                         combineWeight = failure();
+  std::optional<FeatureMap> phi;
+  if (hybrid) {
+    phiExpr = ExprProgram::compile(op.getHybridPhi().front(), in.params);
+    complement = ExprProgram::compile(op.getComplement().front(), in.params);
+    combineWeight =
+        ExprProgram::compile(op.getCombineWeight().front(), in.params);
+    if (failed(phiExpr) || failed(complement) || failed(combineWeight))
+      return failure();
+    phi.emplace(*op.getHybridFeature(), op.getHybridFeatureParam(), *phiExpr,
+                in, p);
+  }
+  const int64_t F = hybrid ? phi->dim() : 0;
+  std::vector<double> phiK, phiQ, token(p.headDim), linearNum(p.valueDim);
+
   std::vector<double> scores(p.keys);
   std::vector<char> visible(p.keys);
   for (int64_t b = 0; b < p.batch; ++b) {
@@ -327,6 +453,18 @@ static LogicalResult runSoftmax(attn::AttentionOp op, const Inputs &in,
           failed(selectBlocks(op, in, p, *mask, *keep, b, h, blockQ, blockK,
                               qBlocks, kBlocks, selected, error)))
         return failure();
+      if (hybrid) {
+        phiK.assign(p.keys * F, 0.0);
+        std::vector<double> one;
+        for (int64_t j = 0; j < p.keys; ++j) {
+          for (int64_t d = 0; d < p.headDim; ++d)
+            token[d] = in.k.data[at4(in.k, b, g, j, d)];
+          phi->apply(token.data(), b, h, j, one, error);
+          std::copy(one.begin(), one.end(), phiK.begin() + j * F);
+        }
+        if (!error.empty())
+          return failure();
+      }
       for (int64_t i = 0; i < p.queries; ++i) {
         // Queries are aligned to the end of the keys.
         const int64_t qPos = i + p.keys - p.queries;
@@ -355,6 +493,36 @@ static LogicalResult runSoftmax(attn::AttentionOp op, const Inputs &in,
         if (!error.empty())
           return failure();
 
+        // The hybrid's linear branch over the complement.
+        double linearDen = 0;
+        if (hybrid) {
+          for (int64_t d = 0; d < p.headDim; ++d)
+            token[d] = in.q.data[at4(in.q, b, h, i, d)];
+          phi->apply(token.data(), b, h, qPos, phiQ, error);
+          std::fill(linearNum.begin(), linearNum.end(), 0.0);
+          for (int64_t j = 0; j < p.keys; ++j) {
+            if (visible[j])
+              continue;
+            Scalar args[6];
+            args[0].i = b;
+            args[1].i = h;
+            args[2].i = qPos;
+            args[3].i = j;
+            args[4].i = p.queries;
+            args[5].i = p.keys;
+            if (complement->run(args, error).i == 0)
+              continue;
+            double w = 0;
+            for (int64_t f = 0; f < F; ++f)
+              w += phiQ[f] * phiK[j * F + f];
+            linearDen += w;
+            for (int64_t e = 0; e < p.valueDim; ++e)
+              linearNum[e] += w * in.v.data[at4(in.v, b, g, j, e)];
+          }
+          if (!error.empty())
+            return failure();
+        }
+
         double *o = &out.o.data[at4(out.o, b, h, i, 0)];
         double &lse = out.lse.data[(b * p.heads + h) * p.queries + i];
         lse = -std::numeric_limits<double>::infinity();
@@ -378,10 +546,34 @@ static LogicalResult runSoftmax(attn::AttentionOp op, const Inputs &in,
         }
         if (normalize == attn::Normalize::none)
           continue;
-        for (int64_t e = 0; e < p.valueDim; ++e)
-          o[e] = denominator == 0 ? 0 : o[e] / denominator;
         if (normalize == attn::Normalize::softmax && denominator > 0)
           lse = maxScore + std::log(denominator);
+        if (hybrid) {
+          // combine add: o_softmax + w * o_linear, each normalized by its
+          // own sum (0 when empty). combine shared: one normalizer, the
+          // softmax terms (relative to the row max, as LoLCATs) times g.
+          Scalar args[5];
+          args[0].i = b;
+          args[1].i = h;
+          args[2].i = qPos;
+          args[3].i = p.queries;
+          args[4].i = p.keys;
+          const double w = combineWeight->run(args, error).f;
+          if (!error.empty())
+            return failure();
+          if (*op.getCombine() == attn::Combine::add) {
+            for (int64_t e = 0; e < p.valueDim; ++e)
+              o[e] = (denominator == 0 ? 0 : o[e] / denominator) +
+                     (linearDen == 0 ? 0 : w * linearNum[e] / linearDen);
+          } else {
+            const double total = w * denominator + linearDen;
+            for (int64_t e = 0; e < p.valueDim; ++e)
+              o[e] = total == 0 ? 0 : (w * o[e] + linearNum[e]) / total;
+          }
+          continue;
+        }
+        for (int64_t e = 0; e < p.valueDim; ++e)
+          o[e] = denominator == 0 ? 0 : o[e] / denominator;
       }
     }
   }
@@ -392,102 +584,6 @@ static LogicalResult runSoftmax(attn::AttentionOp op, const Inputs &in,
 // Linear family
 //===----------------------------------------------------------------------===//
 
-namespace {
-
-/// Applies the feature map phi to one token's D channels.
-class FeatureMap {
-public:
-  FeatureMap(attn::LinearAttentionOp op, const ExprProgram &expr,
-             const Inputs &in, const Problem &p)
-      : kind(op.getFeature()), expr(expr), p(p), featureDim(op.getFeatureDim()) {
-    if (kind == attn::Feature::hedgehog)
-      weight = &in.params.find(*op.getFeatureParam())->second;
-  }
-
-  int64_t dim() const { return featureDim; }
-
-  void apply(const double *x, int64_t b, int64_t h, int64_t n,
-             std::vector<double> &phi, std::string &error) const {
-    const int64_t D = p.headDim;
-    phi.assign(featureDim, 0.0);
-    switch (kind) {
-    case attn::Feature::expression:
-      for (int64_t d = 0; d < D; ++d) {
-        Scalar args[7];
-        args[0].i = b;
-        args[1].i = h;
-        args[2].i = n;
-        args[3].i = d;
-        args[4].i = p.queries;
-        args[5].i = p.keys;
-        args[6].f = x[d];
-        phi[d] = expr.run(args, error).f;
-      }
-      return;
-    case attn::Feature::identity:
-      for (int64_t d = 0; d < D; ++d)
-        phi[d] = x[d];
-      return;
-    case attn::Feature::relu:
-      for (int64_t d = 0; d < D; ++d)
-        phi[d] = std::max(x[d], 0.0);
-      return;
-    case attn::Feature::elu1:
-      for (int64_t d = 0; d < D; ++d)
-        phi[d] = x[d] > 0 ? x[d] + 1 : std::exp(x[d]);
-      return;
-    case attn::Feature::exp:
-      for (int64_t d = 0; d < D; ++d)
-        phi[d] = std::exp(x[d]);
-      return;
-    case attn::Feature::l2norm: {
-      double norm = 0;
-      for (int64_t d = 0; d < D; ++d)
-        norm += x[d] * x[d];
-      norm = std::sqrt(norm);
-      for (int64_t d = 0; d < D; ++d)
-        phi[d] = norm == 0 ? 0 : x[d] / norm;
-      return;
-    }
-    case attn::Feature::taylor2: {
-      // [1, x, (x outer x) / sqrt(2)]: exp(q.k) to second order (Based).
-      phi[0] = 1;
-      for (int64_t d = 0; d < D; ++d)
-        phi[1 + d] = x[d];
-      for (int64_t i = 0; i < D; ++i)
-        for (int64_t j = 0; j < D; ++j)
-          phi[1 + D + i * D + j] = x[i] * x[j] / std::sqrt(2.0);
-      return;
-    }
-    case attn::Feature::hedgehog: {
-      // [softmax(x W), softmax(-x W)] with W = w[h], D x D.
-      std::vector<double> y(D, 0.0);
-      for (int64_t f = 0; f < D; ++f)
-        for (int64_t d = 0; d < D; ++d)
-          y[f] += x[d] * weight->values[(h * D + d) * D + f];
-      for (int sign = 0; sign < 2; ++sign) {
-        double m = -std::numeric_limits<double>::infinity(), sum = 0;
-        for (int64_t f = 0; f < D; ++f)
-          m = std::max(m, sign ? -y[f] : y[f]);
-        for (int64_t f = 0; f < D; ++f)
-          sum += std::exp((sign ? -y[f] : y[f]) - m);
-        for (int64_t f = 0; f < D; ++f)
-          phi[sign * D + f] = std::exp((sign ? -y[f] : y[f]) - m) / sum;
-      }
-      return;
-    }
-    }
-  }
-
-private:
-  attn::Feature kind;
-  const ExprProgram &expr;
-  const Problem &p;
-  int64_t featureDim;
-  const ParamValues *weight = nullptr;
-};
-
-} // namespace
 
 static LogicalResult runLinear(attn::LinearAttentionOp op, const Inputs &in,
                                const Problem &p, Outputs &out,
@@ -497,7 +593,7 @@ static LogicalResult runLinear(attn::LinearAttentionOp op, const Inputs &in,
   auto decayExpr = ExprProgram::compile(op.getDecay().front(), in.params);
   if (failed(featureExpr) || failed(decayExpr))
     return failure();
-  FeatureMap phi(op, *featureExpr, in, p);
+  FeatureMap phi(op.getFeature(), op.getFeatureParam(), *featureExpr, in, p);
   const int64_t F = phi.dim(), Dv = p.valueDim, D = p.headDim;
   const int64_t group = p.heads / p.kvHeads;
   const double scale = op.getScale().convertToDouble();

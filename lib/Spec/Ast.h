@@ -75,6 +75,7 @@ enum class FeatureBuiltin {
 };
 enum class UpdateRule { Add, Delta };
 enum class SelectRule { TopK, Cumulative };
+enum class CombineRule { Add, Shared };
 
 const char *dtypeName(Dtype dtype);
 const char *normalizeName(Normalize normalize);
@@ -129,6 +130,14 @@ struct SelectSpec {
   SourceLoc valueLoc;
 };
 
+/// `combine add`, `combine add(w)` or `combine shared(g)`: how a hybrid
+/// spec joins its softmax and linear branches (docs/language.md §8b).
+struct CombineSpec {
+  SourceLoc loc;
+  CombineRule rule = CombineRule::Add;
+  ExprPtr weight; ///< the linear branch's weight (add) or gamma (shared)
+};
+
 /// One `attention NAME { ... }` block.
 struct AttentionSpec {
   std::string name;
@@ -141,6 +150,12 @@ struct AttentionSpec {
   ExprPtr mask, score, decay;
   std::optional<SelectSpec> select;
   ExprPtr keep; ///< blocks always selected; only with `select`
+  /// Sparse + linear hybrid (softmax family): the linear branch's feature
+  /// map, the elements it may take (`complement`, default every key) and
+  /// how the branches combine.
+  std::optional<FeatureSpec> hybrid;
+  ExprPtr complement;
+  std::optional<CombineSpec> combine;
   std::optional<TileHints> tile;
   std::optional<FeatureSpec> feature;
   std::optional<UpdateSpec> update;

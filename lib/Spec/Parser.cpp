@@ -388,14 +388,21 @@ private:
       return true;
     }
     if (word == "feature")
-      return parseFeature(spec, loc);
+      return parseFeature(spec.feature, loc, word);
+    if (word == "hybrid")
+      return parseFeature(spec.hybrid, loc, word);
+    if (word == "complement")
+      return parseExprStatement(spec.complement, word, loc);
+    if (word == "combine")
+      return parseCombine(spec, loc);
     if (word == "update")
       return parseUpdate(spec, loc);
     return error(loc, "unknown statement '" + word +
                           "'; expected one of heads, kv_heads, head_dim, "
                           "value_dim, dtype, scale, param, mask, score, "
-                          "normalize, select, keep, tile, linear, bidirectional, feature, "
-                          "decay, update, chunk");
+                          "normalize, select, keep, hybrid, complement, combine, "
+                          "tile, linear, bidirectional, feature, decay, update, "
+                          "chunk");
   }
 
   bool parseDtype(AttentionSpec &spec, SourceLoc loc) {
@@ -594,8 +601,11 @@ private:
     return true;
   }
 
-  bool parseFeature(AttentionSpec &spec, SourceLoc loc) {
-    if (!checkNotSet(spec.feature.has_value(), loc, "feature"))
+  /// `feature F` (linear family) or `hybrid F` (the linear branch of a
+  /// softmax spec): a builtin, hedgehog(w) or an elementwise expression.
+  bool parseFeature(std::optional<FeatureSpec> &into, SourceLoc loc,
+                    const std::string &word) {
+    if (!checkNotSet(into.has_value(), loc, word))
       return false;
     FeatureSpec feature;
     feature.loc = loc;
@@ -617,12 +627,12 @@ private:
         if (tok.kind == Tok::Newline || tok.kind == Tok::Eof ||
             isPunct("}")) {
           feature.builtin = builtin;
-          spec.feature = std::move(feature);
+          into = std::move(feature);
           return true;
         }
         // Not alone: e.g. `exp(x) - 1`; parse it as an expression whose
         // first token we already consumed.
-        return parseFeatureExpr(spec, std::move(feature), &save);
+        return parseFeatureExpr(into, std::move(feature), &save);
       }
       if (tok.text == "hedgehog") {
         consume();
@@ -634,14 +644,14 @@ private:
         if (!expectPunct(")", "after the hedgehog weight parameter"))
           return false;
         feature.builtin = FeatureBuiltin::Hedgehog;
-        spec.feature = std::move(feature);
+        into = std::move(feature);
         return true;
       }
     }
-    return parseFeatureExpr(spec, std::move(feature), nullptr);
+    return parseFeatureExpr(into, std::move(feature), nullptr);
   }
 
-  bool parseFeatureExpr(AttentionSpec &spec, FeatureSpec feature,
+  bool parseFeatureExpr(std::optional<FeatureSpec> &into, FeatureSpec feature,
                         const Token *pushedBack) {
     pending = pushedBack ? std::optional<Token>(*pushedBack) : std::nullopt;
     if (pending) {
@@ -653,7 +663,40 @@ private:
       return false;
     feature.builtin = FeatureBuiltin::Expression;
     feature.expr = std::move(expr);
-    spec.feature = std::move(feature);
+    into = std::move(feature);
+    return true;
+  }
+
+  /// combine "add" [ "(" expr ")" ] | "shared" "(" expr ")"
+  bool parseCombine(AttentionSpec &spec, SourceLoc loc) {
+    if (!checkNotSet(spec.combine.has_value(), loc, "combine"))
+      return false;
+    CombineSpec combine;
+    combine.loc = loc;
+    if (isIdent("add")) {
+      combine.rule = CombineRule::Add;
+    } else if (isIdent("shared")) {
+      combine.rule = CombineRule::Shared;
+    } else {
+      return error(tok.loc, "expected 'add' or 'shared(...)' after 'combine', "
+                            "found " +
+                                describe(tok));
+    }
+    consume();
+    if (combine.rule == CombineRule::Add && !isPunct("(")) {
+      spec.combine = std::move(combine);
+      return true;
+    }
+    if (!expectPunct("(", combine.rule == CombineRule::Shared
+                              ? "after 'shared' (the softmax branch's weight)"
+                              : "after 'add'"))
+      return false;
+    combine.weight = parseExpr();
+    if (!combine.weight)
+      return false;
+    if (!expectPunct(")", "to close the combine weight"))
+      return false;
+    spec.combine = std::move(combine);
     return true;
   }
 

@@ -90,7 +90,7 @@ namespace {
 
 /// Which clause an expression belongs to: decides its variables and its
 /// result type.
-enum class Clause { Mask, Keep, Score, Feature, Decay };
+enum class Clause { Mask, Keep, Complement, Score, Feature, Decay, Combine };
 
 const char *clauseName(Clause clause) {
   switch (clause) {
@@ -98,6 +98,10 @@ const char *clauseName(Clause clause) {
     return "mask";
   case Clause::Keep:
     return "keep";
+  case Clause::Complement:
+    return "complement";
+  case Clause::Combine:
+    return "combine";
   case Clause::Score:
     return "score";
   case Clause::Feature:
@@ -113,7 +117,10 @@ const char *clauseVariables(Clause clause) {
   switch (clause) {
   case Clause::Mask:
   case Clause::Keep:
+  case Clause::Complement:
     return "b h q k Nq Nk";
+  case Clause::Combine:
+    return "b h q Nq Nk";
   case Clause::Score:
     return "b h q k s Nq Nk";
   case Clause::Feature:
@@ -223,6 +230,47 @@ private:
     if (spec.score)
       checkClause(*spec.score, Clause::Score, ValueType::Float);
     checkSelect();
+    checkHybrid();
+  }
+
+  /// `hybrid F` needs softmax normalization; `complement` and `combine`
+  /// need `hybrid`; `combine shared(g)` needs its weight.
+  void checkHybrid() {
+    if (!spec.hybrid) {
+      if (spec.complement)
+        error(spec.complement->loc,
+              "'complement' needs a 'hybrid' clause (it is the domain of the "
+              "linear branch)");
+      if (spec.combine)
+        error(spec.combine->loc, "'combine' needs a 'hybrid' clause");
+      return;
+    }
+    if (spec.normalize.has() && *spec.normalize != Normalize::Softmax)
+      error(spec.normalize.loc, "a 'hybrid' spec needs 'normalize softmax' "
+                                "(the softmax branch), got " +
+                                    std::string(normalizeName(*spec.normalize)));
+    checkFeature(*spec.hybrid);
+    if (spec.complement)
+      checkClause(*spec.complement, Clause::Complement, ValueType::Bool);
+    if (spec.combine && spec.combine->weight)
+      checkClause(*spec.combine->weight, Clause::Combine, ValueType::Float);
+  }
+
+  /// A feature map (the linear family's `feature` or a hybrid's linear
+  /// branch).
+  void checkFeature(FeatureSpec &f) {
+    if (f.builtin == FeatureBuiltin::Expression)
+      checkClause(*f.expr, Clause::Feature, ValueType::Float);
+    // taylor2 turns D channels into 1 + D + D^2 features: the state is
+    // (1 + D + D^2) x Dv, which stops being sensible well before D = 256.
+    if (f.builtin == FeatureBuiltin::Taylor2 && spec.headDim.has() &&
+        *spec.headDim > 128)
+      error(f.loc, "taylor2 expands head_dim D to 1 + D + D^2 features; "
+                   "expected head_dim at most 128, got " +
+                       std::to_string(*spec.headDim));
+    if (f.builtin == FeatureBuiltin::Hedgehog)
+      checkParamUse(f.weightParam, f.weightParamLoc, "ddd", "hdd",
+                    "the hedgehog weight");
   }
 
   /// `select topk(K)`: K an integer >= 0; `select cumulative(P)`: P in
@@ -264,6 +312,13 @@ private:
            spec.select ? spec.select->loc : SourceLoc{}, "select", family);
     forbid(spec.keep != nullptr, spec.keep ? spec.keep->loc : SourceLoc{},
            "keep", family);
+    forbid(spec.hybrid.has_value(),
+           spec.hybrid ? spec.hybrid->loc : SourceLoc{}, "hybrid", family);
+    forbid(spec.complement != nullptr,
+           spec.complement ? spec.complement->loc : SourceLoc{}, "complement",
+           family);
+    forbid(spec.combine.has_value(),
+           spec.combine ? spec.combine->loc : SourceLoc{}, "combine", family);
     if (spec.normalize.has() && *spec.normalize == Normalize::Softmax)
       error(spec.normalize.loc, "expected 'normalize sum' or 'normalize "
                                 "none' in a linear-family spec, got softmax");
@@ -274,21 +329,8 @@ private:
         error(spec.update->loc,
               "the delta rule is not allowed in a bidirectional spec");
     }
-    if (spec.feature) {
-      FeatureSpec &f = *spec.feature;
-      if (f.builtin == FeatureBuiltin::Expression)
-        checkClause(*f.expr, Clause::Feature, ValueType::Float);
-      // taylor2 turns D channels into 1 + D + D^2 features: the state is
-      // (1 + D + D^2) x Dv, which stops being sensible well before D = 256.
-      if (f.builtin == FeatureBuiltin::Taylor2 && spec.headDim.has() &&
-          *spec.headDim > 128)
-        error(f.loc, "taylor2 expands head_dim D to 1 + D + D^2 features; "
-                     "expected head_dim at most 128, got " +
-                         std::to_string(*spec.headDim));
-      if (f.builtin == FeatureBuiltin::Hedgehog)
-        checkParamUse(f.weightParam, f.weightParamLoc, "ddd", "hdd",
-                      "the hedgehog weight");
-    }
+    if (spec.feature)
+      checkFeature(*spec.feature);
     if (spec.decay)
       checkClause(*spec.decay, Clause::Decay, ValueType::Float);
     if (spec.update && spec.update->rule == UpdateRule::Delta &&
@@ -368,7 +410,8 @@ private:
     case Expr::Kind::FloatLit:
       return ValueType::Float;
     case Expr::Kind::Causal:
-      if (clauseNow != Clause::Mask && clauseNow != Clause::Keep) {
+      if (clauseNow != Clause::Mask && clauseNow != Clause::Keep &&
+          clauseNow != Clause::Complement) {
         error(e.loc, std::string("'causal' is only meaningful in the mask, "
                                  "not in the ") +
                          clauseName(clauseNow));

@@ -35,6 +35,11 @@ struct ClassifyBlocks
       }
       op.setBlockMapAttr(
           attnc::clausesToAttr(op.getContext(), attnc::analyzeMask(op)));
+      // A hybrid's complement gets its own map: its full tiles are the ones
+      // a kernel may fold into per-block linear states.
+      if (!op.getComplement().empty())
+        op.setComplementMapAttr(attnc::clausesToAttr(
+            op.getContext(), attnc::analyzeMaskRegion(op.getComplement())));
     });
     if (failed)
       signalPassFailure();
