@@ -533,3 +533,96 @@ attn.attention @a {dtype = #attn.dtype<float32>, head_dim = 4 : i64, heads = 1 :
   // expected-error @+1 {{'attn.yield' op expected the keep to yield 'i1', got 'f32'}}
   attn.yield %f : f32
 }
+
+// -----
+
+// expected-error @+1 {{'attn.attention' op hybrid regions and attributes need 'hybrid_feature'}}
+attn.attention @a {combine = #attn.combine<add>, dtype = #attn.dtype<float32>, head_dim = 4 : i64, heads = 1 : i64, kv_heads = 1 : i64, normalize = #attn.normalize<softmax>, params = [], scale = 1.0 : f64, value_dim = 4 : i64} mask {
+^bb0(%b: i64, %h: i64, %q: i64, %k: i64, %Nq: i64, %Nk: i64):
+  %t = arith.constant true
+  attn.yield %t : i1
+} score {
+^bb0(%b: i64, %h: i64, %q: i64, %k: i64, %Nq: i64, %Nk: i64, %s: f32):
+  attn.yield %s : f32
+}
+
+// -----
+
+// expected-error @+1 {{'attn.attention' op a hybrid op needs the hybrid_phi, complement and combine_weight regions and 'combine'}}
+attn.attention @a {combine = #attn.combine<add>, dtype = #attn.dtype<float32>, head_dim = 4 : i64, heads = 1 : i64, hybrid_feature = #attn.feature<elu1>, kv_heads = 1 : i64, normalize = #attn.normalize<softmax>, params = [], scale = 1.0 : f64, value_dim = 4 : i64} mask {
+^bb0(%b: i64, %h: i64, %q: i64, %k: i64, %Nq: i64, %Nk: i64):
+  %t = arith.constant true
+  attn.yield %t : i1
+} score {
+^bb0(%b: i64, %h: i64, %q: i64, %k: i64, %Nq: i64, %Nk: i64, %s: f32):
+  attn.yield %s : f32
+}
+
+// -----
+
+// expected-error @+1 {{'attn.attention' op a hybrid op needs normalize softmax}}
+attn.attention @a {combine = #attn.combine<add>, dtype = #attn.dtype<float32>, head_dim = 4 : i64, heads = 1 : i64, hybrid_feature = #attn.feature<elu1>, kv_heads = 1 : i64, normalize = #attn.normalize<sum>, params = [], scale = 1.0 : f64, value_dim = 4 : i64} mask {
+^bb0(%b: i64, %h: i64, %q: i64, %k: i64, %Nq: i64, %Nk: i64):
+  %t = arith.constant true
+  attn.yield %t : i1
+} score {
+^bb0(%b: i64, %h: i64, %q: i64, %k: i64, %Nq: i64, %Nk: i64, %s: f32):
+  attn.yield %s : f32
+} hybrid_phi {
+^bb0(%b: i64, %h: i64, %n: i64, %d: i64, %Nq: i64, %Nk: i64, %x: f32):
+  attn.yield %x : f32
+} complement {
+^bb0(%b: i64, %h: i64, %q: i64, %k: i64, %Nq: i64, %Nk: i64):
+  %t = arith.constant true
+  attn.yield %t : i1
+} combine_weight {
+^bb0(%b: i64, %h: i64, %q: i64, %Nq: i64, %Nk: i64):
+  %w = arith.constant 1.0 : f32
+  attn.yield %w : f32
+}
+
+// -----
+
+// expected-error @+1 {{'attn.attention' op expected the combine_weight region to take 5 arguments, got 6}}
+attn.attention @a {combine = #attn.combine<shared>, dtype = #attn.dtype<float32>, head_dim = 4 : i64, heads = 1 : i64, hybrid_feature = #attn.feature<elu1>, kv_heads = 1 : i64, normalize = #attn.normalize<softmax>, params = [], scale = 1.0 : f64, value_dim = 4 : i64} mask {
+^bb0(%b: i64, %h: i64, %q: i64, %k: i64, %Nq: i64, %Nk: i64):
+  %t = arith.constant true
+  attn.yield %t : i1
+} score {
+^bb0(%b: i64, %h: i64, %q: i64, %k: i64, %Nq: i64, %Nk: i64, %s: f32):
+  attn.yield %s : f32
+} hybrid_phi {
+^bb0(%b: i64, %h: i64, %n: i64, %d: i64, %Nq: i64, %Nk: i64, %x: f32):
+  attn.yield %x : f32
+} complement {
+^bb0(%b: i64, %h: i64, %q: i64, %k: i64, %Nq: i64, %Nk: i64):
+  %t = arith.constant true
+  attn.yield %t : i1
+} combine_weight {
+^bb0(%b: i64, %h: i64, %q: i64, %k: i64, %Nq: i64, %Nk: i64):
+  %w = arith.constant 1.0 : f32
+  attn.yield %w : f32
+}
+
+// -----
+
+// expected-error @+1 {{'attn.attention' op expected a hedgehog weight parameter}}
+attn.attention @a {combine = #attn.combine<add>, dtype = #attn.dtype<float32>, head_dim = 4 : i64, heads = 1 : i64, hybrid_feature = #attn.feature<hedgehog>, kv_heads = 1 : i64, normalize = #attn.normalize<softmax>, params = [], scale = 1.0 : f64, value_dim = 4 : i64} mask {
+^bb0(%b: i64, %h: i64, %q: i64, %k: i64, %Nq: i64, %Nk: i64):
+  %t = arith.constant true
+  attn.yield %t : i1
+} score {
+^bb0(%b: i64, %h: i64, %q: i64, %k: i64, %Nq: i64, %Nk: i64, %s: f32):
+  attn.yield %s : f32
+} hybrid_phi {
+^bb0(%b: i64, %h: i64, %n: i64, %d: i64, %Nq: i64, %Nk: i64, %x: f32):
+  attn.yield %x : f32
+} complement {
+^bb0(%b: i64, %h: i64, %q: i64, %k: i64, %Nq: i64, %Nk: i64):
+  %t = arith.constant true
+  attn.yield %t : i1
+} combine_weight {
+^bb0(%b: i64, %h: i64, %q: i64, %Nq: i64, %Nk: i64):
+  %w = arith.constant 1.0 : f32
+  attn.yield %w : f32
+}

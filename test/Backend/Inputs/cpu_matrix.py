@@ -5,12 +5,15 @@ PASS/FAIL line per case plus a summary. The check compares against the
 reference executor with the per-dtype tolerance of docs/testing.md.
 
 usage: cpu_matrix.py ATTNC GROUP [--backend cpu]
-GROUP is one of: masks, scores, shapes, blockmask, select (each a lit test
-of its own, so lit runs them in parallel). blockmask runs with
+GROUP is one of: masks, scores, shapes, blockmask, select, hybrid (each a
+lit test of its own, so lit runs them in parallel). blockmask runs with
 `--block-mask`: the runtime block mask built from the params
 (docs/runtime.md, "Runtime block masks") instead of the static plan. select
 runs content-based block selection (docs/language.md §8a), which the
 reference executor computes densely: both must pick exactly the same tiles.
+hybrid runs sparse + linear hybrids (docs/language.md §8b): the fused CPU
+kernel folds whole complement tiles into block states, the reference sums
+element by element.
 """
 import os
 import subprocess
@@ -154,8 +157,100 @@ def cases(group):
         yield ("explicit_block_mask_cum", spec("sel_bm_cum", 2, 2, 64, "f32",
                                                sel("cumulative(0.95)")), "1,257,257",
                ["--block-mask"])
+    elif group == "hybrid":
+        yield from hybrid_cases()
     else:
         sys.exit(f"unknown group {group}")
+
+
+def hybrid_cases():
+    """SLA-style selection + linear, window + linear with a shared or a
+    separate normalizer, every feature family, complements that fold whole
+    tiles, that cut tiles, and that read params; edge cases of the split."""
+    est = "by mean(q) . mean(k)"
+    window = "mask causal && q - k < 40"
+    gate = "param gate: f32[h]"
+    hw = "param hw: f32[h, d, d]"
+
+    def hyb(body, feature, complement="", combine=""):
+        lines = [body, f"hybrid {feature}"]
+        if complement:
+            lines.append(f"complement {complement}")
+        if combine:
+            lines.append(f"combine {combine}")
+        return "\n  ".join(line for line in lines if line)
+
+    sla = f"select topk(2) {est}"
+    for dtype in ("f32", "bf16", "f16"):
+        yield (f"sla_{dtype}", spec("h_sla", 4, 2, 64, dtype, hyb(sla, "elu1")),
+               "2,200,200", [])
+        yield (f"lolcats_{dtype}", spec(
+            "h_lol", 4, 2, 64, dtype,
+            hyb(f"{gate}\n  {hw}\n  {window}", "hedgehog(hw)", "causal",
+                "shared(sigmoid(gate[h]))")), "2,200,200", [])
+    # SLA variants: a per-head output weight, top-p, kept tiles.
+    yield ("sla_weight_cumulative", spec(
+        "h_slaw", 2, 2, 64, "f32",
+        hyb(f"{gate}\n  select cumulative(0.6) {est}", "relu", "",
+            "add(gate[h])")), "1,333,333", [])
+    yield ("sla_keep_causal", spec(
+        "h_slak", 2, 2, 64, "bf16",
+        hyb(f"mask causal\n  select topk(1) {est}\n  keep k < 16 || q - k < 16",
+            "elu1", "causal")), "1,300,300", [])
+    # Every tile selected: the linear branch is empty (o = softmax); none
+    # selected: the softmax branch is empty (o = linear).
+    yield ("all_selected", spec("h_all", 2, 2, 64, "f32",
+                                hyb(f"select topk(1000) {est}", "elu1")), "1,200,200", [])
+    yield ("none_selected", spec("h_none", 2, 2, 64, "f32",
+                                 hyb(f"select topk(0) {est}", "elu1")), "1,200,200", [])
+    yield ("none_selected_shared", spec(
+        "h_none_sh", 2, 2, 64, "f32",
+        hyb(f"select topk(0) {est}", "exp(x * 0.25)", "", "shared(0.5)")),
+        "1,150,150", [])
+    # Based: window softmax + Taylor features (F = 1 + D + D^2).
+    yield ("based_taylor2", spec("h_based", 2, 2, 16, "bf16",
+                                 hyb(window, "taylor2", "causal", "add")), "1,260,260", [])
+    yield ("based_taylor2_f32", spec("h_based32", 2, 1, 16, "f32",
+                                     hyb(window, "taylor2", "causal", "shared(1.0)")),
+           "2,130,130", [])
+    # Features: exp, l2norm-free positives, an expression reading n and d.
+    yield ("exp_feature", spec("h_exp", 2, 2, 32, "f32", hyb(window, "exp", "causal")),
+           "1,170,170", [])
+    yield ("expression_feature", spec(
+        "h_expr", 2, 2, 32, "f16",
+        hyb(window, "exp(x * 0.1) + 0.001 * n + 0.01 * d", "causal", "add(0.5)")),
+        "1,170,170", [])
+    # Complements: every key (the default, future keys too), one that cuts
+    # tiles (a stride), one that reads a param (no tile can fold).
+    yield ("complement_everything", spec("h_every", 2, 2, 64, "f32", hyb(window, "elu1")),
+           "1,200,200", [])
+    yield ("complement_strided", spec("h_stride", 2, 2, 64, "f32",
+                                      hyb(window, "elu1", "causal && k % 3 != 0")),
+           "1,200,200", [])
+    yield ("complement_document", spec(
+        "h_doc", 2, 2, 64, "bf16",
+        hyb("param doc: i32[b, n]\n  " + window, "elu1",
+            "causal && doc[b, q] == doc[b, k]", "shared(2.0)")), "2,230,230",
+        ["--mean-segment", "60"])
+    # Shapes: N not a multiple of the tile, Nq != Nk both ways, decode,
+    # small tiles, MQA.
+    yield ("nq_lt_nk", spec("h_lt", 4, 2, 64, "f32",
+                            hyb(window, "elu1", "causal", "shared(0.7)")), "2,70,257", [])
+    yield ("nq_gt_nk", spec("h_gt", 2, 2, 64, "f32", hyb(window, "elu1", "causal")),
+           "1,150,90", [])
+    yield ("decode", spec("h_dec", 4, 1, 64, "bf16",
+                          hyb(window, "elu1", "causal", "shared(1.0)")), "2,1,517", [])
+    yield ("tiles_q32_k16", spec("h_tiles", 2, 2, 32, "f32",
+                                 hyb(window, "elu1", "causal"),
+                                 tile="tile q=32 k=16 warps=2"), "1,171,171", [])
+    # The runtime block-mask paths: selection built explicitly, and a
+    # document mask classified from its param.
+    yield ("sla_explicit_block_mask", spec("h_slabm", 4, 2, 64, "bf16",
+                                           hyb(sla, "elu1")), "1,333,200", ["--block-mask"])
+    yield ("document_block_mask", spec(
+        "h_docbm", 2, 2, 64, "f32",
+        hyb("param doc: i32[b, n]\n  mask doc[b, q] == doc[b, k] && causal", "elu1",
+            "causal", "shared(1.0)")), "1,300,300", ["--block-mask", "--mean-segment", "50"])
 
 
 def main():

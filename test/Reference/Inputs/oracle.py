@@ -117,6 +117,53 @@ def softmax_family(q, k, v, *, scale, mask=None, score=None,
     return o, (lse if normalize == "softmax" else None)
 
 
+def hybrid_family(q, k, v, *, scale, mask, complement, feature, combine,
+                  weight):
+    """Softmax over `mask`, linear attention with `feature` over
+    complement & ~mask, joined as docs/language.md §8b says.
+
+    feature(x, b, h, n) -> phi(x); weight(b, h) -> w (add) or g (shared).
+    Returns (o, lse) with lse of the softmax branch alone.
+    """
+    B, H, Nq, _ = q.shape
+    G, Nk, Dv = k.shape[1], k.shape[2], v.shape[3]
+    group = H // G
+    qpos, kpos = positions(Nq, Nk)
+    o = np.zeros((B, H, Nq, Dv))
+    lse = np.full((B, H, Nq), -np.inf)
+    for b in range(B):
+        for h in range(H):
+            g = h // group
+            s = scale * (q[b, h] @ k[b, g].T)
+            vis = np.broadcast_to(mask(b, h, qpos, kpos, Nq, Nk), (Nq, Nk))
+            lin = np.broadcast_to(complement(b, h, qpos, kpos, Nq, Nk),
+                                  (Nq, Nk)) & ~vis
+            pq = np.stack([feature(q[b, h, i], b, h, int(qpos[i, 0]))
+                           for i in range(Nq)])
+            pk = np.stack([feature(k[b, g, j], b, h, j) for j in range(Nk)])
+            a = np.where(lin, pq @ pk.T, 0.0)
+            rows = vis.any(axis=1)
+            masked = np.where(vis, s, -np.inf)
+            m = np.where(rows, masked.max(axis=1, initial=-np.inf), 0.0)
+            e = np.where(vis, np.exp(masked - m[:, None]), 0.0)
+            den_s, den_l = e.sum(axis=1), a.sum(axis=1)
+            lse[b, h] = np.where(rows, m + np.log(np.where(rows, den_s, 1.0)),
+                                 -np.inf)
+            w = weight(b, h)
+            if combine == "add":
+                os_ = np.where(den_s[:, None] > 0, (e @ v[b, g]) /
+                               np.where(den_s > 0, den_s, 1.0)[:, None], 0.0)
+                ol = np.where(den_l[:, None] != 0, (a @ v[b, g]) /
+                              np.where(den_l != 0, den_l, 1.0)[:, None], 0.0)
+                o[b, h] = os_ + w * ol
+            else:
+                tot = w * den_s + den_l
+                o[b, h] = np.where(tot[:, None] != 0,
+                                   (w * (e @ v[b, g]) + a @ v[b, g]) /
+                                   np.where(tot != 0, tot, 1.0)[:, None], 0.0)
+    return o, lse
+
+
 # ---------------------------------------------------------------------------
 # Linear family
 # ---------------------------------------------------------------------------
@@ -879,3 +926,32 @@ if __name__ == "__main__":
     else:
         print("usage: oracle.py --selftest", file=sys.stderr)
         sys.exit(2)
+
+
+# ---------------------------------------------------------------------------
+# Sparse + linear hybrids (docs/language.md §8b)
+# ---------------------------------------------------------------------------
+
+
+@example(family="softmax", heads=8, head_dim=64, dtype="bf16", has_lse=True,
+         params={"gate": Param("f32", ("h",), gen_normal(1.0)),
+                 "hw": Param("f32", ("h", "d", "d"), gen_normal(0.2))})
+def lolcats(q, k, v, p):
+    hw, gate = p["hw"], p["gate"]
+    return hybrid_family(
+        q, k, v, scale=1 / math.sqrt(64),
+        mask=lambda b, h, qp, kp, Nq, Nk: causal(qp, kp) & (qp - kp < 64),
+        complement=lambda b, h, qp, kp, Nq, Nk: causal(qp, kp),
+        feature=lambda x, b, h, n: feat_hedgehog(x, hw[h]),
+        combine="shared", weight=lambda b, h: 1 / (1 + math.exp(-gate[h])))
+
+
+@example(family="softmax", heads=8, head_dim=16, value_dim=64, dtype="bf16",
+         has_lse=True, q_std=0.5)
+def based_window(q, k, v, p):
+    return hybrid_family(
+        q, k, v, scale=1.0,
+        mask=lambda b, h, qp, kp, Nq, Nk: causal(qp, kp) & (qp - kp < 64),
+        complement=lambda b, h, qp, kp, Nq, Nk: causal(qp, kp),
+        feature=lambda x, b, h, n: feat_taylor2(x),
+        combine="add", weight=lambda b, h: 1.0)
