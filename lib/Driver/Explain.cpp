@@ -10,6 +10,8 @@
 #include "dialect/AttnOps.h"
 #include "lib/Analysis/MaskClauses.h"
 
+#include "mlir/IR/Matchers.h"
+
 #include "llvm/Support/Format.h"
 
 using namespace mlir;
@@ -60,6 +62,59 @@ void printBound(raw_ostream &os, const LinearBound &b) {
   }
 }
 
+/// Whether the keep region is absent or yields the constant false (the
+/// default when a spec has no `keep`).
+bool keepsNothing(attn::AttentionOp op) {
+  if (op.getKeep().empty())
+    return true;
+  auto yield = cast<attn::YieldOp>(op.getKeep().front().getTerminator());
+  return matchPattern(yield.getValue(), m_Zero());
+}
+
+/// The linear branch of a hybrid: which complement tiles fold into block
+/// states (full in the complement, skipped by the softmax branch) and which
+/// the kernel evaluates element by element (docs/codegen.md, "Hybrid
+/// kernels"). Under `select` the softmax tiles are chosen at run time, so
+/// the static plan's tiles stand for them.
+void explainHybrid(attn::AttentionOp op, const Setup &s, int64_t nq,
+                   int64_t nk, raw_ostream &os) {
+  std::vector<MaskClause> complement =
+      clausesFromAttr(op.getComplementMapAttr());
+  const int64_t qBlocks = (nq + s.bq - 1) / s.bq;
+  int64_t folded = 0, elementwise = 0, shared = 0;
+  for (int64_t qb = 0; qb < qBlocks; ++qb) {
+    QBlockPlan soft = planQBlock(s.clauses, s.bq, s.bk, nq, nk, qb);
+    QBlockPlan lin = planQBlock(complement, s.bq, s.bk, nq, nk, qb);
+    auto visited = [&](int64_t kb) {
+      for (const BlockRange &r : soft.segments)
+        if (r.first <= kb && kb <= r.last)
+          return true;
+      return false;
+    };
+    for (const BlockRange &r : lin.segments)
+      for (int64_t kb = r.first; kb <= r.last; ++kb) {
+        const bool inSoftmax = visited(kb);
+        if (lin.isFull(kb) && !inSoftmax)
+          ++folded;
+        else
+          ++elementwise;
+        shared += inSoftmax;
+      }
+  }
+  os << "linear branch (" << attn::stringifyFeature(*op.getHybridFeature())
+     << " features, F = " << op.getHybridFeatureDim() << ", combine "
+     << attn::stringifyCombine(*op.getCombine()) << "): ";
+  if (op.getSelect()) {
+    os << "at run time, complement tiles the selection skips fold into "
+          "block states and the selected ones are evaluated per element\n";
+    return;
+  }
+  os << folded
+     << " complement tiles folded into block states, " << elementwise
+     << " evaluated per element (" << shared
+     << " of them also visited by the softmax branch)\n";
+}
+
 } // namespace
 
 LogicalResult explainText(Operation *op, int64_t nq, int64_t nk,
@@ -103,9 +158,12 @@ LogicalResult explainText(Operation *op, int64_t nq, int64_t nk,
       os << "the best k-tiles up to softmax mass " << llvm::format("%g", value)
          << " of the";
     os << " visited k-tiles by mean(q) . mean(k)"
-       << (softmax.getKeep().empty() ? "" : ", plus the kept ones")
+       << (keepsNothing(softmax) ? "" : ", plus the kept ones")
        << "; the tiles above are an upper bound\n";
   }
+  if (auto softmax = dyn_cast<attn::AttentionOp>(op);
+      softmax && softmax.getComplementMapAttr())
+    explainHybrid(softmax, *s, nq, nk, os);
   return success();
 }
 
