@@ -79,6 +79,14 @@ FailureOr<Geometry> geometryOf(attn::AttentionOp op) {
 
 } // namespace
 
+std::string cudaBlockMaskKernelName(Operation *op) {
+  return "attnc_" + kernelBaseName(op) + "_block_mask";
+}
+
+std::string cudaBlockMaskCsrKernelName(Operation *op) {
+  return "attnc_" + kernelBaseName(op) + "_block_mask_csr";
+}
+
 FailureOr<CudaLaunchInfo> cudaLaunchInfo(Operation *op) {
   auto softmax = dyn_cast<attn::AttentionOp>(op);
   if (!softmax)
@@ -158,10 +166,19 @@ LogicalResult emitCuda(Operation *op, raw_ostream &os) {
        << "#define ATTNC_PAIR_T " << (bf16 ? "__nv_bfloat162" : "__half2")
        << "\n#define ATTNC_PACK2 "
        << (bf16 ? "__floats2bfloat162_rn" : "__floats2half2_rn") << "\n";
-    os << kCudaRowScale << kCudaPtxHelpers << kCudaTensorCoreKernel;
+    os << kCudaRowScale << kCudaTileWalk << kCudaPtxHelpers
+       << kCudaTensorCoreKernel;
   } else {
-    os << kCudaRowScale << kCudaSimtKernel;
+    os << kCudaRowScale << kCudaTileWalk << kCudaSimtKernel;
   }
+
+  // The device block-mask builder (runtime block masks, docs/runtime.md
+  // §3a): the runtime launches it by name, grid (rows), ATTNC_BM_THREADS.
+  os << "\n// ---- block-mask builder ----\n"
+     << "#define ATTNC_BM_KERNEL " << cudaBlockMaskKernelName(op) << "\n"
+     << "#define ATTNC_BM_CSR_KERNEL " << cudaBlockMaskCsrKernelName(op)
+     << "\n#define ATTNC_BM_THREADS " << kCudaBlockMaskThreads << "\n"
+     << kCudaBlockMaskBuilder;
 
   os << "\n#ifndef __CUDACC_RTC__\n"
      << "// Host launcher: grid (q-blocks, heads, batch).\n"

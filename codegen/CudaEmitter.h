@@ -29,6 +29,13 @@ struct CudaLaunchInfo {
 /// schedule does not fit the hardware, e.g. too much shared memory).
 mlir::FailureOr<CudaLaunchInfo> cudaLaunchInfo(mlir::Operation *op);
 
+/// The device block-mask builder kernels of a softmax-family `op` (in its
+/// .cu): classification, grid (B * heads * q-blocks) x kCudaBlockMaskThreads,
+/// and CSR compaction, one block of 1024 threads (docs/runtime.md §3a).
+std::string cudaBlockMaskKernelName(mlir::Operation *op);
+std::string cudaBlockMaskCsrKernelName(mlir::Operation *op);
+constexpr int64_t kCudaBlockMaskThreads = 256;
+
 /// Emits the .cu translation unit of `op`.
 mlir::LogicalResult emitCuda(mlir::Operation *op, llvm::raw_ostream &os);
 

@@ -75,6 +75,43 @@ __device__ __forceinline__ int attnc_swz(int row, int chunk, int nchunks) {
 )CUDA";
 
 /// The tensor-core kernel body (f16 / bf16).
+/// The k-tiles a q-block visits: the runtime block mask's row when the
+/// call has one (kernel ABI 3: ascending tiles, each flagged full or
+/// partial; docs/runtime.md §3a), else the static block plan. A cursor is
+/// (kb, i): the tile and its index in the row; the plan ignores i.
+inline constexpr const char *kCudaTileWalk = R"CUDA(
+typedef struct AttncTiles {
+  AttncPlan plan;
+  const int *col;            // the mask row's tiles, or null for the plan
+  const unsigned char *full;
+  long long n;               // tiles in the mask row
+} AttncTiles;
+__device__ __forceinline__ AttncTiles attnc_tiles(const AttncKernelArgs &args, long long b, long long h,
+                                                  long long qb, long long Nq, long long Nk) {
+  AttncTiles t;
+  t.plan = attnc_plan_qblock(qb, Nq, Nk);
+  t.col = 0;
+  t.full = 0;
+  t.n = 0;
+  const AttncBlockMask *bm = args.block_mask;
+  if (bm) {
+    const long long row = (b * bm->heads + (bm->heads > 1 ? h : 0)) * ((Nq + BQ - 1) / BQ) + qb;
+    t.col = bm->col + bm->row_ptr[row];
+    t.full = bm->full + bm->row_ptr[row];
+    t.n = bm->row_ptr[row + 1] - bm->row_ptr[row];
+  }
+  return t;
+}
+// The tile after cursor (kb, i) (kb = -1, i = -1 for the first), or -1.
+__device__ __forceinline__ long long attnc_tiles_next(const AttncTiles &t, long long kb, long long i) {
+  if (t.col) return i + 1 < t.n ? t.col[i + 1] : -1;
+  return attnc_plan_next(t.plan, kb);
+}
+__device__ __forceinline__ bool attnc_tiles_full(const AttncTiles &t, long long kb, long long i) {
+  return t.col ? t.full[i] != 0 : attnc_plan_full(t.plan, kb);
+}
+)CUDA";
+
 inline constexpr const char *kCudaTensorCoreKernel = R"CUDA(
 // Loads rows [row0, row0 + rows) x cols [0, cols_real) of a global tile into
 // swizzled shared memory, zero-filling past `limit` rows and `cols_real`.
@@ -107,7 +144,7 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) ATTNC_KERNEL(const Att
   const storage_t *kp = (const storage_t *)args.k + b * args.k_strides.s[0] + g * args.k_strides.s[1];
   const storage_t *vp = (const storage_t *)args.v + b * args.v_strides.s[0] + g * args.v_strides.s[1];
 
-  const AttncPlan plan = attnc_plan_qblock(qb, Nq, Nk);
+  const AttncTiles tiles = attnc_tiles(args, b, h, qb, Nq, Nk);
 
   float o_acc[MT][DVP / 8][4];
   float row_max[MT][2], row_sum[MT][2];
@@ -121,7 +158,7 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) ATTNC_KERNEL(const Att
     row_sum[mt][0] = row_sum[mt][1] = 0.0f;
   }
 
-  long long kb = attnc_plan_next(plan, -1);
+  long long kb = attnc_tiles_next(tiles, -1, -1), ki = 0;
   if (kb >= 0) {
     attnc_load_tile(Qs, qp, args.q_strides.s[2], row0, Nq, BQ, DP / 8, D);
     attnc_load_tile(Ks, kp, args.k_strides.s[2], kb * BK, Nk, BK, DP / 8, D);
@@ -131,8 +168,8 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) ATTNC_KERNEL(const Att
     unsigned q_frag[MT][DP / 16][4];
 #endif
     for (int it = 0;; ++it) {
-      // The next k-block in plan order, prefetched while this one computes.
-      const long long next_kb = attnc_plan_next(plan, kb);
+      // The next k-block in order, prefetched while this one computes.
+      const long long next_kb = attnc_tiles_next(tiles, kb, ki);
       const int stage = STAGES > 1 ? it % 2 : 0;
       if (STAGES > 1 && next_kb >= 0) {
         const int ns = (it + 1) % 2;
@@ -187,7 +224,9 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) ATTNC_KERNEL(const Att
       }
       // Score and mask on the fragments: mask code only in partial blocks.
       const long long col0 = kb * BK;
-      const bool is_full = attnc_plan_full(plan, kb);
+      // A runtime mask may flag the last, short tile full: past Nk the keys
+      // are zero-filled and must still be masked.
+      const bool is_full = attnc_tiles_full(tiles, kb, ki) && col0 + BK <= Nk;
 #pragma unroll
       for (int mt = 0; mt < MT; ++mt)
 #pragma unroll
@@ -272,6 +311,7 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) ATTNC_KERNEL(const Att
       __syncthreads(); // this stage is free for the prefetch after next
       if (next_kb < 0) break;
       kb = next_kb;
+      ++ki;
       if (STAGES == 1) {
         attnc_load_tile(Ks, kp, args.k_strides.s[2], kb * BK, Nk, BK, DP / 8, D);
         attnc_load_tile(Vs, vp, args.v_strides.s[2], kb * BK, Nk, BK, DVP / 8, DV);
@@ -335,12 +375,13 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) ATTNC_KERNEL(const Att
   for (int i = threadIdx.x; i < BQ * DV; i += NTHREADS)
     Acc[(i / DV) * (DV + 1) + i % DV] = 0.0f;
 
-  const AttncPlan plan = attnc_plan_qblock(qb, Nq, Nk);
+  const AttncTiles tiles = attnc_tiles(args, b, h, qb, Nq, Nk);
   float m = -attnc_inf(), l = 0.0f;
   const int r = threadIdx.x;
   const long long qpos = row0 + r + offset;
 
-  for (long long kb = attnc_plan_next(plan, -1); kb >= 0; kb = attnc_plan_next(plan, kb)) {
+  long long ki = 0;
+  for (long long kb = attnc_tiles_next(tiles, -1, -1); kb >= 0; kb = attnc_tiles_next(tiles, kb, ki), ++ki) {
       const long long col0 = kb * BK;
       __syncthreads();
       for (int i = threadIdx.x; i < BK * D; i += NTHREADS) {
@@ -353,7 +394,7 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) ATTNC_KERNEL(const Att
       }
       __syncthreads();
       if (r >= BQ || row0 + r >= Nq) continue;
-      const bool is_full = attnc_plan_full(plan, kb);
+      const bool is_full = attnc_tiles_full(tiles, kb, ki);
       for (int c = 0; c < BK; ++c) {
         const long long kpos = col0 + c;
         if (kpos >= Nk) break;
@@ -382,6 +423,91 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) ATTNC_KERNEL(const Att
 #if ATTNC_NORMALIZE == 0
   if (args.lse) args.lse[(b * H + h) * Nq + row0 + r] = l > 0.0f ? m + logf(l) : -attnc_inf();
 #endif
+}
+)CUDA";
+
+/// The device block-mask builder (docs/runtime.md §3a), the CUDA twin of
+/// the CPU object's: one thread block per row r = (b * heads + h') * QB +
+/// qb walks the static plan and classifies each tile by evaluating the mask
+/// on its elements in parallel (none visible: dropped; all: full; else
+/// partial), writing the row's tiles at col_in/full_in[r * KB ...] and
+/// their number at counts[r]. A second kernel, one block, turns the padded
+/// rows into the CSR arrays the attention kernel reads.
+inline constexpr const char *kCudaBlockMaskBuilder = R"CUDA(
+extern "C" __global__ void __launch_bounds__(ATTNC_BM_THREADS) ATTNC_BM_KERNEL(
+    const AttncKernelArgs args, int heads, int *counts, int *col_in, unsigned char *full_in,
+    unsigned long long *static_tiles) {
+  const long long Nq = args.q_len, Nk = args.kv_len;
+  const long long q_blocks = (Nq + BQ - 1) / BQ, k_blocks = (Nk + BK - 1) / BK;
+  const long long r = blockIdx.x;
+  const long long qb = r % q_blocks, h = (r / q_blocks) % heads, b = r / (q_blocks * heads);
+  const long long row0 = qb * BQ, offset = Nk - Nq;
+  const AttncPlan plan = attnc_plan_qblock(qb, Nq, Nk);
+  int n = 0;
+  for (long long kb = attnc_plan_next(plan, -1); kb >= 0; kb = attnc_plan_next(plan, kb)) {
+    int any = 1, all = 1;
+    if (!attnc_plan_full(plan, kb)) { // exact clauses need no look
+      any = 0;
+      const long long col0 = kb * BK;
+      for (int e = threadIdx.x; e < BQ * BK; e += ATTNC_BM_THREADS) {
+        const long long row = row0 + e / BK, key = col0 + e % BK;
+        if (row >= Nq || key >= Nk) continue;
+        const bool m = attnc_mask(args, b, h, row + offset, key, Nq, Nk);
+        any |= m;
+        all &= m;
+      }
+      any = __syncthreads_or(any);
+      all = __syncthreads_and(all);
+    }
+    if (!any) continue;
+    if (threadIdx.x == 0) {
+      col_in[r * k_blocks + n] = (int)kb;
+      full_in[r * k_blocks + n] = all ? 1 : 0;
+    }
+    ++n;
+  }
+  if (threadIdx.x == 0) {
+    counts[r] = n;
+    unsigned long long visited = 0;
+    for (long long kb = attnc_plan_next(plan, -1); kb >= 0; kb = attnc_plan_next(plan, kb)) ++visited;
+    atomicAdd(static_tiles, visited);
+  }
+}
+
+// totals[0] = tiles, totals[1] = full tiles (0 on entry). Each thread takes
+// a contiguous range of rows.
+extern "C" __global__ void __launch_bounds__(1024) ATTNC_BM_CSR_KERNEL(
+    long long rows, int k_blocks, const int *counts, const int *col_in, const unsigned char *full_in,
+    int *row_ptr, int *col, unsigned char *full, unsigned long long *totals) {
+  __shared__ long long base[1024];
+  const long long per = (rows + blockDim.x - 1) / blockDim.x;
+  const long long lo = attnc_mini(rows, (long long)threadIdx.x * per), hi = attnc_mini(rows, lo + per);
+  long long sum = 0;
+  for (long long r = lo; r < hi; ++r) sum += counts[r];
+  base[threadIdx.x] = sum;
+  __syncthreads();
+  if (threadIdx.x == 0) {
+    long long running = 0;
+    for (unsigned t = 0; t < blockDim.x; ++t) {
+      const long long v = base[t];
+      base[t] = running;
+      running += v;
+    }
+    row_ptr[rows] = (int)running;
+    totals[0] = (unsigned long long)running;
+  }
+  __syncthreads();
+  long long at = base[threadIdx.x];
+  unsigned long long nfull = 0;
+  for (long long r = lo; r < hi; ++r) {
+    row_ptr[r] = (int)at;
+    for (int i = 0; i < counts[r]; ++i, ++at) {
+      col[at] = col_in[r * k_blocks + i];
+      full[at] = full_in[r * k_blocks + i];
+      nfull += full[at];
+    }
+  }
+  atomicAdd(totals + 1, nfull);
 }
 )CUDA";
 
