@@ -11,10 +11,13 @@
 #include "codegen/CudaEmitter.h"
 
 #include "codegen/CudaKernelText.h"
+#include "codegen/CudaSelectText.h"
 #include "codegen/EmitterSupport.h"
 #include "codegen/ExprEmitter.h"
 #include "codegen/KernelPrelude.h"
 #include "lib/Analysis/MaskClauses.h"
+
+#include "llvm/Support/Format.h"
 
 using namespace mlir;
 
@@ -85,6 +88,14 @@ std::string cudaBlockMaskKernelName(Operation *op) {
 
 std::string cudaBlockMaskCsrKernelName(Operation *op) {
   return "attnc_" + kernelBaseName(op) + "_block_mask_csr";
+}
+
+std::string cudaSelectKMeanKernelName(Operation *op) {
+  return "attnc_" + kernelBaseName(op) + "_select_kmean";
+}
+
+std::string cudaSelectKernelName(Operation *op) {
+  return "attnc_" + kernelBaseName(op) + "_select";
 }
 
 FailureOr<CudaLaunchInfo> cudaLaunchInfo(Operation *op) {
@@ -179,6 +190,22 @@ LogicalResult emitCuda(Operation *op, raw_ostream &os) {
      << "#define ATTNC_BM_CSR_KERNEL " << cudaBlockMaskCsrKernelName(op)
      << "\n#define ATTNC_BM_THREADS " << kCudaBlockMaskThreads << "\n"
      << kCudaBlockMaskBuilder;
+  // Content-based selection: the estimator and the selecting builder.
+  if (auto rule = attention.getSelect()) {
+    os << "\n// ---- content-based block selection (docs/language.md §8a) "
+          "----\n"
+       << "#define ATTNC_SEL_KMEAN_KERNEL " << cudaSelectKMeanKernelName(op)
+       << "\n#define ATTNC_SEL_KERNEL " << cudaSelectKernelName(op) << "\n"
+       << "#define ATTNC_SELECT_TOPK "
+       << (*rule == attn::SelectRule::topk ? 1 : 0) << "\n"
+       << "#define ATTNC_HAS_KEEP " << (attention.getKeep().empty() ? 0 : 1)
+       << "\n#define kSelectValue "
+       << llvm::format("%.17g", attention.getSelectValue()->convertToDouble())
+       << "\n#define kScaleD "
+       << llvm::format("%.17g", attention.getScale().convertToDouble())
+       << "\n"
+       << kCudaSelectKernels;
+  }
 
   os << "\n#ifndef __CUDACC_RTC__\n"
      << "// Host launcher: grid (q-blocks, heads, batch).\n"

@@ -35,6 +35,10 @@ mlir::FailureOr<CudaLaunchInfo> cudaLaunchInfo(mlir::Operation *op);
 std::string cudaBlockMaskKernelName(mlir::Operation *op);
 std::string cudaBlockMaskCsrKernelName(mlir::Operation *op);
 constexpr int64_t kCudaBlockMaskThreads = 256;
+/// With `select`: the per-tile mean k (grid B * G * k-blocks) and the
+/// selecting builder (grid B * H * q-blocks), both kCudaBlockMaskThreads.
+std::string cudaSelectKMeanKernelName(mlir::Operation *op);
+std::string cudaSelectKernelName(mlir::Operation *op);
 
 /// Emits the .cu translation unit of `op`.
 mlir::LogicalResult emitCuda(mlir::Operation *op, llvm::raw_ostream &os);

@@ -439,8 +439,9 @@ extern "C" __global__ void __launch_bounds__(ATTNC_BM_THREADS) ATTNC_BM_KERNEL(
     unsigned long long *static_tiles) {
   const long long Nq = args.q_len, Nk = args.kv_len;
   const long long q_blocks = (Nq + BQ - 1) / BQ, k_blocks = (Nk + BK - 1) / BK;
-  const long long r = blockIdx.x;
-  const long long qb = r % q_blocks, h = (r / q_blocks) % heads, b = r / (q_blocks * heads);
+  // 32-bit index arithmetic: 64-bit division is a call with a stack frame.
+  const int r = blockIdx.x, qbs = (int)q_blocks;
+  const long long qb = r % qbs, h = (r / qbs) % heads, b = r / (qbs * heads);
   const long long row0 = qb * BQ, offset = Nk - Nq;
   const AttncPlan plan = attnc_plan_qblock(qb, Nq, Nk);
   int n = 0;
@@ -461,8 +462,8 @@ extern "C" __global__ void __launch_bounds__(ATTNC_BM_THREADS) ATTNC_BM_KERNEL(
     }
     if (!any) continue;
     if (threadIdx.x == 0) {
-      col_in[r * k_blocks + n] = (int)kb;
-      full_in[r * k_blocks + n] = all ? 1 : 0;
+      col_in[(long long)r * k_blocks + n] = (int)kb;
+      full_in[(long long)r * k_blocks + n] = all ? 1 : 0;
     }
     ++n;
   }
