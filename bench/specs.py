@@ -37,3 +37,32 @@ def flex_mask_mod(mask, doc=None):
     if mask == "document":
         return lambda b, h, q, k: (doc[b, q] == doc[b, k]) & (k <= q)
     raise KeyError(mask)
+
+
+# ---- linear family (bench_linear.py) --------------------------------------
+# bf16, head_dim = value_dim = 128, LINEAR_HEADS heads; the decay/gate
+# parameters come in log space from the harness (see bench_linear.py), so
+# that fla's chunk kernels get exactly the same gates.
+LINEAR_HEADS = 16
+LINEAR_HEAD_DIM = 128
+LINEAR = {
+    # Lightning Attention-2 / simple GLA: one constant decay per head.
+    "lightning": ["param logdecay: f32[h]", "decay exp(logdecay[h])"],
+    # GLA: a data-dependent gate per key channel.
+    "gla": ["param gk: f32[b, h, n, d]", "decay exp(gk[b, h, n, d])"],
+    # DeltaNet: L2-normalized q and k, the delta rule.
+    "deltanet": ["param beta: f32[b, h, n]", "feature l2norm", "update delta(beta)"],
+    # Gated DeltaNet: the delta rule under a scalar data-dependent gate.
+    "gated_deltanet": ["param beta: f32[b, h, n]", "param g: f32[b, h, n]",
+                       "feature l2norm", "decay exp(g[b, h, n])", "update delta(beta)"],
+}
+
+
+def linear_spec_text(variant):
+    name = f"lin_{variant}"
+    d = LINEAR_HEAD_DIM
+    lines = [f"attention {name} {{", f"  heads {LINEAR_HEADS}", f"  head_dim {d}",
+             "  dtype bf16", f"  scale {d ** -0.5!r}", "  linear"]
+    lines += ["  " + x for x in LINEAR[variant]]
+    lines += ["  chunk 64", "}"]
+    return name, "\n".join(lines) + "\n"

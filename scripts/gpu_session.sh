@@ -17,3 +17,5 @@ if [ "$check" -ne 0 ]; then
 fi
 python3 bench/bench_softmax.py --runtime build/runtime/libattnc_runtime.so \
   --packages build/bench-packages --out "$out/softmax.json" | tee "$out/softmax.log"
+python3 bench/bench_linear.py --runtime build/runtime/libattnc_runtime.so \
+  --packages build/bench-packages --out "$out/linear.json" | tee "$out/linear.log"
