@@ -11,7 +11,9 @@
 #include "codegen/CudaEmitter.h"
 
 #include "codegen/CudaKernelText.h"
+#include "codegen/CudaHybridText.h"
 #include "codegen/CudaSelectText.h"
+#include "codegen/HybridCpuEmitter.h"
 #include "codegen/EmitterSupport.h"
 #include "codegen/ExprEmitter.h"
 #include "codegen/KernelPrelude.h"
@@ -33,6 +35,8 @@ int64_t roundUp(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
 struct Geometry {
   bool tensorCores;
   int64_t d, dp, dv, dvp, bq, bk, warps, mt, stages, threads, shared;
+  /// Shared memory of the k-loop; a hybrid's linear branch comes after it.
+  int64_t mainShared;
 };
 
 FailureOr<Geometry> geometryOf(attn::AttentionOp op) {
@@ -70,6 +74,10 @@ FailureOr<Geometry> geometryOf(attn::AttentionOp op) {
                                "tile q must be at most 1024, got "
                             << g.bq;
   }
+  g.mainShared = g.shared;
+  if (op.getHybridFeature())
+    g.shared += 4 * (g.bq * (g.dv + 1) + g.bq * op.getHybridFeatureDim() +
+                     g.bq * g.bk);
   if (g.shared > kMaxSharedBytes)
     return op.emitError() << "the schedule needs " << g.shared
                           << " bytes of shared memory per block, more than "
@@ -90,6 +98,14 @@ std::string cudaBlockMaskCsrKernelName(Operation *op) {
   return "attnc_" + kernelBaseName(op) + "_block_mask_csr";
 }
 
+std::string cudaHybridStatesKernelName(Operation *op) {
+  return "attnc_" + kernelBaseName(op) + "_hybrid_states";
+}
+
+std::string cudaHybridScanKernelName(Operation *op) {
+  return "attnc_" + kernelBaseName(op) + "_hybrid_scan";
+}
+
 std::string cudaSelectKMeanKernelName(Operation *op) {
   return "attnc_" + kernelBaseName(op) + "_select_kmean";
 }
@@ -103,14 +119,6 @@ FailureOr<CudaLaunchInfo> cudaLaunchInfo(Operation *op) {
   if (!softmax)
     return op->emitError() << "the CUDA backend does not compile the linear "
                               "family yet";
-  if (softmax.getSelect())
-    return op->emitError() << "the CUDA backend does not support content-based "
-                              "block selection ('select') yet; use the CPU "
-                              "backend";
-  if (softmax.getHybridFeature())
-    return op->emitError() << "the CUDA backend does not support sparse + "
-                              "linear hybrids ('hybrid') yet; use the CPU "
-                              "backend";
   FailureOr<Geometry> g = geometryOf(softmax);
   if (failed(g))
     return failure();
@@ -171,16 +179,28 @@ LogicalResult emitCuda(Operation *op, raw_ostream &os) {
      << "#define ATTNC_Q_IN_REGISTERS " << (g.dp <= 128 ? 1 : 0) << "\n"
      << "#define kScale "
      << floatLiteral(attention.getScale().convertToDouble()) << "\n";
+  const bool hybrid = attention.getHybridFeature().has_value();
+  os << "#define ATTNC_HYBRID " << (hybrid ? 1 : 0) << "\n";
+  if (hybrid) {
+    os << "#define ATTNC_MAIN_SMEM " << g.mainShared << "\n"
+       << "#define ATTNC_HY_STATES_KERNEL " << cudaHybridStatesKernelName(op)
+       << "\n#define ATTNC_HY_SCAN_KERNEL " << cudaHybridScanKernelName(op)
+       << "\n#define ATTNC_HY_THREADS " << kCudaHybridThreads << "\n";
+    if (failed(emitHybridCommon(attention, os)))
+      return failure();
+    os << kCudaHybridPrologue;
+  }
   if (g.tensorCores) {
     bool bf16 = attention.getDtype() == attn::Dtype::bf16;
     os << "#define ATTNC_MMA_TYPE \"" << (bf16 ? "bf16" : "f16") << "\"\n"
        << "#define ATTNC_PAIR_T " << (bf16 ? "__nv_bfloat162" : "__half2")
        << "\n#define ATTNC_PACK2 "
        << (bf16 ? "__floats2bfloat162_rn" : "__floats2half2_rn") << "\n";
-    os << kCudaRowScale << kCudaTileWalk << kCudaPtxHelpers
-       << kCudaTensorCoreKernel;
+    os << kCudaRowScale << kCudaTileWalk << (hybrid ? kCudaHybridRows : "")
+       << kCudaPtxHelpers << kCudaTensorCoreKernel;
   } else {
-    os << kCudaRowScale << kCudaTileWalk << kCudaSimtKernel;
+    os << kCudaRowScale << kCudaTileWalk << (hybrid ? kCudaHybridRows : "")
+       << kCudaSimtKernel;
   }
 
   // The device block-mask builder (runtime block masks, docs/runtime.md

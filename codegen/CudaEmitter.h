@@ -39,6 +39,12 @@ constexpr int64_t kCudaBlockMaskThreads = 256;
 /// selecting builder (grid B * H * q-blocks), both kCudaBlockMaskThreads.
 std::string cudaSelectKMeanKernelName(mlir::Operation *op);
 std::string cudaSelectKernelName(mlir::Operation *op);
+/// With `hybrid`: the prologue kernels filling args.scratch (phi(k) and the
+/// tile states, grid B * H * k-blocks; their prefix sums, grid B * H), both
+/// kCudaHybridThreads.
+std::string cudaHybridStatesKernelName(mlir::Operation *op);
+std::string cudaHybridScanKernelName(mlir::Operation *op);
+constexpr int64_t kCudaHybridThreads = 256;
 
 /// Emits the .cu translation unit of `op`.
 mlir::LogicalResult emitCuda(mlir::Operation *op, llvm::raw_ostream &os);

@@ -320,6 +320,13 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) ATTNC_KERNEL(const Att
     }
     attnc_cp_async_wait<0>();
   }
+#if ATTNC_HYBRID
+  // The linear branch of a hybrid, into shared memory past the tiles.
+  __syncthreads();
+  float *hy_num = reinterpret_cast<float *>(attnc_smem + ATTNC_MAIN_SMEM);
+  attnc_hybrid_rows(args, b, h, qb, tiles, hy_num, hy_num + BQ * (DV + 1),
+                    hy_num + BQ * (DV + 1) + BQ * HF);
+#endif
 
   // Epilogue: finish the row sums across the quad, normalize, store.
   storage_t *op = (storage_t *)args.o + b * args.o_strides.s[0] + h * args.o_strides.s[1];
@@ -334,12 +341,22 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) ATTNC_KERNEL(const Att
       const long long row = row0 + (warp * MT + mt) * 16 + quad_row + half * 8;
       if (row >= Nq) continue;
       storage_t *orow = op + row * args.o_strides.s[2];
+#if ATTNC_HYBRID
+      const float *hrow = hy_num + ((warp * MT + mt) * 16 + quad_row + half * 8) * (DV + 1);
+      const float cw = attnc_combine_weight(args, b, h, row + offset, Nq, Nk);
+#endif
 #pragma unroll
       for (int nt = 0; nt < DVP / 8; ++nt) {
         const int col = nt * 8 + quad_col * 2;
         if (col < DV) {
+#if ATTNC_HYBRID
+          attnc_store(orow + col, attnc_hybrid_out(o_acc[mt][nt][2 * half], inv, l, hrow[col], hrow[DV], cw));
+          attnc_store(orow + col + 1,
+                      attnc_hybrid_out(o_acc[mt][nt][2 * half + 1], inv, l, hrow[col + 1], hrow[DV], cw));
+#else
           attnc_store(orow + col, o_acc[mt][nt][2 * half] * inv);
           attnc_store(orow + col + 1, o_acc[mt][nt][2 * half + 1] * inv);
+#endif
         }
       }
 #if ATTNC_NORMALIZE == 0
@@ -416,10 +433,23 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) ATTNC_KERNEL(const Att
 #endif
       }
     }
+#if ATTNC_HYBRID
+  // The linear branch of a hybrid, into shared memory past the tiles.
+  __syncthreads();
+  float *hy_num = attnc_smem_f + ATTNC_MAIN_SMEM / 4;
+  attnc_hybrid_rows(args, b, h, qb, tiles, hy_num, hy_num + BQ * (DV + 1),
+                    hy_num + BQ * (DV + 1) + BQ * HF);
+#endif
   if (r >= BQ || row0 + r >= Nq) return;
   const float inv = attnc_row_scale(l);
   float *orow = (float *)args.o + b * args.o_strides.s[0] + h * args.o_strides.s[1] + (row0 + r) * args.o_strides.s[2];
+#if ATTNC_HYBRID
+  const float cw = attnc_combine_weight(args, b, h, qpos, Nq, Nk);
+  for (int e = 0; e < DV; ++e)
+    orow[e] = attnc_hybrid_out(Acc[r * (DV + 1) + e], inv, l, hy_num[r * (DV + 1) + e], hy_num[r * (DV + 1) + DV], cw);
+#else
   for (int e = 0; e < DV; ++e) orow[e] = Acc[r * (DV + 1) + e] * inv;
+#endif
 #if ATTNC_NORMALIZE == 0
   if (args.lse) args.lse[(b * H + h) * Nq + row0 + r] = l > 0.0f ? m + logf(l) : -attnc_inf();
 #endif

@@ -32,8 +32,14 @@ LogicalResult emitFeatureMapFunction(raw_ostream &os, StringRef name,
       return failure();
     os << "  return " << *value << ";\n}\n";
   }
+  // On the GPU phi is a call, not inlined: it runs once per row, and
+  // inlined into the attention kernel (hedgehog's D x D product) it pushed
+  // ptxas past 255 registers into spills.
   os << "// ---- feature map: " << attn::stringifyFeature(kind) << " ----\n"
-     << "static inline void " << name
+     << "#ifndef ATTNC_PHI_FN\n#ifdef __CUDACC__\n"
+        "#define ATTNC_PHI_FN __device__ __noinline__\n#else\n"
+        "#define ATTNC_PHI_FN static inline\n#endif\n#endif\n"
+     << "ATTNC_PHI_FN void " << name
      << "(const AttncKernelArgs &args, long long b, long long h, long long "
         "n,\n    const float *x, float *phi) {\n"
      << "  (void)args; (void)b; (void)h; (void)n;\n";

@@ -195,13 +195,15 @@ static void attnc_hybrid_rows(const AttncKernelArgs &args, const AttncHybrid *hy
 
 } // namespace
 
-LogicalResult emitHybridCpuSupport(attn::AttentionOp op, raw_ostream &os) {
+LogicalResult emitHybridCommon(attn::AttentionOp op, raw_ostream &os) {
   attn::ScheduleAttr s = op.getScheduleAttr();
   if (!op.getComplementMapAttr())
-    return op.emitError() << "the hybrid CPU kernel needs the complement's "
-                             "block map (run the attnc pipeline)";
+    return op.emitError() << "a hybrid kernel needs the complement's block "
+                             "map (run the attnc pipeline)";
   os << "\n// ---- hybrid: the linear branch (docs/language.md §8b) ----\n"
-     << "#define HF " << op.getHybridFeatureDim() << "LL\n";
+     << "#define HF " << op.getHybridFeatureDim() << "LL\n"
+     << "#define ATTNC_COMBINE_SHARED "
+     << (*op.getCombine() == attn::Combine::shared ? 1 : 0) << "\n";
   emitBlockPlan(os, clausesFromAttr(op.getComplementMapAttr()),
                 s.getBlockQ(), s.getBlockK(), "complement");
   if (failed(emitRegions(op, os)))
@@ -209,8 +211,12 @@ LogicalResult emitHybridCpuSupport(attn::AttentionOp op, raw_ostream &os) {
   const int weight = op.getHybridFeatureParam()
                          ? paramIndex(op, *op.getHybridFeatureParam())
                          : -1;
-  if (failed(emitFeatureMapFunction(os, "attnc_hphi", *op.getHybridFeature(),
-                                    op.getHybridPhi().front(), weight)))
+  return emitFeatureMapFunction(os, "attnc_hphi", *op.getHybridFeature(),
+                                op.getHybridPhi().front(), weight);
+}
+
+LogicalResult emitHybridCpuSupport(attn::AttentionOp op, raw_ostream &os) {
+  if (failed(emitHybridCommon(op, os)))
     return failure();
   emitPrepare(os);
   emitRows(os);

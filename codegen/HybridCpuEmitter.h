@@ -19,9 +19,15 @@
 
 namespace attnc {
 
-/// Emits, after the softmax kernel's schedule macros: the complement's block
-/// plan and region, the combine weight, the feature map, `AttncHybrid` with
-/// `attnc_hybrid_prepare`/`attnc_hybrid_free` (per-(b, h) phi(k) and block
+/// Emits what both backends' hybrid kernels use (after the schedule
+/// macros): `HF`, `ATTNC_COMBINE_SHARED`, the complement's block plan
+/// (`attnc_complement_plan_*`), `attnc_complement`, `attnc_combine_weight`
+/// and the feature map `attnc_hphi`.
+mlir::LogicalResult emitHybridCommon(mlir::attn::AttentionOp op,
+                                     llvm::raw_ostream &os);
+
+/// Emits, after the softmax kernel's schedule macros, the common part and
+/// the CPU's `AttncHybrid` with `attnc_hybrid_prepare`/`attnc_hybrid_free` (per-(b, h) phi(k) and block
 /// state prefix sums) and `attnc_hybrid_rows` (one q-block's linear branch
 /// given the tiles the softmax branch visited).
 mlir::LogicalResult emitHybridCpuSupport(mlir::attn::AttentionOp op,

@@ -10,7 +10,7 @@
 #ifndef ATTNC_KERNEL_ABI_H
 #define ATTNC_KERNEL_ABI_H
 
-#define ATTNC_ABI_VERSION 3
+#define ATTNC_ABI_VERSION 4
 #define ATTNC_MAX_PARAMS 8
 
 /* Element strides of a rank-4 tensor; the last one must be 1. */
@@ -50,9 +50,15 @@ typedef struct AttncKernelArgs {
   float *state_out;      /* [B, H, F, Dv] */
   const float *z_in;     /* [B, H, F] */
   float *z_out;          /* [B, H, F] */
-  /* ABI 3: the k-blocks to visit, or null for the static block plan. Only
-   * the CPU kernels of the softmax family read it; CUDA kernels get null. */
+  /* ABI 3: the k-blocks to visit, or null for the static block plan
+   * (softmax family). For CUDA kernels the struct and its arrays are in
+   * device memory. */
   const AttncBlockMask *block_mask;
+  /* ABI 4: per-call scratch a CUDA kernel's prologue kernels fill and the
+   * kernel reads (a hybrid's phi(k) and block states; docs/runtime.md),
+   * allocated by the runtime; null otherwise. CPU kernels allocate their
+   * own. */
+  void *scratch[3];
 } AttncKernelArgs;
 
 #endif /* ATTNC_KERNEL_ABI_H */
