@@ -97,6 +97,21 @@ void emitManifest(Operation *op, const PackageContents &c, raw_ostream &os) {
         j.attribute("kernel", c.cudaKernel);
         j.attribute("block_threads", c.cudaBlockThreads);
         j.attribute("shared_bytes", c.cudaSharedBytes);
+        if (!c.cudaBlockMaskKernel.empty()) {
+          j.attribute("prologue_threads", c.cudaPrologueThreads);
+          j.attribute("block_mask_kernel", c.cudaBlockMaskKernel);
+          j.attribute("block_mask_csr_kernel", c.cudaBlockMaskCsrKernel);
+          j.attribute("block_mask_heads", c.blockMaskHeads);
+        }
+        if (!c.cudaSelectKernel.empty()) {
+          j.attribute("select_kmean_kernel", c.cudaSelectKMeanKernel);
+          j.attribute("select_kernel", c.cudaSelectKernel);
+        }
+        if (!c.cudaHybridStatesKernel.empty()) {
+          j.attribute("hybrid_states_kernel", c.cudaHybridStatesKernel);
+          j.attribute("hybrid_scan_kernel", c.cudaHybridScanKernel);
+          j.attribute("hybrid_feature_dim", c.hybridFeatureDim);
+        }
         j.attributeArray("archs", [&] {
           for (const std::string &a : c.archs)
             j.value(a);

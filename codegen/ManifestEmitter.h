@@ -28,6 +28,13 @@ struct PackageContents {
   int64_t blockMaskHeads = 0;
   std::string cudaSource, cudaHeader, cudaKernel; ///< empty: no CUDA backend
   int64_t cudaBlockThreads = 0, cudaSharedBytes = 0;
+  /// Kernels the runtime launches before the attention kernel (empty:
+  /// none): the device block-mask builder, content-based selection, a
+  /// hybrid's linear-branch states; all with cudaPrologueThreads threads.
+  std::string cudaBlockMaskKernel, cudaBlockMaskCsrKernel;
+  std::string cudaSelectKMeanKernel, cudaSelectKernel;
+  std::string cudaHybridStatesKernel, cudaHybridScanKernel;
+  int64_t cudaPrologueThreads = 0, hybridFeatureDim = 0;
   std::vector<std::string> archs;
   std::map<std::string, std::string> cubins; ///< arch -> file
 };

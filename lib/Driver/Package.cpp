@@ -74,13 +74,11 @@ LogicalResult runTool(Operation *op, const std::string &program,
 
 /// Emits the .cu and its header and, where nvcc is found, one cubin per
 /// arch. The linear family has no CUDA backend yet: the package then holds
-/// only the CPU backend (the runtime says so if asked for CUDA), and so does
-/// a spec with content-based selection (`select`) or a sparse + linear
-/// hybrid (`hybrid`), CPU only for now.
+/// only the CPU backend (the runtime says so if asked for CUDA).
 LogicalResult writeCuda(Operation *op, const PackageOptions &options,
                         const std::string &base, PackageContents &contents) {
   auto softmax = dyn_cast<attn::AttentionOp>(op);
-  if (!softmax || softmax.getSelect() || softmax.getHybridFeature())
+  if (!softmax)
     return success();
   FailureOr<CudaLaunchInfo> info = cudaLaunchInfo(op);
   if (failed(info))
@@ -94,6 +92,23 @@ LogicalResult writeCuda(Operation *op, const PackageOptions &options,
   contents.cudaKernel = info->kernelName;
   contents.cudaBlockThreads = info->blockThreads;
   contents.cudaSharedBytes = info->sharedBytes;
+  // The prologue kernels in the same module (docs/runtime.md), launched
+  // with one block size.
+  static_assert(kCudaBlockMaskThreads == kCudaHybridThreads,
+                "the manifest records one prologue block size");
+  contents.cudaPrologueThreads = kCudaBlockMaskThreads;
+  contents.cudaBlockMaskKernel = cudaBlockMaskKernelName(op);
+  contents.cudaBlockMaskCsrKernel = cudaBlockMaskCsrKernelName(op);
+  contents.blockMaskHeads = blockMaskHeads(op);
+  if (softmax.getSelect()) {
+    contents.cudaSelectKMeanKernel = cudaSelectKMeanKernelName(op);
+    contents.cudaSelectKernel = cudaSelectKernelName(op);
+  }
+  if (softmax.getHybridFeature()) {
+    contents.cudaHybridStatesKernel = cudaHybridStatesKernelName(op);
+    contents.cudaHybridScanKernel = cudaHybridScanKernelName(op);
+    contents.hybridFeatureDim = softmax.getHybridFeatureDim();
+  }
   contents.archs = options.archs;
   std::string sourcePath = join(options.outDir, contents.cudaSource);
   if (failed(writeFile(op, sourcePath, source)) ||

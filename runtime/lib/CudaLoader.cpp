@@ -53,8 +53,19 @@ using namespace attnc::rt;
   X(cuFuncSetAttribute)                                                        \
   X(cuLaunchKernel)
 
-// Functions used when present (cuCtxGetId arrived with CUDA 12.0).
-#define ATTNC_CUDA_OPTIONAL(X) X(cuCtxGetId)
+// Functions used when present (cuCtxGetId arrived with CUDA 12.0; the
+// stream-ordered allocator with 11.2). Sessions (prologue kernels, runtime
+// block masks) need the memory functions and say so when they are missing.
+#define ATTNC_CUDA_OPTIONAL(X)                                                 \
+  X(cuCtxGetId)                                                                \
+  X(cuMemAlloc)                                                                \
+  X(cuMemFree)                                                                 \
+  X(cuMemAllocAsync)                                                           \
+  X(cuMemFreeAsync)                                                            \
+  X(cuMemsetD8Async)                                                           \
+  X(cuMemcpyHtoDAsync)                                                         \
+  X(cuMemcpyDtoHAsync)                                                         \
+  X(cuStreamSynchronize)
 
 #define ATTNC_NVRTC_FUNCTIONS(X)                                               \
   X(nvrtcGetErrorString)                                                       \
@@ -583,11 +594,12 @@ Error CudaModules::prepare(const std::string &dir, const Manifest &manifest,
   return impl->getFunction(driver, dir, manifest, ctx, f);
 }
 
-Error CudaModules::launch(const std::string &dir, const Manifest &manifest,
-                          const CudaLaunch &launch, void *stream) {
-  const ManifestCuda &cuda = *manifest.cuda;
+namespace {
+
+/// The attention kernel's grid: (q-blocks, heads, batch).
+Error mainGrid(const Manifest &manifest, const CudaLaunch &launch,
+               unsigned (&grid)[3]) {
   const AttncKernelArgs &args = launch.args;
-  // Grid limits first: they need no driver.
   long long blockQ = manifest.schedule.block_q;
   long long gridX = (args.q_len + blockQ - 1) / blockQ;
   if (gridX > INT_MAX)
@@ -603,22 +615,14 @@ Error CudaModules::launch(const std::string &dir, const Manifest &manifest,
     return makeError(ATTNC_ERROR_INVALID_ARGUMENT,
                      "batch " + std::to_string(args.batch) +
                          " exceeds the CUDA grid limit of 65535");
+  grid[0] = static_cast<unsigned>(gridX);
+  grid[1] = static_cast<unsigned>(launch.heads);
+  grid[2] = static_cast<unsigned>(args.batch);
+  return success();
+}
 
-  std::shared_ptr<const Driver> driver;
-  Error e = getDriver(driver);
-  if (e.failed())
-    return e;
-  const Driver &d = *driver;
-  CUstream cuStream = static_cast<CUstream>(stream);
-  CUcontext ctx;
-  e = streamContext(d, cuStream, ctx);
-  if (e.failed())
-    return e;
-  ContextGuard guard(d);
-  e = guard.enter(ctx);
-  if (e.failed())
-    return e;
-
+/// Checks that every tensor of the call is device memory.
+Error checkDevicePointers(const Driver &d, const CudaLaunch &launch) {
   for (const CudaLaunch::Pointer &p : launch.pointers) {
     unsigned int memoryType = 0;
     CUresult r = d.cuPointerGetAttribute(
@@ -635,6 +639,220 @@ Error CudaModules::launch(const std::string &dir, const Manifest &manifest,
                        p.name + ": " + hexPointer(p.data) +
                            " is host memory; pass device memory");
   }
+  return success();
+}
+
+/// A session on one stream in one context: the package's module, kernels by
+/// name, stream-ordered temporaries freed at the end.
+class SessionImpl : public CudaSession {
+public:
+  SessionImpl(const Driver &d, CUcontext ctx, CUstream stream, CUmodule module,
+              CUfunction main, const Manifest &manifest,
+              const CudaLaunch &launch)
+      : d(d), ctx(ctx), stream(stream), module(module), main(main),
+        manifest(manifest), call(launch) {}
+
+  ~SessionImpl() override {
+    for (CUdeviceptr p : temporaries)
+      d.cuMemFreeAsync(p, stream);
+  }
+
+  Error alloc(size_t bytes, void *&ptr, bool keep) override {
+    ptr = nullptr;
+    if (!d.cuMemAllocAsync || !d.cuMemFreeAsync || !d.cuMemAlloc)
+      return makeError(ATTNC_ERROR_CUDA_UNAVAILABLE,
+                       "this CUDA driver has no stream-ordered allocator "
+                       "(cuMemAllocAsync, CUDA 11.2+)");
+    CUdeviceptr p = 0;
+    CUresult r = keep ? d.cuMemAlloc(&p, bytes ? bytes : 1)
+                      : d.cuMemAllocAsync(&p, bytes ? bytes : 1, stream);
+    if (r != CUDA_SUCCESS)
+      return makeError(r == CUDA_ERROR_OUT_OF_MEMORY ? ATTNC_ERROR_OUT_OF_MEMORY
+                                                      : ATTNC_ERROR_CUDA,
+                       cuError(d, keep ? "cuMemAlloc" : "cuMemAllocAsync", r) +
+                           " (" + std::to_string(bytes) + " bytes)");
+    if (!keep)
+      temporaries.push_back(p);
+    ptr = reinterpret_cast<void *>(static_cast<uintptr_t>(p));
+    return success();
+  }
+
+  Error zero(void *ptr, size_t bytes) override {
+    if (!d.cuMemsetD8Async)
+      return missing("cuMemsetD8Async");
+    CUresult r = d.cuMemsetD8Async(dev(ptr), 0, bytes, stream);
+    return r == CUDA_SUCCESS
+               ? success()
+               : makeError(ATTNC_ERROR_CUDA, cuError(d, "cuMemsetD8Async", r));
+  }
+
+  Error toDevice(void *dst, const void *src, size_t bytes) override {
+    if (!d.cuMemcpyHtoDAsync)
+      return missing("cuMemcpyHtoDAsync");
+    // From pageable memory the copy is staged before the call returns, so
+    // `src` may be a temporary.
+    CUresult r = d.cuMemcpyHtoDAsync(dev(dst), src, bytes, stream);
+    return r == CUDA_SUCCESS
+               ? success()
+               : makeError(ATTNC_ERROR_CUDA, cuError(d, "cuMemcpyHtoDAsync", r));
+  }
+
+  Error toHost(void *dst, const void *src, size_t bytes) override {
+    if (!d.cuMemcpyDtoHAsync || !d.cuStreamSynchronize)
+      return missing("cuMemcpyDtoHAsync");
+    CUresult r = d.cuMemcpyDtoHAsync(dst, dev(src), bytes, stream);
+    if (r == CUDA_SUCCESS)
+      r = d.cuStreamSynchronize(stream);
+    return r == CUDA_SUCCESS
+               ? success()
+               : makeError(ATTNC_ERROR_CUDA, cuError(d, "cuMemcpyDtoHAsync", r));
+  }
+
+  Error launch(const std::string &kernel, unsigned long long grid,
+               unsigned threads, void **params) override {
+    if (grid == 0)
+      return success();
+    if (grid > INT_MAX)
+      return makeError(ATTNC_ERROR_INVALID_ARGUMENT,
+                       "kernel '" + kernel + "' needs " +
+                           std::to_string(grid) +
+                           " blocks, more than 2^31-1");
+    CUfunction f;
+    CUresult r = d.cuModuleGetFunction(&f, module, kernel.c_str());
+    if (r != CUDA_SUCCESS)
+      return makeError(ATTNC_ERROR_CUDA,
+                       "kernel '" + kernel + "' not found in the package's "
+                       "module (" + cuError(d, "cuModuleGetFunction", r) +
+                           ")");
+    r = d.cuLaunchKernel(f, static_cast<unsigned>(grid), 1, 1, threads, 1, 1,
+                         0, stream, params, nullptr);
+    return r == CUDA_SUCCESS
+               ? success()
+               : makeError(ATTNC_ERROR_CUDA,
+                           cuError(d, "cuLaunchKernel", r) + " ('" + kernel +
+                               "')");
+  }
+
+  Error launchMain(const AttncKernelArgs &args) override {
+    CudaLaunch l = call;
+    l.args = args;
+    unsigned grid[3];
+    Error e = mainGrid(manifest, l, grid);
+    if (e.failed())
+      return e;
+    AttncKernelArgs copy = args;
+    void *params[] = {&copy};
+    CUresult r = d.cuLaunchKernel(
+        main, grid[0], grid[1], grid[2],
+        static_cast<unsigned>(manifest.cuda->blockThreads), 1, 1,
+        static_cast<unsigned>(manifest.cuda->sharedBytes), stream, params,
+        nullptr);
+    return r == CUDA_SUCCESS
+               ? success()
+               : makeError(ATTNC_ERROR_CUDA, cuError(d, "cuLaunchKernel", r));
+  }
+
+  void *context() const override { return ctx; }
+
+private:
+  static CUdeviceptr dev(const void *p) {
+    return static_cast<CUdeviceptr>(reinterpret_cast<uintptr_t>(p));
+  }
+  static Error missing(const char *fn) {
+    return makeError(ATTNC_ERROR_CUDA_UNAVAILABLE,
+                     std::string("this CUDA driver lacks ") + fn);
+  }
+
+  const Driver &d;
+  CUcontext ctx;
+  CUstream stream;
+  CUmodule module;
+  CUfunction main;
+  const Manifest &manifest;
+  const CudaLaunch &call;
+  std::vector<CUdeviceptr> temporaries;
+};
+
+} // namespace
+
+Error CudaModules::run(const std::string &dir, const Manifest &manifest,
+                       const CudaLaunch &launch, void *stream,
+                       const std::function<Error(CudaSession &)> &body) {
+  unsigned grid[3];
+  Error e = mainGrid(manifest, launch, grid);
+  if (e.failed())
+    return e;
+  std::shared_ptr<const Driver> driver;
+  e = getDriver(driver);
+  if (e.failed())
+    return e;
+  const Driver &d = *driver;
+  CUstream cuStream = static_cast<CUstream>(stream);
+  CUcontext ctx;
+  e = streamContext(d, cuStream, ctx);
+  if (e.failed())
+    return e;
+  ContextGuard guard(d);
+  e = guard.enter(ctx);
+  if (e.failed())
+    return e;
+  e = checkDevicePointers(d, launch);
+  if (e.failed())
+    return e;
+  CUfunction f;
+  CUmodule module = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(impl->mutex);
+    e = impl->getFunction(driver, dir, manifest, ctx, f);
+    if (e.failed())
+      return e;
+    for (const LoadedModule &m : impl->modules)
+      if (m.function == f)
+        module = m.module;
+  }
+  SessionImpl session(d, ctx, cuStream, module, f, manifest, launch);
+  return body(session);
+}
+
+void attnc::rt::freeCudaMemory(void *context, void *ptr) {
+  std::shared_ptr<const Driver> driver;
+  if (!ptr || getDriver(driver).failed() || !driver->cuMemFree)
+    return;
+  const Driver &d = *driver;
+  ContextGuard guard(d);
+  if (guard.enter(static_cast<CUcontext>(context)).failed())
+    return;
+  d.cuMemFree(static_cast<CUdeviceptr>(reinterpret_cast<uintptr_t>(ptr)));
+}
+
+Error CudaModules::launch(const std::string &dir, const Manifest &manifest,
+                          const CudaLaunch &launch, void *stream) {
+  const ManifestCuda &cuda = *manifest.cuda;
+  const AttncKernelArgs &args = launch.args;
+  // Grid limits first: they need no driver.
+  unsigned grid[3];
+  Error ge = mainGrid(manifest, launch, grid);
+  if (ge.failed())
+    return ge;
+
+  std::shared_ptr<const Driver> driver;
+  Error e = getDriver(driver);
+  if (e.failed())
+    return e;
+  const Driver &d = *driver;
+  CUstream cuStream = static_cast<CUstream>(stream);
+  CUcontext ctx;
+  e = streamContext(d, cuStream, ctx);
+  if (e.failed())
+    return e;
+  ContextGuard guard(d);
+  e = guard.enter(ctx);
+  if (e.failed())
+    return e;
+
+  e = checkDevicePointers(d, launch);
+  if (e.failed())
+    return e;
 
   CUfunction f;
   {
@@ -647,8 +865,7 @@ Error CudaModules::launch(const std::string &dir, const Manifest &manifest,
   AttncKernelArgs copy = args;
   void *params[] = {&copy};
   CUresult r = d.cuLaunchKernel(
-      f, static_cast<unsigned>(gridX), static_cast<unsigned>(launch.heads),
-      static_cast<unsigned>(args.batch),
+      f, grid[0], grid[1], grid[2],
       static_cast<unsigned>(cuda.blockThreads), 1, 1,
       static_cast<unsigned>(cuda.sharedBytes), cuStream, params, nullptr);
   if (r != CUDA_SUCCESS)

@@ -16,6 +16,7 @@
 
 #include "attnc/kernel_abi.h"
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -36,6 +37,32 @@ struct CudaLaunch {
   std::vector<Pointer> pointers;
 };
 
+/// One sequence of CUDA work on a stream for one call (docs/runtime.md,
+/// "CUDA sessions"): kernels of the package's module launched by name, the
+/// attention kernel on its grid, device memory in stream order. Temporaries
+/// are freed (stream-ordered) when the session ends; kept memory outlives it
+/// and is released with freeCudaMemory.
+class CudaSession {
+public:
+  virtual ~CudaSession() = default;
+  virtual Error alloc(size_t bytes, void *&ptr, bool keep = false) = 0;
+  virtual Error zero(void *ptr, size_t bytes) = 0;
+  virtual Error toDevice(void *dst, const void *src, size_t bytes) = 0;
+  /// Copies to the host after the work queued so far (synchronizes).
+  virtual Error toHost(void *dst, const void *src, size_t bytes) = 0;
+  /// A 1-D grid of `grid` blocks of `threads` threads, no dynamic shared
+  /// memory; `params` as cuLaunchKernel takes them.
+  virtual Error launch(const std::string &kernel, unsigned long long grid,
+                       unsigned threads, void **params) = 0;
+  /// The package's attention kernel with `args`, on its usual grid.
+  virtual Error launchMain(const AttncKernelArgs &args) = 0;
+  /// The CUcontext the session runs in.
+  virtual void *context() const = 0;
+};
+
+/// Frees memory a session kept, in CUcontext `context` (synchronous).
+void freeCudaMemory(void *context, void *ptr);
+
 class CudaModules {
 public:
   CudaModules();
@@ -48,6 +75,12 @@ public:
   /// calling thread's current context and its default stream).
   Error launch(const std::string &dir, const Manifest &manifest,
                const CudaLaunch &launch, void *stream);
+
+  /// Runs `body` in a session on `stream` after the checks `launch` does
+  /// (grid limits, device pointers), with the package's module loaded.
+  Error run(const std::string &dir, const Manifest &manifest,
+            const CudaLaunch &launch, void *stream,
+            const std::function<Error(CudaSession &)> &body);
 
   /// Loads the module for `stream`'s context without launching.
   Error prepare(const std::string &dir, const Manifest &manifest, void *stream);

@@ -35,6 +35,14 @@ Error CudaModules::prepare(const std::string &, const Manifest &, void *) {
   return unsupported();
 }
 
+Error CudaModules::run(const std::string &, const Manifest &,
+                       const CudaLaunch &, void *,
+                       const std::function<Error(CudaSession &)> &) {
+  return unsupported();
+}
+
+void attnc::rt::freeCudaMemory(void *, void *) {}
+
 Error attnc::rt::compileWithNvrtc(const std::string &, const std::string &,
                                   const std::string &, std::string &) {
   return makeError(ATTNC_ERROR_COMPILE,

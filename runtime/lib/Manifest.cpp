@@ -301,6 +301,29 @@ void readCuda(Error &error, const JsonValue &object, Manifest &m) {
   r.getIdentifier("kernel", c.kernel);
   r.getInt("block_threads", 1, 1024, c.blockThreads);
   r.getInt("shared_bytes", 0, INT_MAX, c.sharedBytes);
+  if (r.getIdentifier("block_mask_kernel", c.blockMaskKernel,
+                      /*required=*/false)) {
+    r.getIdentifier("block_mask_csr_kernel", c.blockMaskCsrKernel);
+    r.getInt("block_mask_heads", 1, INT_MAX, c.blockMaskHeads);
+    r.getInt("prologue_threads", 1, 1024, c.prologueThreads);
+    if (!error.failed() && c.blockMaskHeads != 1 &&
+        c.blockMaskHeads != m.heads)
+      r.fail("'cuda.block_mask_heads' must be 1 or 'heads' (" +
+             std::to_string(m.heads) + "), got " +
+             std::to_string(c.blockMaskHeads));
+  }
+  if (r.getIdentifier("select_kernel", c.selectKernel, /*required=*/false))
+    r.getIdentifier("select_kmean_kernel", c.selectKMeanKernel);
+  if (r.getIdentifier("hybrid_states_kernel", c.hybridStatesKernel,
+                      /*required=*/false)) {
+    r.getIdentifier("hybrid_scan_kernel", c.hybridScanKernel);
+    r.getInt("hybrid_feature_dim", 1, INT_MAX, c.hybridFeatureDim);
+  }
+  if (!error.failed() &&
+      (!c.selectKernel.empty() || !c.hybridStatesKernel.empty()) &&
+      c.blockMaskKernel.empty())
+    r.fail("'cuda.select_kernel' and 'cuda.hybrid_states_kernel' need "
+           "'cuda.block_mask_kernel' and 'cuda.prologue_threads'");
   if (const JsonValue *archs = r.getArray("archs", true)) {
     for (const JsonValue &a : archs->array) {
       if (!a.isString() || !isArchName(a.string)) {

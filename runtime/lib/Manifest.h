@@ -53,6 +53,14 @@ struct ManifestCuda {
   int blockThreads = 0;
   int sharedBytes = 0;
   std::vector<std::string> archs;
+  /// Prologue kernels (docs/runtime.md, "CUDA sessions"); empty names: the
+  /// package has none. All run with prologueThreads threads per block.
+  int prologueThreads = 0;
+  std::string blockMaskKernel, blockMaskCsrKernel;
+  int blockMaskHeads = 0; ///< 1 or heads, with blockMaskKernel
+  std::string selectKMeanKernel, selectKernel;
+  std::string hybridStatesKernel, hybridScanKernel;
+  int hybridFeatureDim = 0;
   /// Arch ("sm_80") to cubin file name, in manifest order.
   std::vector<std::pair<std::string, std::string>> cubins;
 

@@ -10,6 +10,7 @@
 #include "attnc/runtime.h"
 
 #include "ArgCheck.h"
+#include "CudaPrologues.h"
 #include "Package.h"
 
 #include <cerrno>
@@ -29,7 +30,8 @@
 using namespace attnc::rt;
 
 /// A runtime block mask: the CSR arrays the kernel reads, the call shape it
-/// was built for and its counts.
+/// was built for and its counts. A CPU mask owns host vectors; a CUDA mask
+/// one device allocation (DeviceBlockMask) in context `cudaContext`.
 struct attnc_block_mask {
   const attnc_package *pkg = nullptr;
   long long batch = 0, qLen = 0, kvLen = 0;
@@ -38,6 +40,15 @@ struct attnc_block_mask {
   std::vector<int> rowPtr, col;
   std::vector<unsigned char> full;
   AttncBlockMask abi{};
+  bool onDevice = false;
+  long long deviceNnz = 0;
+  void *cudaContext = nullptr;
+  DeviceBlockMask device;
+
+  ~attnc_block_mask() {
+    if (onDevice)
+      freeCudaMemory(cudaContext, device.base);
+  }
 };
 
 namespace {
@@ -198,6 +209,9 @@ Error buildBlockMask(attnc_package *pkg, const CallTensors &t,
   return success();
 }
 
+Error checkMaskFits(const attnc_block_mask *mask, const attnc_package *pkg,
+                    const AttncKernelArgs &args, bool device);
+
 Error runCpu(attnc_package *pkg, const CallTensors &t,
              const attnc_block_mask *mask = nullptr) {
   if (!pkg)
@@ -211,19 +225,8 @@ Error runCpu(attnc_package *pkg, const CallTensors &t,
   if (e.failed())
     return e;
   if (mask) {
-    if (mask->pkg != pkg)
-      return makeError(ATTNC_ERROR_INVALID_ARGUMENT,
-                       "the block mask was built for another package than '" +
-                           m.name + "'");
-    if (mask->batch != args.batch || mask->qLen != args.q_len ||
-        mask->kvLen != args.kv_len)
-      return makeError(
-          ATTNC_ERROR_INVALID_ARGUMENT,
-          "the block mask was built for B, Nq, Nk = " +
-              std::to_string(mask->batch) + ", " + std::to_string(mask->qLen) +
-              ", " + std::to_string(mask->kvLen) + ", got " +
-              std::to_string(args.batch) + ", " + std::to_string(args.q_len) +
-              ", " + std::to_string(args.kv_len));
+    if ((e = checkMaskFits(mask, pkg, args, false)).failed())
+      return e;
     args.block_mask = &mask->abi;
   }
   CpuEntryFn fn = nullptr;
@@ -238,7 +241,38 @@ Error runCpu(attnc_package *pkg, const CallTensors &t,
   return success();
 }
 
-Error launchCuda(attnc_package *pkg, const CallTensors &t, void *stream) {
+/// Checks a mask against the call it is used for.
+Error checkMaskFits(const attnc_block_mask *mask, const attnc_package *pkg,
+                    const AttncKernelArgs &args, bool device) {
+  const Manifest &m = pkg->manifest;
+  if (mask->pkg != pkg)
+    return makeError(ATTNC_ERROR_INVALID_ARGUMENT,
+                     "the block mask was built for another package than '" +
+                         m.name + "'");
+  if (mask->onDevice != device)
+    return makeError(ATTNC_ERROR_INVALID_ARGUMENT,
+                     std::string("the block mask was built for the ") +
+                         (mask->onDevice ? "CUDA" : "CPU") +
+                         " backend (attnc_block_mask_build_" +
+                         (device ? "cuda" : "cpu") + " builds one for this)");
+  if (mask->batch != args.batch || mask->qLen != args.q_len ||
+      mask->kvLen != args.kv_len)
+    return makeError(
+        ATTNC_ERROR_INVALID_ARGUMENT,
+        "the block mask was built for B, Nq, Nk = " +
+            std::to_string(mask->batch) + ", " + std::to_string(mask->qLen) +
+            ", " + std::to_string(mask->kvLen) + ", got " +
+            std::to_string(args.batch) + ", " + std::to_string(args.q_len) +
+            ", " + std::to_string(args.kv_len));
+  return success();
+}
+
+/// The CUDA call: the attention kernel alone, or in a session after the
+/// package's prologues (docs/runtime.md, "CUDA sessions"): a given device
+/// block mask, else the selection a `select` package makes per call, and a
+/// hybrid's linear-branch states.
+Error launchCuda(attnc_package *pkg, const CallTensors &t, void *stream,
+                 const attnc_block_mask *mask = nullptr) {
   if (!pkg)
     return nullPackage();
   const Manifest &m = pkg->manifest;
@@ -250,7 +284,84 @@ Error launchCuda(attnc_package *pkg, const CallTensors &t, void *stream) {
   if (e.failed())
     return e;
   launch.heads = m.heads;
-  return pkg->cuda.launch(pkg->dir, m, launch, stream);
+  if (mask && (e = checkMaskFits(mask, pkg, launch.args, true)).failed())
+    return e;
+  const ManifestCuda &cuda = *m.cuda;
+  const bool selecting = !cuda.selectKernel.empty();
+  const bool hybrid = !cuda.hybridStatesKernel.empty();
+  if (!mask && !selecting && !hybrid)
+    return pkg->cuda.launch(pkg->dir, m, launch, stream);
+  return pkg->cuda.run(pkg->dir, m, launch, stream, [&](CudaSession &s) {
+    AttncKernelArgs args = launch.args;
+    DeviceBlockMask selection;
+    Error e;
+    if (mask) {
+      args.block_mask = mask->device.mask;
+    } else if (selecting) {
+      if ((e = queueBlockMask(s, m, args, /*keep=*/false, selection)).failed())
+        return e;
+      args.block_mask = selection.mask;
+    }
+    if (hybrid && (e = queueHybridPrologue(s, m, args)).failed())
+      return e;
+    return s.launchMain(args);
+  });
+}
+
+/// attnc_block_mask_build_cuda: the builder kernels in a session, the mask
+/// kept in device memory, its counts read back (the stream synchronizes).
+Error buildCudaBlockMask(attnc_package *pkg, const CallTensors &t,
+                         void *stream, attnc_block_mask **out) {
+  if (!out)
+    return makeError(ATTNC_ERROR_INVALID_ARGUMENT, "out is null");
+  *out = nullptr;
+  if (!pkg)
+    return nullPackage();
+  const Manifest &m = pkg->manifest;
+  if (!m.cuda)
+    return makeError(ATTNC_ERROR_UNSUPPORTED,
+                     "package '" + m.name + "' has no CUDA code");
+  if (m.cuda->blockMaskKernel.empty())
+    return makeError(ATTNC_ERROR_UNSUPPORTED,
+                     "package '" + m.name +
+                         "' has no CUDA block-mask builder (softmax family; "
+                         "recompile it with this attnc)");
+  CudaLaunch launch;
+  Error e = checkArguments(m, t, Target::Cuda, launch.args, &launch.pointers);
+  if (e.failed())
+    return e;
+  launch.heads = m.heads;
+  auto mask = std::make_unique<attnc_block_mask>();
+  e = pkg->cuda.run(pkg->dir, m, launch, stream, [&](CudaSession &s) {
+    Error e = queueBlockMask(s, m, launch.args, /*keep=*/true, mask->device);
+    if (e.failed()) {
+      if (mask->device.base)
+        freeCudaMemory(s.context(), mask->device.base);
+      mask->device.base = nullptr;
+      return e;
+    }
+    mask->onDevice = true;
+    mask->cudaContext = s.context();
+    // [tiles, full tiles, static-plan tiles], after the builders ran.
+    unsigned long long totals[3] = {0, 0, 0};
+    if ((e = s.toHost(totals, mask->device.totals, sizeof(totals))).failed())
+      return e;
+    mask->deviceNnz = static_cast<long long>(totals[0]);
+    mask->fullCount = static_cast<long long>(totals[1]);
+    mask->staticTiles = static_cast<long long>(totals[2]);
+    return success();
+  });
+  if (e.failed())
+    return e;
+  mask->pkg = pkg;
+  mask->batch = launch.args.batch;
+  mask->qLen = launch.args.q_len;
+  mask->kvLen = launch.args.kv_len;
+  mask->heads = mask->device.heads;
+  mask->qBlocks = static_cast<int>(mask->device.qBlocks);
+  mask->kBlocks = static_cast<int>(mask->device.kBlocks);
+  *out = mask.release();
+  return success();
 }
 
 } // namespace
@@ -498,14 +609,23 @@ int attnc_block_mask_get_info(const attnc_block_mask *mask,
     info.heads = mask->heads;
     info.q_blocks = mask->qBlocks;
     info.k_blocks = mask->kBlocks;
-    info.rows = static_cast<long long>(mask->rowPtr.size()) - 1;
-    info.nnz = static_cast<long long>(mask->col.size());
     info.full = mask->fullCount;
-    info.partial = info.nnz - info.full;
     info.static_tiles = mask->staticTiles;
-    info.row_ptr = mask->rowPtr.data();
-    info.col = mask->col.data();
-    info.full_flags = mask->full.data();
+    info.on_device = mask->onDevice ? 1 : 0;
+    if (mask->onDevice) {
+      info.rows = mask->device.rows;
+      info.nnz = mask->deviceNnz;
+      info.row_ptr = mask->device.rowPtr;
+      info.col = mask->device.col;
+      info.full_flags = mask->device.full;
+    } else {
+      info.rows = static_cast<long long>(mask->rowPtr.size()) - 1;
+      info.nnz = static_cast<long long>(mask->col.size());
+      info.row_ptr = mask->rowPtr.data();
+      info.col = mask->col.data();
+      info.full_flags = mask->full.data();
+    }
+    info.partial = info.nnz - info.full;
     *out = info;
     return success();
   });
@@ -519,6 +639,37 @@ int attnc_run_cpu_block_mask(attnc_package *pkg, const attnc_tensor *q,
   return guarded([&] {
     return runCpu(pkg, CallTensors{q, k, v, o, lse, params, num_params},
                   mask);
+  });
+}
+
+int attnc_package_has_cuda_block_mask(const attnc_package *pkg) {
+  return pkg && pkg->manifest.cuda &&
+         !pkg->manifest.cuda->blockMaskKernel.empty();
+}
+
+int attnc_block_mask_build_cuda(attnc_package *pkg, const attnc_tensor *q,
+                                const attnc_tensor *k, const attnc_tensor *v,
+                                const attnc_tensor *params, int num_params,
+                                void *cuda_stream, attnc_block_mask **out) {
+  return guarded([&] {
+    CallTensors t{q, k, v, nullptr, nullptr, params, num_params};
+    t.noOutput = true;
+    return buildCudaBlockMask(pkg, t, cuda_stream, out);
+  });
+}
+
+int attnc_launch_cuda_block_mask(attnc_package *pkg, const attnc_tensor *q,
+                                 const attnc_tensor *k, const attnc_tensor *v,
+                                 const attnc_tensor *o,
+                                 const attnc_tensor *lse,
+                                 const attnc_tensor *params, int num_params,
+                                 const attnc_block_mask *mask,
+                                 void *cuda_stream) {
+  return guarded([&] {
+    if (!mask)
+      return makeError(ATTNC_ERROR_INVALID_ARGUMENT, "block mask is null");
+    return launchCuda(pkg, CallTensors{q, k, v, o, lse, params, num_params},
+                      cuda_stream, mask);
   });
 }
 

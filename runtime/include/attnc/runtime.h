@@ -120,6 +120,8 @@ typedef struct attnc_block_mask_info {
   const int *row_ptr;             /* [rows + 1] */
   const int *col;                 /* [nnz] */
   const unsigned char *full_flags; /* [nnz] */
+  int on_device;                  /* 1: the arrays are CUDA device memory
+                                     (attnc_block_mask_build_cuda) */
 } attnc_block_mask_info;
 
 /* ---- Errors and versions ------------------------------------------------ */
@@ -251,7 +253,37 @@ ATTNC_API int attnc_block_mask_build_cpu(attnc_package *pkg,
                                          int num_params,
                                          attnc_block_mask **out);
 
-/* Frees a block mask. NULL is ignored. */
+/* ---- Runtime block masks (CUDA) ----------------------------------------- */
+
+/* 1 when the package's CUDA module has the device block-mask builder (every
+ * softmax package compiled by attnc with ABI 4), else 0. */
+ATTNC_API int attnc_package_has_cuda_block_mask(const attnc_package *pkg);
+
+/* attnc_block_mask_build_cpu on the device: q, k, v and params in device
+ * memory, the builder kernels enqueued on `cuda_stream` (as for
+ * attnc_launch_cuda), which this call then synchronizes to read the tile
+ * counts back. For a package with `select`, the mask is the content-based
+ * selection of this call's q and k (docs/language.md §8a). The mask lives
+ * in device memory of the stream's context (rows have room for every
+ * k-block: B * heads * ceil(Nq / block_q) * ceil(Nk / block_k) * 5 bytes);
+ * attnc_block_mask_free releases it. */
+ATTNC_API int attnc_block_mask_build_cuda(attnc_package *pkg,
+                                          const attnc_tensor *q,
+                                          const attnc_tensor *k,
+                                          const attnc_tensor *v,
+                                          const attnc_tensor *params,
+                                          int num_params, void *cuda_stream,
+                                          attnc_block_mask **out);
+
+/* attnc_launch_cuda over a mask from attnc_block_mask_build_cuda (same
+ * package, B, Nq, Nk): only its tiles are visited. */
+ATTNC_API int attnc_launch_cuda_block_mask(
+    attnc_package *pkg, const attnc_tensor *q, const attnc_tensor *k,
+    const attnc_tensor *v, const attnc_tensor *o, const attnc_tensor *lse,
+    const attnc_tensor *params, int num_params, const attnc_block_mask *mask,
+    void *cuda_stream);
+
+/* Frees a block mask (CPU or CUDA). NULL is ignored. */
 ATTNC_API void attnc_block_mask_free(attnc_block_mask *mask);
 
 /* Fills *out with the mask's shape, counts and CSR arrays. */
