@@ -39,6 +39,12 @@ class Runtime:
             ctypes.c_int, ctypes.c_void_p]
         self.lib.attnc_prepare_cuda.argtypes = [ctypes.c_void_p, ctypes.c_void_p]
         self.lib.attnc_package_close.argtypes = [ctypes.c_void_p]
+        self.lib.attnc_block_mask_build_cuda.argtypes = [ctypes.c_void_p] + [
+            ctypes.POINTER(Tensor)] * 4 + [ctypes.c_int, ctypes.c_void_p,
+                                           ctypes.POINTER(ctypes.c_void_p)]
+        self.lib.attnc_launch_cuda_block_mask.argtypes = [ctypes.c_void_p] + [
+            ctypes.POINTER(Tensor)] * 6 + [ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p]
+        self.lib.attnc_block_mask_free.argtypes = [ctypes.c_void_p]
 
     def check(self, status, what):
         if status != 0:
@@ -76,3 +82,43 @@ class Package:
                 raise RuntimeError(lib.attnc_last_error().decode())
         launch._keepalive = (views, lse_view, param_views)
         return launch
+
+
+class BlockMask:
+    """A device block mask (attnc_block_mask_build_cuda); freed on close."""
+
+    def __init__(self, pkg, q, k, v, params=(), stream=0):
+        self.pkg = pkg
+        lib = pkg.rt.lib
+        self._views = [view(t) for t in (q, k, v)]
+        self._params = (Tensor * max(len(params), 1))(*[view(p) for p in params])
+        self.handle = ctypes.c_void_p()
+        pkg.rt.check(lib.attnc_block_mask_build_cuda(
+            pkg.handle, *[ctypes.byref(x) for x in self._views],
+            self._params if params else None, len(params), ctypes.c_void_p(stream),
+            ctypes.byref(self.handle)), "block mask build")
+
+    def launcher(self, o, lse=None, stream=0):
+        """Launches the package's kernel over this mask with the q, k, v and
+        params it was built from."""
+        lib, pkg = self.pkg.rt.lib, self.pkg
+        o_view = view(o)
+        lse_view = view(lse) if lse is not None else None
+        refs = [ctypes.byref(x) for x in self._views]
+        nparams = len(self._params) if self._params[0].data else 0
+
+        def launch():
+            status = lib.attnc_launch_cuda_block_mask(
+                pkg.handle, *refs, ctypes.byref(o_view),
+                ctypes.byref(lse_view) if lse_view is not None else None,
+                self._params if nparams else None, nparams, self.handle,
+                ctypes.c_void_p(stream))
+            if status != 0:
+                raise RuntimeError(lib.attnc_last_error().decode())
+        launch._keepalive = (o_view, lse_view)
+        return launch
+
+    def close(self):
+        if self.handle:
+            self.pkg.rt.lib.attnc_block_mask_free(self.handle)
+            self.handle = ctypes.c_void_p()

@@ -22,6 +22,15 @@ def main():
             subprocess.run([attnc, "compile", path, "-o", os.path.join(out, name),
                             "--arch", "sm_80,sm_90", "--no-cpu"], check=True)
             print("built", name)
+    # Selection and SLA (bench_sparse.py).
+    for kind, n, p in specs.sparse_variants():
+        name, text = specs.sparse_spec_text(kind, n, p)
+        path = os.path.join(out, name + ".attn")
+        with open(path, "w") as f:
+            f.write(text)
+        subprocess.run([attnc, "compile", path, "-o", os.path.join(out, name),
+                        "--arch", "sm_80,sm_90", "--no-cpu"], check=True)
+        print("built", name)
     # The linear family (bench_linear.py).
     for variant in specs.LINEAR:
         name, text = specs.linear_spec_text(variant)

@@ -66,3 +66,35 @@ def linear_spec_text(variant):
     lines += ["  " + x for x in LINEAR[variant]]
     lines += ["  chunk 64", "}"]
     return name, "\n".join(lines) + "\n"
+
+
+# ---- dynamic and hybrid sparsity (bench_sparse.py) -------------------------
+# Non-causal (DiT-style) top-k selection over 64 x 64 tiles at densities p,
+# and SLA (the same selection plus the elu1 linear branch), bf16, hd 128.
+SPARSE_HEADS = 16
+SPARSE_HEAD_DIM = 128
+SPARSE_LENGTHS = (16384, 65536)
+SPARSE_DENSITIES = (0.05, 0.10, 0.25)
+SPARSE_TILE = 64
+
+
+def sparse_spec_text(kind, n, density):
+    """kind: "topk" (selection alone) or "sla" (selection + linear)."""
+    k_blocks = (n + SPARSE_TILE - 1) // SPARSE_TILE
+    k = max(1, round(density * k_blocks))
+    name = f"{kind}_n{n}_p{int(round(density * 100))}"
+    lines = [f"attention {name} {{", f"  heads {SPARSE_HEADS}",
+             f"  head_dim {SPARSE_HEAD_DIM}", "  dtype bf16",
+             f"  tile q={SPARSE_TILE} k={SPARSE_TILE}",
+             f"  select topk({k}) by mean(q) . mean(k)"]
+    if kind == "sla":
+        lines.append("  hybrid elu1")
+    lines.append("}")
+    return name, "\n".join(lines) + "\n"
+
+
+def sparse_variants():
+    for n in SPARSE_LENGTHS:
+        for p in SPARSE_DENSITIES:
+            yield "topk", n, p
+        yield "sla", n, 0.10

@@ -19,3 +19,5 @@ python3 bench/bench_softmax.py --runtime build/runtime/libattnc_runtime.so \
   --packages build/bench-packages --out "$out/softmax.json" | tee "$out/softmax.log"
 python3 bench/bench_linear.py --runtime build/runtime/libattnc_runtime.so \
   --packages build/bench-packages --out "$out/linear.json" | tee "$out/linear.log"
+python3 bench/bench_sparse.py --runtime build/runtime/libattnc_runtime.so \
+  --packages build/bench-packages --out "$out/sparse.json" | tee "$out/sparse.log"
