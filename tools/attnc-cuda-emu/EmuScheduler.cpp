@@ -1,9 +1,9 @@
 //===- EmuScheduler.cpp - Blocks of CUDA threads as fibers ----------------===//
 //
 // This file implements the emulator's execution model: a grid runs one
-// block at a time; a block's threads are ucontext fibers scheduled round
-// robin on the calling OS thread, each running until it reaches a barrier,
-// a warp collective or its end. __syncthreads parks a fiber until every
+// block at a time; a block's threads are ucontext fibers on the calling OS
+// thread, each running until it reaches a barrier, a warp collective or its
+// end, one warp as far ahead of the others as the barriers allow. __syncthreads parks a fiber until every
 // thread of the block has arrived; a warp collective parks it until every
 // lane of the collective's mask has arrived, and the last one computes the
 // results of all. A launch fails (instead of hanging) when no fiber can run,
@@ -187,23 +187,36 @@ void runBlock(Launch &l) {
   l.atBarrier = l.done = 0;
   std::memset(attnc_emu_dynamic_smem, kPoison, l.config->shared_bytes);
 
-  while (static_cast<size_t>(l.done) < n) {
-    bool ran = false;
-    for (Fiber &f : l.fibers) {
-      if (f.state != State::Runnable)
-        continue;
-      ran = true;
-      l.current = &f;
-      attnc_emu_threadIdx = f.index;
-      swapcontext(&l.scheduler, &f.context);
-      l.current = nullptr;
-      if (l.failed)
-        return;
+  // Warps run as far apart as the barriers allow: the first warp with a
+  // runnable lane always goes next, so one warp reaches the next barrier
+  // before the following one starts. Odd blocks prefer the last warp
+  // instead. Both are schedules a GPU may pick, and they expose a missing
+  // barrier in either direction (one warp overwriting shared memory that a
+  // later or an earlier warp still reads).
+  const size_t warps = l.warps.size();
+  const bool lastWarpFirst =
+      (attnc_emu_blockIdx.x + attnc_emu_blockIdx.y + attnc_emu_blockIdx.z) % 2;
+  for (;;) {
+    Fiber *next = nullptr;
+    for (size_t k = 0; k < warps && !next; ++k) {
+      const size_t w = lastWarpFirst ? warps - 1 - k : k;
+      for (size_t i = w * kWarpSize; i < n && i < (w + 1) * kWarpSize; ++i)
+        if (l.fibers[i].state == State::Runnable) {
+          next = &l.fibers[i];
+          break;
+        }
     }
-    if (!ran) {
-      setError(l, describeDeadlock(l));
+    if (!next) {
+      if (static_cast<size_t>(l.done) < n)
+        setError(l, describeDeadlock(l));
       return;
     }
+    l.current = next;
+    attnc_emu_threadIdx = next->index;
+    swapcontext(&l.scheduler, &next->context);
+    l.current = nullptr;
+    if (l.failed)
+      return;
   }
 }
 
