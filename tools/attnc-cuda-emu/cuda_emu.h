@@ -32,7 +32,17 @@
 // nvcc host launcher (#ifndef __CUDACC_RTC__) left out.
 #define __CUDACC_RTC__ 1
 
-// ---- execution spaces and qualifiers ----
+// ---- execution spaces and qualifiers (the toolkit's host_defines.h has
+// host-compiler versions of some; these replace them) ----
+#undef __global__
+#undef __device__
+#undef __host__
+#undef __forceinline__
+#undef __noinline__
+#undef __launch_bounds__
+#undef __align__
+#undef __constant__
+#undef __shared__
 #define __global__
 #define __device__
 #define __host__

@@ -65,12 +65,17 @@ def cases(group):
                                     tile="tile q=128 k=32 warps=4"), "1,150,150"
         yield "small_tiles", spec("e_tiles", 2, 2, 32, d, CAUSAL, tile=SMALL_TILES), "1,70,70"
         if d == "f16":
+            # One shared-memory stage: loads after the block's barrier.
+            yield "stages1", spec("e_st1", 2, 2, 64, d, SINKS,
+                                  tile="tile q=64 k=64 warps=4 stages=1"), "1,200,200"
             # Q fragments reloaded from shared memory (head_dim > 128).
             yield "hd256", spec("e_hd256", 1, 1, 256, d, CAUSAL), "1,80,80"
             yield "alibi", spec("e_alibi", 2, 2, 64, d,
                                 "param slope: f32[h]\n  mask causal\n  score s - slope[h] * (q - k)"),\
                 "1,100,100"
         else:
+            yield "warps8", spec("e_w8", 2, 2, 64, d, CAUSAL,
+                                 tile="tile q=128 k=64 warps=8"), "1,200,200"
             yield "softcap", spec("e_softcap", 2, 2, 64, d, "score 20 * tanh(s / 20)"), "1,100,100"
             yield "sum", spec("e_sum", 2, 2, 64, d, "mask causal\n  score exp(s / 2)", "sum"), "1,100,100"
             yield "sigmoid_none", spec("e_sig", 2, 2, 64, d, "score sigmoid(s - log(Nk))", "none"),\
