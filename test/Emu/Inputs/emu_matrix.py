@@ -28,6 +28,11 @@ DOCUMENT = MASKS["document"]          # a param: document ids per position
 SMALL_TILES = "tile q=32 k=16 warps=2"
 
 
+def with_value_dim(text, dv):
+    """The spec with `value_dim dv` (v and o wider or narrower than q, k)."""
+    return text.replace("  dtype", f"  value_dim {dv}\n  dtype", 1)
+
+
 def cases(group):
     """(name, spec text, B,Nq[,Nk]) per case; lengths no multiple of the
     tiles, both Nq < Nk and Nq > Nk."""
@@ -44,6 +49,7 @@ def cases(group):
         yield "hd128", spec("e_hd128", 2, 2, 128, d, CAUSAL), "1,100,100"
         yield "sum", spec("e_sum", 2, 2, 64, d, "mask causal\n  score exp(s / 2)", "sum"), "1,100,100"
         yield "small_tiles", spec("e_tiles", 2, 2, 32, d, CAUSAL, tile=SMALL_TILES), "1,70,70"
+        yield "dv96", with_value_dim(spec("e_dv96", 2, 1, 64, d, CAUSAL), 96), "1,130,130"
     elif group in ("f16", "bf16"):
         d = group
         yield "causal", spec("e_causal", 2, 2, 64, d, CAUSAL), "1,100,100"
@@ -65,6 +71,7 @@ def cases(group):
                                     tile="tile q=128 k=32 warps=4"), "1,150,150"
         yield "small_tiles", spec("e_tiles", 2, 2, 32, d, CAUSAL, tile=SMALL_TILES), "1,70,70"
         if d == "f16":
+            yield "dv128", with_value_dim(spec("e_dv128", 2, 1, 64, d, CAUSAL), 128), "1,130,130"
             # One shared-memory stage: loads after the block's barrier.
             yield "stages1", spec("e_st1", 2, 2, 64, d, SINKS,
                                   tile="tile q=64 k=64 warps=4 stages=1"), "1,200,200"
@@ -74,6 +81,7 @@ def cases(group):
                                 "param slope: f32[h]\n  mask causal\n  score s - slope[h] * (q - k)"),\
                 "1,100,100"
         else:
+            yield "dv32", with_value_dim(spec("e_dv32", 2, 1, 128, d, CAUSAL), 32), "1,130,130"
             yield "warps8", spec("e_w8", 2, 2, 64, d, CAUSAL,
                                  tile="tile q=128 k=64 warps=8"), "1,200,200"
             yield "softcap", spec("e_softcap", 2, 2, 64, d, "score 20 * tanh(s / 20)"), "1,100,100"
