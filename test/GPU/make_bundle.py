@@ -20,11 +20,12 @@ import cpu_matrix  # noqa: E402
 TOLERANCE = {"f32": 1e-4, "f16": 4e-3, "bf16": 3e-2}
 
 
-def write_case(attnc, case, text, shape, seed, compile_flags):
+def write_case(attnc, case, text, shape, seed, compile_flags, extra_lines=()):
     """Writes one case directory: spec.attn, the package (`attnc compile`
     with `compile_flags`), seeded inputs, the reference executor's o (and
-    lse) and case.txt in the format attnc-gpu-check reads. Also used by the
-    CPU emulator's matrix (test/Emu/Inputs/emu_matrix.py)."""
+    lse) and case.txt in the format attnc-gpu-check reads, plus
+    `extra_lines` (e.g. "layout bnhd"). Also used by the CPU emulator's
+    matrix (test/Emu/Inputs/emu_matrix.py)."""
     os.makedirs(case)
     spec = os.path.join(case, "spec.attn")
     with open(spec, "w") as f:
@@ -43,6 +44,7 @@ def write_case(attnc, case, text, shape, seed, compile_flags):
              "expect o o.npy", f"tolerance {TOLERANCE[dtype]}"]
     if softmax:
         lines.append("expect lse lse.npy")
+    lines += list(extra_lines)
     for line in text.splitlines():
         line = line.strip()
         if line.startswith("param "):

@@ -33,9 +33,16 @@ def with_value_dim(text, dv):
     return text.replace("  dtype", f"  value_dim {dv}\n  dtype", 1)
 
 
+# q, k, v and o stored [B, N, H, D] (attnc-gpu-check's `layout bnhd`): the
+# kernels' batch, head and row strides all differ from the contiguous ones.
+BNHD = ["layout bnhd"]
+TWO_PARAMS = ("param doc: i32[b, n]\n  param slope: f32[h]\n"
+              "  mask doc[b, q] == doc[b, k] && causal\n  score s - slope[h] * (q - k)")
+
+
 def cases(group):
-    """(name, spec text, B,Nq[,Nk]) per case; lengths no multiple of the
-    tiles, both Nq < Nk and Nq > Nk."""
+    """(name, spec text, B,Nq[,Nk][, case.txt lines]) per case; lengths no
+    multiple of the tiles, both Nq < Nk and Nq > Nk."""
     if group == "simt":
         d = "f32"
         yield "causal", spec("e_causal", 2, 2, 64, d, CAUSAL), "1,100,100"
@@ -50,6 +57,7 @@ def cases(group):
         yield "sum", spec("e_sum", 2, 2, 64, d, "mask causal\n  score exp(s / 2)", "sum"), "1,100,100"
         yield "small_tiles", spec("e_tiles", 2, 2, 32, d, CAUSAL, tile=SMALL_TILES), "1,70,70"
         yield "dv96", with_value_dim(spec("e_dv96", 2, 1, 64, d, CAUSAL), 96), "1,130,130"
+        yield "bnhd_gqa", spec("e_bnhd", 4, 2, 64, d, CAUSAL), "2,70,150", BNHD
     elif group in ("f16", "bf16"):
         d = group
         yield "causal", spec("e_causal", 2, 2, 64, d, CAUSAL), "1,100,100"
@@ -72,6 +80,7 @@ def cases(group):
         yield "small_tiles", spec("e_tiles", 2, 2, 32, d, CAUSAL, tile=SMALL_TILES), "1,70,70"
         if d == "f16":
             yield "dv128", with_value_dim(spec("e_dv128", 2, 1, 64, d, CAUSAL), 128), "1,130,130"
+            yield "bnhd_gqa", spec("e_bnhd", 4, 2, 64, d, CAUSAL), "2,70,150", BNHD
             # One shared-memory stage: loads after the block's barrier.
             yield "stages1", spec("e_st1", 2, 2, 64, d, SINKS,
                                   tile="tile q=64 k=64 warps=4 stages=1"), "1,200,200"
@@ -82,6 +91,7 @@ def cases(group):
                 "1,100,100"
         else:
             yield "dv32", with_value_dim(spec("e_dv32", 2, 1, 128, d, CAUSAL), 32), "1,130,130"
+            yield "bnhd_two_params", spec("e_bnhd2", 4, 2, 64, d, TWO_PARAMS), "2,100,100", BNHD
             yield "warps8", spec("e_w8", 2, 2, 64, d, CAUSAL,
                                  tile="tile q=128 k=64 warps=8"), "1,200,200"
             yield "softcap", spec("e_softcap", 2, 2, 64, d, "score 20 * tanh(s / 20)"), "1,100,100"
@@ -93,6 +103,7 @@ def cases(group):
         # q-block, so that the double-buffered stages are reused.
         yield "f16", spec("e_mut16", 2, 2, 64, "f16", CAUSAL), "1,200,200"
         yield "f32", spec("e_mut32", 2, 2, 64, "f32", CAUSAL), "1,200,200"
+        yield "f16_bnhd", spec("e_mutb", 4, 2, 64, "f16", CAUSAL), "2,70,150", BNHD
     else:
         sys.exit(f"unknown group {group}")
 
@@ -102,10 +113,10 @@ def main():
     shutil.rmtree(out, ignore_errors=True)
     os.makedirs(out)
     count = 0
-    for seed, (name, text, shape) in enumerate(cases(group)):
+    for seed, (name, text, shape, *lines) in enumerate(cases(group)):
         # No cubins: the runtime compiles the .cu, here with the emulator.
         make_bundle.write_case(attnc, os.path.join(out, name), text, shape,
-                               seed + 1, ["--no-cuda-build"])
+                               seed + 1, ["--no-cuda-build"], *lines)
         count += 1
     print(f"emu bundle: {count} cases")
 
