@@ -9,6 +9,7 @@ usage: make_bundle.py ATTNC OUT_DIR
 Tolerances (docs/testing.md): the tensor-core path rounds P to the storage
 dtype before P V, on top of the output rounding the CPU backend has.
 """
+import json
 import os
 import shutil
 import subprocess
@@ -32,7 +33,9 @@ def write_case(attnc, case, text, shape, seed, compile_flags, extra_lines=()):
         f.write(text)
     subprocess.run([attnc, "compile", spec, "-o", os.path.join(case, "pkg"),
                     "--no-cpu"] + compile_flags, check=True)
-    softmax = "normalize softmax" in text
+    # The manifest, not the text: a spec without `normalize` is softmax too.
+    with open(os.path.join(case, "pkg", "manifest.json")) as f:
+        softmax = json.load(f).get("has_lse", False)
     cmd = [attnc, "run", spec, "--backend", "reference", "--random", shape,
            "--seed", str(seed), "--save-inputs", case,
            "--output", os.path.join(case, "o.npy")]

@@ -7,13 +7,19 @@ tests then run the unmodified attnc-gpu-check on it with the emulated
 libcuda (%emu_env), comparing with the reference executor at the GPU
 tolerances.
 
-usage: emu_matrix.py ATTNC GROUP OUT_DIR
+usage: emu_matrix.py ATTNC GROUP OUT_DIR [EXAMPLES_DIR]
 GROUP: simt (f32), f16, bf16 (tensor cores); each a lit test of its own;
-mutation: the unbroken bases of test/Emu/mutations.test.
+mutation: the unbroken bases of test/Emu/mutations.test; examples: every
+softmax-family example that has a CUDA kernel, as written and, when it is
+f32, also as bf16 (the tensor-core path).
 """
+import glob
+import json
 import os
 import shutil
+import subprocess
 import sys
+import tempfile
 
 here = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(here, "..", "..", "GPU"))
@@ -108,16 +114,40 @@ def cases(group):
         sys.exit(f"unknown group {group}")
 
 
+def example_cases(attnc, examples):
+    """The softmax-family examples with a CUDA kernel (the package's manifest
+    says which family; the linear family has no CUDA emitter yet)."""
+    for path in sorted(glob.glob(os.path.join(examples, "*.attn"))):
+        with open(path) as f:
+            text = f.read()
+        with tempfile.TemporaryDirectory() as tmp:
+            r = subprocess.run([attnc, "compile", path, "-o", tmp + "/pkg", "--no-cpu",
+                                "--no-cuda-build"], capture_output=True)
+            if r.returncode != 0:
+                continue  # no CUDA kernel (content-based selection, ...)
+            with open(tmp + "/pkg/manifest.json") as f:
+                manifest = json.load(f)
+        if manifest.get("family") != "softmax" or "cuda" not in manifest:
+            continue
+        name = os.path.splitext(os.path.basename(path))[0]
+        yield name, text, "2,70,90"
+        if "dtype f32" in text:
+            yield name + "-bf16", text.replace("dtype f32", "dtype bf16"), "2,70,90"
+
+
 def main():
     attnc, group, out = sys.argv[1:4]
     shutil.rmtree(out, ignore_errors=True)
     os.makedirs(out)
     count = 0
-    for seed, (name, text, shape, *lines) in enumerate(cases(group)):
+    all_cases = example_cases(attnc, sys.argv[4]) if group == "examples" else cases(group)
+    for seed, (name, text, shape, *lines) in enumerate(all_cases):
         # No cubins: the runtime compiles the .cu, here with the emulator.
         make_bundle.write_case(attnc, os.path.join(out, name), text, shape,
                                seed + 1, ["--no-cuda-build"], *lines)
         count += 1
+    if group == "examples" and count < 10:
+        sys.exit(f"emu_matrix.py: only {count} example cases; expected every softmax example")
     print(f"emu bundle: {count} cases")
 
 
