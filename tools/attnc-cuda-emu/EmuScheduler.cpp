@@ -1,7 +1,7 @@
 //===- EmuScheduler.cpp - Blocks of CUDA threads as fibers ----------------===//
 //
 // This file implements the emulator's execution model: a grid runs one
-// block at a time; a block's threads are ucontext fibers on the calling OS
+// block at a time; a block's threads are fibers (FiberSwitch.h) on the calling OS
 // thread, each running until it reaches a barrier, a warp collective or its
 // end, one warp as far ahead of the others as the barriers allow. __syncthreads parks a fiber until every
 // thread of the block has arrived; a warp collective parks it until every
@@ -14,6 +14,7 @@
 
 #include "EmuDevice.h"
 #include "EmuScheduler.h"
+#include "FiberSwitch.h"
 
 #include <cstdarg>
 #include <cstdio>
@@ -22,7 +23,6 @@
 #include <string>
 
 #include <sys/mman.h>
-#include <ucontext.h>
 #include <unistd.h>
 
 extern "C" {
@@ -52,7 +52,7 @@ namespace {
 enum class State { Runnable, AtBarrier, AtWarp, Done };
 
 struct Fiber {
-  ucontext_t context;
+  FiberContext context;
   AttncEmuDim3 index;
   int linear = 0;
   State state = State::Runnable;
@@ -70,7 +70,7 @@ struct Launch {
   const AttncEmuLaunch *config = nullptr;
   std::vector<Fiber> fibers;
   std::vector<WarpState> warps;
-  ucontext_t scheduler;
+  FiberContext scheduler;
   Fiber *current = nullptr;
   int atBarrier = 0, done = 0;
   bool failed = false;
@@ -114,7 +114,7 @@ void park(State state) {
   Launch &l = *gLaunch;
   Fiber &f = *l.current;
   f.state = state;
-  swapcontext(&f.context, &l.scheduler);
+  fiberSwitch(f.context, l.scheduler);
 }
 
 void fiberMain() {
@@ -130,7 +130,7 @@ void fiberMain() {
          f.linear, l.atBarrier);
   f.state = State::Done;
   ++l.done;
-  swapcontext(&f.context, &l.scheduler);
+  fiberSwitch(f.context, l.scheduler);
   std::abort(); // a finished fiber is never resumed
 }
 
@@ -176,11 +176,7 @@ void runBlock(Launch &l) {
     Fiber &f = l.fibers[i];
     f.state = State::Runnable;
     f.async = AsyncQueue();
-    getcontext(&f.context);
-    f.context.uc_stack.ss_sp = f.stack;
-    f.context.uc_stack.ss_size = kStackBytes;
-    f.context.uc_link = nullptr;
-    makecontext(&f.context, fiberMain, 0);
+    fiberInit(f.context, f.stack, kStackBytes, fiberMain);
   }
   for (WarpState &w : l.warps)
     w.arrived = 0;
@@ -213,7 +209,7 @@ void runBlock(Launch &l) {
     }
     l.current = next;
     attnc_emu_threadIdx = next->index;
-    swapcontext(&l.scheduler, &next->context);
+    fiberSwitch(l.scheduler, next->context);
     l.current = nullptr;
     if (l.failed)
       return;
@@ -274,7 +270,7 @@ void fail(const char *format, ...) {
   va_end(ap);
   setError(l, buf);
   // Back to the scheduler, which ends the launch; this fiber is abandoned.
-  swapcontext(&l.current->context, &l.scheduler);
+  fiberSwitch(l.current->context, l.scheduler);
   std::abort();
 }
 
