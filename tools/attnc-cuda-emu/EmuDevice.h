@@ -1,4 +1,5 @@
-/*===- EmuDevice.h - The CPU emulator's device interface ---------*- C++ -*-===*\
+/*===- EmuDevice.h - The CPU emulator's device interface ---------*- C++
+-*-===*\
 |*                                                                            *|
 |* The C ABI between three parties of the CUDA emulator: kernel code compiled *|
 |* by the host compiler (through cuda_emu.h), the device library linked into  *|
@@ -23,8 +24,8 @@ typedef struct AttncEmuDim3 {
 
 /* The running fiber's indices, updated by the scheduler on every switch.
  * One launch runs at a time per kernel library (the driver serializes). */
-extern AttncEmuDim3 attnc_emu_threadIdx, attnc_emu_blockIdx,
-    attnc_emu_blockDim, attnc_emu_gridDim;
+extern AttncEmuDim3 attnc_emu_threadIdx, attnc_emu_blockIdx, attnc_emu_blockDim,
+    attnc_emu_gridDim;
 
 /* A global-memory range the kernel may touch (the driver's allocations);
  * cp.async sources outside every range are reported. */
@@ -35,8 +36,8 @@ typedef struct AttncEmuRange {
 
 typedef struct AttncEmuLaunch {
   unsigned grid[3], block[3];
-  size_t shared_bytes;        /* dynamic shared memory of the launch */
-  void (*body)(void *ctx);    /* runs the kernel for the current thread */
+  size_t shared_bytes;     /* dynamic shared memory of the launch */
+  void (*body)(void *ctx); /* runs the kernel for the current thread */
   void *ctx;
   const AttncEmuRange *ranges; /* may be null: no source checks */
   size_t num_ranges;
@@ -61,8 +62,7 @@ extern unsigned char attnc_emu_dynamic_smem[];
 unsigned attnc_emu_smem_offset(const void *p);
 
 /* PTX operations the kernel text wraps (codegen/CudaKernelText.h). */
-void attnc_emu_cp_async(void *smem, const void *gmem, int bytes,
-                        int src_bytes);
+void attnc_emu_cp_async(void *smem, const void *gmem, int bytes, int src_bytes);
 void attnc_emu_cp_async_commit(void);
 void attnc_emu_cp_async_wait(int pending);
 /* ldmatrix.sync.aligned.m8n8.{x1,x2,x4}[.trans].shared.b16 */

@@ -136,15 +136,33 @@ EMU_API CUresult cuInit(unsigned) { return kSuccess; }
 
 EMU_API CUresult cuGetErrorName(CUresult r, const char **out) {
   switch (r) {
-  case kSuccess: *out = "CUDA_SUCCESS"; return kSuccess;
-  case kInvalidValue: *out = "CUDA_ERROR_INVALID_VALUE"; return kSuccess;
-  case kOutOfMemory: *out = "CUDA_ERROR_OUT_OF_MEMORY"; return kSuccess;
-  case kInvalidDevice: *out = "CUDA_ERROR_INVALID_DEVICE"; return kSuccess;
-  case kInvalidImage: *out = "CUDA_ERROR_INVALID_IMAGE"; return kSuccess;
-  case kInvalidContext: *out = "CUDA_ERROR_INVALID_CONTEXT"; return kSuccess;
-  case kInvalidHandle: *out = "CUDA_ERROR_INVALID_HANDLE"; return kSuccess;
-  case kNotFound: *out = "CUDA_ERROR_NOT_FOUND"; return kSuccess;
-  case kLaunchFailed: *out = "CUDA_ERROR_LAUNCH_FAILED"; return kSuccess;
+  case kSuccess:
+    *out = "CUDA_SUCCESS";
+    return kSuccess;
+  case kInvalidValue:
+    *out = "CUDA_ERROR_INVALID_VALUE";
+    return kSuccess;
+  case kOutOfMemory:
+    *out = "CUDA_ERROR_OUT_OF_MEMORY";
+    return kSuccess;
+  case kInvalidDevice:
+    *out = "CUDA_ERROR_INVALID_DEVICE";
+    return kSuccess;
+  case kInvalidImage:
+    *out = "CUDA_ERROR_INVALID_IMAGE";
+    return kSuccess;
+  case kInvalidContext:
+    *out = "CUDA_ERROR_INVALID_CONTEXT";
+    return kSuccess;
+  case kInvalidHandle:
+    *out = "CUDA_ERROR_INVALID_HANDLE";
+    return kSuccess;
+  case kNotFound:
+    *out = "CUDA_ERROR_NOT_FOUND";
+    return kSuccess;
+  case kLaunchFailed:
+    *out = "CUDA_ERROR_LAUNCH_FAILED";
+    return kSuccess;
   }
   *out = nullptr;
   return kInvalidValue;
@@ -214,7 +232,9 @@ EMU_API CUresult cuCtxGetId(Context *ctx, unsigned long long *id) {
   return kSuccess;
 }
 
-EMU_API CUresult cuCtxSynchronize() { return kSuccess; } // launches are synchronous
+EMU_API CUresult cuCtxSynchronize() {
+  return kSuccess;
+} // launches are synchronous
 
 EMU_API CUresult cuStreamGetCtx(void *stream, Context **ctx) {
   *ctx = stream ? &gContext : gCurrent;
@@ -225,10 +245,18 @@ EMU_API CUresult cuDeviceGetAttribute(int *value, int attribute, int device) {
   if (device != 0)
     return kInvalidDevice;
   switch (attribute) {
-  case kAttrMaxThreadsPerBlock: *value = 1024; return kSuccess;
-  case kAttrMajor: *value = 8; return kSuccess;
-  case kAttrMinor: *value = 0; return kSuccess;
-  case kAttrSharedOptin: *value = kSharedOptin; return kSuccess;
+  case kAttrMaxThreadsPerBlock:
+    *value = 1024;
+    return kSuccess;
+  case kAttrMajor:
+    *value = 8;
+    return kSuccess;
+  case kAttrMinor:
+    *value = 0;
+    return kSuccess;
+  case kAttrSharedOptin:
+    *value = kSharedOptin;
+    return kSuccess;
   }
   return kInvalidValue;
 }
@@ -304,8 +332,8 @@ EMU_API CUresult cuModuleLoadData(Module **module, const void *image) {
                     "the emulator runs what its NVRTC stand-in builds: "
                     "compile the package with --no-cuda-build");
   // ld puts the section headers last: they end the file.
-  const size_t size = header.e_shoff +
-                      static_cast<size_t>(header.e_shnum) * header.e_shentsize;
+  const size_t size =
+      header.e_shoff + static_cast<size_t>(header.e_shnum) * header.e_shentsize;
   char path[] = "/tmp/attnc-emu-module-XXXXXX";
   int fd = mkstemp(path);
   if (fd < 0)
@@ -316,9 +344,8 @@ EMU_API CUresult cuModuleLoadData(Module **module, const void *image) {
   const char *why = handle ? nullptr : dlerror();
   unlink(path);
   if (!handle)
-    return failWith(kInvalidImage,
-                    std::string("cannot load the module: ") +
-                        (why ? why : "short write"));
+    return failWith(kInvalidImage, std::string("cannot load the module: ") +
+                                       (why ? why : "short write"));
   void *launch = dlsym(handle, "attnc_emu_launch");
   if (!launch) {
     dlclose(handle);
@@ -381,8 +408,9 @@ EMU_API CUresult cuLaunchKernel(Function *fn, unsigned gx, unsigned gy,
     for (const auto &a : gAllocations)
       ranges.push_back({a.second.data, a.second.bytes});
   }
-  AttncEmuLaunch launch = {{gx, gy, gz}, {bx, by, bz}, shared, callKernel,
-                           &call, ranges.data(), ranges.size()};
+  AttncEmuLaunch launch = {{gx, gy, gz}, {bx, by, bz}, shared,
+                           callKernel,   &call,        ranges.data(),
+                           ranges.size()};
   char error[600] = "";
   auto run = reinterpret_cast<int (*)(const AttncEmuLaunch *, char *, size_t)>(
       fn->module->launch);

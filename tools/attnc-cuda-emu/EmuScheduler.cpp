@@ -1,19 +1,19 @@
 //===- EmuScheduler.cpp - Blocks of CUDA threads as fibers ----------------===//
 //
 // This file implements the emulator's execution model: a grid runs one
-// block at a time; a block's threads are fibers (FiberSwitch.h) on the calling OS
-// thread, each running until it reaches a barrier, a warp collective or its
-// end, one warp as far ahead of the others as the barriers allow. __syncthreads parks a fiber until every
-// thread of the block has arrived; a warp collective parks it until every
-// lane of the collective's mask has arrived, and the last one computes the
-// results of all. A launch fails (instead of hanging) when no fiber can run,
-// when lanes of a warp meet at different collectives, or when a thread
-// exits while others wait at a barrier: all undefined behaviour in CUDA.
+// block at a time; a block's threads are fibers (FiberSwitch.h) on the calling
+// OS thread, each running until it reaches a barrier, a warp collective or its
+// end, one warp as far ahead of the others as the barriers allow. __syncthreads
+// parks a fiber until every thread of the block has arrived; a warp collective
+// parks it until every lane of the collective's mask has arrived, and the last
+// one computes the results of all. A launch fails (instead of hanging) when no
+// fiber can run, when lanes of a warp meet at different collectives, or when a
+// thread exits while others wait at a barrier: all undefined behaviour in CUDA.
 //
 //===----------------------------------------------------------------------===//
 
-#include "EmuDevice.h"
 #include "EmuScheduler.h"
+#include "EmuDevice.h"
 #include "FiberSwitch.h"
 
 #include <cstdarg>
@@ -102,9 +102,8 @@ void setError(Launch &l, const std::string &message) {
     return;
   l.failed = true;
   char where[160];
-  std::snprintf(where, sizeof where, "block (%u, %u, %u)",
-                attnc_emu_blockIdx.x, attnc_emu_blockIdx.y,
-                attnc_emu_blockIdx.z);
+  std::snprintf(where, sizeof where, "block (%u, %u, %u)", attnc_emu_blockIdx.x,
+                attnc_emu_blockIdx.y, attnc_emu_blockIdx.z);
   l.error = std::string(where) + ": " + message;
 }
 
@@ -236,9 +235,8 @@ Slot warpCollective(int kind, int variant, unsigned mask, const Slot &in,
              ws.round.mask != mask) {
     fail("warp %d: lane %d reaches %s (variant %d, mask %#x) while lanes %#x "
          "wait at %s (variant %d, mask %#x)",
-         me.linear / kWarpSize, lane, kindName(kind), variant, mask,
-         ws.arrived, kindName(ws.round.kind), ws.round.variant,
-         ws.round.mask);
+         me.linear / kWarpSize, lane, kindName(kind), variant, mask, ws.arrived,
+         kindName(ws.round.kind), ws.round.variant, ws.round.mask);
   }
   ws.round.in[lane] = in;
   ws.arrived |= bit;

@@ -88,8 +88,8 @@ void combineShuffle(WarpRound &r) {
       break;
     }
     if (!(r.mask & (1u << src)))
-      fail("lane %d reads lane %d, which is not in the shuffle's mask %#x",
-           i, src, r.mask);
+      fail("lane %d reads lane %d, which is not in the shuffle's mask %#x", i,
+           src, r.mask);
     r.out[i].w[0] = r.in[src].w[0];
     r.out[i].w[1] = r.in[src].w[1];
   }
@@ -115,7 +115,7 @@ void combineLdmatrix(WarpRound &r) {
       if (reinterpret_cast<uintptr_t>(p) % 16 != 0 || !inShared(p, 16))
         fail("ldmatrix: lane %d's row address %p is %s", 8 * m + row, p,
              reinterpret_cast<uintptr_t>(p) % 16 ? "not 16-byte aligned"
-                                                  : "outside shared memory");
+                                                 : "outside shared memory");
       std::memcpy(mat[row], p, 16);
     }
     for (int l = 0; l < kWarpSize; ++l) {
@@ -132,9 +132,9 @@ void combineLdmatrix(WarpRound &r) {
 
 // Slot layout: w[0..3] the A registers, w[4..5] B, w[6..9] C (float bits).
 // With g = lane / 4 and t = lane % 4, lane holds
-//   A: a0,a1 (g, 2t..2t+1)  a2,a3 (g+8, 2t..)  a4,a5 (g, 2t+8..)  a6,a7 (g+8, 2t+8..)
-//   B: b0,b1 (2t..2t+1, g)  b2,b3 (2t+8.., g)
-//   C: c0,c1 (g, 2t..2t+1)  c2,c3 (g+8, 2t..2t+1)
+//   A: a0,a1 (g, 2t..2t+1)  a2,a3 (g+8, 2t..)  a4,a5 (g, 2t+8..)  a6,a7 (g+8,
+//   2t+8..) B: b0,b1 (2t..2t+1, g)  b2,b3 (2t+8.., g) C: c0,c1 (g, 2t..2t+1)
+//   c2,c3 (g+8, 2t..2t+1)
 void combineMma(WarpRound &r) {
   float (*cvt)(uint16_t) = r.variant == 1 ? bf16ToFloat : halfToFloat;
   float a[16][16], b[16][8], c[16][8];
@@ -187,8 +187,8 @@ extern "C" void attnc_emu_shfl(unsigned mask, void *value, int bytes, int mode,
   Slot in{};
   std::memcpy(in.w, value, static_cast<size_t>(bytes));
   in.w[2] = static_cast<uint32_t>(arg);
-  Slot out = warpCollective(kShuffle, mode * 64 + width, mask, in,
-                            combineShuffle);
+  Slot out =
+      warpCollective(kShuffle, mode * 64 + width, mask, in, combineShuffle);
   std::memcpy(value, out.w, static_cast<size_t>(bytes));
 }
 
@@ -207,9 +207,8 @@ extern "C" void attnc_emu_ldmatrix(unsigned *r, int num, int trans,
   std::memcpy(r, out.w, sizeof(unsigned) * static_cast<size_t>(num));
 }
 
-extern "C" void attnc_emu_mma_m16n8k16(float *d, const unsigned *a,
-                                       unsigned b0, unsigned b1,
-                                       const char *type) {
+extern "C" void attnc_emu_mma_m16n8k16(float *d, const unsigned *a, unsigned b0,
+                                       unsigned b1, const char *type) {
   const bool bf16 = std::strcmp(type, "bf16") == 0;
   if (!bf16 && std::strcmp(type, "f16") != 0)
     fail("mma with element type '%s'", type);
@@ -238,9 +237,9 @@ extern "C" void attnc_emu_cp_async(void *smem, const void *gmem, int bytes,
     fail("thread %d: cp.async source %p is %s", currentThread(), gmem,
          src % bytes ? "misaligned" : "outside every allocation");
   std::memset(smem, kPoison, static_cast<size_t>(bytes));
-  currentAsyncQueue().open.push_back(
-      {static_cast<unsigned char *>(smem),
-       static_cast<const unsigned char *>(gmem), bytes, srcBytes});
+  currentAsyncQueue().open.push_back({static_cast<unsigned char *>(smem),
+                                      static_cast<const unsigned char *>(gmem),
+                                      bytes, srcBytes});
 }
 
 extern "C" void attnc_emu_cp_async_commit(void) {

@@ -36,9 +36,11 @@ void check(bool ok, const std::string &name, const std::string &detail = "") {
 /// Runs `body` as every thread of one block of `threads` threads; returns
 /// the launch's error text ("" on success).
 std::string launch(int threads, size_t shared, std::function<void()> body) {
-  AttncEmuLaunch l = {{1, 1, 1}, {static_cast<unsigned>(threads), 1, 1},
-                      shared,    [](void *f) { (*static_cast<std::function<void()> *>(f))(); },
-                      &body,     nullptr, 0};
+  AttncEmuLaunch l = {
+      {1, 1, 1}, {static_cast<unsigned>(threads), 1, 1},
+      shared,    [](void *f) { (*static_cast<std::function<void()> *>(f))(); },
+      &body,     nullptr,
+      0};
   char error[600] = "";
   attnc_emu_launch(&l, error, sizeof error);
   return error;
@@ -74,13 +76,20 @@ float randomEntry(std::mt19937 &rng) {
 void testMmaLayout(bool bf16) {
   std::mt19937 rng(bf16 ? 7 : 3);
   float a[16][16], b[16][8], c[16][8], want[16][8], got[16][8];
-  for (auto &row : a) for (float &x : row) x = randomEntry(rng);
-  for (auto &row : b) for (float &x : row) x = randomEntry(rng);
-  for (auto &row : c) for (float &x : row) x = randomEntry(rng);
+  for (auto &row : a)
+    for (float &x : row)
+      x = randomEntry(rng);
+  for (auto &row : b)
+    for (float &x : row)
+      x = randomEntry(rng);
+  for (auto &row : c)
+    for (float &x : row)
+      x = randomEntry(rng);
   for (int i = 0; i < 16; ++i)
     for (int j = 0; j < 8; ++j) {
       double s = c[i][j];
-      for (int k = 0; k < 16; ++k) s += static_cast<double>(a[i][k]) * b[k][j];
+      for (int k = 0; k < 16; ++k)
+        s += static_cast<double>(a[i][k]) * b[k][j];
       want[i][j] = static_cast<float>(s);
     }
   std::string error = launch(32, 0, [&] {
@@ -91,7 +100,8 @@ void testMmaLayout(bool bf16) {
                       pack(a[g + 8][2 * t + 8], a[g + 8][2 * t + 9], bf16)};
     unsigned b0 = pack(b[2 * t][g], b[2 * t + 1][g], bf16);
     unsigned b1 = pack(b[2 * t + 8][g], b[2 * t + 9][g], bf16);
-    float d[4] = {c[g][2 * t], c[g][2 * t + 1], c[g + 8][2 * t], c[g + 8][2 * t + 1]};
+    float d[4] = {c[g][2 * t], c[g][2 * t + 1], c[g + 8][2 * t],
+                  c[g + 8][2 * t + 1]};
     attnc_emu_mma_m16n8k16(d, ra, b0, b1, bf16 ? "bf16" : "f16");
     got[g][2 * t] = d[0];
     got[g][2 * t + 1] = d[1];
@@ -100,8 +110,10 @@ void testMmaLayout(bool bf16) {
   });
   int bad = 0;
   for (int i = 0; i < 16; ++i)
-    for (int j = 0; j < 8; ++j) bad += got[i][j] != want[i][j];
-  check(error.empty() && bad == 0, std::string("mma layout ") + (bf16 ? "bf16" : "f16"),
+    for (int j = 0; j < 8; ++j)
+      bad += got[i][j] != want[i][j];
+  check(error.empty() && bad == 0,
+        std::string("mma layout ") + (bf16 ? "bf16" : "f16"),
         error.empty() ? std::to_string(bad) + " of 128 wrong" : error);
 }
 
@@ -112,21 +124,28 @@ void testMmaLayout(bool bf16) {
 void testLdmatrixMma(bool trans) {
   std::mt19937 rng(trans ? 11 : 5);
   float a[16][16], b[16][16], want[16][16], got[16][16];
-  for (auto &row : a) for (float &x : row) x = randomEntry(rng);
-  for (auto &row : b) for (float &x : row) x = randomEntry(rng);
+  for (auto &row : a)
+    for (float &x : row)
+      x = randomEntry(rng);
+  for (auto &row : b)
+    for (float &x : row)
+      x = randomEntry(rng);
   for (int i = 0; i < 16; ++i)
     for (int j = 0; j < 16; ++j) {
       double s = 0;
-      for (int k = 0; k < 16; ++k) s += static_cast<double>(a[i][k]) * b[k][j];
+      for (int k = 0; k < 16; ++k)
+        s += static_cast<double>(a[i][k]) * b[k][j];
       want[i][j] = static_cast<float>(s);
     }
   // Chunk (matrix, row, half) -> slot: a permutation of 64 16-byte slots.
   int slotOf[2][16][2];
   int perm[64];
-  for (int i = 0; i < 64; ++i) perm[i] = (i * 37 + 11) % 64;
+  for (int i = 0; i < 64; ++i)
+    perm[i] = (i * 37 + 11) % 64;
   for (int m = 0; m < 2; ++m)
     for (int r = 0; r < 16; ++r)
-      for (int h = 0; h < 2; ++h) slotOf[m][r][h] = perm[m * 32 + r * 2 + h];
+      for (int h = 0; h < 2; ++h)
+        slotOf[m][r][h] = perm[m * 32 + r * 2 + h];
   std::string error = launch(32, 64 * 16, [&] {
     uint16_t *smem = reinterpret_cast<uint16_t *>(attnc_emu_dynamic_smem);
     const unsigned l = lane();
@@ -140,17 +159,23 @@ void testLdmatrixMma(bool trans) {
     }
     attnc_emu_syncthreads();
     unsigned fa[4], fb[4];
-    // A: matrices (rows 0-7, k 0-7), (rows 8-15, k 0-7), (0-7, 8-15), (8-15, 8-15).
-    attnc_emu_ldmatrix(fa, 4, 0, smem + slotOf[0][(l % 8) + ((l / 8) % 2) * 8][l / 16] * 8);
+    // A: matrices (rows 0-7, k 0-7), (rows 8-15, k 0-7), (0-7, 8-15), (8-15,
+    // 8-15).
+    attnc_emu_ldmatrix(
+        fa, 4, 0, smem + slotOf[0][(l % 8) + ((l / 8) % 2) * 8][l / 16] * 8);
     float d[2][4] = {};
     if (!trans) {
-      // B from K rows: matrices (n 0-7, k 0-7), (n 0-7, k 8-15), (n 8-15, k 0-7), (n 8-15, k 8-15).
+      // B from K rows: matrices (n 0-7, k 0-7), (n 0-7, k 8-15), (n 8-15, k
+      // 0-7), (n 8-15, k 8-15).
       const int mi = l / 8;
-      attnc_emu_ldmatrix(fb, 4, 0, smem + slotOf[1][(l % 8) + (mi / 2) * 8][mi % 2] * 8);
+      attnc_emu_ldmatrix(fb, 4, 0,
+                         smem + slotOf[1][(l % 8) + (mi / 2) * 8][mi % 2] * 8);
     } else {
-      // B from V rows, transposed: (k 0-7, n 0-7), (k 8-15, n 0-7), (k 0-7, n 8-15), (k 8-15, n 8-15).
+      // B from V rows, transposed: (k 0-7, n 0-7), (k 8-15, n 0-7), (k 0-7, n
+      // 8-15), (k 8-15, n 8-15).
       const int mi = l / 8;
-      attnc_emu_ldmatrix(fb, 4, 1, smem + slotOf[1][(l % 8) + (mi % 2) * 8][mi / 2] * 8);
+      attnc_emu_ldmatrix(fb, 4, 1,
+                         smem + slotOf[1][(l % 8) + (mi % 2) * 8][mi / 2] * 8);
     }
     attnc_emu_mma_m16n8k16(d[0], fa, fb[0], fb[1], "f16");
     attnc_emu_mma_m16n8k16(d[1], fa, fb[2], fb[3], "f16");
@@ -164,8 +189,10 @@ void testLdmatrixMma(bool trans) {
   });
   int bad = 0;
   for (int i = 0; i < 16; ++i)
-    for (int j = 0; j < 16; ++j) bad += got[i][j] != want[i][j];
-  check(error.empty() && bad == 0, trans ? "ldmatrix.trans + mma" : "ldmatrix + mma",
+    for (int j = 0; j < 16; ++j)
+      bad += got[i][j] != want[i][j];
+  check(error.empty() && bad == 0,
+        trans ? "ldmatrix.trans + mma" : "ldmatrix + mma",
         error.empty() ? std::to_string(bad) + " of 256 wrong" : error);
 }
 
@@ -175,11 +202,14 @@ void testShuffles() {
     const int t = static_cast<int>(attnc_emu_threadIdx.x);
     int v = 1000 + t;
     int x = v, i = v, u = v, d = v;
-    attnc_emu_shfl(0xffffffffu, &x, 4, 3, 5, 32);  // xor 5
-    attnc_emu_shfl(0xffffffffu, &i, 4, 0, 3, 8);   // idx 3 within 8-lane segments
-    attnc_emu_shfl(0xffffffffu, &u, 4, 1, 2, 32);  // up 2
-    attnc_emu_shfl(0xffffffffu, &d, 4, 2, 3, 16);  // down 3 within 16
-    got[0][t] = x; got[1][t] = i; got[2][t] = u; got[3][t] = d;
+    attnc_emu_shfl(0xffffffffu, &x, 4, 3, 5, 32); // xor 5
+    attnc_emu_shfl(0xffffffffu, &i, 4, 0, 3, 8); // idx 3 within 8-lane segments
+    attnc_emu_shfl(0xffffffffu, &u, 4, 1, 2, 32); // up 2
+    attnc_emu_shfl(0xffffffffu, &d, 4, 2, 3, 16); // down 3 within 16
+    got[0][t] = x;
+    got[1][t] = i;
+    got[2][t] = u;
+    got[3][t] = d;
   });
   int bad = 0;
   for (int t = 0; t < 64; ++t) {
@@ -195,13 +225,14 @@ void testShuffles() {
 
 void testCpAsync() {
   std::vector<float> global(8);
-  for (int i = 0; i < 8; ++i) global[i] = static_cast<float>(i + 1);
+  for (int i = 0; i < 8; ++i)
+    global[i] = static_cast<float>(i + 1);
   bool poisonedBeforeWait = false;
   float after[8];
   std::string error = launch(32, 64, [&] {
     float *s = reinterpret_cast<float *>(attnc_emu_dynamic_smem);
     if (attnc_emu_threadIdx.x == 0) {
-      attnc_emu_cp_async(s, global.data(), 16, 16);      // 4 floats
+      attnc_emu_cp_async(s, global.data(), 16, 16);        // 4 floats
       attnc_emu_cp_async(s + 4, global.data() + 4, 16, 8); // 2 floats, 2 zeros
       attnc_emu_cp_async_commit();
       poisonedBeforeWait = std::isnan(s[0]) && std::isnan(s[7]);
@@ -210,7 +241,8 @@ void testCpAsync() {
     }
   });
   const float want[8] = {1, 2, 3, 4, 5, 6, 0, 0};
-  check(error.empty() && poisonedBeforeWait && std::memcmp(after, want, sizeof want) == 0,
+  check(error.empty() && poisonedBeforeWait &&
+            std::memcmp(after, want, sizeof want) == 0,
         "cp.async poison, zero fill, wait", error);
 }
 
@@ -223,12 +255,14 @@ void testMisuse() {
     else
       attnc_emu_ldmatrix(r, 4, 0, attnc_emu_dynamic_smem);
   });
-  check(e1.find("lanes") != std::string::npos, "lanes at different collectives fail", e1);
+  check(e1.find("lanes") != std::string::npos,
+        "lanes at different collectives fail", e1);
   std::string e2 = launch(64, 0, [] {
     if (attnc_emu_threadIdx.x < 40)
       attnc_emu_syncthreads();
   });
-  check(e2.find("exited") != std::string::npos, "barrier skipped by some threads fails", e2);
+  check(e2.find("exited") != std::string::npos,
+        "barrier skipped by some threads fails", e2);
   std::string e3 = launch(32, 64, [] {
     unsigned r[4];
     attnc_emu_ldmatrix(r, 4, 0, attnc_emu_dynamic_smem + 64);
