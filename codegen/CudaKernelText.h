@@ -355,6 +355,12 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) ATTNC_KERNEL(const Att
   }
   for (int i = threadIdx.x; i < BQ * DV; i += NTHREADS)
     Acc[(i / DV) * (DV + 1) + i % DV] = 0.0f;
+  // Qs and Acc rows are filled by other threads (other warps) than the one
+  // that reads them. The loop's barrier makes them visible, but a q-block
+  // whose plan visits no k-block (no visible key, e.g. Nq - Nk >= BQ under a
+  // causal mask) skips the loop and reads Acc in the epilogue: without this
+  // barrier it stored whatever shared memory held instead of zeros.
+  __syncthreads();
 
   const AttncPlan plan = attnc_plan_qblock(qb, Nq, Nk);
   float m = -attnc_inf(), l = 0.0f;

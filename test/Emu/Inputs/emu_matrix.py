@@ -64,6 +64,10 @@ def cases(group):
         yield "small_tiles", spec("e_tiles", 2, 2, 32, d, CAUSAL, tile=SMALL_TILES), "1,70,70"
         yield "dv96", with_value_dim(spec("e_dv96", 2, 1, 64, d, CAUSAL), 96), "1,130,130"
         yield "bnhd_gqa", spec("e_bnhd", 4, 2, 64, d, CAUSAL), "2,70,150", BNHD
+        # Nq - Nk >= 64 (the tile): the first q-block sees no key at all and
+        # must write zeros (o) and -inf (lse); the SIMT kernel once read its
+        # accumulators there before other warps had zeroed them.
+        yield "empty_qblock", spec("e_empty", 2, 2, 64, d, CAUSAL), "1,150,40"
     elif group in ("f16", "bf16"):
         d = group
         yield "causal", spec("e_causal", 2, 2, 64, d, CAUSAL), "1,100,100"
@@ -87,6 +91,7 @@ def cases(group):
         if d == "f16":
             yield "dv128", with_value_dim(spec("e_dv128", 2, 1, 64, d, CAUSAL), 128), "1,130,130"
             yield "bnhd_gqa", spec("e_bnhd", 4, 2, 64, d, CAUSAL), "2,70,150", BNHD
+            yield "empty_qblock", spec("e_empty", 2, 2, 64, d, CAUSAL), "1,150,40"
             # One shared-memory stage: loads after the block's barrier.
             yield "stages1", spec("e_st1", 2, 2, 64, d, SINKS,
                                   tile="tile q=64 k=64 warps=4 stages=1"), "1,200,200"
