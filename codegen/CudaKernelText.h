@@ -31,6 +31,26 @@ __device__ __forceinline__ float attnc_row_scale(float l) {
 /// PTX wrappers: cp.async with zero fill, ldmatrix, mma.sync m16n8k16.
 inline constexpr const char *kCudaPtxHelpers = R"CUDA(
 // ---- PTX wrappers (sm_80+) ----
+#ifdef ATTNC_CUDA_EMULATE
+// The CPU emulator (tools/attnc-cuda-emu, docs/testing.md) compiles this
+// file with the host compiler: the same operations through its warp
+// collectives, with the fragment layouts of the PTX ISA.
+__device__ __forceinline__ unsigned attnc_smem_addr(const void *p) { return attnc_emu_smem_offset(p); }
+__device__ __forceinline__ void attnc_cp_async16(void *smem, const void *gmem, int src_bytes) {
+  attnc_emu_cp_async(smem, gmem, 16, src_bytes);
+}
+__device__ __forceinline__ void attnc_cp_async_commit() { attnc_emu_cp_async_commit(); }
+template <int N> __device__ __forceinline__ void attnc_cp_async_wait() { attnc_emu_cp_async_wait(N); }
+__device__ __forceinline__ void attnc_ldmatrix_x4(unsigned (&r)[4], const void *smem) {
+  attnc_emu_ldmatrix(r, 4, 0, smem);
+}
+__device__ __forceinline__ void attnc_ldmatrix_x4_trans(unsigned (&r)[4], const void *smem) {
+  attnc_emu_ldmatrix(r, 4, 1, smem);
+}
+__device__ __forceinline__ void attnc_mma(float (&d)[4], const unsigned (&a)[4], unsigned b0, unsigned b1) {
+  attnc_emu_mma_m16n8k16(d, a, b0, b1, ATTNC_MMA_TYPE);
+}
+#else
 __device__ __forceinline__ unsigned attnc_smem_addr(const void *p) {
   return (unsigned)__cvta_generic_to_shared(p);
 }
@@ -60,6 +80,7 @@ __device__ __forceinline__ void attnc_mma(float (&d)[4], const unsigned (&a)[4],
                : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
                : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
 }
+#endif
 __device__ __forceinline__ unsigned attnc_pack2(float lo, float hi) {
   ATTNC_PAIR_T p = ATTNC_PACK2(lo, hi);
   return *reinterpret_cast<unsigned *>(&p);
@@ -391,6 +412,12 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) ATTNC_KERNEL(const Att
   }
   for (int i = threadIdx.x; i < BQ * DV; i += NTHREADS)
     Acc[(i / DV) * (DV + 1) + i % DV] = 0.0f;
+  // Qs and Acc rows are filled by other threads (other warps) than the one
+  // that reads them. The loop's barrier makes them visible, but a q-block
+  // whose plan visits no k-block (no visible key, e.g. Nq - Nk >= BQ under a
+  // causal mask) skips the loop and reads Acc in the epilogue: without this
+  // barrier it stored whatever shared memory held instead of zeros.
+  __syncthreads();
 
   const AttncTiles tiles = attnc_tiles(args, b, h, qb, Nq, Nk);
   float m = -attnc_inf(), l = 0.0f;

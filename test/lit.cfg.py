@@ -42,3 +42,14 @@ nvcc = shutil.which("nvcc") or ("/usr/local/cuda/bin/nvcc" if os.path.exists("/u
 if nvcc:
     config.available_features.add("nvcc")
     config.substitutions.append(("%nvcc", nvcc))
+
+# The CPU emulator for CUDA kernels (tools/attnc-cuda-emu, docs/testing.md):
+# built when the CUDA toolkit headers exist; its tests are UNSUPPORTED
+# otherwise. %emu_env runs a command with the emulated libcuda.so.1 and
+# NVRTC in place of the real ones.
+if getattr(config, "attnc_cuda_emu", "") in ("ON", "1", "TRUE"):
+    config.available_features.add("cuda-emu")
+emu_dir = os.path.join(config.attnc_obj_root, "tools", "attnc-cuda-emu")
+config.substitutions.append(("%emu_env", "env LD_LIBRARY_PATH=%s ATTNC_NVRTC_LIBRARY=%s" % (
+    os.path.join(emu_dir, "driver"), os.path.join(emu_dir, "libattnc_cuda_emu_nvrtc.so"))))
+config.substitutions.append(("%emu_warp_test", os.path.join(emu_dir, "attnc-emu-warp-test")))

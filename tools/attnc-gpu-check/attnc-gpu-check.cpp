@@ -6,7 +6,9 @@
 // case: a compiled package, inputs and the reference executor's outputs as
 // .npy, and case.txt naming them with a tolerance. For each case this tool
 // copies the inputs to the device, launches the package's CUDA kernel
-// through attnc_runtime and compares o (and lse) with the reference.
+// through attnc_runtime and compares o (and lse) with the reference. With
+// `layout bnhd` in case.txt, q, k, v and o are stored [B, N, H, D] in
+// memory (the same logical [B, H, N, D] tensors, passed with strides).
 //
 // Exit codes: 0 all passed, 1 a case failed, 77 no CUDA device (ctest's
 // SKIP_RETURN_CODE), 2 bad usage or bundle.
@@ -23,6 +25,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <deque>
 #include <dirent.h>
 #include <fstream>
 #include <map>
@@ -88,6 +91,8 @@ struct Case {
   std::string dir, package;
   std::map<std::string, std::string> inputs, params, expect;
   double tolerance = 0;
+  /// q, k, v, o stored [B, N, H, D] instead of contiguous [B, H, N, D].
+  bool bnhd = false;
 };
 
 bool readCase(const std::string &dir, Case &c, std::string &error) {
@@ -114,6 +119,8 @@ bool readCase(const std::string &dir, Case &c, std::string &error) {
       c.expect[a] = dir + "/" + b;
     else if (key == "tolerance")
       c.tolerance = std::atof(a.c_str());
+    else if (key == "layout" && (a == "bhnd" || a == "bnhd"))
+      c.bnhd = a == "bnhd";
     else {
       error = dir + "/case.txt: unknown key '" + key + "'";
       return false;
@@ -134,13 +141,47 @@ struct DeviceTensor {
   attnc_tensor view{};
 };
 
+/// The element offset of each element of `v`, in row-major order of its
+/// logical shape.
+std::vector<size_t> elementOffsets(const attnc_tensor &v) {
+  std::vector<size_t> out(1, 0);
+  for (int d = 0; d < v.rank; ++d) {
+    std::vector<size_t> next;
+    next.reserve(out.size() * static_cast<size_t>(v.shape[d]));
+    for (size_t base : out)
+      for (long long i = 0; i < v.shape[d]; ++i)
+        next.push_back(base + static_cast<size_t>(i * v.strides[d]));
+    out.swap(next);
+  }
+  return out;
+}
+
+/// Uploads `array` as `dtype`; a rank-4 array is stored [B, N, H, D] in
+/// memory when `bnhd` (its view keeps the logical shape, with strides).
 std::string upload(Driver &cu, const attnc::NpyArray &array, attnc_dtype dtype,
-                   DeviceTensor &out) {
+                   DeviceTensor &out, bool bnhd = false) {
   std::vector<double> values = array.toDoubles();
   size_t elem = (dtype == ATTNC_F16 || dtype == ATTNC_BF16) ? 2 : 4;
+  out.view.dtype = dtype;
+  out.view.rank = static_cast<int>(array.shape.size());
+  long long stride = 1;
+  for (int i = out.view.rank - 1; i >= 0; --i) {
+    out.view.shape[i] = array.shape[i];
+    out.view.strides[i] = stride;
+    stride *= array.shape[i];
+  }
+  if (bnhd && out.view.rank == 4) {
+    const long long *n = out.view.shape; // B, H, N, D
+    out.view.strides[0] = n[2] * n[1] * n[3];
+    out.view.strides[1] = n[3];
+    out.view.strides[2] = n[1] * n[3];
+    out.view.strides[3] = 1;
+  }
+  const std::vector<size_t> offsets = elementOffsets(out.view);
   std::vector<uint8_t> host(values.size() * elem);
-  for (size_t i = 0; i < values.size(); ++i) {
-    float f = static_cast<float>(values[i]);
+  for (size_t v = 0; v < values.size(); ++v) {
+    const size_t i = offsets[v];
+    float f = static_cast<float>(values[v]);
     if (dtype == ATTNC_F16) {
       uint16_t h = attnc::floatToHalf(f);
       std::memcpy(&host[2 * i], &h, 2);
@@ -148,7 +189,7 @@ std::string upload(Driver &cu, const attnc::NpyArray &array, attnc_dtype dtype,
       uint16_t h = attnc::floatToBf16(f);
       std::memcpy(&host[2 * i], &h, 2);
     } else if (dtype == ATTNC_I32) {
-      int32_t x = static_cast<int32_t>(values[i]);
+      int32_t x = static_cast<int32_t>(values[v]);
       std::memcpy(&host[4 * i], &x, 4);
     } else {
       std::memcpy(&host[4 * i], &f, 4);
@@ -160,14 +201,6 @@ std::string upload(Driver &cu, const attnc::NpyArray &array, attnc_dtype dtype,
   if (!host.empty() && cu.htod(out.ptr, host.data(), host.size()))
     return "cuMemcpyHtoD failed";
   out.view.data = reinterpret_cast<void *>(out.ptr);
-  out.view.dtype = dtype;
-  out.view.rank = static_cast<int>(array.shape.size());
-  long long stride = 1;
-  for (int i = out.view.rank - 1; i >= 0; --i) {
-    out.view.shape[i] = array.shape[i];
-    out.view.strides[i] = stride;
-    stride *= array.shape[i];
-  }
   return "";
 }
 
@@ -177,16 +210,18 @@ std::vector<double> download(Driver &cu, const DeviceTensor &t, size_t n) {
   cu.sync();
   cu.dtoh(host.data(), t.ptr, host.size());
   std::vector<double> out(n);
-  for (size_t i = 0; i < n; ++i) {
+  const std::vector<size_t> offsets = elementOffsets(t.view);
+  for (size_t v = 0; v < n; ++v) {
+    const size_t i = offsets[v];
     uint16_t h;
     float f;
     if (elem == 2) {
       std::memcpy(&h, &host[2 * i], 2);
-      out[i] = t.view.dtype == ATTNC_F16 ? attnc::halfToFloat(h)
+      out[v] = t.view.dtype == ATTNC_F16 ? attnc::halfToFloat(h)
                                          : attnc::bf16ToFloat(h);
     } else {
       std::memcpy(&f, &host[4 * i], 4);
-      out[i] = f;
+      out[v] = f;
     }
   }
   return out;
@@ -213,20 +248,21 @@ std::string runCase(Driver &cu, const Case &c) {
   if (attnc_package_open(c.package.c_str(), &pkg))
     return std::string("open: ") + attnc_last_error();
   attnc_dtype dtype = attnc_package_dtype(pkg);
-  std::vector<DeviceTensor> owned;
+  // A deque: dq, dk and dv below must stay valid while params are added.
+  std::deque<DeviceTensor> owned;
   auto load = [&](const std::string &path, attnc_dtype as,
-                  attnc::NpyArray &array) -> std::string {
+                  attnc::NpyArray &array, bool bnhd) -> std::string {
     std::string error;
     if (!attnc::readNpy(path, array, error))
       return path + ": " + error;
     owned.emplace_back();
-    return upload(cu, array, as, owned.back());
+    return upload(cu, array, as, owned.back(), bnhd);
   };
   attnc::NpyArray q, k, v, o, lse, expectO, expectLse;
   std::string error;
-  if (!(error = load(c.inputs.at("q"), dtype, q)).empty() ||
-      !(error = load(c.inputs.at("k"), dtype, k)).empty() ||
-      !(error = load(c.inputs.at("v"), dtype, v)).empty())
+  if (!(error = load(c.inputs.at("q"), dtype, q, c.bnhd)).empty() ||
+      !(error = load(c.inputs.at("k"), dtype, k, c.bnhd)).empty() ||
+      !(error = load(c.inputs.at("v"), dtype, v, c.bnhd)).empty())
     return error;
   DeviceTensor &dq = owned[0], &dk = owned[1], &dv = owned[2];
   if (!attnc::readNpy(c.expect.at("o"), expectO, error))
@@ -239,7 +275,7 @@ std::string runCase(Driver &cu, const Case &c) {
   std::fill(zerosO.bytes.begin(), zerosO.bytes.end(), 0);
   std::fill(zerosLse.bytes.begin(), zerosLse.bytes.end(), 0);
   DeviceTensor dout, dlse;
-  if (!(error = upload(cu, zerosO, dtype, dout)).empty())
+  if (!(error = upload(cu, zerosO, dtype, dout, c.bnhd)).empty())
     return error;
   if (hasLse && !(error = upload(cu, zerosLse, ATTNC_F32, dlse)).empty())
     return error;
@@ -251,7 +287,7 @@ std::string runCase(Driver &cu, const Case &c) {
     if (it == c.params.end())
       return std::string("case lacks param '") + info.name + "'";
     attnc::NpyArray array;
-    if (!(error = load(it->second, info.dtype, array)).empty())
+    if (!(error = load(it->second, info.dtype, array, false)).empty())
       return error;
     params.push_back(owned.back().view);
   }

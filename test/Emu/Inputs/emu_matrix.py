@@ -1,0 +1,160 @@
+#!/usr/bin/env python3
+"""The CUDA emulator's test matrix: softmax-family cases small enough to
+run on the CPU emulator (tools/attnc-cuda-emu), written as a GPU bundle
+(test/GPU/make_bundle.py's format) whose packages carry only the .cu, so
+the runtime compiles them through the emulator's NVRTC stand-in. The lit
+tests then run the unmodified attnc-gpu-check on it with the emulated
+libcuda (%emu_env), comparing with the reference executor at the GPU
+tolerances.
+
+usage: emu_matrix.py ATTNC GROUP OUT_DIR [EXAMPLES_DIR]
+GROUP: simt (f32), f16, bf16 (tensor cores); each a lit test of its own;
+mutation: the unbroken bases of test/Emu/mutations.test; examples: every
+softmax-family example that has a CUDA kernel, as written and, when it is
+f32, also as bf16 (the tensor-core path).
+"""
+import glob
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+here = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(here, "..", "..", "GPU"))
+sys.path.insert(0, os.path.join(here, "..", "..", "Backend", "Inputs"))
+import make_bundle  # noqa: E402
+from cpu_matrix import MASKS, spec  # noqa: E402
+
+CAUSAL = "mask causal"
+WINDOW = MASKS["window"]              # causal, 100 keys
+SINKS = MASKS["sinks_window"]         # causal, 100 keys, 4 sinks
+DOCUMENT = MASKS["document"]          # a param: document ids per position
+SMALL_TILES = "tile q=32 k=16 warps=2"
+
+
+def with_value_dim(text, dv):
+    """The spec with `value_dim dv` (v and o wider or narrower than q, k)."""
+    return text.replace("  dtype", f"  value_dim {dv}\n  dtype", 1)
+
+
+# q, k, v and o stored [B, N, H, D] (attnc-gpu-check's `layout bnhd`): the
+# kernels' batch, head and row strides all differ from the contiguous ones.
+BNHD = ["layout bnhd"]
+TWO_PARAMS = ("param doc: i32[b, n]\n  param slope: f32[h]\n"
+              "  mask doc[b, q] == doc[b, k] && causal\n  score s - slope[h] * (q - k)")
+
+
+def cases(group):
+    """(name, spec text, B,Nq[,Nk][, case.txt lines]) per case; lengths no
+    multiple of the tiles, both Nq < Nk and Nq > Nk."""
+    if group == "simt":
+        d = "f32"
+        yield "causal", spec("e_causal", 2, 2, 64, d, CAUSAL), "1,100,100"
+        yield "none", spec("e_none", 2, 2, 64, d, ""), "1,70,70"
+        yield "window", spec("e_window", 2, 2, 64, d, WINDOW), "1,200,200"
+        yield "sinks_window", spec("e_sinks", 2, 2, 64, d, SINKS), "1,200,200"
+        yield "document", spec("e_doc", 2, 2, 64, d, DOCUMENT), "2,100,100"
+        yield "gqa", spec("e_gqa", 4, 2, 64, d, CAUSAL), "1,100,100"
+        yield "nq_lt_nk", spec("e_lt", 2, 2, 64, d, CAUSAL), "1,37,150"
+        yield "nq_gt_nk", spec("e_gt", 2, 2, 64, d, CAUSAL), "1,90,50"
+        yield "hd128", spec("e_hd128", 2, 2, 128, d, CAUSAL), "1,100,100"
+        yield "sum", spec("e_sum", 2, 2, 64, d, "mask causal\n  score exp(s / 2)", "sum"), "1,100,100"
+        yield "small_tiles", spec("e_tiles", 2, 2, 32, d, CAUSAL, tile=SMALL_TILES), "1,70,70"
+        yield "dv96", with_value_dim(spec("e_dv96", 2, 1, 64, d, CAUSAL), 96), "1,130,130"
+        yield "bnhd_gqa", spec("e_bnhd", 4, 2, 64, d, CAUSAL), "2,70,150", BNHD
+        # Nq - Nk >= 64 (the tile): the first q-block sees no key at all and
+        # must write zeros (o) and -inf (lse); the SIMT kernel once read its
+        # accumulators there before other warps had zeroed them.
+        yield "empty_qblock", spec("e_empty", 2, 2, 64, d, CAUSAL), "1,150,40"
+    elif group in ("f16", "bf16"):
+        d = group
+        yield "causal", spec("e_causal", 2, 2, 64, d, CAUSAL), "1,100,100"
+        yield "none", spec("e_none", 2, 2, 64, d, ""), "1,100,100"
+        yield "window", spec("e_window", 2, 2, 64, d, WINDOW), "1,200,200"
+        yield "sinks_window", spec("e_sinks", 2, 2, 64, d, SINKS), "1,200,200"
+        yield "document", spec("e_doc", 2, 2, 64, d, DOCUMENT), "2,130,130"
+        yield "gqa", spec("e_gqa", 8, 2, 64, d, CAUSAL), "1,100,100"
+        yield "nq_lt_nk", spec("e_lt", 2, 2, 64, d, CAUSAL), "1,37,200"
+        yield "nq_gt_nk", spec("e_gt", 2, 2, 64, d, CAUSAL), "1,90,50"
+        yield "decode", spec("e_dec", 4, 1, 64, d, CAUSAL), "2,1,150"
+        yield "hd128", spec("e_hd128", 2, 2, 128, d, CAUSAL), "1,100,100"
+        # Head dims that are no multiple of 16 (padded) or 64 (a partly
+        # swizzled row: 12 chunks of 8 elements, 8 swizzled).
+        yield "hd40", spec("e_hd40", 2, 2, 40, d, CAUSAL), "1,100,100"
+        yield "hd96", spec("e_hd96", 2, 2, 96, d, CAUSAL), "1,100,100"
+        # Two 16-row fragments per warp (MT = 2), and small tiles.
+        yield "tile_q128_k32", spec("e_t128", 2, 2, 64, d, WINDOW,
+                                    tile="tile q=128 k=32 warps=4"), "1,150,150"
+        yield "small_tiles", spec("e_tiles", 2, 2, 32, d, CAUSAL, tile=SMALL_TILES), "1,70,70"
+        if d == "f16":
+            yield "dv128", with_value_dim(spec("e_dv128", 2, 1, 64, d, CAUSAL), 128), "1,130,130"
+            yield "bnhd_gqa", spec("e_bnhd", 4, 2, 64, d, CAUSAL), "2,70,150", BNHD
+            yield "empty_qblock", spec("e_empty", 2, 2, 64, d, CAUSAL), "1,150,40"
+            # One shared-memory stage: loads after the block's barrier.
+            yield "stages1", spec("e_st1", 2, 2, 64, d, SINKS,
+                                  tile="tile q=64 k=64 warps=4 stages=1"), "1,200,200"
+            # Q fragments reloaded from shared memory (head_dim > 128).
+            yield "hd256", spec("e_hd256", 1, 1, 256, d, CAUSAL), "1,80,80"
+            yield "alibi", spec("e_alibi", 2, 2, 64, d,
+                                "param slope: f32[h]\n  mask causal\n  score s - slope[h] * (q - k)"),\
+                "1,100,100"
+        else:
+            yield "dv32", with_value_dim(spec("e_dv32", 2, 1, 128, d, CAUSAL), 32), "1,130,130"
+            yield "bnhd_two_params", spec("e_bnhd2", 4, 2, 64, d, TWO_PARAMS), "2,100,100", BNHD
+            yield "warps8", spec("e_w8", 2, 2, 64, d, CAUSAL,
+                                 tile="tile q=128 k=64 warps=8"), "1,200,200"
+            yield "softcap", spec("e_softcap", 2, 2, 64, d, "score 20 * tanh(s / 20)"), "1,100,100"
+            yield "sum", spec("e_sum", 2, 2, 64, d, "mask causal\n  score exp(s / 2)", "sum"), "1,100,100"
+            yield "sigmoid_none", spec("e_sig", 2, 2, 64, d, "score sigmoid(s - log(Nk))", "none"),\
+                "1,100,100"
+    elif group == "mutation":
+        # Bases for test/Emu/mutations.test: three or more k-blocks per late
+        # q-block, so that the double-buffered stages are reused.
+        yield "f16", spec("e_mut16", 2, 2, 64, "f16", CAUSAL), "1,200,200"
+        yield "f32", spec("e_mut32", 2, 2, 64, "f32", CAUSAL), "1,200,200"
+        yield "f16_bnhd", spec("e_mutb", 4, 2, 64, "f16", CAUSAL), "2,70,150", BNHD
+    else:
+        sys.exit(f"unknown group {group}")
+
+
+def example_cases(attnc, examples):
+    """The softmax-family examples with a CUDA kernel (the package's manifest
+    says which family; the linear family has no CUDA emitter yet)."""
+    for path in sorted(glob.glob(os.path.join(examples, "*.attn"))):
+        with open(path) as f:
+            text = f.read()
+        with tempfile.TemporaryDirectory() as tmp:
+            r = subprocess.run([attnc, "compile", path, "-o", tmp + "/pkg", "--no-cpu",
+                                "--no-cuda-build"], capture_output=True)
+            if r.returncode != 0:
+                continue  # no CUDA kernel (content-based selection, ...)
+            with open(tmp + "/pkg/manifest.json") as f:
+                manifest = json.load(f)
+        if manifest.get("family") != "softmax" or "cuda" not in manifest:
+            continue
+        name = os.path.splitext(os.path.basename(path))[0]
+        yield name, text, "2,70,90"
+        if "dtype f32" in text:
+            yield name + "-bf16", text.replace("dtype f32", "dtype bf16"), "2,70,90"
+
+
+def main():
+    attnc, group, out = sys.argv[1:4]
+    shutil.rmtree(out, ignore_errors=True)
+    os.makedirs(out)
+    count = 0
+    all_cases = example_cases(attnc, sys.argv[4]) if group == "examples" else cases(group)
+    for seed, (name, text, shape, *lines) in enumerate(all_cases):
+        # No cubins: the runtime compiles the .cu, here with the emulator.
+        make_bundle.write_case(attnc, os.path.join(out, name), text, shape,
+                               seed + 1, ["--no-cuda-build"], *lines)
+        count += 1
+    if group == "examples" and count < 10:
+        sys.exit(f"emu_matrix.py: only {count} example cases; expected every softmax example")
+    print(f"emu bundle: {count} cases")
+
+
+if __name__ == "__main__":
+    main()
