@@ -491,9 +491,15 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) ATTNC_KERNEL(const Att
 /// their number at counts[r]. A second kernel, one block, turns the padded
 /// rows into the CSR arrays the attention kernel reads.
 inline constexpr const char *kCudaBlockMaskBuilder = R"CUDA(
-extern "C" __global__ void __launch_bounds__(ATTNC_BM_THREADS) ATTNC_BM_KERNEL(
-    const AttncKernelArgs args, int heads, int *counts, int *col_in, unsigned char *full_in,
-    unsigned long long *static_tiles) {
+// Like every attnc kernel it takes one AttncKernelArgs; its buffers come in
+// args.scratch (docs/runtime.md §3b): [0] counts, [1] col_in, [2] full_in,
+// [3] static_tiles (unsigned long long), [4] heads (as an integer).
+extern "C" __global__ void __launch_bounds__(ATTNC_BM_THREADS) ATTNC_BM_KERNEL(const AttncKernelArgs args) {
+  int *counts = (int *)args.scratch[0];
+  int *col_in = (int *)args.scratch[1];
+  unsigned char *full_in = (unsigned char *)args.scratch[2];
+  unsigned long long *static_tiles = (unsigned long long *)args.scratch[3];
+  const int heads = (int)(long long)args.scratch[4];
   const long long Nq = args.q_len, Nk = args.kv_len;
   const long long q_blocks = (Nq + BQ - 1) / BQ, k_blocks = (Nk + BK - 1) / BK;
   // 32-bit index arithmetic: 64-bit division is a call with a stack frame.
@@ -532,12 +538,26 @@ extern "C" __global__ void __launch_bounds__(ATTNC_BM_THREADS) ATTNC_BM_KERNEL(
   }
 }
 
-// totals[0] = tiles, totals[1] = full tiles (0 on entry). Each thread takes
+// One block of 1024 threads, 8 KiB of dynamic shared memory. args.scratch: [0] counts, [1] col_in,
+// [2] full_in, [3] row_ptr, [4] col, [5] full, [6] totals ([0] tiles,
+// [1] full tiles; 0 on entry), [7] heads (as an integer). Each thread takes
 // a contiguous range of rows.
-extern "C" __global__ void __launch_bounds__(1024) ATTNC_BM_CSR_KERNEL(
-    long long rows, int k_blocks, const int *counts, const int *col_in, const unsigned char *full_in,
-    int *row_ptr, int *col, unsigned char *full, unsigned long long *totals) {
-  __shared__ long long base[1024];
+// No __launch_bounds__: with it ptxas spills on sm_90 (as for the selection).
+extern "C" __global__ void ATTNC_BM_CSR_KERNEL(const AttncKernelArgs args) {
+  const int *counts = (const int *)args.scratch[0];
+  const int *col_in = (const int *)args.scratch[1];
+  const unsigned char *full_in = (const unsigned char *)args.scratch[2];
+  int *row_ptr = (int *)args.scratch[3];
+  int *col = (int *)args.scratch[4];
+  unsigned char *full = (unsigned char *)args.scratch[5];
+  unsigned long long *totals = (unsigned long long *)args.scratch[6];
+  const long long heads = (long long)args.scratch[7];
+  const long long k_blocks = (args.kv_len + BK - 1) / BK;
+  const long long rows = args.batch * heads * ((args.q_len + BQ - 1) / BQ);
+  // Dynamic shared memory (1024 long longs at launch): static __shared__
+  // variables are not supported by the CPU emulator (docs/testing.md).
+  extern __shared__ __align__(16) long long attnc_smem_csr[];
+  long long *base = attnc_smem_csr;
   const long long per = (rows + blockDim.x - 1) / blockDim.x;
   const long long lo = attnc_mini(rows, (long long)threadIdx.x * per), hi = attnc_mini(rows, lo + per);
   long long sum = 0;

@@ -21,8 +21,9 @@ namespace attnc {
 inline constexpr const char *kCudaSelectKernels = R"CUDA(
 // Mean k row of every (b, g, k-block), row by row in double: grid
 // B * G * KB, one thread per channel.
-extern "C" __global__ void __launch_bounds__(ATTNC_BM_THREADS) ATTNC_SEL_KMEAN_KERNEL(
-    const AttncKernelArgs args, double *k_mean) {
+// args.scratch[0]: k_mean [B * G * KB * D].
+extern "C" __global__ void __launch_bounds__(ATTNC_BM_THREADS) ATTNC_SEL_KMEAN_KERNEL(const AttncKernelArgs args) {
+  double *k_mean = (double *)args.scratch[0];
   const long long Nk = args.kv_len, k_blocks = (Nk + BK - 1) / BK;
   const int t = blockIdx.x, kbs = (int)k_blocks;
   const long long kb = t % kbs, g = (t / kbs) % (int)G, b = t / (kbs * (int)G);
@@ -40,10 +41,21 @@ extern "C" __global__ void __launch_bounds__(ATTNC_BM_THREADS) ATTNC_SEL_KMEAN_K
 // then the selection (compacted in place).
 // No __launch_bounds__: with it ptxas caps this kernel at 40 registers and
 // spills on sm_80.
-extern "C" __global__ void ATTNC_SEL_KERNEL(
-    const AttncKernelArgs args, const double *k_mean, double *scratch, int *order_scratch,
-    int *counts, int *col_in, unsigned char *full_in, unsigned long long *static_tiles) {
-  __shared__ double q_mean[D];
+// args.scratch: [0] k_mean, [1] scores, [2] ranks, [3] counts, [4] col_in,
+// [5] full_in, [6] static_tiles.
+extern "C" __global__ void ATTNC_SEL_KERNEL(const AttncKernelArgs args) {
+  const double *k_mean = (const double *)args.scratch[0];
+  double *scratch = (double *)args.scratch[1];
+  int *order_scratch = (int *)args.scratch[2];
+  int *counts = (int *)args.scratch[3];
+  int *col_in = (int *)args.scratch[4];
+  unsigned char *full_in = (unsigned char *)args.scratch[5];
+  unsigned long long *static_tiles = (unsigned long long *)args.scratch[6];
+  // Dynamic shared memory, (D + 1) doubles at launch: q_mean and the
+  // candidates' max score.
+  extern __shared__ __align__(16) double attnc_smem_sel[];
+  double *q_mean = attnc_smem_sel;
+  double &mx = attnc_smem_sel[D];
   const long long Nq = args.q_len, Nk = args.kv_len;
   const long long q_blocks = (Nq + BQ - 1) / BQ, k_blocks = (Nk + BK - 1) / BK;
   // 32-bit index arithmetic: 64-bit division is a call with a stack frame.
@@ -117,7 +129,6 @@ extern "C" __global__ void ATTNC_SEL_KERNEL(
   // (in place of the scores, whose order is in `order` now), then the
   // shortest best-first prefix whose mass reaches P, summed in the
   // reference's order (tile order for the total).
-  __shared__ double mx;
   if (threadIdx.x == 0) {
     double m = -attnc_inf();
     for (int i = 0; i < n; ++i) m = score[i] > m ? score[i] : m;

@@ -709,7 +709,8 @@ public:
   }
 
   Error launch(const std::string &kernel, unsigned long long grid,
-               unsigned threads, void **params) override {
+               unsigned threads, void **params,
+               unsigned sharedBytes) override {
     if (grid == 0)
       return success();
     if (grid > INT_MAX)
@@ -725,7 +726,7 @@ public:
                        "module (" + cuError(d, "cuModuleGetFunction", r) +
                            ")");
     r = d.cuLaunchKernel(f, static_cast<unsigned>(grid), 1, 1, threads, 1, 1,
-                         0, stream, params, nullptr);
+                         sharedBytes, stream, params, nullptr);
     return r == CUDA_SUCCESS
                ? success()
                : makeError(ATTNC_ERROR_CUDA,

@@ -50,10 +50,12 @@ public:
   virtual Error toDevice(void *dst, const void *src, size_t bytes) = 0;
   /// Copies to the host after the work queued so far (synchronizes).
   virtual Error toHost(void *dst, const void *src, size_t bytes) = 0;
-  /// A 1-D grid of `grid` blocks of `threads` threads, no dynamic shared
-  /// memory; `params` as cuLaunchKernel takes them.
+  /// A 1-D grid of `grid` blocks of `threads` threads with `sharedBytes`
+  /// of dynamic shared memory (at most 48 KiB); `params` as cuLaunchKernel
+  /// takes them.
   virtual Error launch(const std::string &kernel, unsigned long long grid,
-                       unsigned threads, void **params) = 0;
+                       unsigned threads, void **params,
+                       unsigned sharedBytes = 0) = 0;
   /// The package's attention kernel with `args`, on its usual grid.
   virtual Error launchMain(const AttncKernelArgs &args) = 0;
   /// The CUcontext the session runs in.

@@ -2,7 +2,9 @@
 
 #include "CudaPrologues.h"
 
+#include <algorithm>
 #include <climits>
+#include <cstdint>
 
 using namespace attnc::rt;
 
@@ -78,7 +80,13 @@ Error attnc::rt::queueBlockMask(CudaSession &s, const Manifest &m,
     return e;
   unsigned long long *staticTiles = totals + 2;
   const unsigned threads = static_cast<unsigned>(cuda.prologueThreads);
+  // Every kernel takes one AttncKernelArgs: buffers go in args.scratch
+  // (the layouts are in codegen/CudaKernelText.h and CudaSelectText.h).
   AttncKernelArgs a = args;
+  void *params[] = {&a};
+  auto integer = [](long long v) {
+    return reinterpret_cast<void *>(static_cast<intptr_t>(v));
+  };
   if (selecting) {
     const long long kGroups = args.batch * m.kvHeads * kBlocks;
     void *kMean = nullptr, *scores = nullptr, *order = nullptr;
@@ -86,25 +94,30 @@ Error attnc::rt::queueBlockMask(CudaSession &s, const Manifest &m,
         (e = s.alloc(sizeof(double) * entries, scores)).failed() ||
         (e = s.alloc(sizeof(int) * entries, order)).failed())
       return e;
-    void *kmParams[] = {&a, &kMean};
-    if ((e = s.launch(cuda.selectKMeanKernel, kGroups, threads, kmParams))
+    a.scratch[0] = kMean;
+    if ((e = s.launch(cuda.selectKMeanKernel, kGroups, threads, params))
             .failed())
       return e;
-    void *selParams[] = {&a,     &kMean,  &scores, &order,
-                         &counts, &colIn, &fullIn, &staticTiles};
-    if ((e = s.launch(cuda.selectKernel, rows, threads, selParams)).failed())
+    void *sel[8] = {kMean, scores, order, counts, colIn, fullIn, staticTiles,
+                    nullptr};
+    std::copy(sel, sel + 8, a.scratch);
+    const unsigned selShared =
+        static_cast<unsigned>(sizeof(double) * (m.headDim + 1));
+    if ((e = s.launch(cuda.selectKernel, rows, threads, params, selShared))
+            .failed())
       return e;
   } else {
-    int h = heads;
-    void *bmParams[] = {&a, &h, &counts, &colIn, &fullIn, &staticTiles};
-    if ((e = s.launch(cuda.blockMaskKernel, rows, threads, bmParams)).failed())
+    void *bm[8] = {counts, colIn, fullIn, staticTiles, integer(heads),
+                   nullptr, nullptr, nullptr};
+    std::copy(bm, bm + 8, a.scratch);
+    if ((e = s.launch(cuda.blockMaskKernel, rows, threads, params)).failed())
       return e;
   }
-  long long nRows = rows;
-  int kb = static_cast<int>(kBlocks);
-  void *csrParams[] = {&nRows, &kb,     &counts, &colIn, &fullIn,
-                       &rowPtr, &col,   &full,   &totals};
-  return s.launch(cuda.blockMaskCsrKernel, 1, 1024, csrParams);
+  void *csr[8] = {counts, colIn, fullIn, rowPtr, col, full, totals,
+                  integer(heads)};
+  std::copy(csr, csr + 8, a.scratch);
+  return s.launch(cuda.blockMaskCsrKernel, 1, 1024, params,
+                  1024 * sizeof(long long));
 }
 
 Error attnc::rt::queueHybridPrologue(CudaSession &s, const Manifest &m,

@@ -308,6 +308,37 @@ EMU_API CUresult cuMemcpyDtoH_v2(void *dst, CUdeviceptr src, size_t bytes) {
   return kSuccess;
 }
 
+// The stream-ordered allocator and async copies: launches are synchronous
+// here, so stream order is program order.
+EMU_API CUresult cuMemAllocAsync(CUdeviceptr *out, size_t bytes, void *) {
+  return cuMemAlloc_v2(out, bytes);
+}
+
+EMU_API CUresult cuMemFreeAsync(CUdeviceptr ptr, void *) {
+  return cuMemFree_v2(ptr);
+}
+
+EMU_API CUresult cuMemcpyHtoDAsync_v2(CUdeviceptr dst, const void *src,
+                                      size_t bytes, void *) {
+  return cuMemcpyHtoD_v2(dst, src, bytes);
+}
+
+EMU_API CUresult cuMemcpyDtoHAsync_v2(void *dst, CUdeviceptr src,
+                                      size_t bytes, void *) {
+  return cuMemcpyDtoH_v2(dst, src, bytes);
+}
+
+EMU_API CUresult cuMemsetD8Async(CUdeviceptr dst, unsigned char value,
+                                 size_t bytes, void *) {
+  std::lock_guard<std::mutex> lock(gMutex);
+  if (!findAllocation(reinterpret_cast<void *>(dst), bytes))
+    return kInvalidValue;
+  std::memset(reinterpret_cast<void *>(dst), value, bytes);
+  return kSuccess;
+}
+
+EMU_API CUresult cuStreamSynchronize(void *) { return kSuccess; }
+
 EMU_API CUresult cuPointerGetAttribute(void *data, int attribute,
                                        CUdeviceptr ptr) {
   if (attribute != kPointerMemoryType)

@@ -94,6 +94,40 @@ T __shfl_xor_sync(unsigned mask, T v, int lane_mask, int width = 32) {
   return attnc_emu_shuffle(mask, v, 3, lane_mask, width);
 }
 
+// ---- barriers with a block-wide predicate (one block runs at a time, so
+// one accumulator serves every block; four barriers keep a slow thread's
+// read apart from the next call's reset) ----
+inline int attnc_emu_sync_reduce(int pred, int op) { // 0 or, 1 and, 2 count
+  static int acc;
+  __syncthreads();
+  if (threadIdx.x == 0 && threadIdx.y == 0 && threadIdx.z == 0)
+    acc = op == 1 ? 1 : 0;
+  __syncthreads();
+  if (op == 0)
+    acc |= pred != 0;
+  else if (op == 1)
+    acc &= pred != 0;
+  else
+    acc += pred != 0;
+  __syncthreads();
+  const int result = acc;
+  __syncthreads();
+  return result;
+}
+inline int __syncthreads_or(int pred) { return attnc_emu_sync_reduce(pred, 0); }
+inline int __syncthreads_and(int pred) { return attnc_emu_sync_reduce(pred, 1); }
+inline int __syncthreads_count(int pred) { return attnc_emu_sync_reduce(pred, 2); }
+
+// ---- double arithmetic rounded on its own (never contracted) ----
+inline double __dadd_rn(double x, double y) {
+  volatile double r = x + y;
+  return r;
+}
+inline double __dmul_rn(double x, double y) {
+  volatile double r = x * y;
+  return r;
+}
+
 // ---- atomics: fibers switch only at synchronization points, so a plain
 // read-modify-write is atomic here ----
 template <typename T> T atomicAdd(T *p, T v) {

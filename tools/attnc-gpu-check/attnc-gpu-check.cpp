@@ -93,6 +93,9 @@ struct Case {
   double tolerance = 0;
   /// q, k, v, o stored [B, N, H, D] instead of contiguous [B, H, N, D].
   bool bnhd = false;
+  /// `block_mask cuda`: build the runtime block mask on the device first
+  /// (attnc_block_mask_build_cuda) and launch over it.
+  bool blockMask = false;
 };
 
 bool readCase(const std::string &dir, Case &c, std::string &error) {
@@ -121,6 +124,8 @@ bool readCase(const std::string &dir, Case &c, std::string &error) {
       c.tolerance = std::atof(a.c_str());
     else if (key == "layout" && (a == "bhnd" || a == "bnhd"))
       c.bnhd = a == "bnhd";
+    else if (key == "block_mask" && a == "cuda")
+      c.blockMask = true;
     else {
       error = dir + "/case.txt: unknown key '" + key + "'";
       return false;
@@ -291,11 +296,31 @@ std::string runCase(Driver &cu, const Case &c) {
       return error;
     params.push_back(owned.back().view);
   }
-  if (attnc_launch_cuda(pkg, &dq.view, &dk.view, &dv.view, &dout.view,
-                        hasLse ? &dlse.view : nullptr,
-                        params.empty() ? nullptr : params.data(),
-                        static_cast<int>(params.size()), nullptr))
+  std::string maskNote;
+  if (c.blockMask) {
+    attnc_block_mask *mask = nullptr;
+    if (attnc_block_mask_build_cuda(pkg, &dq.view, &dk.view, &dv.view,
+                                    params.empty() ? nullptr : params.data(),
+                                    static_cast<int>(params.size()), nullptr,
+                                    &mask))
+      return std::string("block mask: ") + attnc_last_error();
+    attnc_block_mask_info info{};
+    attnc_block_mask_get_info(mask, &info);
+    maskNote = ", block mask " + std::to_string(info.nnz) + " of " +
+               std::to_string(info.static_tiles) + " tiles";
+    int status = attnc_launch_cuda_block_mask(
+        pkg, &dq.view, &dk.view, &dv.view, &dout.view,
+        hasLse ? &dlse.view : nullptr, params.empty() ? nullptr : params.data(),
+        static_cast<int>(params.size()), mask, nullptr);
+    attnc_block_mask_free(mask);
+    if (status)
+      return std::string("launch: ") + attnc_last_error();
+  } else if (attnc_launch_cuda(pkg, &dq.view, &dk.view, &dv.view, &dout.view,
+                               hasLse ? &dlse.view : nullptr,
+                               params.empty() ? nullptr : params.data(),
+                               static_cast<int>(params.size()), nullptr)) {
     return std::string("launch: ") + attnc_last_error();
+  }
   bool bad = false;
   std::vector<double> gotO =
       download(cu, dout, static_cast<size_t>(expectO.numElements()));
@@ -315,8 +340,8 @@ std::string runCase(Driver &cu, const Case &c) {
   std::snprintf(buf, sizeof buf, "o error %.3g, lse error %.3g, tolerance %.3g%s",
                 errO, errLse, c.tolerance, bad ? ", infinities differ" : "");
   if (bad || errO > c.tolerance || errLse > c.tolerance)
-    return std::string("FAIL: ") + buf;
-  return std::string("ok: ") + buf;
+    return std::string("FAIL: ") + buf + maskNote;
+  return std::string("ok: ") + buf + maskNote;
 }
 
 } // namespace

@@ -54,11 +54,12 @@ typedef struct AttncKernelArgs {
    * (softmax family). For CUDA kernels the struct and its arrays are in
    * device memory. */
   const AttncBlockMask *block_mask;
-  /* ABI 4: per-call scratch a CUDA kernel's prologue kernels fill and the
-   * kernel reads (a hybrid's phi(k) and block states; docs/runtime.md),
-   * allocated by the runtime; null otherwise. CPU kernels allocate their
-   * own. */
-  void *scratch[3];
+  /* ABI 4: per-call device buffers of CUDA kernels, allocated by the
+   * runtime (docs/runtime.md §3b): a hybrid's phi(k) and block states, read
+   * by its attention kernel, and the buffers of the prologue kernels
+   * (block-mask builders, selection), which take this struct alone like
+   * every attnc kernel. Null otherwise; CPU kernels allocate their own. */
+  void *scratch[8];
 } AttncKernelArgs;
 
 #endif /* ATTNC_KERNEL_ABI_H */

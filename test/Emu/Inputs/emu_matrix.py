@@ -8,7 +8,8 @@ libcuda (%emu_env), comparing with the reference executor at the GPU
 tolerances.
 
 usage: emu_matrix.py ATTNC GROUP OUT_DIR [EXAMPLES_DIR]
-GROUP: simt (f32), f16, bf16 (tensor cores); each a lit test of its own;
+GROUP: simt (f32), f16, bf16 (tensor cores), sparse (device block masks,
+selection, hybrids); each a lit test of its own;
 mutation: the unbroken bases of test/Emu/mutations.test; examples: every
 softmax-family example that has a CUDA kernel, as written and, when it is
 f32, also as bf16 (the tensor-core path).
@@ -32,6 +33,9 @@ WINDOW = MASKS["window"]              # causal, 100 keys
 SINKS = MASKS["sinks_window"]         # causal, 100 keys, 4 sinks
 DOCUMENT = MASKS["document"]          # a param: document ids per position
 SMALL_TILES = "tile q=32 k=16 warps=2"
+
+
+BLOCK_MASK = ["block_mask cuda"]  # case.txt: build the mask on the device first
 
 
 def with_value_dim(text, dv):
@@ -109,6 +113,41 @@ def cases(group):
             yield "sum", spec("e_sum", 2, 2, 64, d, "mask causal\n  score exp(s / 2)", "sum"), "1,100,100"
             yield "sigmoid_none", spec("e_sig", 2, 2, 64, d, "score sigmoid(s - log(Nk))", "none"),\
                 "1,100,100"
+    elif group == "sparse":
+        # Runtime block masks built on the device, content-based selection
+        # and sparse + linear hybrids (prologue kernels + fused branch), on
+        # both kernel paths; f32 at 1e-4 checks that the selection picks
+        # exactly the reference's tiles.
+        est = "by mean(q) . mean(k)"
+        keep = "keep k < 16 || q - k < 32"
+        for d in ("f32", "bf16"):
+            yield f"doc_mask_{d}", spec("e_dm", 2, 2, 64, d, DOCUMENT), "2,150,150", BLOCK_MASK
+            yield f"topk_keep_{d}", spec("e_sel", 4, 2, 64, d,
+                                         f"mask causal\n  select topk(1) {est}\n  {keep}"),\
+                "1,200,200"
+            yield f"lolcats_{d}", spec(
+                "e_lol", 2, 2, 64, d,
+                "param gate: f32[h]\n  param hw: f32[h, d, d]\n  mask causal && q - k < 40\n"
+                "  hybrid hedgehog(hw)\n  complement causal\n  combine shared(sigmoid(gate[h]))"),\
+                "1,170,170"
+            yield f"sla_{d}", spec("e_sla", 2, 2, 64, d,
+                                   f"select topk(2) {est}\n  hybrid elu1\n  combine add(0.5)"),\
+                "1,150,200"
+        yield "cumulative", spec("e_cum", 2, 2, 64, "f32",
+                                 f"mask causal\n  select cumulative(0.8) {est}"), "1,230,230"
+        yield "per_head_window_mask", spec(
+            "e_win", 4, 4, 64, "f32",
+            "param window: i32[h]\n  mask causal && q - k < window[h]"), "1,200,200", BLOCK_MASK
+        yield "select_explicit_mask", spec("e_selbm", 2, 2, 64, "f32",
+                                           f"mask causal\n  select topk(2) {est}"),\
+            "1,170,170", BLOCK_MASK
+        yield "hybrid_doc_complement", spec(
+            "e_hdoc", 2, 2, 64, "f32",
+            "param doc: i32[b, n]\n  mask causal && q - k < 30\n  hybrid elu1\n"
+            "  complement causal && doc[b, q] == doc[b, k]"), "1,160,160"
+        yield "hybrid_taylor2_nq_lt_nk", spec(
+            "e_htay", 2, 1, 16, "f32",
+            "mask causal && q - k < 24\n  hybrid taylor2\n  complement causal"), "1,50,170"
     elif group == "mutation":
         # Bases for test/Emu/mutations.test: three or more k-blocks per late
         # q-block, so that the double-buffered stages are reused.
