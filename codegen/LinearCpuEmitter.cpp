@@ -32,6 +32,7 @@
 #include "codegen/LinearCpuEmitter.h"
 
 #include "codegen/CpuEmitter.h"
+#include "codegen/LinearCpuForms.h"
 #include "codegen/EmitterSupport.h"
 #include "codegen/ExprEmitter.h"
 #include "codegen/KernelPrelude.h"
@@ -42,22 +43,6 @@ using namespace mlir;
 
 namespace attnc {
 namespace {
-
-enum class DecayKind { None, Scalar, Vector };
-
-/// No gate (the region yields the constant 1), one gate per token, or one
-/// per state row (the region reads d).
-DecayKind decayKindOf(attn::LinearAttentionOp op) {
-  if (op.hasVectorDecay())
-    return DecayKind::Vector;
-  Block &block = op.getDecay().front();
-  Value yielded = cast<attn::YieldOp>(block.getTerminator()).getValue();
-  if (auto c = yielded.getDefiningOp<arith::ConstantOp>())
-    if (auto f = dyn_cast<FloatAttr>(c.getValue()))
-      if (f.getValueAsDouble() == 1.0)
-        return DecayKind::None;
-  return DecayKind::Scalar;
-}
 
 /// Position of parameter `name` in the op's parameter list (the order of
 /// AttncKernelArgs::params).
@@ -566,31 +551,45 @@ void emitCausalTaskPrologue(raw_ostream &os) {
 )";
 }
 
-/// The task of one (b, h) for update add, causal.
-void emitAddCausalTask(DecayKind decay, bool normalizeSum, raw_ostream &os) {
+/// `attnc_chunk_out`: the output rows of one chunk for update add, causal,
+/// against the state before the chunk in w.S (and w.z); the chunk's keys
+/// and gates are loaded. The sequential and chunk-parallel forms share it.
+/// With the sequential form, `attnc_head` walks the chunks of one (b, h).
+void emitAddCausalTask(DecayKind decay, bool normalizeSum, bool sequential,
+                       raw_ostream &os) {
+  os << R"(
+static void attnc_chunk_out(const AttncKernelArgs &args, long long b, long long h, AttncWork &w,
+                            long long t0, int L, int r0) {
+  const long long off = args.kv_len - args.q_len; // query row i sits at position i + off
+  const storage_t *qp = (const storage_t *)args.q + b * args.q_strides.s[0] + h * args.q_strides.s[1];
+  storage_t *op_ = (storage_t *)args.o + b * args.o_strides.s[0] + h * args.o_strides.s[1];
+  for (int r = r0; r < L; ++r)
+    attnc_phi(args, b, h, t0 + r, qp + (t0 + r - off) * args.q_strides.s[2], w.Qf + r * F);
+  attnc_intra(w, r0, L);
+  for (int r = r0; r < L; ++r) {
+    const float *p = w.P + r * CH;
+    float den = 0.0f;
+    for (int e = 0; e < DV; ++e) w.o[e] = 0.0f;
+    for (int j = 0; j <= r; ++j) den += p[j];
+    attnc_rowacc(w.o, p, w.V, r + 1);
+    // The state before the chunk, seen from row r.
+    attnc_inter_query(w, r);
+    attnc_rowacc(w.o, w.qt, w.S, F);
+)";
+  if (normalizeSum)
+    os << "    den += attnc_dot(w.qt, w.z, F);\n";
+  else
+    os << "    (void)den;\n";
+  emitStoreRow(normalizeSum, "t0 + r - off", "    ", os);
+  os << "  }\n}\n";
+  if (!sequential)
+    return;
   emitCausalTaskPrologue(os);
   if (decay != DecayKind::None)
     os << "    attnc_chunk_gates(args, b, h, t0, L, w.A, w.sg);\n";
-  os << R"(    for (int r = r0; r < L; ++r)
-      attnc_phi(args, b, h, t0 + r, qp + (t0 + r - off) * args.q_strides.s[2], w.Qf + r * F);
-    if (r0 < L) attnc_intra(w, r0, L);
-    for (int r = r0; r < L; ++r) {
-      const float *p = w.P + r * CH;
-      float den = 0.0f;
-      for (int e = 0; e < DV; ++e) w.o[e] = 0.0f;
-      for (int j = 0; j <= r; ++j) den += p[j];
-      attnc_rowacc(w.o, p, w.V, r + 1);
-      // The state before the chunk, seen from row r.
-      attnc_inter_query(w, r);
-      attnc_rowacc(w.o, w.qt, w.S, F);
-)";
-  if (normalizeSum)
-    os << "      den += attnc_dot(w.qt, w.z, F);\n";
-  else
-    os << "      (void)den;\n";
-  emitStoreRow(normalizeSum, "t0 + r - off", "      ", os);
-  os << "    }\n    attnc_add_state(w, L);\n  }\n  attnc_state_store(args, b, "
-        "h, w);\n}\n";
+  os << "    if (r0 < L) attnc_chunk_out(args, b, h, w, t0, L, r0);\n"
+        "    attnc_add_state(w, L);\n  }\n  attnc_state_store(args, b, h, "
+        "w);\n}\n";
 }
 
 /// The task of one (b, h) for update add, bidirectional: the chunked state
@@ -787,14 +786,15 @@ static inline float attnc_pair(AttncWork &w, const float *a, const float *b, int
 } // namespace
 
 LogicalResult emitLinearCpu(attn::LinearAttentionOp op, raw_ostream &os) {
-  attn::ScheduleAttr schedule = op.getScheduleAttr();
-  if (!schedule || schedule.getChunk() <= 0)
-    return op.emitError() << "the CPU emitter needs a scheduled op with a "
-                             "chunk length (run the attnc pipeline)";
-  const int64_t chunk = schedule.getChunk();
-  const DecayKind decay = decayKindOf(op);
-  const bool delta = op.getUpdate() == attn::Update::delta;
-  const bool normalizeSum = op.getNormalize() == attn::Normalize::sum;
+  // The algorithm comes from the chunk plan (attn-plan-chunks), never from
+  // looking at the regions again: --emit=blocked shows what runs.
+  FailureOr<LinearKernelPlan> read = readLinearPlan(op);
+  if (failed(read))
+    return failure();
+  const LinearKernelPlan &plan = *read;
+  const DecayKind decay = plan.decay;
+  const bool delta = plan.delta;
+  const bool normalizeSum = plan.normalizeSum;
 
   os << "// Generated by attnc from '" << op.getSymName()
      << "'. CPU backend of the chunked linear schedule.\n"
@@ -805,8 +805,17 @@ LogicalResult emitLinearCpu(attn::LinearAttentionOp op, raw_ostream &os) {
                                       : "per channel")
      << ", update " << attn::stringifyUpdate(op.getUpdate()) << ", normalize "
      << attn::stringifyNormalize(op.getNormalize())
-     << (op.getBidirectional() ? ", bidirectional" : ", causal") << "\n"
-     << "#include <math.h>\n#include <stdlib.h>\n#include <string.h>\n\n";
+     << (plan.bidirectional ? ", bidirectional" : ", causal") << "\n"
+     << "// chunk plan: intra "
+     << attn::stringifyIntra(op.getChunkPlanAttr().getIntra()) << ", inter "
+     << attn::stringifyInter(op.getChunkPlanAttr().getInter()) << ", forms";
+  for (attn::ChunkForm form : op.getChunkPlanAttr().getForms())
+    os << " " << attn::stringifyChunkForm(form);
+  os << "\n#include <math.h>\n#include <stdlib.h>\n#include <string.h>\n";
+  if (plan.sequential && plan.chunkParallel)
+    os << "#ifdef _OPENMP\n#include <omp.h> // omp_get_max_threads: the "
+          "choice of form\n#endif\n";
+  os << "\n";
   emitPrelude(os, Target::Cpu, dtypeShortName(op.getDtype()));
   emitParamReaders(os, op.getParams(), op.getHeads(), op.getHeadDim());
 
@@ -816,9 +825,9 @@ LogicalResult emitLinearCpu(attn::LinearAttentionOp op, raw_ostream &os) {
      << "#define D " << op.getHeadDim() << "\n"
      << "#define DV " << op.getValueDim() << "\n"
      << "#define F " << op.getFeatureDim() << " // feature channels\n"
-     << "#define CH " << chunk << " // chunk length\n";
-  if (decay == DecayKind::Vector)
-    os << "#define SUB " << std::min<int64_t>(16, chunk)
+     << "#define CH " << plan.chunk << " // chunk length\n";
+  if (plan.subChunk)
+    os << "#define SUB " << plan.subChunk
        << " // sub-chunk of the per-channel gate\n";
   os << "static const float kScale = "
      << floatLiteral(op.getScale().convertToDouble()) << ";\n";
@@ -828,7 +837,7 @@ LogicalResult emitLinearCpu(attn::LinearAttentionOp op, raw_ostream &os) {
     return failure();
   emitFeatureMap(op, os);
   emitWorkspace(decay, delta, os);
-  if (!op.getBidirectional())
+  if (!plan.bidirectional)
     emitStateIo(os);
   emitGates(decay, os);
   emitLoadKeys(op, delta, os);
@@ -840,36 +849,18 @@ LogicalResult emitLinearCpu(attn::LinearAttentionOp op, raw_ostream &os) {
       emitDeltaTask(decay, os);
   } else {
     emitAddState(decay, normalizeSum, os);
-    if (op.getBidirectional()) {
+    if (plan.bidirectional) {
       emitAddBidirectionalTask(decay, normalizeSum, os);
     } else {
       emitIntra(decay, os);
-      emitAddCausalTask(decay, normalizeSum, os);
+      emitAddCausalTask(decay, normalizeSum, plan.sequential, os);
     }
   }
-
-  os << "\nextern \"C\" int " << cpuEntryName(op)
-     << "(const AttncKernelArgs *args) {\n"
-     << R"(  if (!args || args->batch <= 0 || args->q_len <= 0 || args->kv_len <= 0)
-    return 1;
-  const long long tasks = args->batch * H;
-  int failed = 0;
-#pragma omp parallel
-  {
-    AttncWork w;
-    const bool ok = attnc_work_alloc(&w);
-    if (!ok) {
-#pragma omp atomic write
-      failed = 1;
-    }
-#pragma omp for schedule(dynamic, 1)
-    for (long long t = 0; t < tasks; ++t)
-      if (ok) attnc_head(*args, t / H, t % H, w);
-    if (ok) attnc_work_free(&w);
-  }
-  return failed ? 2 : 0;
-}
-)";
+  if (plan.chunkParallel)
+    emitChunkParallelForm(plan, os);
+  if (plan.step)
+    emitRecurrentStep(plan, os);
+  emitLinearEntry(plan, cpuEntryName(op), os);
   return success();
 }
 
