@@ -1,8 +1,10 @@
 //===- LinearCpuEmitter.cpp - The chunked linear schedule as C++ ----------===//
 //
-// This file implements the CPU backend for the linear family. The emitted
-// code runs one task per (b, h) and walks the keys chunk by chunk (chunk C
-// from the op's schedule), the split of Lightning Attention-2:
+// This file implements the CPU backend for the linear family, as the op's
+// #attn.chunk_plan describes it. The sequential form runs one task per
+// (b, h) and walks the keys chunk by chunk (chunk C from the plan), the split
+// of Lightning Attention-2 (the chunk-parallel form, the decode step and the
+// entry point that picks a form are in LinearCpuForms.cpp):
 //
 //   intra-chunk  P = (phi(Q) phi(K)^T) * exp(cum_i - cum_j), masked j <= i
 //   inter-chunk  O += phi(Q) exp(cum_i) S_prev
@@ -631,70 +633,93 @@ void emitAddBidirectionalTask(DecayKind decay, bool normalizeSum,
 /// (forward substitution), W = T diag(beta gamma) K and U = T diag(beta) V
 /// - W S0; then O = diag(gamma) Q S0 + (tril(Q K^T) * decay) U and
 /// S = gamma_L S0 + (K decayed to the chunk end)^T U.
-void emitDeltaTask(DecayKind decay, raw_ostream &os) {
+void emitDeltaTask(DecayKind decay, bool sequential, raw_ostream &os) {
   const bool gated = decay == DecayKind::Scalar;
   auto gate = [&](const char *to, const char *from) {
     return gated ? std::string("w.sg[") + to + "] * w.sg[" + from +
                        "] * expf((float)(w.A[" + to + "] - w.A[" + from + "]))"
                  : std::string("1.0f");
   };
+  // Three pieces, so that the chunk-parallel form (LinearCpuForms.cpp) can
+  // run them on other states: the chunk's W and U0 = T diag(beta) V, its
+  // rows against the state before it, and the state after it.
+  os << R"(
+// Forward substitution, one row of W and U at a time:
+//   W_r = beta_r gamma_r k_r - sum_{j<r} M_rj W_j,  U_r = beta_r v_r - sum_{j<r} M_rj U_j,
+// with M_rj = beta_r (k_r . k_j) gamma_r / gamma_j the strictly lower part of I + M.
+static void attnc_delta_wy(AttncWork &w, int L) {
+  for (int r = 0; r < L; ++r) {
+    const float *kr = w.Kf + r * F;
+    float *Wr = w.W + r * F, *Ur = w.U + r * DV;
+)";
+  os << "    const float bg = w.beta[r] * "
+     << (gated ? "w.sg[r + 1] * expf((float)w.A[r + 1])" : "1.0f") << ";\n";
+  os << R"(    for (int f = 0; f < F; ++f) Wr[f] = bg * kr[f];
+    for (int e = 0; e < DV; ++e) Ur[e] = w.beta[r] * w.V[r * DV + e];
+    float *na = w.P + r * CH; // -M_rj
+    for (int j = 0; j < r; ++j) {
+)";
+  os << "      na[j] = -w.beta[r] * attnc_dot(kr, w.Kf + j * F, F) * "
+     << gate("r + 1", "j + 1") << ";\n";
+  os << R"(      attnc_axpy(Wr, na[j], w.W + j * F, F);
+    }
+    attnc_rowacc(Ur, na, w.U, r);
+  }
+}
+
+// U -= W S0 (the residuals against the state w.S before the chunk), then
+// the rows [r0, L).
+static void attnc_delta_out(const AttncKernelArgs &args, long long b, long long h, AttncWork &w,
+                            long long t0, int L, int r0) {
+  const long long off = args.kv_len - args.q_len; // query row i sits at position i + off
+  const storage_t *qp = (const storage_t *)args.q + b * args.q_strides.s[0] + h * args.q_strides.s[1];
+  storage_t *op_ = (storage_t *)args.o + b * args.o_strides.s[0] + h * args.o_strides.s[1];
+  for (int r = 0; r < L; ++r) {
+    for (int f = 0; f < F; ++f) w.qt[f] = -w.W[r * F + f];
+    attnc_rowacc(w.U + r * DV, w.qt, w.S, F);
+  }
+  for (int r = r0; r < L; ++r)
+    attnc_phi(args, b, h, t0 + r, qp + (t0 + r - off) * args.q_strides.s[2], w.Qf + r * F);
+  for (int r = r0; r < L; ++r) {
+    const float *q = w.Qf + r * F;
+    for (int e = 0; e < DV; ++e) w.o[e] = 0.0f;
+    float *p = w.P + r * CH;
+    for (int j = 0; j <= r; ++j)
+)";
+  os << "      p[j] = attnc_dot(q, w.Kf + j * F, F) * " << gate("r + 1", "j + 1")
+     << ";\n";
+  os << R"(    attnc_rowacc(w.o, p, w.U, r + 1);
+    attnc_inter_query(w, r);
+    attnc_rowacc(w.o, w.qt, w.S, F);
+)";
+  emitStoreRow(/*normalizeSum=*/false, "t0 + r - off", "    ", os);
+  os << "  }\n}\n";
+
+  os << "\n// S = gamma_L S + sum_j (decay from j to the chunk end) k_j u_j^T; "
+        "w.cw[j] keeps\n// that decay (the chunk-parallel form reads it).\n"
+        "static void attnc_delta_state(AttncWork &w, int L) {\n";
+  if (gated)
+    os << "  const float gL = w.sg[L] * expf((float)w.A[L]);\n"
+          "  for (int j = 0; j < L; ++j) w.cw[j] = "
+       << gate("L", "j + 1") << ";\n";
+  else
+    os << "  for (int j = 0; j < L; ++j) w.cw[j] = 1.0f;\n";
+  os << "  for (int f = 0; f < F; ++f) {\n"
+        "    float *s = w.S + f * DV;\n";
+  if (gated)
+    os << "    for (int e = 0; e < DV; ++e) s[e] *= gL;\n";
+  os << "    for (int j = 0; j < L; ++j) w.xs[j] = w.cw[j] * w.Kf[j * F + f];\n"
+     << "    attnc_rowacc(s, w.xs, w.U, L);\n"
+     << "  }\n}\n";
+  if (!sequential)
+    return;
   emitCausalTaskPrologue(os);
   if (gated)
     os << "    attnc_chunk_gates(args, b, h, t0, L, w.A, w.sg);\n";
-  os << R"(    // Forward substitution, one row of W and U at a time:
-    //   W_r = beta_r gamma_r k_r - sum_{j<r} M_rj W_j,  U_r = beta_r v_r - sum_{j<r} M_rj U_j,
-    // with M_rj = beta_r (k_r . k_j) gamma_r / gamma_j the strictly lower part of I + M.
-    for (int r = 0; r < L; ++r) {
-      const float *kr = w.Kf + r * F;
-      float *Wr = w.W + r * F, *Ur = w.U + r * DV;
-)";
-  os << "      const float bg = w.beta[r] * "
-     << (gated ? "w.sg[r + 1] * expf((float)w.A[r + 1])" : "1.0f") << ";\n";
-  os << R"(      for (int f = 0; f < F; ++f) Wr[f] = bg * kr[f];
-      for (int e = 0; e < DV; ++e) Ur[e] = w.beta[r] * w.V[r * DV + e];
-      float *na = w.P + r * CH; // -M_rj
-      for (int j = 0; j < r; ++j) {
-)";
-  os << "        na[j] = -w.beta[r] * attnc_dot(kr, w.Kf + j * F, F) * "
-     << gate("r + 1", "j + 1") << ";\n";
-  os << R"(        attnc_axpy(Wr, na[j], w.W + j * F, F);
-      }
-      attnc_rowacc(Ur, na, w.U, r);
-    }
-    // U -= W S0: the residuals against the state before the chunk.
-    for (int r = 0; r < L; ++r) {
-      for (int f = 0; f < F; ++f) w.qt[f] = -w.W[r * F + f];
-      attnc_rowacc(w.U + r * DV, w.qt, w.S, F);
-    }
-    for (int r = r0; r < L; ++r)
-      attnc_phi(args, b, h, t0 + r, qp + (t0 + r - off) * args.q_strides.s[2], w.Qf + r * F);
-    for (int r = r0; r < L; ++r) {
-      const float *q = w.Qf + r * F;
-      for (int e = 0; e < DV; ++e) w.o[e] = 0.0f;
-      float *p = w.P + r * CH;
-      for (int j = 0; j <= r; ++j)
-)";
-  os << "        p[j] = attnc_dot(q, w.Kf + j * F, F) * "
-     << gate("r + 1", "j + 1") << ";\n";
-  os << R"(      attnc_rowacc(w.o, p, w.U, r + 1);
-      attnc_inter_query(w, r);
-      attnc_rowacc(w.o, w.qt, w.S, F);
-)";
-  emitStoreRow(/*normalizeSum=*/false, "t0 + r - off", "      ", os);
-  os << "    }\n    // S = gamma_L S0 + sum_j (decay from j to the chunk end) "
-        "k_j u_j^T.\n";
-  if (gated)
-    os << "    const float gL = w.sg[L] * expf((float)w.A[L]);\n"
-          "    for (int j = 0; j < L; ++j) w.cw[j] = "
-       << gate("L", "j + 1") << ";\n";
-  os << "    for (int f = 0; f < F; ++f) {\n"
-        "      float *s = w.S + f * DV;\n";
-  if (gated)
-    os << "      for (int e = 0; e < DV; ++e) s[e] *= gL;\n";
-  os << "      for (int j = 0; j < L; ++j) w.xs[j] = "
-     << (gated ? "w.cw[j] * " : "") << "w.Kf[j * F + f];\n"
-     << "      attnc_rowacc(s, w.xs, w.U, L);\n"
-     << "    }\n  }\n  attnc_state_store(args, b, h, w);\n}\n";
+  os << "    attnc_delta_wy(w, L);\n"
+        "    attnc_delta_out(args, b, h, w, t0, L, r0);\n"
+        "    attnc_delta_state(w, L);\n"
+        "  }\n  attnc_state_store(args, b, h, w);\n}\n";
 }
 
 /// The task of one (b, h) for the delta rule with a per-channel gate D_t:
@@ -846,7 +871,7 @@ LogicalResult emitLinearCpu(attn::LinearAttentionOp op, raw_ostream &os) {
     if (decay == DecayKind::Vector)
       emitDeltaVectorTask(os);
     else
-      emitDeltaTask(decay, os);
+      emitDeltaTask(decay, plan.sequential, os);
   } else {
     emitAddState(decay, normalizeSum, os);
     if (plan.bidirectional) {

@@ -6,10 +6,12 @@
 //
 //   chunk_parallel  when B*H tasks cannot fill the threads, the chunks are
 //                   the parallel work: each chunk's own state contribution
-//                   and total decay, a scan over the chunk states (per state
-//                   row, so it is parallel too), then each chunk's outputs
-//                   against its incoming state. Only for update add: the
-//                   delta rule's per-chunk transitions are matrices.
+//                   and how it carries the state before it (a decay for
+//                   update add, an F x F matrix for the delta rule), a scan
+//                   over the chunk states (per state row or column, so it
+//                   is parallel too), then each chunk's outputs against its
+//                   incoming state. Not for a per-channel gate with the
+//                   delta rule (its carry has pairwise per-channel decays).
 //   recurrent_step  decoding (Nq == Nk == 1): one update of the carried
 //                   state and one output row, without chunk buffers or
 //                   log-space gates.
@@ -74,18 +76,76 @@ static void emitKvPointers(raw_ostream &os) {
         "args.v_strides.s[0] + g * args.v_strides.s[1];\n";
 }
 
-void emitChunkParallelForm(const LinearKernelPlan &plan, raw_ostream &os) {
+/// Phase 1 of the delta rule: dS_c from a zero state and the chunk's
+/// transition M_c, so that S_after = M_c S_before + dS_c.
+static void emitDeltaLocal(const LinearKernelPlan &plan, raw_ostream &os) {
+  const bool gated = plan.decay != DecayKind::None;
+  os << R"(
+// The delta rule's chunk is affine in the state before it: with U = U0 - W S
+// (attnc_delta_wy gives W and U0), S_after = gamma_L S + Kd^T (U0 - W S)
+// = M_c S + dS_c with M_c = gamma_L I - Kd^T W (F x F), dS_c = Kd^T U0 and
+// Kd_j = k_j decayed to the chunk end.
+static void attnc_par_local(const AttncKernelArgs &args, long long b, long long h, long long c,
+                            AttncWork &w, float *S, float *z, float *M) {
+  const long long t0 = c * CH;
+  const int L = (int)attnc_mini(CH, args.kv_len - t0);
+  (void)z;
+)";
+  emitKvPointers(os);
+  os << "  attnc_load_keys(args, w, b, h, kp, vp, t0, L);\n";
+  if (gated)
+    os << "  attnc_chunk_gates(args, b, h, t0, L, w.A, w.sg);\n";
+  os << R"(  attnc_delta_wy(w, L);
+  // From a zero state U = U0 and attnc_delta_state writes dS_c.
+  float *const S0 = w.S;
+  w.S = S;
+  memset(S, 0, sizeof(float) * F * DV);
+  attnc_delta_state(w, L);
+  w.S = S0;
+)";
+  os << "  const float gL = "
+     << (gated ? "w.sg[L] * expf((float)w.A[L])" : "1.0f") << ";\n";
+  os << R"(  for (int f = 0; f < F; ++f) {
+    float *m = M + (long long)f * F;
+    memset(m, 0, sizeof(float) * F);
+    m[f] = gL;
+    for (int j = 0; j < L; ++j) attnc_axpy(m, -w.cw[j] * w.Kf[j * F + f], w.W + j * F, F);
+  }
+}
+
+// Phase 2: the scan S_in[c + 1] = M_c S_in[c] + dS_c runs per column e of
+// the state (columns are independent: M_c acts on rows); s and t are two
+// columns of F floats.
+static void attnc_par_scan(const AttncKernelArgs &args, long long head, int e, long long chunks,
+                           float *cs, float *cz, const float *cg, float *s) {
+  (void)cz;
+  float *t = s + F;
+  for (int f = 0; f < F; ++f) s[f] = args.state_in ? args.state_in[(head * F + f) * DV + e] : 0.0f;
+  for (long long c = 0; c < chunks; ++c) {
+    const float *M = cg + (head * chunks + c) * F * F;
+    float *d = cs + (head * chunks + c) * F * DV;
+    for (int f = 0; f < F; ++f) t[f] = attnc_dot(M + (long long)f * F, s, F) + d[f * DV + e];
+    for (int f = 0; f < F; ++f) {
+      d[f * DV + e] = s[f];
+      s[f] = t[f];
+    }
+  }
+  if (args.state_out)
+    for (int f = 0; f < F; ++f) args.state_out[(head * F + f) * DV + e] = s[f];
+  // The delta rule has no normalizer: z is carried unchanged.
+  if (args.z_out && e == 0)
+    for (int f = 0; f < F; ++f) args.z_out[head * F + f] = args.z_in ? args.z_in[head * F + f] : 0.0f;
+}
+)";
+}
+
+/// Phase 1 and 2 of update add: dS_c and the chunk's total decay g_c; the
+/// scan per (head, state row).
+static void emitAddLocal(const LinearKernelPlan &plan, raw_ostream &os) {
   const bool gated = plan.decay != DecayKind::None;
   const bool sum = plan.normalizeSum;
   const char *gateWidth = plan.decay == DecayKind::Vector ? "F" : "1";
   os << R"(
-// ---- form chunk_parallel: chunk states in parallel, a scan, outputs in parallel ----
-// Phase 1, per (head, chunk c): the chunk's own contribution dS_c = (phi(K)
-// decayed to the chunk end)^T V (and dz_c) and its total decay g_c. Phase 2,
-// per (head, state row): the scan S_in[c + 1] = g_c S_in[c] + dS_c from
-// state_in, which leaves S_in[c] where dS_c was and the last state in
-// state_out. Phase 3, per (head, chunk): the chunk's rows against S_in[c],
-// the sequential form's chunk body (attnc_chunk_out).
 static void attnc_par_local(const AttncKernelArgs &args, long long b, long long h, long long c,
                             AttncWork &w, float *S, float *z, float *gate) {
   const long long t0 = c * CH;
@@ -119,10 +179,11 @@ static void attnc_par_local(const AttncKernelArgs &args, long long b, long long 
   }
   os << "}\n";
 
-  // Phase 2. Rows of the state are independent under update add, so the
-  // scan runs per (head, row); each task reads its row of state_in before
-  // writing that row of state_out (they may alias).
+  // Rows of the state are independent under update add, so the scan runs
+  // per (head, row); each task reads its row of state_in before writing
+  // that row of state_out (they may alias).
   os << R"(
+// Phase 2: the scan S_in[c + 1] = g_c S_in[c] + dS_c per state row f.
 static void attnc_par_scan(const AttncKernelArgs &args, long long head, int f, long long chunks,
                            float *cs, float *cz, const float *cg, float *s) {
   const long long row = head * F + f;
@@ -165,6 +226,30 @@ static void attnc_par_scan(const AttncKernelArgs &args, long long head, int f, l
           "  if (args.z_out) args.z_out[row] = args.z_in ? args.z_in[row] : "
           "0.0f;\n";
   os << "}\n";
+}
+
+void emitChunkParallelForm(const LinearKernelPlan &plan, raw_ostream &os) {
+  const bool gated = plan.decay != DecayKind::None;
+  const bool sum = plan.normalizeSum;
+  // Per chunk: the total decay (one float or one per state row) for update
+  // add, the F x F transition for the delta rule.
+  const char *chunkGate = plan.delta                        ? "F * F"
+                          : plan.decay == DecayKind::Vector ? "F"
+                                                            : "1";
+  const bool hasChunkGate = gated || plan.delta;
+  os << R"(
+// ---- form chunk_parallel: chunk states in parallel, a scan, outputs in parallel ----
+// Phase 1, per (head, chunk c): the chunk's own contribution dS_c to the
+// state (from a zero state) and how it carries the state before it. Phase
+// 2: the scan S_in[c + 1] = (carry of chunk c)(S_in[c]) + dS_c from
+// state_in, which leaves S_in[c] where dS_c was and the last state in
+// state_out. Phase 3, per (head, chunk): the chunk's rows against S_in[c],
+// through the same chunk body as the sequential form.
+)";
+  if (plan.delta)
+    emitDeltaLocal(plan, os);
+  else
+    emitAddLocal(plan, os);
 
   os << R"(
 static void attnc_par_out(const AttncKernelArgs &args, long long b, long long h, long long c,
@@ -184,13 +269,16 @@ static void attnc_par_out(const AttncKernelArgs &args, long long b, long long h,
   os << "  attnc_load_keys(args, w, b, h, kp, vp, t0, L);\n";
   if (gated)
     os << "  attnc_chunk_gates(args, b, h, t0, L, w.A, w.sg);\n";
+  if (plan.delta)
+    os << "  attnc_delta_wy(w, L);\n";
   os << "  float *const S0 = w.S, *const z0 = w.z;\n  w.S = S;\n";
   if (sum)
     os << "  w.z = z;\n";
   else
     os << "  (void)z;\n";
-  os << "  attnc_chunk_out(args, b, h, w, t0, L, r0);\n"
-        "  w.S = S0;\n  w.z = z0;\n}\n";
+  os << (plan.delta ? "  attnc_delta_out(args, b, h, w, t0, L, r0);\n"
+                    : "  attnc_chunk_out(args, b, h, w, t0, L, r0);\n")
+     << "  w.S = S0;\n  w.z = z0;\n}\n";
 
   os << R"(
 static int attnc_chunk_parallel(const AttncKernelArgs &args, long long heads) {
@@ -202,12 +290,13 @@ static int attnc_chunk_parallel(const AttncKernelArgs &args, long long heads) {
                                 : "0;")
      << "\n";
   os << "  float *cg = "
-     << (gated ? std::string("(float *)malloc(sizeof(float) * heads * chunks "
-                             "* ") +
-                     gateWidth + "); // g_c"
-               : std::string("0;"))
+     << (hasChunkGate ? std::string("(float *)malloc(sizeof(float) * heads * "
+                                    "chunks * ") +
+                            chunkGate +
+                            (plan.delta ? "); // M_c" : "); // g_c")
+                      : std::string("0;"))
      << "\n";
-  os << "  if (!cs" << (sum ? " || !cz" : "") << (gated ? " || !cg" : "")
+  os << "  if (!cs" << (sum ? " || !cz" : "") << (hasChunkGate ? " || !cg" : "")
      << R"() {
     free(cs); free(cz); free(cg);
     return 2;
@@ -227,12 +316,20 @@ static int attnc_chunk_parallel(const AttncKernelArgs &args, long long heads) {
       if (ok)
         attnc_par_local(args, t / chunks / H, t / chunks % H, t % chunks, w, cs + t * F * DV,
                         cz ? cz + t * F : 0, )"
-     << (gated ? std::string("cg + t * ") + gateWidth : std::string("0"))
-     << R"();
-#pragma omp for schedule(static)
+     << (hasChunkGate ? std::string("cg + t * ") + chunkGate
+                      : std::string("0"))
+     << ");\n";
+  if (plan.delta)
+    os << R"(#pragma omp for schedule(static)
+    for (long long t = 0; t < heads * DV; ++t)
+      if (ok) attnc_par_scan(args, t / DV, (int)(t % DV), chunks, cs, cz, cg, w.Kf);
+)";
+  else
+    os << R"(#pragma omp for schedule(static)
     for (long long t = 0; t < heads * F; ++t)
       if (ok) attnc_par_scan(args, t / F, (int)(t % F), chunks, cs, cz, cg, w.o);
-#pragma omp for schedule(dynamic, 1)
+)";
+  os << R"(#pragma omp for schedule(dynamic, 1)
     for (long long t = 0; t < heads * chunks; ++t)
       if (ok)
         attnc_par_out(args, t / chunks / H, t / chunks % H, t % chunks, w, cs + t * F * DV,

@@ -43,7 +43,8 @@ def AttnPlanChunksPass : Pass<"attn-plan-chunks", "mlir::ModuleOp"> {
     inter-chunk state rule (state_add, scalar_decay, vector_decay, delta_wy,
     gated_delta_wy, vector_gated_delta_wy) and the kernel forms: sequential
     always (unless `chunk C parallel` forces the other), chunk_parallel for
-    causal update add, recurrent_step for causal ops. A forced
+    causal ops but the per-channel gated delta rule, recurrent_step for
+    causal ops. A forced
     chunk-parallel form the op cannot have is an error.
   }];
 }

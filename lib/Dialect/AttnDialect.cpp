@@ -151,10 +151,10 @@ ChunkPlanAttr::verify(function_ref<InFlightDiagnostic()> emitError,
       !llvm::is_contained(forms, ChunkForm::chunk_parallel))
     return emitError() << "expected a chunked form (sequential or "
                           "chunk_parallel)";
-  // The chunk-parallel scan needs states that compose by a decay and a sum;
-  // the delta rule's transitions are matrices (not implemented).
+  // The chunk-parallel scan composes affine chunk carries: implemented for
+  // causal update add and the delta rule without per-channel gates.
   if (llvm::is_contained(forms, ChunkForm::chunk_parallel) &&
-      (isDeltaRule(inter) || intra == Intra::none))
+      (inter == Inter::vector_gated_delta_wy || intra == Intra::none))
     return emitError() << "form 'chunk_parallel' is not implemented for inter '"
                        << stringifyInter(inter) << "' with intra '"
                        << stringifyIntra(intra) << "'";

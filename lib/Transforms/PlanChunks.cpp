@@ -60,14 +60,16 @@ LogicalResult planLinear(LinearAttentionOp op) {
   const int64_t subChunk =
       intra == Intra::channel_decay_masked ? std::min(kSubChunk, chunk) : 0;
 
-  // Chunk-parallel composes chunk states by a decay and a sum: update add,
-  // causal. The delta rule would need its per-chunk transition matrices.
-  const bool parallelOk = !delta && !bidirectional;
+  // Chunk-parallel composes chunk states by an affine carry: a decay for
+  // update add, an F x F transition for the delta rule with no or a scalar
+  // gate. The per-channel gated delta rule's carry is not implemented.
+  const bool parallelOk = !bidirectional && !(delta && vector);
   SmallVector<ChunkForm> forms;
   std::optional<ChunkForm> forced = op.getChunkForm();
   if (forced == ChunkForm::chunk_parallel && !parallelOk)
     return op.emitError() << "the chunk-parallel form is not implemented for "
-                          << (delta ? "the delta rule" : "a bidirectional op")
+                          << (delta ? "the delta rule with a per-channel gate"
+                                    : "a bidirectional op")
                           << "; expected 'chunk " << chunk
                           << " sequential' or no form";
   if (forced != ChunkForm::chunk_parallel)

@@ -315,8 +315,8 @@ func.func private @f() attributes {p = #attn.chunk_plan<chunk = 64, intra = mask
 
 // -----
 
-// expected-error @+1 {{form 'chunk_parallel' is not implemented for inter 'gated_delta_wy' with intra 'decay_masked'}}
-func.func private @f() attributes {p = #attn.chunk_plan<chunk = 64, intra = decay_masked, inter = gated_delta_wy, sub_chunk = 0, forms = [chunk_parallel]>}
+// expected-error @+1 {{form 'chunk_parallel' is not implemented for inter 'vector_gated_delta_wy' with intra 'channel_pair_masked'}}
+func.func private @f() attributes {p = #attn.chunk_plan<chunk = 64, intra = channel_pair_masked, inter = vector_gated_delta_wy, sub_chunk = 0, forms = [chunk_parallel]>}
 
 // -----
 

@@ -46,10 +46,10 @@ attn.linear_attention @gla {bidirectional = false, dtype = #attn.dtype<float32>,
 
 // -----
 
-// The delta rule (DeltaNet) goes through the WY/UT form and stays
-// sequential over chunks.
+// The delta rule (DeltaNet) goes through the WY/UT form; its chunk carry is
+// an F x F matrix, so chunk-parallel works too.
 // CHECK-LABEL: attn.linear_attention @delta
-// CHECK-SAME: chunk_plan = #attn.chunk_plan<chunk = 64, intra = masked, inter = delta_wy, sub_chunk = 0, forms = [sequential, recurrent_step]>
+// CHECK-SAME: chunk_plan = #attn.chunk_plan<chunk = 64, intra = masked, inter = delta_wy, sub_chunk = 0, forms = [sequential, chunk_parallel, recurrent_step]>
 attn.linear_attention @delta {beta_param = "beta", bidirectional = false, dtype = #attn.dtype<float32>, feature = #attn.feature<l2norm>, head_dim = 4 : i64, heads = 2 : i64, kv_heads = 2 : i64, normalize = #attn.normalize<none>, params = [#attn.param<"beta", f32, "bhn">], scale = 1.000000e+00 : f64, update = #attn.update<delta>, value_dim = 4 : i64} feature {
 ^bb0(%b: i64, %h: i64, %n: i64, %d: i64, %Nq: i64, %Nk: i64, %x: f32):
   attn.yield %x : f32
@@ -63,7 +63,7 @@ attn.linear_attention @delta {beta_param = "beta", bidirectional = false, dtype 
 
 // Gated DeltaNet: the delta rule with a scalar gate, chunk 16.
 // CHECK-LABEL: attn.linear_attention @gated_delta
-// CHECK-SAME: chunk_plan = #attn.chunk_plan<chunk = 16, intra = decay_masked, inter = gated_delta_wy, sub_chunk = 0, forms = [sequential, recurrent_step]>
+// CHECK-SAME: chunk_plan = #attn.chunk_plan<chunk = 16, intra = decay_masked, inter = gated_delta_wy, sub_chunk = 0, forms = [sequential, chunk_parallel, recurrent_step]>
 attn.linear_attention @gated_delta {beta_param = "beta", bidirectional = false, dtype = #attn.dtype<float32>, feature = #attn.feature<l2norm>, head_dim = 4 : i64, heads = 2 : i64, kv_heads = 2 : i64, normalize = #attn.normalize<none>, params = [#attn.param<"beta", f32, "bhn">, #attn.param<"g", f32, "bhn">], scale = 1.000000e+00 : f64, schedule = #attn.schedule<block_q = 0, block_k = 0, warps = 0, stages = 0, chunk = 16>, update = #attn.update<delta>, value_dim = 4 : i64} feature {
 ^bb0(%b: i64, %h: i64, %n: i64, %d: i64, %Nq: i64, %Nk: i64, %x: f32):
   attn.yield %x : f32
@@ -75,7 +75,8 @@ attn.linear_attention @gated_delta {beta_param = "beta", bidirectional = false, 
 
 // -----
 
-// The delta rule with a per-channel gate: pairwise per-channel ratios.
+// The delta rule with a per-channel gate: pairwise per-channel ratios,
+// sequential only (its chunk carry is not implemented).
 // CHECK-LABEL: attn.linear_attention @vgated_delta
 // CHECK-SAME: chunk_plan = #attn.chunk_plan<chunk = 64, intra = channel_pair_masked, inter = vector_gated_delta_wy, sub_chunk = 0, forms = [sequential, recurrent_step]>
 attn.linear_attention @vgated_delta {beta_param = "beta", bidirectional = false, dtype = #attn.dtype<float32>, feature = #attn.feature<l2norm>, head_dim = 4 : i64, heads = 2 : i64, kv_heads = 2 : i64, normalize = #attn.normalize<none>, params = [#attn.param<"beta", f32, "bhn">, #attn.param<"a", f32, "bhnd">], scale = 1.000000e+00 : f64, update = #attn.update<delta>, value_dim = 4 : i64} feature {
