@@ -633,7 +633,8 @@ void emitAddBidirectionalTask(DecayKind decay, bool normalizeSum,
 /// (forward substitution), W = T diag(beta gamma) K and U = T diag(beta) V
 /// - W S0; then O = diag(gamma) Q S0 + (tril(Q K^T) * decay) U and
 /// S = gamma_L S0 + (K decayed to the chunk end)^T U.
-void emitDeltaTask(DecayKind decay, bool sequential, raw_ostream &os) {
+void emitDeltaTask(DecayKind decay, bool sequential, bool chunkParallel,
+                   raw_ostream &os) {
   const bool gated = decay == DecayKind::Scalar;
   auto gate = [&](const char *to, const char *from) {
     return gated ? std::string("w.sg[") + to + "] * w.sg[" + from +
@@ -711,6 +712,22 @@ static void attnc_delta_out(const AttncKernelArgs &args, long long b, long long 
   os << "    for (int j = 0; j < L; ++j) w.xs[j] = w.cw[j] * w.Kf[j * F + f];\n"
      << "    attnc_rowacc(s, w.xs, w.U, L);\n"
      << "  }\n}\n";
+  if (chunkParallel) {
+    os << "\n// The chunk's carry (chunk-parallel form): S_after = M S0 + "
+          "dS with\n// M = gamma_L I - Kd^T W (F x F), Kd_j = w.cw[j] k_j "
+          "(after attnc_delta_state).\n"
+          "static void attnc_delta_carry(AttncWork &w, int L, float *M) {\n"
+       << "  const float gL = "
+       << (gated ? "w.sg[L] * expf((float)w.A[L])" : "1.0f") << ";\n"
+       << R"(  for (int f = 0; f < F; ++f) {
+    float *mf = M + (long long)f * F;
+    memset(mf, 0, sizeof(float) * F);
+    mf[f] = gL;
+    for (int j = 0; j < L; ++j) attnc_axpy(mf, -w.cw[j] * w.Kf[j * F + f], w.W + j * F, F);
+  }
+}
+)";
+  }
   if (!sequential)
     return;
   emitCausalTaskPrologue(os);
@@ -735,7 +752,7 @@ static void attnc_delta_out(const AttncKernelArgs &args, long long b, long long 
 /// K^_r = E(r, 0) k_r: W = (I + M1)^{-1} K^, Y = W S0 + (I + M1)^{-1} M2 V,
 /// the WY/UT form again with per-channel weights (one exponential per
 /// pair and channel).
-void emitDeltaVectorTask(raw_ostream &os) {
+void emitDeltaVectorTask(bool sequential, bool chunkParallel, raw_ostream &os) {
   os << R"(
 // sum_f a[f] b[f] E(to, from)[f] for to >= from.
 static inline float attnc_pair(AttncWork &w, const float *a, const float *b, int to, int from) {
@@ -748,64 +765,101 @@ static inline float attnc_pair(AttncWork &w, const float *a, const float *b, int
 }
 
 )";
-  emitCausalTaskPrologue(os);
-  os << R"(    attnc_chunk_gates(args, b, h, t0, L, w.A, w.sg);
-    // Forward substitution: W_r = K^_r - sum_{j<r} M1_rj W_j and
-    // U_r = sum_{j<r} M2_rj v_j - sum_{j<r} M1_rj U_j.
-    for (int r = 0; r < L; ++r) {
-      const float *kr = w.Kf + r * F;
-      float *Wr = w.W + r * F, *Ur = w.U + r * DV;
-      float *m1 = w.P + r * CH, *m2 = w.P2 + r * CH;
-      for (int f = 0; f < F; ++f) Wr[f] = (float)w.A[r * F + f];
-      attnc_exp_inplace(Wr, F);
-      for (int f = 0; f < F; ++f) Wr[f] *= w.sg[r * F + f] * kr[f];
-      for (int j = 0; j < r; ++j) {
-        m1[j] = -w.beta[j] * attnc_pair(w, kr, w.Kf + j * F, r, j);
-        m2[j] = w.beta[j] * attnc_pair(w, kr, w.Kf + j * F, r, j + 1);
-        attnc_axpy(Wr, m1[j], w.W + j * F, F);
-      }
-      for (int e = 0; e < DV; ++e) Ur[e] = 0.0f;
-      attnc_rowacc(Ur, m2, w.V, r);
-      attnc_rowacc(Ur, m1, w.U, r);
+  os << R"(// Forward substitution: W_r = K^_r - sum_{j<r} M1_rj W_j and
+// U_r = sum_{j<r} M2_rj v_j - sum_{j<r} M1_rj U_j.
+static void attnc_delta_wy(AttncWork &w, int L) {
+  for (int r = 0; r < L; ++r) {
+    const float *kr = w.Kf + r * F;
+    float *Wr = w.W + r * F, *Ur = w.U + r * DV;
+    float *m1 = w.P + r * CH, *m2 = w.P2 + r * CH;
+    for (int f = 0; f < F; ++f) Wr[f] = (float)w.A[r * F + f];
+    attnc_exp_inplace(Wr, F);
+    for (int f = 0; f < F; ++f) Wr[f] *= w.sg[r * F + f] * kr[f];
+    for (int j = 0; j < r; ++j) {
+      m1[j] = -w.beta[j] * attnc_pair(w, kr, w.Kf + j * F, r, j);
+      m2[j] = w.beta[j] * attnc_pair(w, kr, w.Kf + j * F, r, j + 1);
+      attnc_axpy(Wr, m1[j], w.W + j * F, F);
     }
-    // Y = W S0 + U: the rows' y_r against the state before the chunk.
-    for (int r = 0; r < L; ++r) attnc_rowacc(w.U + r * DV, w.W + r * F, w.S, F);
-    for (int r = r0; r < L; ++r)
-      attnc_phi(args, b, h, t0 + r, qp + (t0 + r - off) * args.q_strides.s[2], w.Qf + r * F);
-    for (int r = r0; r < L; ++r) {
-      const float *q = w.Qf + r * F;
-      float *c1 = w.P + r * CH, *c2 = w.P2 + r * CH;
-      for (int e = 0; e < DV; ++e) w.o[e] = 0.0f;
-      attnc_inter_query(w, r);
-      attnc_rowacc(w.o, w.qt, w.S, F);
-      for (int j = 0; j <= r; ++j) {
-        c1[j] = -w.beta[j] * attnc_pair(w, q, w.Kf + j * F, r + 1, j);
-        c2[j] = w.beta[j] * attnc_pair(w, q, w.Kf + j * F, r + 1, j + 1);
-      }
-      attnc_rowacc(w.o, c1, w.U, r + 1);
-      attnc_rowacc(w.o, c2, w.V, r + 1);
-)";
-  emitStoreRow(/*normalizeSum=*/false, "t0 + r - off", "      ", os);
-  os << R"(    }
-    // S = E(L, 0) S0 + sum_j [-beta_j (E(L, j) k_j) y_j + beta_j (E(L, j+1) k_j) v_j^T].
-    for (int f = 0; f < F; ++f) {
-      float *s = w.S + f * DV;
-      const double AL = w.A[L * F + f];
-      const float sL = w.sg[L * F + f];
-      const float gL = sL * expf((float)AL);
-      for (int e = 0; e < DV; ++e) s[e] *= gL;
-      for (int j = 0; j < L; ++j) {
-        const float kb = w.beta[j] * w.Kf[j * F + f];
-        w.xs[j] = -kb * sL * w.sg[j * F + f] * expf((float)(AL - w.A[j * F + f]));
-        w.cw[j] = kb * sL * w.sg[(j + 1) * F + f] * expf((float)(AL - w.A[(j + 1) * F + f]));
-      }
-      attnc_rowacc(s, w.xs, w.U, L);
-      attnc_rowacc(s, w.cw, w.V, L);
-    }
+    for (int e = 0; e < DV; ++e) Ur[e] = 0.0f;
+    attnc_rowacc(Ur, m2, w.V, r);
+    attnc_rowacc(Ur, m1, w.U, r);
   }
-  attnc_state_store(args, b, h, w);
+}
+
+// Y = W S0 + U (the rows' y_r against the state w.S before the chunk), then
+// the rows [r0, L).
+static void attnc_delta_out(const AttncKernelArgs &args, long long b, long long h, AttncWork &w,
+                            long long t0, int L, int r0) {
+  const long long off = args.kv_len - args.q_len; // query row i sits at position i + off
+  const storage_t *qp = (const storage_t *)args.q + b * args.q_strides.s[0] + h * args.q_strides.s[1];
+  storage_t *op_ = (storage_t *)args.o + b * args.o_strides.s[0] + h * args.o_strides.s[1];
+  for (int r = 0; r < L; ++r) attnc_rowacc(w.U + r * DV, w.W + r * F, w.S, F);
+  for (int r = r0; r < L; ++r)
+    attnc_phi(args, b, h, t0 + r, qp + (t0 + r - off) * args.q_strides.s[2], w.Qf + r * F);
+  for (int r = r0; r < L; ++r) {
+    const float *q = w.Qf + r * F;
+    float *c1 = w.P + r * CH, *c2 = w.P2 + r * CH;
+    for (int e = 0; e < DV; ++e) w.o[e] = 0.0f;
+    attnc_inter_query(w, r);
+    attnc_rowacc(w.o, w.qt, w.S, F);
+    for (int j = 0; j <= r; ++j) {
+      c1[j] = -w.beta[j] * attnc_pair(w, q, w.Kf + j * F, r + 1, j);
+      c2[j] = w.beta[j] * attnc_pair(w, q, w.Kf + j * F, r + 1, j + 1);
+    }
+    attnc_rowacc(w.o, c1, w.U, r + 1);
+    attnc_rowacc(w.o, c2, w.V, r + 1);
+)";
+  emitStoreRow(/*normalizeSum=*/false, "t0 + r - off", "    ", os);
+  os << R"(  }
+}
+
+// The weights of row f of the state update: w.xs[j] on y_j (-beta_j E(L, j)
+// k_j[f]), w.cw[j] on v_j (beta_j E(L, j+1) k_j[f]); returns E(L, 0)[f].
+static float attnc_delta_row_weights(AttncWork &w, int L, int f) {
+  const double AL = w.A[L * F + f];
+  const float sL = w.sg[L * F + f];
+  for (int j = 0; j < L; ++j) {
+    const float kb = w.beta[j] * w.Kf[j * F + f];
+    w.xs[j] = -kb * sL * w.sg[j * F + f] * expf((float)(AL - w.A[j * F + f]));
+    w.cw[j] = kb * sL * w.sg[(j + 1) * F + f] * expf((float)(AL - w.A[(j + 1) * F + f]));
+  }
+  return sL * expf((float)AL);
+}
+
+// S = E(L, 0) S0 + sum_j [-beta_j (E(L, j) k_j) y_j + beta_j (E(L, j+1) k_j) v_j^T]
+// with Y in w.U.
+static void attnc_delta_state(AttncWork &w, int L) {
+  for (int f = 0; f < F; ++f) {
+    float *s = w.S + f * DV;
+    const float gL = attnc_delta_row_weights(w, L, f);
+    for (int e = 0; e < DV; ++e) s[e] *= gL;
+    attnc_rowacc(s, w.xs, w.U, L);
+    attnc_rowacc(s, w.cw, w.V, L);
+  }
 }
 )";
+  if (chunkParallel)
+    os << R"(
+// The chunk's carry (chunk-parallel form): with Y = W S0 + U0, row f of the
+// new state is E(L, 0)[f] S0[f] + sum_j w.xs[j] (W_j S0 + U0_j) + ..., so
+// M[f] = E(L, 0)[f] e_f + sum_j w.xs[j] W_j.
+static void attnc_delta_carry(AttncWork &w, int L, float *M) {
+  for (int f = 0; f < F; ++f) {
+    float *mf = M + (long long)f * F;
+    memset(mf, 0, sizeof(float) * F);
+    mf[f] = attnc_delta_row_weights(w, L, f);
+    for (int j = 0; j < L; ++j) attnc_axpy(mf, w.xs[j], w.W + j * F, F);
+  }
+}
+)";
+  if (!sequential)
+    return;
+  emitCausalTaskPrologue(os);
+  os << "    attnc_chunk_gates(args, b, h, t0, L, w.A, w.sg);\n"
+        "    attnc_delta_wy(w, L);\n"
+        "    attnc_delta_out(args, b, h, w, t0, L, r0);\n"
+        "    attnc_delta_state(w, L);\n"
+        "  }\n  attnc_state_store(args, b, h, w);\n}\n";
 }
 
 } // namespace
@@ -869,9 +923,9 @@ LogicalResult emitLinearCpu(attn::LinearAttentionOp op, raw_ostream &os) {
   emitInterQuery(decay, os);
   if (delta) {
     if (decay == DecayKind::Vector)
-      emitDeltaVectorTask(os);
+      emitDeltaVectorTask(plan.sequential, plan.chunkParallel, os);
     else
-      emitDeltaTask(decay, plan.sequential, os);
+      emitDeltaTask(decay, plan.sequential, plan.chunkParallel, os);
   } else {
     emitAddState(decay, normalizeSum, os);
     if (plan.bidirectional) {

@@ -138,10 +138,10 @@ static void emitMemoAlloc(const LinearKernelPlan &plan, raw_ostream &os) {
 static void emitDeltaLocal(const LinearKernelPlan &plan, raw_ostream &os) {
   const bool gated = plan.decay != DecayKind::None;
   os << R"(
-// The delta rule's chunk is affine in the state before it: with U = U0 - W S
-// (attnc_delta_wy gives W and U0), S_after = gamma_L S + Kd^T (U0 - W S)
-// = M_c S + dS_c with M_c = gamma_L I - Kd^T W (F x F), dS_c = Kd^T U0 and
-// Kd_j = k_j decayed to the chunk end.
+// The delta rule's chunk is affine in the state before it: S_after = M_c S
+// + dS_c, with dS_c what attnc_delta_state gives from a zero state (U =
+// U0) and M_c from attnc_delta_carry (gamma_L I - Kd^T W for a scalar gate,
+// Kd_j = k_j decayed to the chunk end; per row for a per-channel gate).
 static void attnc_par_local(const AttncKernelArgs &args, long long b, long long h, long long c,
                             AttncWork &w, float *S, float *z, float *M, const AttncMemo &m) {
   const long long t0 = c * CH;
@@ -160,15 +160,8 @@ static void attnc_par_local(const AttncKernelArgs &args, long long b, long long 
   memset(S, 0, sizeof(float) * F * DV);
   attnc_delta_state(w, L);
 )";
-  os << "  const float gL = "
-     << (gated ? "w.sg[L] * expf((float)w.A[L])" : "1.0f") << ";\n";
-  os << R"(  for (int f = 0; f < F; ++f) {
-    float *mf = M + (long long)f * F;
-    memset(mf, 0, sizeof(float) * F);
-    mf[f] = gL;
-    for (int j = 0; j < L; ++j) attnc_axpy(mf, -w.cw[j] * w.Kf[j * F + f], w.W + j * F, F);
-  }
-  w = own;
+  os << "  attnc_delta_carry(w, L, M);\n";
+  os << R"(  w = own;
 }
 
 // Phase 2: the scan S_in[c + 1] = M_c S_in[c] + dS_c runs per column e of

@@ -42,9 +42,8 @@ def AttnPlanChunksPass : Pass<"attn-plan-chunks", "mlir::ModuleOp"> {
     per-channel gate with the delta rule, none when bidirectional), the
     inter-chunk state rule (state_add, scalar_decay, vector_decay, delta_wy,
     gated_delta_wy, vector_gated_delta_wy) and the kernel forms: sequential
-    always (unless `chunk C parallel` forces the other), chunk_parallel for
-    causal ops but the per-channel gated delta rule, recurrent_step for
-    causal ops. A forced
+    always (unless `chunk C parallel` forces the other), chunk_parallel and
+    recurrent_step for causal ops. A forced
     chunk-parallel form the op cannot have is an error.
   }];
 }

@@ -151,10 +151,10 @@ ChunkPlanAttr::verify(function_ref<InFlightDiagnostic()> emitError,
       !llvm::is_contained(forms, ChunkForm::chunk_parallel))
     return emitError() << "expected a chunked form (sequential or "
                           "chunk_parallel)";
-  // The chunk-parallel scan composes affine chunk carries: implemented for
-  // causal update add and the delta rule without per-channel gates.
+  // The chunk-parallel scan composes the chunks' carries of the causal
+  // state; a bidirectional op has none.
   if (llvm::is_contained(forms, ChunkForm::chunk_parallel) &&
-      (inter == Inter::vector_gated_delta_wy || intra == Intra::none))
+      intra == Intra::none)
     return emitError() << "form 'chunk_parallel' is not implemented for inter '"
                        << stringifyInter(inter) << "' with intra '"
                        << stringifyIntra(intra) << "'";

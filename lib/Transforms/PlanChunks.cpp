@@ -61,17 +61,15 @@ LogicalResult planLinear(LinearAttentionOp op) {
       intra == Intra::channel_decay_masked ? std::min(kSubChunk, chunk) : 0;
 
   // Chunk-parallel composes chunk states by an affine carry: a decay for
-  // update add, an F x F transition for the delta rule with no or a scalar
-  // gate. The per-channel gated delta rule's carry is not implemented.
-  const bool parallelOk = !bidirectional && !(delta && vector);
+  // update add, an F x F transition for the delta rule. Bidirectional ops
+  // have no carried state to scan (not implemented).
+  const bool parallelOk = !bidirectional;
   SmallVector<ChunkForm> forms;
   std::optional<ChunkForm> forced = op.getChunkForm();
   if (forced == ChunkForm::chunk_parallel && !parallelOk)
     return op.emitError() << "the chunk-parallel form is not implemented for "
-                          << (delta ? "the delta rule with a per-channel gate"
-                                    : "a bidirectional op")
-                          << "; expected 'chunk " << chunk
-                          << " sequential' or no form";
+                             "a bidirectional op; expected 'chunk "
+                          << chunk << " sequential' or no form";
   if (forced != ChunkForm::chunk_parallel)
     forms.push_back(ChunkForm::sequential);
   if (parallelOk && forced != ChunkForm::sequential)

@@ -315,11 +315,6 @@ func.func private @f() attributes {p = #attn.chunk_plan<chunk = 64, intra = mask
 
 // -----
 
-// expected-error @+1 {{form 'chunk_parallel' is not implemented for inter 'vector_gated_delta_wy' with intra 'channel_pair_masked'}}
-func.func private @f() attributes {p = #attn.chunk_plan<chunk = 64, intra = channel_pair_masked, inter = vector_gated_delta_wy, sub_chunk = 0, forms = [chunk_parallel]>}
-
-// -----
-
 // expected-error @+1 {{form 'chunk_parallel' is not implemented for inter 'state_add' with intra 'none'}}
 func.func private @f() attributes {p = #attn.chunk_plan<chunk = 64, intra = none, inter = state_add, sub_chunk = 0, forms = [sequential, chunk_parallel]>}
 

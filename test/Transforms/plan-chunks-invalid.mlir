@@ -13,20 +13,6 @@ attn.linear_attention @unscheduled {bidirectional = false, dtype = #attn.dtype<f
 
 // -----
 
-// The delta rule with a per-channel gate has no chunk-parallel form (its
-// chunk carry with pairwise per-channel decays is not implemented).
-// expected-error @+1 {{the chunk-parallel form is not implemented for the delta rule with a per-channel gate; expected 'chunk 32 sequential' or no form}}
-attn.linear_attention @delta {beta_param = "beta", bidirectional = false, chunk_form = #attn.chunk_form<chunk_parallel>, dtype = #attn.dtype<float32>, feature = #attn.feature<l2norm>, head_dim = 4 : i64, heads = 1 : i64, kv_heads = 1 : i64, normalize = #attn.normalize<none>, params = [#attn.param<"a", f32, "hd">, #attn.param<"beta", f32, "bhn">], scale = 1.0 : f64, schedule = #attn.schedule<block_q = 0, block_k = 0, warps = 4, stages = 2, chunk = 32>, update = #attn.update<delta>, value_dim = 4 : i64} feature {
-^bb0(%b: i64, %h: i64, %n: i64, %d: i64, %Nq: i64, %Nk: i64, %x: f32):
-  attn.yield %x : f32
-} decay {
-^bb0(%b: i64, %h: i64, %n: i64, %d: i64, %Nq: i64, %Nk: i64):
-  %0 = attn.param "a"[%h, %d] : f32
-  attn.yield %0 : f32
-}
-
-// -----
-
 // expected-error @+1 {{the chunk-parallel form is not implemented for a bidirectional op; expected 'chunk 64 sequential' or no form}}
 attn.linear_attention @bidir {bidirectional = true, chunk_form = #attn.chunk_form<chunk_parallel>, dtype = #attn.dtype<float32>, feature = #attn.feature<identity>, head_dim = 4 : i64, heads = 1 : i64, kv_heads = 1 : i64, normalize = #attn.normalize<none>, params = [], scale = 1.0 : f64, schedule = #attn.schedule<block_q = 0, block_k = 0, warps = 4, stages = 2, chunk = 64>, update = #attn.update<add>, value_dim = 4 : i64} feature {
 ^bb0(%b: i64, %h: i64, %n: i64, %d: i64, %Nq: i64, %Nk: i64, %x: f32):

@@ -75,10 +75,9 @@ attn.linear_attention @gated_delta {beta_param = "beta", bidirectional = false, 
 
 // -----
 
-// The delta rule with a per-channel gate: pairwise per-channel ratios,
-// sequential only (its chunk carry is not implemented).
+// The delta rule with a per-channel gate: pairwise per-channel ratios.
 // CHECK-LABEL: attn.linear_attention @vgated_delta
-// CHECK-SAME: chunk_plan = #attn.chunk_plan<chunk = 64, intra = channel_pair_masked, inter = vector_gated_delta_wy, sub_chunk = 0, forms = [sequential, recurrent_step]>
+// CHECK-SAME: chunk_plan = #attn.chunk_plan<chunk = 64, intra = channel_pair_masked, inter = vector_gated_delta_wy, sub_chunk = 0, forms = [sequential, chunk_parallel, recurrent_step]>
 attn.linear_attention @vgated_delta {beta_param = "beta", bidirectional = false, dtype = #attn.dtype<float32>, feature = #attn.feature<l2norm>, head_dim = 4 : i64, heads = 2 : i64, kv_heads = 2 : i64, normalize = #attn.normalize<none>, params = [#attn.param<"beta", f32, "bhn">, #attn.param<"a", f32, "bhnd">], scale = 1.000000e+00 : f64, update = #attn.update<delta>, value_dim = 4 : i64} feature {
 ^bb0(%b: i64, %h: i64, %n: i64, %d: i64, %Nq: i64, %Nk: i64, %x: f32):
   attn.yield %x : f32

@@ -172,7 +172,7 @@ def cases(group):
         yield ("long_2048", spec("long", SOFT_GATE, head_dim=64, chunk=64), "1,2048")
     elif group == "forms":
         # The chunked kernel forms (docs/codegen.md), update add and the
-        # delta rule with no or a scalar gate, on B*H = 1, where the
+        # delta rule with every gate, on B*H = 1, where the
         # unforced kernel takes the chunk-parallel form when OpenMP has more
         # than one thread, and with `chunk C parallel` / `chunk C sequential`
         # both forms on the same seeded inputs (the seed of a forms case is
@@ -190,7 +190,10 @@ def cases(group):
                   ("delta", DELTA, 64, "1,300"),
                   ("gated_delta", DELTA + SOFT_GATE, 16, "1,250"),
                   ("gated_delta_hard", DELTA + GATE, 64, "1,201"),
-                  ("gated_delta_odd", DELTA + ODD_GATE, 32, "1,150")]
+                  ("gated_delta_odd", DELTA + ODD_GATE, 32, "1,150"),
+                  ("vgated_delta", DELTA + SOFT_VGATE, 16, "1,201"),
+                  ("vgated_delta_hard", DELTA + VGATE, 64, "1,150"),
+                  ("vgated_delta_odd", DELTA + ODD_VGATE, 32, "1,150")]
         for name, body, chunk, shape in bodies:
             for form in ("", " parallel", " sequential"):
                 yield (f"{name}_c{chunk}{form.replace(' ', '_')}",
@@ -212,6 +215,10 @@ def cases(group):
             yield (f"delta_nq_lt_nk{tag}", spec("dq", DELTA, heads=1, chunk=f"16{form}"), "1,50,230")
             yield (f"delta_nq_gt_nk{tag}", spec("dq", DELTA + GATE, heads=1, chunk=f"16{form}"), "1,70,40")
             yield (f"mqa_delta{tag}", spec("mqa", DELTA, heads=4, kv_heads=1, chunk=f"32{form}"), "1,150")
+            yield (f"vdelta_bf16{tag}", spec("vdelta", DELTA + SOFT_VGATE, heads=1, dtype="bf16",
+                                             chunk=f"64{form}"), "1,150")
+            yield (f"vdelta_nq_lt_nk{tag}", spec("vdq", DELTA + SOFT_VGATE, heads=1,
+                                                 chunk=f"16{form}"), "1,33,150")
     elif group == "long":
         yield ("slope_8192", spec("slope", SLOPE, head_dim=64, chunk=64), "1,8192")
         yield ("delta_8192", spec("delta", DELTA + SOFT_GATE, head_dim=64, chunk=64), "1,8192")
