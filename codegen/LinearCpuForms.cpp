@@ -352,8 +352,10 @@ static int attnc_chunk_parallel(const AttncKernelArgs &args, long long heads) {
   os << "  if (!cs" << (sum ? " || !cz" : "") << (hasChunkGate ? " || !cg" : "")
      << " || !attnc_memo_ok(memo)"
      << R"() {
+    // 3: no memory for the chunk states; the entry point may fall back to
+    // the sequential form, which needs none.
     free(cs); free(cz); free(cg); attnc_memo_free(memo);
-    return 2;
+    return 3;
   }
   int failed = 0;
 #pragma omp parallel
@@ -518,14 +520,19 @@ static int attnc_max_threads(void) {
           "attnc_decode_step(*args, tasks);\n";
   if (plan.chunkParallel && !plan.sequential) {
     os << "  // Form chunk_parallel, forced by the spec.\n"
-          "  return attnc_chunk_parallel(*args, tasks);\n}\n";
+          "  const int rc = attnc_chunk_parallel(*args, tasks);\n"
+          "  return rc == 3 ? 2 : rc;\n}\n";
     return;
   }
   if (plan.chunkParallel)
     os << R"(  // Form chunk_parallel when the (b, h) tasks cannot keep every thread busy
   // and there is more than one chunk to spread; else sequential.
+  // Without memory for its chunk states it falls back to sequential.
   const long long chunks = (args->kv_len + CH - 1) / CH;
-  if (chunks > 1 && tasks < attnc_max_threads()) return attnc_chunk_parallel(*args, tasks);
+  if (chunks > 1 && tasks < attnc_max_threads()) {
+    const int rc = attnc_chunk_parallel(*args, tasks);
+    if (rc != 3) return rc;
+  }
 )";
   os << R"(  // Form sequential: one task per (b, h) walks its chunks.
   int failed = 0;
