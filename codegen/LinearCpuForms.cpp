@@ -64,6 +64,12 @@ FailureOr<LinearKernelPlan> readLinearPlan(attn::LinearAttentionOp op) {
   plan.step = chunkPlan.hasForm(attn::ChunkForm::recurrent_step);
   if (plan.delta)
     plan.betaRead = paramReadExpr(*op.getBetaParam(), {"b", "h", "0"});
+  // identity and relu are a copy per channel; taylor2's F = 1 + D + D^2
+  // rows would make the memo larger than recomputing them costs.
+  const attn::Feature feature = op.getFeature();
+  plan.memoKeys = feature != attn::Feature::identity &&
+                  feature != attn::Feature::relu &&
+                  feature != attn::Feature::taylor2;
   return plan;
 }
 
@@ -79,6 +85,10 @@ static void emitKvPointers(raw_ostream &os) {
 /// Points the workspace at chunk t's memo slots (the caller saved the
 /// thread's own pointers in `own`).
 static void emitMemoIn(const LinearKernelPlan &plan, raw_ostream &os) {
+  if (plan.memoKeys)
+    os << "  w.Kf = m.Kf;\n  w.V = m.V;\n";
+  if (plan.memoKeys && plan.delta)
+    os << "  w.beta = m.beta;\n";
   if (plan.decay != DecayKind::None)
     os << "  w.A = m.A;\n  w.sg = m.sg;\n";
   if (plan.delta)
@@ -87,22 +97,33 @@ static void emitMemoIn(const LinearKernelPlan &plan, raw_ostream &os) {
 
 /// `AttncMemo`: what phase 1 computes that phase 3 of the same chunk needs
 /// again, kept per chunk instead of recomputed: the log-space gates (one
-/// decay evaluation per row and channel) and the delta rule's W and U0 (a
-/// forward substitution). Measured with one thread, recomputing them made
-/// the per-channel gate and Gated DeltaNet cost 1.7-1.9x the sequential
-/// form's work.
+/// decay evaluation per row and channel), the delta rule's W and U0 (a
+/// forward substitution) and, when phi costs more than a copy
+/// (LinearKernelPlan::memoKeys), phi(k), v (and beta). Measured with one
+/// thread, recomputing gates, W and U0 made the per-channel gate and Gated
+/// DeltaNet cost 1.7-1.9x the sequential form's work; keeping phi(k) took
+/// elu1 without a gate from 1.5x to 1.15x but an identity map with a scalar
+/// gate from 1.3x to 1.6x (the memory traffic costs more than the copy).
 static void emitMemo(const LinearKernelPlan &plan, raw_ostream &os) {
   const bool gated = plan.decay != DecayKind::None;
   const char *gates = plan.decay == DecayKind::Vector ? "(CH + 1) * F" : "(CH + 1)";
   os << "\ntypedef struct AttncMemo {\n"
+        "  float *Kf; // phi(k), v and beta of the chunk (attnc_load_keys)\n"
+        "  float *V;\n"
+        "  float *beta;\n"
         "  double *A; // log-space gate sums of the chunk (attnc_chunk_gates)\n"
         "  float *sg;\n"
         "  float *W;  // delta rule: W and U0 of attnc_delta_wy\n"
         "  float *U;\n"
         "} AttncMemo;\n\n"
         "static AttncMemo attnc_memo_at(const AttncMemo &memo, long long t) {\n"
-        "  AttncMemo m = {0, 0, 0, 0};\n"
+        "  AttncMemo m = {0, 0, 0, 0, 0, 0, 0};\n"
         "  (void)t;\n";
+  if (plan.memoKeys)
+    os << "  m.Kf = memo.Kf + t * CH * F;\n"
+          "  m.V = memo.V + t * CH * DV;\n";
+  if (plan.memoKeys && plan.delta)
+    os << "  m.beta = memo.beta + t * CH;\n";
   if (gated)
     os << "  m.A = memo.A + t * " << gates << ";\n"
        << "  m.sg = memo.sg + t * " << gates << ";\n";
@@ -111,16 +132,27 @@ static void emitMemo(const LinearKernelPlan &plan, raw_ostream &os) {
   os << "  return m;\n}\n\n"
         "static bool attnc_memo_ok(const AttncMemo &memo) {\n"
         "  (void)memo;\n"
-     << "  return " << (gated ? "memo.A && memo.sg" : "true")
+     << "  return true" << (plan.memoKeys ? " && memo.Kf && memo.V" : "")
+     << (plan.memoKeys && plan.delta ? " && memo.beta" : "")
+     << (gated ? " && memo.A && memo.sg" : "")
      << (plan.delta ? " && memo.W && memo.U" : "") << ";\n}\n\n"
      << "static void attnc_memo_free(AttncMemo &memo) {\n"
+        "  free(memo.Kf); free(memo.V); free(memo.beta);\n"
         "  free(memo.A); free(memo.sg); free(memo.W); free(memo.U);\n}\n";
 }
 
 /// The memo's buffers for `heads * chunks` chunks.
 static void emitMemoAlloc(const LinearKernelPlan &plan, raw_ostream &os) {
   const char *gates = plan.decay == DecayKind::Vector ? "(CH + 1) * F" : "(CH + 1)";
-  os << "  AttncMemo memo = {0, 0, 0, 0};\n";
+  os << "  AttncMemo memo = {0, 0, 0, 0, 0, 0, 0};\n";
+  if (plan.memoKeys)
+    os << "  memo.Kf = (float *)malloc(sizeof(float) * heads * chunks * CH * "
+          "F);\n"
+          "  memo.V = (float *)malloc(sizeof(float) * heads * chunks * CH * "
+          "DV);\n";
+  if (plan.memoKeys && plan.delta)
+    os << "  memo.beta = (float *)malloc(sizeof(float) * heads * chunks * "
+          "CH);\n";
   if (plan.decay != DecayKind::None)
     os << "  memo.A = (double *)malloc(sizeof(double) * heads * chunks * "
        << gates << ");\n"
@@ -149,9 +181,9 @@ static void attnc_par_local(const AttncKernelArgs &args, long long b, long long 
   (void)z;
 )";
   emitKvPointers(os);
-  os << "  attnc_load_keys(args, w, b, h, kp, vp, t0, L);\n"
-        "  const AttncWork own = w;\n";
+  os << "  const AttncWork own = w;\n";
   emitMemoIn(plan, os);
+  os << "  attnc_load_keys(args, w, b, h, kp, vp, t0, L);\n";
   if (gated)
     os << "  attnc_chunk_gates(args, b, h, t0, L, w.A, w.sg);\n";
   os << R"(  attnc_delta_wy(w, L);
@@ -203,9 +235,9 @@ static void attnc_par_local(const AttncKernelArgs &args, long long b, long long 
   const int L = (int)attnc_mini(CH, args.kv_len - t0);
 )";
   emitKvPointers(os);
-  os << "  attnc_load_keys(args, w, b, h, kp, vp, t0, L);\n"
-        "  const AttncWork own = w;\n";
+  os << "  const AttncWork own = w;\n";
   emitMemoIn(plan, os);
+  os << "  attnc_load_keys(args, w, b, h, kp, vp, t0, L);\n";
   if (gated)
     os << "  attnc_chunk_gates(args, b, h, t0, L, w.A, w.sg);\n";
   os << "  // attnc_add_state from a zero state writes dS_c into the chunk's "
@@ -318,10 +350,21 @@ static void attnc_par_out(const AttncKernelArgs &args, long long b, long long h,
   const int r0 = (int)attnc_mini(L, attnc_maxi(0, off - t0)); // rows [r0, L) have queries
   if (r0 >= L) return;
 )";
-  emitKvPointers(os);
-  os << "  attnc_load_keys(args, w, b, h, kp, vp, t0, L);\n"
-        "  // Phase 1 left this chunk's gates (and W, U0) in the memo.\n"
-        "  const AttncWork own = w;\n";
+  if (!plan.memoKeys) {
+    emitKvPointers(os);
+    os << "  attnc_load_keys(args, w, b, h, kp, vp, t0, L);\n";
+  }
+  std::string kept;
+  auto keep = [&](bool cond, const char *what) {
+    if (cond)
+      kept += (kept.empty() ? "" : ", ") + std::string(what);
+  };
+  keep(plan.decay != DecayKind::None, "gates");
+  keep(plan.delta, "W, U0");
+  keep(plan.memoKeys, "phi(k), v");
+  if (!kept.empty())
+    os << "  // Phase 1 left this chunk's " << kept << " in the memo.\n";
+  os << "  const AttncWork own = w;\n";
   emitMemoIn(plan, os);
   os << "  w.S = S;\n";
   if (sum)

@@ -34,6 +34,9 @@ struct LinearKernelPlan {
   bool sequential = false;    ///< form `sequential` is emitted
   bool chunkParallel = false; ///< form `chunk_parallel` is emitted
   bool step = false;          ///< form `recurrent_step` is emitted
+  /// The chunk-parallel form keeps phi(k) and v from phase 1 for phase 3
+  /// (feature maps that cost more than a copy per channel).
+  bool memoKeys = false;
   std::string betaRead;       ///< delta rule: beta of (b, h, n = 0)
 };
 
