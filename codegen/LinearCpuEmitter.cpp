@@ -1,8 +1,10 @@
 //===- LinearCpuEmitter.cpp - The chunked linear schedule as C++ ----------===//
 //
-// This file implements the CPU backend for the linear family. The emitted
-// code runs one task per (b, h) and walks the keys chunk by chunk (chunk C
-// from the op's schedule), the split of Lightning Attention-2:
+// This file implements the CPU backend for the linear family, as the op's
+// #attn.chunk_plan describes it. The sequential form runs one task per
+// (b, h) and walks the keys chunk by chunk (chunk C from the plan), the split
+// of Lightning Attention-2 (the chunk-parallel form, the decode step and the
+// entry point that picks a form are in LinearCpuForms.cpp):
 //
 //   intra-chunk  P = (phi(Q) phi(K)^T) * exp(cum_i - cum_j), masked j <= i
 //   inter-chunk  O += phi(Q) exp(cum_i) S_prev
@@ -32,6 +34,7 @@
 #include "codegen/LinearCpuEmitter.h"
 
 #include "codegen/CpuEmitter.h"
+#include "codegen/LinearCpuForms.h"
 #include "codegen/EmitterSupport.h"
 #include "codegen/ExprEmitter.h"
 #include "codegen/KernelPrelude.h"
@@ -42,22 +45,6 @@ using namespace mlir;
 
 namespace attnc {
 namespace {
-
-enum class DecayKind { None, Scalar, Vector };
-
-/// No gate (the region yields the constant 1), one gate per token, or one
-/// per state row (the region reads d).
-DecayKind decayKindOf(attn::LinearAttentionOp op) {
-  if (op.hasVectorDecay())
-    return DecayKind::Vector;
-  Block &block = op.getDecay().front();
-  Value yielded = cast<attn::YieldOp>(block.getTerminator()).getValue();
-  if (auto c = yielded.getDefiningOp<arith::ConstantOp>())
-    if (auto f = dyn_cast<FloatAttr>(c.getValue()))
-      if (f.getValueAsDouble() == 1.0)
-        return DecayKind::None;
-  return DecayKind::Scalar;
-}
 
 /// Position of parameter `name` in the op's parameter list (the order of
 /// AttncKernelArgs::params).
@@ -566,31 +553,45 @@ void emitCausalTaskPrologue(raw_ostream &os) {
 )";
 }
 
-/// The task of one (b, h) for update add, causal.
-void emitAddCausalTask(DecayKind decay, bool normalizeSum, raw_ostream &os) {
+/// `attnc_chunk_out`: the output rows of one chunk for update add, causal,
+/// against the state before the chunk in w.S (and w.z); the chunk's keys
+/// and gates are loaded. The sequential and chunk-parallel forms share it.
+/// With the sequential form, `attnc_head` walks the chunks of one (b, h).
+void emitAddCausalTask(DecayKind decay, bool normalizeSum, bool sequential,
+                       raw_ostream &os) {
+  os << R"(
+static void attnc_chunk_out(const AttncKernelArgs &args, long long b, long long h, AttncWork &w,
+                            long long t0, int L, int r0) {
+  const long long off = args.kv_len - args.q_len; // query row i sits at position i + off
+  const storage_t *qp = (const storage_t *)args.q + b * args.q_strides.s[0] + h * args.q_strides.s[1];
+  storage_t *op_ = (storage_t *)args.o + b * args.o_strides.s[0] + h * args.o_strides.s[1];
+  for (int r = r0; r < L; ++r)
+    attnc_phi(args, b, h, t0 + r, qp + (t0 + r - off) * args.q_strides.s[2], w.Qf + r * F);
+  attnc_intra(w, r0, L);
+  for (int r = r0; r < L; ++r) {
+    const float *p = w.P + r * CH;
+    float den = 0.0f;
+    for (int e = 0; e < DV; ++e) w.o[e] = 0.0f;
+    for (int j = 0; j <= r; ++j) den += p[j];
+    attnc_rowacc(w.o, p, w.V, r + 1);
+    // The state before the chunk, seen from row r.
+    attnc_inter_query(w, r);
+    attnc_rowacc(w.o, w.qt, w.S, F);
+)";
+  if (normalizeSum)
+    os << "    den += attnc_dot(w.qt, w.z, F);\n";
+  else
+    os << "    (void)den;\n";
+  emitStoreRow(normalizeSum, "t0 + r - off", "    ", os);
+  os << "  }\n}\n";
+  if (!sequential)
+    return;
   emitCausalTaskPrologue(os);
   if (decay != DecayKind::None)
     os << "    attnc_chunk_gates(args, b, h, t0, L, w.A, w.sg);\n";
-  os << R"(    for (int r = r0; r < L; ++r)
-      attnc_phi(args, b, h, t0 + r, qp + (t0 + r - off) * args.q_strides.s[2], w.Qf + r * F);
-    if (r0 < L) attnc_intra(w, r0, L);
-    for (int r = r0; r < L; ++r) {
-      const float *p = w.P + r * CH;
-      float den = 0.0f;
-      for (int e = 0; e < DV; ++e) w.o[e] = 0.0f;
-      for (int j = 0; j <= r; ++j) den += p[j];
-      attnc_rowacc(w.o, p, w.V, r + 1);
-      // The state before the chunk, seen from row r.
-      attnc_inter_query(w, r);
-      attnc_rowacc(w.o, w.qt, w.S, F);
-)";
-  if (normalizeSum)
-    os << "      den += attnc_dot(w.qt, w.z, F);\n";
-  else
-    os << "      (void)den;\n";
-  emitStoreRow(normalizeSum, "t0 + r - off", "      ", os);
-  os << "    }\n    attnc_add_state(w, L);\n  }\n  attnc_state_store(args, b, "
-        "h, w);\n}\n";
+  os << "    if (r0 < L) attnc_chunk_out(args, b, h, w, t0, L, r0);\n"
+        "    attnc_add_state(w, L);\n  }\n  attnc_state_store(args, b, h, "
+        "w);\n}\n";
 }
 
 /// The task of one (b, h) for update add, bidirectional: the chunked state
@@ -632,70 +633,110 @@ void emitAddBidirectionalTask(DecayKind decay, bool normalizeSum,
 /// (forward substitution), W = T diag(beta gamma) K and U = T diag(beta) V
 /// - W S0; then O = diag(gamma) Q S0 + (tril(Q K^T) * decay) U and
 /// S = gamma_L S0 + (K decayed to the chunk end)^T U.
-void emitDeltaTask(DecayKind decay, raw_ostream &os) {
+void emitDeltaTask(DecayKind decay, bool sequential, bool chunkParallel,
+                   raw_ostream &os) {
   const bool gated = decay == DecayKind::Scalar;
   auto gate = [&](const char *to, const char *from) {
     return gated ? std::string("w.sg[") + to + "] * w.sg[" + from +
                        "] * expf((float)(w.A[" + to + "] - w.A[" + from + "]))"
                  : std::string("1.0f");
   };
+  // Three pieces, so that the chunk-parallel form (LinearCpuForms.cpp) can
+  // run them on other states: the chunk's W and U0 = T diag(beta) V, its
+  // rows against the state before it, and the state after it.
+  os << R"(
+// Forward substitution, one row of W and U at a time:
+//   W_r = beta_r gamma_r k_r - sum_{j<r} M_rj W_j,  U_r = beta_r v_r - sum_{j<r} M_rj U_j,
+// with M_rj = beta_r (k_r . k_j) gamma_r / gamma_j the strictly lower part of I + M.
+static void attnc_delta_wy(AttncWork &w, int L) {
+  for (int r = 0; r < L; ++r) {
+    const float *kr = w.Kf + r * F;
+    float *Wr = w.W + r * F, *Ur = w.U + r * DV;
+)";
+  os << "    const float bg = w.beta[r] * "
+     << (gated ? "w.sg[r + 1] * expf((float)w.A[r + 1])" : "1.0f") << ";\n";
+  os << R"(    for (int f = 0; f < F; ++f) Wr[f] = bg * kr[f];
+    for (int e = 0; e < DV; ++e) Ur[e] = w.beta[r] * w.V[r * DV + e];
+    float *na = w.P + r * CH; // -M_rj
+    for (int j = 0; j < r; ++j) {
+)";
+  os << "      na[j] = -w.beta[r] * attnc_dot(kr, w.Kf + j * F, F) * "
+     << gate("r + 1", "j + 1") << ";\n";
+  os << R"(      attnc_axpy(Wr, na[j], w.W + j * F, F);
+    }
+    attnc_rowacc(Ur, na, w.U, r);
+  }
+}
+
+// U -= W S0 (the residuals against the state w.S before the chunk), then
+// the rows [r0, L).
+static void attnc_delta_out(const AttncKernelArgs &args, long long b, long long h, AttncWork &w,
+                            long long t0, int L, int r0) {
+  const long long off = args.kv_len - args.q_len; // query row i sits at position i + off
+  const storage_t *qp = (const storage_t *)args.q + b * args.q_strides.s[0] + h * args.q_strides.s[1];
+  storage_t *op_ = (storage_t *)args.o + b * args.o_strides.s[0] + h * args.o_strides.s[1];
+  for (int r = 0; r < L; ++r) {
+    for (int f = 0; f < F; ++f) w.qt[f] = -w.W[r * F + f];
+    attnc_rowacc(w.U + r * DV, w.qt, w.S, F);
+  }
+  for (int r = r0; r < L; ++r)
+    attnc_phi(args, b, h, t0 + r, qp + (t0 + r - off) * args.q_strides.s[2], w.Qf + r * F);
+  for (int r = r0; r < L; ++r) {
+    const float *q = w.Qf + r * F;
+    for (int e = 0; e < DV; ++e) w.o[e] = 0.0f;
+    float *p = w.P + r * CH;
+    for (int j = 0; j <= r; ++j)
+)";
+  os << "      p[j] = attnc_dot(q, w.Kf + j * F, F) * " << gate("r + 1", "j + 1")
+     << ";\n";
+  os << R"(    attnc_rowacc(w.o, p, w.U, r + 1);
+    attnc_inter_query(w, r);
+    attnc_rowacc(w.o, w.qt, w.S, F);
+)";
+  emitStoreRow(/*normalizeSum=*/false, "t0 + r - off", "    ", os);
+  os << "  }\n}\n";
+
+  os << "\n// S = gamma_L S + sum_j (decay from j to the chunk end) k_j u_j^T; "
+        "w.cw[j] keeps\n// that decay (the chunk-parallel form reads it).\n"
+        "static void attnc_delta_state(AttncWork &w, int L) {\n";
+  if (gated)
+    os << "  const float gL = w.sg[L] * expf((float)w.A[L]);\n"
+          "  for (int j = 0; j < L; ++j) w.cw[j] = "
+       << gate("L", "j + 1") << ";\n";
+  else
+    os << "  for (int j = 0; j < L; ++j) w.cw[j] = 1.0f;\n";
+  os << "  for (int f = 0; f < F; ++f) {\n"
+        "    float *s = w.S + f * DV;\n";
+  if (gated)
+    os << "    for (int e = 0; e < DV; ++e) s[e] *= gL;\n";
+  os << "    for (int j = 0; j < L; ++j) w.xs[j] = w.cw[j] * w.Kf[j * F + f];\n"
+     << "    attnc_rowacc(s, w.xs, w.U, L);\n"
+     << "  }\n}\n";
+  if (chunkParallel) {
+    os << "\n// The chunk's carry (chunk-parallel form): S_after = M S0 + "
+          "dS with\n// M = gamma_L I - Kd^T W (F x F), Kd_j = w.cw[j] k_j "
+          "(after attnc_delta_state).\n"
+          "static void attnc_delta_carry(AttncWork &w, int L, float *M) {\n"
+       << "  const float gL = "
+       << (gated ? "w.sg[L] * expf((float)w.A[L])" : "1.0f") << ";\n"
+       << R"(  for (int f = 0; f < F; ++f) {
+    float *mf = M + (long long)f * F;
+    memset(mf, 0, sizeof(float) * F);
+    mf[f] = gL;
+    for (int j = 0; j < L; ++j) attnc_axpy(mf, -w.cw[j] * w.Kf[j * F + f], w.W + j * F, F);
+  }
+}
+)";
+  }
+  if (!sequential)
+    return;
   emitCausalTaskPrologue(os);
   if (gated)
     os << "    attnc_chunk_gates(args, b, h, t0, L, w.A, w.sg);\n";
-  os << R"(    // Forward substitution, one row of W and U at a time:
-    //   W_r = beta_r gamma_r k_r - sum_{j<r} M_rj W_j,  U_r = beta_r v_r - sum_{j<r} M_rj U_j,
-    // with M_rj = beta_r (k_r . k_j) gamma_r / gamma_j the strictly lower part of I + M.
-    for (int r = 0; r < L; ++r) {
-      const float *kr = w.Kf + r * F;
-      float *Wr = w.W + r * F, *Ur = w.U + r * DV;
-)";
-  os << "      const float bg = w.beta[r] * "
-     << (gated ? "w.sg[r + 1] * expf((float)w.A[r + 1])" : "1.0f") << ";\n";
-  os << R"(      for (int f = 0; f < F; ++f) Wr[f] = bg * kr[f];
-      for (int e = 0; e < DV; ++e) Ur[e] = w.beta[r] * w.V[r * DV + e];
-      float *na = w.P + r * CH; // -M_rj
-      for (int j = 0; j < r; ++j) {
-)";
-  os << "        na[j] = -w.beta[r] * attnc_dot(kr, w.Kf + j * F, F) * "
-     << gate("r + 1", "j + 1") << ";\n";
-  os << R"(        attnc_axpy(Wr, na[j], w.W + j * F, F);
-      }
-      attnc_rowacc(Ur, na, w.U, r);
-    }
-    // U -= W S0: the residuals against the state before the chunk.
-    for (int r = 0; r < L; ++r) {
-      for (int f = 0; f < F; ++f) w.qt[f] = -w.W[r * F + f];
-      attnc_rowacc(w.U + r * DV, w.qt, w.S, F);
-    }
-    for (int r = r0; r < L; ++r)
-      attnc_phi(args, b, h, t0 + r, qp + (t0 + r - off) * args.q_strides.s[2], w.Qf + r * F);
-    for (int r = r0; r < L; ++r) {
-      const float *q = w.Qf + r * F;
-      for (int e = 0; e < DV; ++e) w.o[e] = 0.0f;
-      float *p = w.P + r * CH;
-      for (int j = 0; j <= r; ++j)
-)";
-  os << "        p[j] = attnc_dot(q, w.Kf + j * F, F) * "
-     << gate("r + 1", "j + 1") << ";\n";
-  os << R"(      attnc_rowacc(w.o, p, w.U, r + 1);
-      attnc_inter_query(w, r);
-      attnc_rowacc(w.o, w.qt, w.S, F);
-)";
-  emitStoreRow(/*normalizeSum=*/false, "t0 + r - off", "      ", os);
-  os << "    }\n    // S = gamma_L S0 + sum_j (decay from j to the chunk end) "
-        "k_j u_j^T.\n";
-  if (gated)
-    os << "    const float gL = w.sg[L] * expf((float)w.A[L]);\n"
-          "    for (int j = 0; j < L; ++j) w.cw[j] = "
-       << gate("L", "j + 1") << ";\n";
-  os << "    for (int f = 0; f < F; ++f) {\n"
-        "      float *s = w.S + f * DV;\n";
-  if (gated)
-    os << "      for (int e = 0; e < DV; ++e) s[e] *= gL;\n";
-  os << "      for (int j = 0; j < L; ++j) w.xs[j] = "
-     << (gated ? "w.cw[j] * " : "") << "w.Kf[j * F + f];\n"
-     << "      attnc_rowacc(s, w.xs, w.U, L);\n"
-     << "    }\n  }\n  attnc_state_store(args, b, h, w);\n}\n";
+  os << "    attnc_delta_wy(w, L);\n"
+        "    attnc_delta_out(args, b, h, w, t0, L, r0);\n"
+        "    attnc_delta_state(w, L);\n"
+        "  }\n  attnc_state_store(args, b, h, w);\n}\n";
 }
 
 /// The task of one (b, h) for the delta rule with a per-channel gate D_t:
@@ -711,7 +752,7 @@ void emitDeltaTask(DecayKind decay, raw_ostream &os) {
 /// K^_r = E(r, 0) k_r: W = (I + M1)^{-1} K^, Y = W S0 + (I + M1)^{-1} M2 V,
 /// the WY/UT form again with per-channel weights (one exponential per
 /// pair and channel).
-void emitDeltaVectorTask(raw_ostream &os) {
+void emitDeltaVectorTask(bool sequential, bool chunkParallel, raw_ostream &os) {
   os << R"(
 // sum_f a[f] b[f] E(to, from)[f] for to >= from.
 static inline float attnc_pair(AttncWork &w, const float *a, const float *b, int to, int from) {
@@ -724,77 +765,115 @@ static inline float attnc_pair(AttncWork &w, const float *a, const float *b, int
 }
 
 )";
-  emitCausalTaskPrologue(os);
-  os << R"(    attnc_chunk_gates(args, b, h, t0, L, w.A, w.sg);
-    // Forward substitution: W_r = K^_r - sum_{j<r} M1_rj W_j and
-    // U_r = sum_{j<r} M2_rj v_j - sum_{j<r} M1_rj U_j.
-    for (int r = 0; r < L; ++r) {
-      const float *kr = w.Kf + r * F;
-      float *Wr = w.W + r * F, *Ur = w.U + r * DV;
-      float *m1 = w.P + r * CH, *m2 = w.P2 + r * CH;
-      for (int f = 0; f < F; ++f) Wr[f] = (float)w.A[r * F + f];
-      attnc_exp_inplace(Wr, F);
-      for (int f = 0; f < F; ++f) Wr[f] *= w.sg[r * F + f] * kr[f];
-      for (int j = 0; j < r; ++j) {
-        m1[j] = -w.beta[j] * attnc_pair(w, kr, w.Kf + j * F, r, j);
-        m2[j] = w.beta[j] * attnc_pair(w, kr, w.Kf + j * F, r, j + 1);
-        attnc_axpy(Wr, m1[j], w.W + j * F, F);
-      }
-      for (int e = 0; e < DV; ++e) Ur[e] = 0.0f;
-      attnc_rowacc(Ur, m2, w.V, r);
-      attnc_rowacc(Ur, m1, w.U, r);
+  os << R"(// Forward substitution: W_r = K^_r - sum_{j<r} M1_rj W_j and
+// U_r = sum_{j<r} M2_rj v_j - sum_{j<r} M1_rj U_j.
+static void attnc_delta_wy(AttncWork &w, int L) {
+  for (int r = 0; r < L; ++r) {
+    const float *kr = w.Kf + r * F;
+    float *Wr = w.W + r * F, *Ur = w.U + r * DV;
+    float *m1 = w.P + r * CH, *m2 = w.P2 + r * CH;
+    for (int f = 0; f < F; ++f) Wr[f] = (float)w.A[r * F + f];
+    attnc_exp_inplace(Wr, F);
+    for (int f = 0; f < F; ++f) Wr[f] *= w.sg[r * F + f] * kr[f];
+    for (int j = 0; j < r; ++j) {
+      m1[j] = -w.beta[j] * attnc_pair(w, kr, w.Kf + j * F, r, j);
+      m2[j] = w.beta[j] * attnc_pair(w, kr, w.Kf + j * F, r, j + 1);
+      attnc_axpy(Wr, m1[j], w.W + j * F, F);
     }
-    // Y = W S0 + U: the rows' y_r against the state before the chunk.
-    for (int r = 0; r < L; ++r) attnc_rowacc(w.U + r * DV, w.W + r * F, w.S, F);
-    for (int r = r0; r < L; ++r)
-      attnc_phi(args, b, h, t0 + r, qp + (t0 + r - off) * args.q_strides.s[2], w.Qf + r * F);
-    for (int r = r0; r < L; ++r) {
-      const float *q = w.Qf + r * F;
-      float *c1 = w.P + r * CH, *c2 = w.P2 + r * CH;
-      for (int e = 0; e < DV; ++e) w.o[e] = 0.0f;
-      attnc_inter_query(w, r);
-      attnc_rowacc(w.o, w.qt, w.S, F);
-      for (int j = 0; j <= r; ++j) {
-        c1[j] = -w.beta[j] * attnc_pair(w, q, w.Kf + j * F, r + 1, j);
-        c2[j] = w.beta[j] * attnc_pair(w, q, w.Kf + j * F, r + 1, j + 1);
-      }
-      attnc_rowacc(w.o, c1, w.U, r + 1);
-      attnc_rowacc(w.o, c2, w.V, r + 1);
-)";
-  emitStoreRow(/*normalizeSum=*/false, "t0 + r - off", "      ", os);
-  os << R"(    }
-    // S = E(L, 0) S0 + sum_j [-beta_j (E(L, j) k_j) y_j + beta_j (E(L, j+1) k_j) v_j^T].
-    for (int f = 0; f < F; ++f) {
-      float *s = w.S + f * DV;
-      const double AL = w.A[L * F + f];
-      const float sL = w.sg[L * F + f];
-      const float gL = sL * expf((float)AL);
-      for (int e = 0; e < DV; ++e) s[e] *= gL;
-      for (int j = 0; j < L; ++j) {
-        const float kb = w.beta[j] * w.Kf[j * F + f];
-        w.xs[j] = -kb * sL * w.sg[j * F + f] * expf((float)(AL - w.A[j * F + f]));
-        w.cw[j] = kb * sL * w.sg[(j + 1) * F + f] * expf((float)(AL - w.A[(j + 1) * F + f]));
-      }
-      attnc_rowacc(s, w.xs, w.U, L);
-      attnc_rowacc(s, w.cw, w.V, L);
-    }
+    for (int e = 0; e < DV; ++e) Ur[e] = 0.0f;
+    attnc_rowacc(Ur, m2, w.V, r);
+    attnc_rowacc(Ur, m1, w.U, r);
   }
-  attnc_state_store(args, b, h, w);
+}
+
+// Y = W S0 + U (the rows' y_r against the state w.S before the chunk), then
+// the rows [r0, L).
+static void attnc_delta_out(const AttncKernelArgs &args, long long b, long long h, AttncWork &w,
+                            long long t0, int L, int r0) {
+  const long long off = args.kv_len - args.q_len; // query row i sits at position i + off
+  const storage_t *qp = (const storage_t *)args.q + b * args.q_strides.s[0] + h * args.q_strides.s[1];
+  storage_t *op_ = (storage_t *)args.o + b * args.o_strides.s[0] + h * args.o_strides.s[1];
+  for (int r = 0; r < L; ++r) attnc_rowacc(w.U + r * DV, w.W + r * F, w.S, F);
+  for (int r = r0; r < L; ++r)
+    attnc_phi(args, b, h, t0 + r, qp + (t0 + r - off) * args.q_strides.s[2], w.Qf + r * F);
+  for (int r = r0; r < L; ++r) {
+    const float *q = w.Qf + r * F;
+    float *c1 = w.P + r * CH, *c2 = w.P2 + r * CH;
+    for (int e = 0; e < DV; ++e) w.o[e] = 0.0f;
+    attnc_inter_query(w, r);
+    attnc_rowacc(w.o, w.qt, w.S, F);
+    for (int j = 0; j <= r; ++j) {
+      c1[j] = -w.beta[j] * attnc_pair(w, q, w.Kf + j * F, r + 1, j);
+      c2[j] = w.beta[j] * attnc_pair(w, q, w.Kf + j * F, r + 1, j + 1);
+    }
+    attnc_rowacc(w.o, c1, w.U, r + 1);
+    attnc_rowacc(w.o, c2, w.V, r + 1);
+)";
+  emitStoreRow(/*normalizeSum=*/false, "t0 + r - off", "    ", os);
+  os << R"(  }
+}
+
+// The weights of row f of the state update: w.xs[j] on y_j (-beta_j E(L, j)
+// k_j[f]), w.cw[j] on v_j (beta_j E(L, j+1) k_j[f]); returns E(L, 0)[f].
+static float attnc_delta_row_weights(AttncWork &w, int L, int f) {
+  const double AL = w.A[L * F + f];
+  const float sL = w.sg[L * F + f];
+  for (int j = 0; j < L; ++j) {
+    const float kb = w.beta[j] * w.Kf[j * F + f];
+    w.xs[j] = -kb * sL * w.sg[j * F + f] * expf((float)(AL - w.A[j * F + f]));
+    w.cw[j] = kb * sL * w.sg[(j + 1) * F + f] * expf((float)(AL - w.A[(j + 1) * F + f]));
+  }
+  return sL * expf((float)AL);
+}
+
+// S = E(L, 0) S0 + sum_j [-beta_j (E(L, j) k_j) y_j + beta_j (E(L, j+1) k_j) v_j^T]
+// with Y in w.U.
+static void attnc_delta_state(AttncWork &w, int L) {
+  for (int f = 0; f < F; ++f) {
+    float *s = w.S + f * DV;
+    const float gL = attnc_delta_row_weights(w, L, f);
+    for (int e = 0; e < DV; ++e) s[e] *= gL;
+    attnc_rowacc(s, w.xs, w.U, L);
+    attnc_rowacc(s, w.cw, w.V, L);
+  }
 }
 )";
+  if (chunkParallel)
+    os << R"(
+// The chunk's carry (chunk-parallel form): with Y = W S0 + U0, row f of the
+// new state is E(L, 0)[f] S0[f] + sum_j w.xs[j] (W_j S0 + U0_j) + ..., so
+// M[f] = E(L, 0)[f] e_f + sum_j w.xs[j] W_j.
+static void attnc_delta_carry(AttncWork &w, int L, float *M) {
+  for (int f = 0; f < F; ++f) {
+    float *mf = M + (long long)f * F;
+    memset(mf, 0, sizeof(float) * F);
+    mf[f] = attnc_delta_row_weights(w, L, f);
+    for (int j = 0; j < L; ++j) attnc_axpy(mf, w.xs[j], w.W + j * F, F);
+  }
+}
+)";
+  if (!sequential)
+    return;
+  emitCausalTaskPrologue(os);
+  os << "    attnc_chunk_gates(args, b, h, t0, L, w.A, w.sg);\n"
+        "    attnc_delta_wy(w, L);\n"
+        "    attnc_delta_out(args, b, h, w, t0, L, r0);\n"
+        "    attnc_delta_state(w, L);\n"
+        "  }\n  attnc_state_store(args, b, h, w);\n}\n";
 }
 
 } // namespace
 
 LogicalResult emitLinearCpu(attn::LinearAttentionOp op, raw_ostream &os) {
-  attn::ScheduleAttr schedule = op.getScheduleAttr();
-  if (!schedule || schedule.getChunk() <= 0)
-    return op.emitError() << "the CPU emitter needs a scheduled op with a "
-                             "chunk length (run the attnc pipeline)";
-  const int64_t chunk = schedule.getChunk();
-  const DecayKind decay = decayKindOf(op);
-  const bool delta = op.getUpdate() == attn::Update::delta;
-  const bool normalizeSum = op.getNormalize() == attn::Normalize::sum;
+  // The algorithm comes from the chunk plan (attn-plan-chunks), never from
+  // looking at the regions again: --emit=blocked shows what runs.
+  FailureOr<LinearKernelPlan> read = readLinearPlan(op);
+  if (failed(read))
+    return failure();
+  const LinearKernelPlan &plan = *read;
+  const DecayKind decay = plan.decay;
+  const bool delta = plan.delta;
+  const bool normalizeSum = plan.normalizeSum;
 
   os << "// Generated by attnc from '" << op.getSymName()
      << "'. CPU backend of the chunked linear schedule.\n"
@@ -805,8 +884,17 @@ LogicalResult emitLinearCpu(attn::LinearAttentionOp op, raw_ostream &os) {
                                       : "per channel")
      << ", update " << attn::stringifyUpdate(op.getUpdate()) << ", normalize "
      << attn::stringifyNormalize(op.getNormalize())
-     << (op.getBidirectional() ? ", bidirectional" : ", causal") << "\n"
-     << "#include <math.h>\n#include <stdlib.h>\n#include <string.h>\n\n";
+     << (plan.bidirectional ? ", bidirectional" : ", causal") << "\n"
+     << "// chunk plan: intra "
+     << attn::stringifyIntra(op.getChunkPlanAttr().getIntra()) << ", inter "
+     << attn::stringifyInter(op.getChunkPlanAttr().getInter()) << ", forms";
+  for (attn::ChunkForm form : op.getChunkPlanAttr().getForms())
+    os << " " << attn::stringifyChunkForm(form);
+  os << "\n#include <math.h>\n#include <stdlib.h>\n#include <string.h>\n";
+  if (plan.sequential && plan.chunkParallel)
+    os << "#ifdef _OPENMP\n#include <omp.h> // omp_get_max_threads: the "
+          "choice of form\n#endif\n";
+  os << "\n";
   emitPrelude(os, Target::Cpu, dtypeShortName(op.getDtype()));
   emitParamReaders(os, op.getParams(), op.getHeads(), op.getHeadDim());
 
@@ -816,9 +904,9 @@ LogicalResult emitLinearCpu(attn::LinearAttentionOp op, raw_ostream &os) {
      << "#define D " << op.getHeadDim() << "\n"
      << "#define DV " << op.getValueDim() << "\n"
      << "#define F " << op.getFeatureDim() << " // feature channels\n"
-     << "#define CH " << chunk << " // chunk length\n";
-  if (decay == DecayKind::Vector)
-    os << "#define SUB " << std::min<int64_t>(16, chunk)
+     << "#define CH " << plan.chunk << " // chunk length\n";
+  if (plan.subChunk)
+    os << "#define SUB " << plan.subChunk
        << " // sub-chunk of the per-channel gate\n";
   os << "static const float kScale = "
      << floatLiteral(op.getScale().convertToDouble()) << ";\n";
@@ -828,48 +916,30 @@ LogicalResult emitLinearCpu(attn::LinearAttentionOp op, raw_ostream &os) {
     return failure();
   emitFeatureMap(op, os);
   emitWorkspace(decay, delta, os);
-  if (!op.getBidirectional())
+  if (!plan.bidirectional)
     emitStateIo(os);
   emitGates(decay, os);
   emitLoadKeys(op, delta, os);
   emitInterQuery(decay, os);
   if (delta) {
     if (decay == DecayKind::Vector)
-      emitDeltaVectorTask(os);
+      emitDeltaVectorTask(plan.sequential, plan.chunkParallel, os);
     else
-      emitDeltaTask(decay, os);
+      emitDeltaTask(decay, plan.sequential, plan.chunkParallel, os);
   } else {
     emitAddState(decay, normalizeSum, os);
-    if (op.getBidirectional()) {
+    if (plan.bidirectional) {
       emitAddBidirectionalTask(decay, normalizeSum, os);
     } else {
       emitIntra(decay, os);
-      emitAddCausalTask(decay, normalizeSum, os);
+      emitAddCausalTask(decay, normalizeSum, plan.sequential, os);
     }
   }
-
-  os << "\nextern \"C\" int " << cpuEntryName(op)
-     << "(const AttncKernelArgs *args) {\n"
-     << R"(  if (!args || args->batch <= 0 || args->q_len <= 0 || args->kv_len <= 0)
-    return 1;
-  const long long tasks = args->batch * H;
-  int failed = 0;
-#pragma omp parallel
-  {
-    AttncWork w;
-    const bool ok = attnc_work_alloc(&w);
-    if (!ok) {
-#pragma omp atomic write
-      failed = 1;
-    }
-#pragma omp for schedule(dynamic, 1)
-    for (long long t = 0; t < tasks; ++t)
-      if (ok) attnc_head(*args, t / H, t % H, w);
-    if (ok) attnc_work_free(&w);
-  }
-  return failed ? 2 : 0;
-}
-)";
+  if (plan.chunkParallel)
+    emitChunkParallelForm(plan, os);
+  if (plan.step)
+    emitRecurrentStep(plan, os);
+  emitLinearEntry(plan, cpuEntryName(op), os);
   return success();
 }
 

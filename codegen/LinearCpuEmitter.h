@@ -1,9 +1,9 @@
 //===- LinearCpuEmitter.h - The chunked linear schedule as C++ --*- C++ -*-===//
 //
-// Translates a scheduled attn.linear_attention into one self-contained C++
-// file: OpenMP over (b, h), per task the chunked algorithm (intra-chunk
+// Translates a blocked attn.linear_attention (one carrying its chunk plan)
+// into one self-contained C++ file: the chunked algorithm (intra-chunk
 // quadratic product with a decay mask, inter-chunk through the carried
-// state; the WY/UT form for the delta rule) with the op's chunk length.
+// state; the WY/UT form for the delta rule) in the plan's kernel forms.
 //
 //===----------------------------------------------------------------------===//
 
@@ -16,8 +16,8 @@
 
 namespace attnc {
 
-/// Emits the CPU translation unit of `op`, which must carry a schedule (its
-/// chunk length). The entry point is `cpuEntryName(op)`. Fails with an error
+/// Emits the CPU translation unit of `op`, which must carry a chunk plan
+/// (attn-plan-chunks). The entry point is `cpuEntryName(op)`. Fails with an error
 /// on `op` for what the chunked schedule does not cover.
 mlir::LogicalResult emitLinearCpu(mlir::attn::LinearAttentionOp op,
                                   llvm::raw_ostream &os);

@@ -1,8 +1,8 @@
 //===- AttnAttrs.td - attn enums and attributes ------------*- tablegen -*-===//
 //
 // Enumerations (dtype, normalizer, feature map, update rule) and the
-// structured attributes of the attn dialect: parameter declarations and the
-// schedule.
+// structured attributes of the attn dialect: parameter declarations, the
+// schedule and the linear family's chunk plan.
 //
 //===----------------------------------------------------------------------===//
 
@@ -144,6 +144,86 @@ def Attn_ClauseAttr : Attn_Attr<"Clause", "clause"> {
                         "bool":$exact);
   // Custom: the declarative form cannot print an empty bound list.
   let hasCustomAssemblyFormat = 1;
+}
+
+def Attn_ChunkFormEnum : I32EnumAttr<"ChunkForm",
+    "a kernel form of the chunked linear schedule", [
+    I32EnumAttrCase<"sequential", 0>, I32EnumAttrCase<"chunk_parallel", 1>,
+    I32EnumAttrCase<"recurrent_step", 2>]> {
+  let cppNamespace = "::mlir::attn";
+  let genSpecializedAttr = 0;
+}
+def Attn_ChunkFormAttr : EnumAttr<Attn_Dialect, Attn_ChunkFormEnum,
+                                  "chunk_form"> {
+  let summary = "the spec's forced chunk form (`chunk C sequential|parallel`)";
+  let assemblyFormat = "`<` $value `>`";
+}
+
+def Attn_IntraEnum : I32EnumAttr<"Intra",
+    "how a query row combines the keys of its own chunk", [
+    // Bidirectional: no intra-chunk product, every row reads the final state.
+    I32EnumAttrCase<"none", 0>,
+    // tril(phi(Q) phi(K)^T).
+    I32EnumAttrCase<"masked", 1>,
+    // tril(phi(Q) phi(K)^T) * exp(A_i - A_j), one log-space gate per row.
+    I32EnumAttrCase<"decay_masked", 2>,
+    // Per-channel ratios; off-diagonal sub-chunks factor through the
+    // sub-chunk start, diagonal sub-blocks take one exp per channel.
+    I32EnumAttrCase<"channel_decay_masked", 3>,
+    // Per-channel gate with the delta rule: two pairwise-decayed weights.
+    I32EnumAttrCase<"channel_pair_masked", 4>]> {
+  let cppNamespace = "::mlir::attn";
+  let genSpecializedAttr = 0;
+}
+
+def Attn_InterEnum : I32EnumAttr<"Inter",
+    "how the state crosses a chunk boundary", [
+    // S += phi(K)^T V.
+    I32EnumAttrCase<"state_add", 0>,
+    // S = gamma_L S + (phi(K) decayed to the chunk end)^T V.
+    I32EnumAttrCase<"scalar_decay", 1>,
+    // The same with one gamma per state row.
+    I32EnumAttrCase<"vector_decay", 2>,
+    // Delta rule through the WY/UT form: S += K^T (U - W S).
+    I32EnumAttrCase<"delta_wy", 3>,
+    // Delta rule with a scalar gate (Gated DeltaNet).
+    I32EnumAttrCase<"gated_delta_wy", 4>,
+    // Delta rule with a per-channel gate (pairwise per-channel ratios).
+    I32EnumAttrCase<"vector_gated_delta_wy", 5>]> {
+  let cppNamespace = "::mlir::attn";
+  let genSpecializedAttr = 0;
+}
+
+def Attn_ChunkPlanAttr : Attn_Attr<"ChunkPlan", "chunk_plan"> {
+  let summary = "the chunk structure of a linear-family op";
+  let description = [{
+    What the kernels of a linear op do per chunk of `chunk` keys: `intra`
+    (the within-chunk masked product), `inter` (how the state crosses a
+    chunk boundary), `sub_chunk` (the secondary chunking of per-channel
+    gates, 0 when unused), and `forms`, the kernel forms emitted, sorted:
+    `sequential` (one task per (b, h) walking the chunks), `chunk_parallel`
+    (chunk states in parallel, a scan over them, outputs in parallel) and
+    `recurrent_step` (one token, state in, state out). Kernels choose among
+    the chunked forms by shape at run time; a single one is forced.
+    Attached by attn-plan-chunks; the emitters read it.
+    `#attn.chunk_plan<chunk = 64, intra = decay_masked, inter = scalar_decay,
+      sub_chunk = 0, forms = [sequential, chunk_parallel, recurrent_step]>`
+  }];
+  let parameters = (ins "int64_t":$chunk,
+                        EnumParameter<Attn_IntraEnum>:$intra,
+                        EnumParameter<Attn_InterEnum>:$inter,
+                        "int64_t":$sub_chunk,
+                        ArrayRefParameter<"::mlir::attn::ChunkForm",
+                                          "kernel forms">:$forms);
+  let assemblyFormat = [{
+    `<` `chunk` `=` $chunk `,` `intra` `=` $intra `,` `inter` `=` $inter `,`
+    `sub_chunk` `=` $sub_chunk `,` `forms` `=` `[` $forms `]` `>`
+  }];
+  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    /// True when `form` is one of the emitted forms.
+    bool hasForm(::mlir::attn::ChunkForm form) const;
+  }];
 }
 
 #endif // ATTN_ATTRS_TD

@@ -114,6 +114,10 @@ def Attn_LinearAttentionOp : Attn_Op<"linear_attention", [
     maps (b, h, n, d, Nq, Nk, x) to f32; the `decay` region maps
     (b, h, n, d, Nq, Nk) to f32. A decay that reads d is a per-channel gate.
 
+    `chunk_form` is the spec's forced kernel form (`chunk C parallel`);
+    `chunk_plan`, attached by attn-plan-chunks, the chunk structure the
+    kernels implement.
+
     ```mlir
     attn.linear_attention @lin {bidirectional = false, dtype = #attn.dtype<float32>,
         feature = #attn.feature<elu1>, head_dim = 64 : i64, heads = 4 : i64,
@@ -139,7 +143,9 @@ def Attn_LinearAttentionOp : Attn_Op<"linear_attention", [
                        Attn_UpdateAttr:$update,
                        OptionalAttr<StrAttr>:$beta_param,
                        BoolAttr:$bidirectional,
-                       OptionalAttr<Attn_ScheduleAttr>:$schedule);
+                       OptionalAttr<Attn_ScheduleAttr>:$schedule,
+                       OptionalAttr<Attn_ChunkFormAttr>:$chunk_form,
+                       OptionalAttr<Attn_ChunkPlanAttr>:$chunk_plan);
   let regions = (region SizedRegion<1>:$feature_region,
                         SizedRegion<1>:$decay);
   let assemblyFormat = "$sym_name attr-dict `feature` $feature_region `decay` $decay";
@@ -150,6 +156,8 @@ def Attn_LinearAttentionOp : Attn_Op<"linear_attention", [
     int64_t getFeatureDim();
     /// True when the decay reads d: a per-channel (vector) gate.
     bool hasVectorDecay();
+    /// True when the decay yields the constant 1: no gate.
+    bool hasUnitDecay();
   }];
 }
 

@@ -22,9 +22,17 @@ namespace mlir::attn {
 #define GEN_PASS_REGISTRATION
 #include "dialect/AttnPasses.h.inc"
 
+/// The levels the default pipeline can stop at (`attnc --emit=`).
+enum class PipelineStage {
+  Scheduled, ///< after attn-choose-schedule
+  Blocked,   ///< block maps and chunk plans: what the emitters consume
+};
+
 /// The default pass order from attn IR to the blocked level the emitters
-/// consume. `attnc` and `attnc-opt --attnc-pipeline` both use it.
-void buildAttncPipeline(OpPassManager &pm);
+/// consume, or up to `upTo`. `attnc` and `attnc-opt --attnc-pipeline` (the
+/// whole of it) both use it.
+void buildAttncPipeline(OpPassManager &pm,
+                        PipelineStage upTo = PipelineStage::Blocked);
 
 /// Registers every attn pass and the `attnc-pipeline` pipeline.
 void registerAttncPasses();

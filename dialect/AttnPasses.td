@@ -33,6 +33,21 @@ def AttnClassifyBlocksPass : Pass<"attn-classify-blocks", "mlir::ModuleOp"> {
   }];
 }
 
+def AttnPlanChunksPass : Pass<"attn-plan-chunks", "mlir::ModuleOp"> {
+  let summary = "the chunk structure of every linear-family op";
+  let description = [{
+    Attaches `chunk_plan = #attn.chunk_plan<...>` to every scheduled
+    attn.linear_attention: the intra-chunk product (masked, decay_masked,
+    channel_decay_masked with 16-row sub-chunks, channel_pair_masked for a
+    per-channel gate with the delta rule, none when bidirectional), the
+    inter-chunk state rule (state_add, scalar_decay, vector_decay, delta_wy,
+    gated_delta_wy, vector_gated_delta_wy) and the kernel forms: sequential
+    always (unless `chunk C parallel` forces the other), chunk_parallel and
+    recurrent_step for causal ops. A forced
+    chunk-parallel form the op cannot have is an error.
+  }];
+}
+
 def AttnTestBlockRangesPass : Pass<"attn-test-block-ranges", "mlir::ModuleOp"> {
   let summary = "test only: tile counts of the block map for given lengths";
   let description = [{

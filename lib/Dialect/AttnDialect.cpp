@@ -77,6 +77,98 @@ ScheduleAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   return success();
 }
 
+namespace {
+/// The gate an inter-chunk rule carries: 0 none, 1 one per step, 2 one per
+/// state row.
+int gateClassOf(Inter inter) {
+  switch (inter) {
+  case Inter::state_add:
+  case Inter::delta_wy:
+    return 0;
+  case Inter::scalar_decay:
+  case Inter::gated_delta_wy:
+    return 1;
+  case Inter::vector_decay:
+  case Inter::vector_gated_delta_wy:
+    return 2;
+  }
+  return 0;
+}
+
+bool isDeltaRule(Inter inter) {
+  return inter == Inter::delta_wy || inter == Inter::gated_delta_wy ||
+         inter == Inter::vector_gated_delta_wy;
+}
+
+/// The intra-chunk products the emitters implement next to each inter rule.
+bool isImplementedPair(Intra intra, Inter inter) {
+  switch (intra) {
+  case Intra::none:
+    return inter == Inter::state_add || inter == Inter::scalar_decay ||
+           inter == Inter::vector_decay;
+  case Intra::masked:
+    return inter == Inter::state_add || inter == Inter::delta_wy;
+  case Intra::decay_masked:
+    return inter == Inter::scalar_decay || inter == Inter::gated_delta_wy;
+  case Intra::channel_decay_masked:
+    return inter == Inter::vector_decay;
+  case Intra::channel_pair_masked:
+    return inter == Inter::vector_gated_delta_wy;
+  }
+  return false;
+}
+} // namespace
+
+LogicalResult
+ChunkPlanAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                      int64_t chunk, Intra intra, Inter inter,
+                      int64_t subChunk, ArrayRef<ChunkForm> forms) {
+  if (chunk < 16 || chunk > 256 || (chunk & (chunk - 1)) != 0)
+    return emitError() << "expected chunk to be a power of two in [16, 256], "
+                          "got "
+                       << chunk;
+  if (!isImplementedPair(intra, inter))
+    return emitError() << "intra '" << stringifyIntra(intra)
+                       << "' does not go with inter '"
+                       << stringifyInter(inter) << "'";
+  if (intra == Intra::channel_decay_masked) {
+    if (subChunk <= 0 || subChunk > chunk || chunk % subChunk != 0)
+      return emitError() << "expected sub_chunk to divide the chunk (" << chunk
+                         << "), got " << subChunk;
+  } else if (subChunk != 0) {
+    return emitError() << "expected sub_chunk = 0 without intra "
+                          "'channel_decay_masked', got "
+                       << subChunk;
+  }
+  if (forms.empty())
+    return emitError() << "expected at least one kernel form";
+  for (size_t i = 1; i < forms.size(); ++i)
+    if (forms[i] <= forms[i - 1])
+      return emitError() << "expected kernel forms sorted and distinct, got '"
+                         << stringifyChunkForm(forms[i]) << "' after '"
+                         << stringifyChunkForm(forms[i - 1]) << "'";
+  if (!llvm::is_contained(forms, ChunkForm::sequential) &&
+      !llvm::is_contained(forms, ChunkForm::chunk_parallel))
+    return emitError() << "expected a chunked form (sequential or "
+                          "chunk_parallel)";
+  // The chunk-parallel scan composes the chunks' carries of the causal
+  // state; a bidirectional op has none.
+  if (llvm::is_contained(forms, ChunkForm::chunk_parallel) &&
+      intra == Intra::none)
+    return emitError() << "form 'chunk_parallel' is not implemented for inter '"
+                       << stringifyInter(inter) << "' with intra '"
+                       << stringifyIntra(intra) << "'";
+  if (llvm::is_contained(forms, ChunkForm::recurrent_step) &&
+      intra == Intra::none)
+    return emitError() << "form 'recurrent_step' needs a causal recurrence "
+                          "(intra 'none' is bidirectional)";
+  return success();
+}
+
+bool ChunkPlanAttr::hasForm(ChunkForm form) const {
+  return llvm::is_contained(getForms(), form);
+}
+
 /// `<lower = [<bound>, ...], upper = [...], exact = true>`.
 Attribute ClauseAttr::parse(AsmParser &parser, Type) {
   SmallVector<BoundAttr> lower, upper;
@@ -330,6 +422,63 @@ bool LinearAttentionOp::hasVectorDecay() {
   return !getDecay().front().getArgument(3).use_empty();
 }
 
+bool LinearAttentionOp::hasUnitDecay() {
+  Value yielded =
+      cast<YieldOp>(getDecay().front().getTerminator()).getValue();
+  if (auto c = yielded.getDefiningOp<arith::ConstantOp>())
+    if (auto f = dyn_cast<FloatAttr>(c.getValue()))
+      return f.getValueAsDouble() == 1.0;
+  return false;
+}
+
+/// The chunk plan must describe this op: its gate, update rule, direction,
+/// schedule chunk and forced form.
+static LogicalResult verifyChunkPlan(LinearAttentionOp op) {
+  if (auto form = op.getChunkForm())
+    if (*form == ChunkForm::recurrent_step)
+      return op.emitOpError() << "expected chunk_form sequential or "
+                                 "chunk_parallel, got recurrent_step";
+  ChunkPlanAttr plan = op.getChunkPlanAttr();
+  if (!plan)
+    return success();
+  ScheduleAttr schedule = op.getScheduleAttr();
+  if (!schedule || schedule.getChunk() != plan.getChunk())
+    return op.emitOpError() << "expected the chunk plan's chunk ("
+                            << plan.getChunk()
+                            << ") to equal the schedule's, got "
+                            << (schedule ? schedule.getChunk() : 0);
+  const int gate = op.hasVectorDecay() ? 2 : op.hasUnitDecay() ? 0 : 1;
+  static const char *const kGates[] = {"no gate", "a scalar gate",
+                                       "a per-channel gate"};
+  if (gateClassOf(plan.getInter()) != gate)
+    return op.emitOpError() << "chunk plan inter '"
+                            << stringifyInter(plan.getInter())
+                            << "' does not match the decay (" << kGates[gate]
+                            << ")";
+  if (isDeltaRule(plan.getInter()) != (op.getUpdate() == Update::delta))
+    return op.emitOpError() << "chunk plan inter '"
+                            << stringifyInter(plan.getInter())
+                            << "' does not match update '"
+                            << stringifyUpdate(op.getUpdate()) << "'";
+  if ((plan.getIntra() == Intra::none) != op.getBidirectional())
+    return op.emitOpError() << "expected chunk plan intra "
+                            << (op.getBidirectional() ? "'none'" : "not 'none'")
+                            << " for a "
+                            << (op.getBidirectional() ? "bidirectional"
+                                                      : "causal")
+                            << " op, got '" << stringifyIntra(plan.getIntra())
+                            << "'";
+  if (auto form = op.getChunkForm()) {
+    const ChunkForm other = *form == ChunkForm::sequential
+                                ? ChunkForm::chunk_parallel
+                                : ChunkForm::sequential;
+    if (!plan.hasForm(*form) || plan.hasForm(other))
+      return op.emitOpError() << "expected the chunk plan to force form '"
+                              << stringifyChunkForm(*form) << "'";
+  }
+  return success();
+}
+
 LogicalResult LinearAttentionOp::verify() {
   if (failed(verifyHeads(*this, getHeads(), getKvHeads(), getHeadDim(),
                          getValueDim(), getParams())))
@@ -357,7 +506,7 @@ LogicalResult LinearAttentionOp::verify() {
                                 "delta-rule beta", "bhn")))
       return failure();
   }
-  return success();
+  return verifyChunkPlan(*this);
 }
 
 void LinearAttentionOp::getAsmBlockArgumentNames(

@@ -103,6 +103,15 @@ private:
                                    s.chunk.has() ? *s.chunk : 0);
   }
 
+  attn::ChunkFormAttr chunkFormOf(const spec::AttentionSpec &s) {
+    if (!s.chunkForm)
+      return {};
+    return attn::ChunkFormAttr::get(ctx, *s.chunkForm ==
+                                                 spec::ChunkForm::Parallel
+                                             ? attn::ChunkForm::chunk_parallel
+                                             : attn::ChunkForm::sequential);
+  }
+
   void buildSoftmax(const spec::AttentionSpec &s) {
     Shape shape = shapeOf(s);
     double scale = s.scale.has() ? *s.scale
@@ -211,7 +220,8 @@ private:
         attn::NormalizeAttr::get(ctx, normalizeOf(s, spec::Normalize::None)),
         paramsOf(s), attn::FeatureAttr::get(ctx, feature), featureParam,
         attn::UpdateAttr::get(ctx, update), betaParam,
-        builder.getBoolAttr(s.bidirectional), scheduleOf(s));
+        builder.getBoolAttr(s.bidirectional), scheduleOf(s),
+        chunkFormOf(s), attn::ChunkPlanAttr());
     current = &s;
     fillRegion(op.getFeatureRegion(), {"b", "h", "n", "d", "Nq", "Nk", "x"},
                true, featureExpr, s.loc,

@@ -11,16 +11,21 @@
 
 namespace mlir::attn {
 
-void buildAttncPipeline(OpPassManager &pm) {
+void buildAttncPipeline(OpPassManager &pm, PipelineStage upTo) {
   pm.addPass(createAttnChooseSchedulePass());
+  if (upTo == PipelineStage::Scheduled)
+    return;
+  // Blocked: the softmax family's block maps, the linear family's chunk
+  // plans (both read only the schedule).
   pm.addPass(createAttnClassifyBlocksPass());
+  pm.addPass(createAttnPlanChunksPass());
 }
 
 void registerAttncPasses() {
   registerAttnPasses();
   PassPipelineRegistration<>(
       "attnc-pipeline", "the default attnc pipeline (what `attnc` runs)",
-      buildAttncPipeline);
+      [](OpPassManager &pm) { buildAttncPipeline(pm); });
 }
 
 } // namespace mlir::attn

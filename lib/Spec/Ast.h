@@ -76,6 +76,9 @@ enum class FeatureBuiltin {
 enum class UpdateRule { Add, Delta };
 enum class SelectRule { TopK, Cumulative };
 enum class CombineRule { Add, Shared };
+/// `chunk C sequential|parallel`: a kernel form of the linear family forced
+/// over the compiler's choice by shape.
+enum class ChunkForm { Sequential, Parallel };
 
 const char *dtypeName(Dtype dtype);
 const char *normalizeName(Normalize normalize);
@@ -159,6 +162,8 @@ struct AttentionSpec {
   std::optional<TileHints> tile;
   std::optional<FeatureSpec> feature;
   std::optional<UpdateSpec> update;
+  std::optional<ChunkForm> chunkForm; ///< after `chunk C`
+  SourceLoc chunkFormLoc;
   bool linear = false;
   SourceLoc linearLoc;
   bool bidirectional = false;

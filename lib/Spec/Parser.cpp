@@ -337,6 +337,24 @@ private:
     return true;
   }
 
+  /// `chunk C [sequential | parallel]`: the chunk length and optionally the
+  /// kernel form, forced over the compiler's choice by shape.
+  bool parseChunk(AttentionSpec &spec, SourceLoc loc) {
+    if (!parseIntStatement(spec.chunk, "chunk", loc))
+      return false;
+    if (tok.kind != Tok::Ident)
+      return true;
+    if (!isIdent("sequential") && !isIdent("parallel"))
+      return error(tok.loc, "expected 'sequential' or 'parallel' after the "
+                            "chunk length, found " +
+                                describe(tok));
+    spec.chunkForm =
+        isIdent("parallel") ? ChunkForm::Parallel : ChunkForm::Sequential;
+    spec.chunkFormLoc = tok.loc;
+    consume();
+    return true;
+  }
+
   bool parseStatement(AttentionSpec &spec) {
     if (tok.kind != Tok::Ident)
       return error(tok.loc, "expected a statement, found " + describe(tok));
@@ -352,7 +370,7 @@ private:
     if (word == "value_dim")
       return parseIntStatement(spec.valueDim, word, loc);
     if (word == "chunk")
-      return parseIntStatement(spec.chunk, word, loc);
+      return parseChunk(spec, loc);
     if (word == "dtype")
       return parseDtype(spec, loc);
     if (word == "scale")

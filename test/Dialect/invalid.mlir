@@ -264,6 +264,175 @@ func.func private @f() attributes {s = #attn.schedule<block_q = 128, block_k = -
 // expected-error @+1 {{expected non-negative schedule values}}
 func.func private @f() attributes {s = #attn.schedule<block_q = 0, block_k = 0, warps = 0, stages = 0, chunk = -1>}
 
+// -----
+
+//===----------------------------------------------------------------------===//
+// #attn.chunk_plan and the chunk plan of attn.linear_attention
+//===----------------------------------------------------------------------===//
+
+// expected-error @+1 {{expected chunk to be a power of two in [16, 256], got 48}}
+func.func private @f() attributes {p = #attn.chunk_plan<chunk = 48, intra = masked, inter = state_add, sub_chunk = 0, forms = [sequential]>}
+
+// -----
+
+// expected-error @+1 {{intra 'masked' does not go with inter 'scalar_decay'}}
+func.func private @f() attributes {p = #attn.chunk_plan<chunk = 64, intra = masked, inter = scalar_decay, sub_chunk = 0, forms = [sequential]>}
+
+// -----
+
+// expected-error @+1 {{intra 'none' does not go with inter 'delta_wy'}}
+func.func private @f() attributes {p = #attn.chunk_plan<chunk = 64, intra = none, inter = delta_wy, sub_chunk = 0, forms = [sequential]>}
+
+// -----
+
+// expected-error @+1 {{expected sub_chunk to divide the chunk (64), got 0}}
+func.func private @f() attributes {p = #attn.chunk_plan<chunk = 64, intra = channel_decay_masked, inter = vector_decay, sub_chunk = 0, forms = [sequential]>}
+
+// -----
+
+// expected-error @+1 {{expected sub_chunk to divide the chunk (32), got 48}}
+func.func private @f() attributes {p = #attn.chunk_plan<chunk = 32, intra = channel_decay_masked, inter = vector_decay, sub_chunk = 48, forms = [sequential]>}
+
+// -----
+
+// expected-error @+1 {{expected sub_chunk = 0 without intra 'channel_decay_masked', got 16}}
+func.func private @f() attributes {p = #attn.chunk_plan<chunk = 64, intra = masked, inter = state_add, sub_chunk = 16, forms = [sequential]>}
+
+// -----
+
+// expected-error @+1 {{expected kernel forms sorted and distinct, got 'sequential' after 'chunk_parallel'}}
+func.func private @f() attributes {p = #attn.chunk_plan<chunk = 64, intra = masked, inter = state_add, sub_chunk = 0, forms = [chunk_parallel, sequential]>}
+
+// -----
+
+// expected-error @+1 {{expected kernel forms sorted and distinct, got 'sequential' after 'sequential'}}
+func.func private @f() attributes {p = #attn.chunk_plan<chunk = 64, intra = masked, inter = state_add, sub_chunk = 0, forms = [sequential, sequential]>}
+
+// -----
+
+// expected-error @+1 {{expected a chunked form (sequential or chunk_parallel)}}
+func.func private @f() attributes {p = #attn.chunk_plan<chunk = 64, intra = masked, inter = state_add, sub_chunk = 0, forms = [recurrent_step]>}
+
+// -----
+
+// expected-error @+1 {{form 'chunk_parallel' is not implemented for inter 'state_add' with intra 'none'}}
+func.func private @f() attributes {p = #attn.chunk_plan<chunk = 64, intra = none, inter = state_add, sub_chunk = 0, forms = [sequential, chunk_parallel]>}
+
+// -----
+
+// expected-error @+1 {{form 'recurrent_step' needs a causal recurrence (intra 'none' is bidirectional)}}
+func.func private @f() attributes {p = #attn.chunk_plan<chunk = 64, intra = none, inter = state_add, sub_chunk = 0, forms = [sequential, recurrent_step]>}
+
+// -----
+
+// expected-error @+1 {{'attn.linear_attention' op expected the chunk plan's chunk (32) to equal the schedule's, got 64}}
+attn.linear_attention @l {bidirectional = false, chunk_plan = #attn.chunk_plan<chunk = 32, intra = masked, inter = state_add, sub_chunk = 0, forms = [sequential]>, dtype = #attn.dtype<float32>, feature = #attn.feature<identity>, head_dim = 4 : i64, heads = 1 : i64, kv_heads = 1 : i64, normalize = #attn.normalize<none>, params = [], scale = 1.0 : f64, schedule = #attn.schedule<block_q = 0, block_k = 0, warps = 4, stages = 2, chunk = 64>, update = #attn.update<add>, value_dim = 4 : i64} feature {
+^bb0(%b: i64, %h: i64, %n: i64, %d: i64, %Nq: i64, %Nk: i64, %x: f32):
+  attn.yield %x : f32
+} decay {
+^bb0(%b: i64, %h: i64, %n: i64, %d: i64, %Nq: i64, %Nk: i64):
+  %one = arith.constant 1.0 : f32
+  attn.yield %one : f32
+}
+
+// -----
+
+// expected-error @+1 {{'attn.linear_attention' op chunk plan inter 'state_add' does not match the decay (a scalar gate)}}
+attn.linear_attention @l {bidirectional = false, chunk_plan = #attn.chunk_plan<chunk = 64, intra = masked, inter = state_add, sub_chunk = 0, forms = [sequential]>, dtype = #attn.dtype<float32>, feature = #attn.feature<identity>, head_dim = 4 : i64, heads = 1 : i64, kv_heads = 1 : i64, normalize = #attn.normalize<none>, params = [], scale = 1.0 : f64, schedule = #attn.schedule<block_q = 0, block_k = 0, warps = 4, stages = 2, chunk = 64>, update = #attn.update<add>, value_dim = 4 : i64} feature {
+^bb0(%b: i64, %h: i64, %n: i64, %d: i64, %Nq: i64, %Nk: i64, %x: f32):
+  attn.yield %x : f32
+} decay {
+^bb0(%b: i64, %h: i64, %n: i64, %d: i64, %Nq: i64, %Nk: i64):
+  %g = arith.constant 0.5 : f32
+  attn.yield %g : f32
+}
+
+// -----
+
+// expected-error @+1 {{'attn.linear_attention' op chunk plan inter 'scalar_decay' does not match the decay (no gate)}}
+attn.linear_attention @l {bidirectional = false, chunk_plan = #attn.chunk_plan<chunk = 64, intra = decay_masked, inter = scalar_decay, sub_chunk = 0, forms = [sequential]>, dtype = #attn.dtype<float32>, feature = #attn.feature<identity>, head_dim = 4 : i64, heads = 1 : i64, kv_heads = 1 : i64, normalize = #attn.normalize<none>, params = [], scale = 1.0 : f64, schedule = #attn.schedule<block_q = 0, block_k = 0, warps = 4, stages = 2, chunk = 64>, update = #attn.update<add>, value_dim = 4 : i64} feature {
+^bb0(%b: i64, %h: i64, %n: i64, %d: i64, %Nq: i64, %Nk: i64, %x: f32):
+  attn.yield %x : f32
+} decay {
+^bb0(%b: i64, %h: i64, %n: i64, %d: i64, %Nq: i64, %Nk: i64):
+  %one = arith.constant 1.0 : f32
+  attn.yield %one : f32
+}
+
+// -----
+
+// expected-error @+1 {{'attn.linear_attention' op chunk plan inter 'delta_wy' does not match update 'add'}}
+attn.linear_attention @l {bidirectional = false, chunk_plan = #attn.chunk_plan<chunk = 64, intra = masked, inter = delta_wy, sub_chunk = 0, forms = [sequential]>, dtype = #attn.dtype<float32>, feature = #attn.feature<identity>, head_dim = 4 : i64, heads = 1 : i64, kv_heads = 1 : i64, normalize = #attn.normalize<none>, params = [], scale = 1.0 : f64, schedule = #attn.schedule<block_q = 0, block_k = 0, warps = 4, stages = 2, chunk = 64>, update = #attn.update<add>, value_dim = 4 : i64} feature {
+^bb0(%b: i64, %h: i64, %n: i64, %d: i64, %Nq: i64, %Nk: i64, %x: f32):
+  attn.yield %x : f32
+} decay {
+^bb0(%b: i64, %h: i64, %n: i64, %d: i64, %Nq: i64, %Nk: i64):
+  %one = arith.constant 1.0 : f32
+  attn.yield %one : f32
+}
+
+// -----
+
+// expected-error @+1 {{'attn.linear_attention' op expected chunk plan intra not 'none' for a causal op, got 'none'}}
+attn.linear_attention @l {bidirectional = false, chunk_plan = #attn.chunk_plan<chunk = 64, intra = none, inter = state_add, sub_chunk = 0, forms = [sequential]>, dtype = #attn.dtype<float32>, feature = #attn.feature<identity>, head_dim = 4 : i64, heads = 1 : i64, kv_heads = 1 : i64, normalize = #attn.normalize<none>, params = [], scale = 1.0 : f64, schedule = #attn.schedule<block_q = 0, block_k = 0, warps = 4, stages = 2, chunk = 64>, update = #attn.update<add>, value_dim = 4 : i64} feature {
+^bb0(%b: i64, %h: i64, %n: i64, %d: i64, %Nq: i64, %Nk: i64, %x: f32):
+  attn.yield %x : f32
+} decay {
+^bb0(%b: i64, %h: i64, %n: i64, %d: i64, %Nq: i64, %Nk: i64):
+  %one = arith.constant 1.0 : f32
+  attn.yield %one : f32
+}
+
+// -----
+
+// expected-error @+1 {{'attn.linear_attention' op expected chunk plan intra 'none' for a bidirectional op, got 'masked'}}
+attn.linear_attention @l {bidirectional = true, chunk_plan = #attn.chunk_plan<chunk = 64, intra = masked, inter = state_add, sub_chunk = 0, forms = [sequential]>, dtype = #attn.dtype<float32>, feature = #attn.feature<identity>, head_dim = 4 : i64, heads = 1 : i64, kv_heads = 1 : i64, normalize = #attn.normalize<none>, params = [], scale = 1.0 : f64, schedule = #attn.schedule<block_q = 0, block_k = 0, warps = 4, stages = 2, chunk = 64>, update = #attn.update<add>, value_dim = 4 : i64} feature {
+^bb0(%b: i64, %h: i64, %n: i64, %d: i64, %Nq: i64, %Nk: i64, %x: f32):
+  attn.yield %x : f32
+} decay {
+^bb0(%b: i64, %h: i64, %n: i64, %d: i64, %Nq: i64, %Nk: i64):
+  %one = arith.constant 1.0 : f32
+  attn.yield %one : f32
+}
+
+// -----
+
+// expected-error @+1 {{'attn.linear_attention' op expected the chunk plan to force form 'sequential'}}
+attn.linear_attention @l {bidirectional = false, chunk_form = #attn.chunk_form<sequential>, chunk_plan = #attn.chunk_plan<chunk = 64, intra = masked, inter = state_add, sub_chunk = 0, forms = [sequential, chunk_parallel]>, dtype = #attn.dtype<float32>, feature = #attn.feature<identity>, head_dim = 4 : i64, heads = 1 : i64, kv_heads = 1 : i64, normalize = #attn.normalize<none>, params = [], scale = 1.0 : f64, schedule = #attn.schedule<block_q = 0, block_k = 0, warps = 4, stages = 2, chunk = 64>, update = #attn.update<add>, value_dim = 4 : i64} feature {
+^bb0(%b: i64, %h: i64, %n: i64, %d: i64, %Nq: i64, %Nk: i64, %x: f32):
+  attn.yield %x : f32
+} decay {
+^bb0(%b: i64, %h: i64, %n: i64, %d: i64, %Nq: i64, %Nk: i64):
+  %one = arith.constant 1.0 : f32
+  attn.yield %one : f32
+}
+
+// -----
+
+// expected-error @+1 {{'attn.linear_attention' op expected the chunk plan to force form 'chunk_parallel'}}
+attn.linear_attention @l {bidirectional = false, chunk_form = #attn.chunk_form<chunk_parallel>, chunk_plan = #attn.chunk_plan<chunk = 64, intra = masked, inter = state_add, sub_chunk = 0, forms = [sequential]>, dtype = #attn.dtype<float32>, feature = #attn.feature<identity>, head_dim = 4 : i64, heads = 1 : i64, kv_heads = 1 : i64, normalize = #attn.normalize<none>, params = [], scale = 1.0 : f64, schedule = #attn.schedule<block_q = 0, block_k = 0, warps = 4, stages = 2, chunk = 64>, update = #attn.update<add>, value_dim = 4 : i64} feature {
+^bb0(%b: i64, %h: i64, %n: i64, %d: i64, %Nq: i64, %Nk: i64, %x: f32):
+  attn.yield %x : f32
+} decay {
+^bb0(%b: i64, %h: i64, %n: i64, %d: i64, %Nq: i64, %Nk: i64):
+  %one = arith.constant 1.0 : f32
+  attn.yield %one : f32
+}
+
+// -----
+
+// expected-error @+1 {{'attn.linear_attention' op expected chunk_form sequential or chunk_parallel, got recurrent_step}}
+attn.linear_attention @l {bidirectional = false, chunk_form = #attn.chunk_form<recurrent_step>, dtype = #attn.dtype<float32>, feature = #attn.feature<identity>, head_dim = 4 : i64, heads = 1 : i64, kv_heads = 1 : i64, normalize = #attn.normalize<none>, params = [], scale = 1.0 : f64, schedule = #attn.schedule<block_q = 0, block_k = 0, warps = 4, stages = 2, chunk = 64>, update = #attn.update<add>, value_dim = 4 : i64} feature {
+^bb0(%b: i64, %h: i64, %n: i64, %d: i64, %Nq: i64, %Nk: i64, %x: f32):
+  attn.yield %x : f32
+} decay {
+^bb0(%b: i64, %h: i64, %n: i64, %d: i64, %Nq: i64, %Nk: i64):
+  %one = arith.constant 1.0 : f32
+  attn.yield %one : f32
+}
+
+// -----
+
 //===----------------------------------------------------------------------===//
 // attn.param
 //===----------------------------------------------------------------------===//

@@ -123,6 +123,29 @@ attn.linear_attention @gated_delta {beta_param = "beta", bidirectional = false,
   attn.yield %0 : f32
 }
 
+// A forced chunk form and the chunk plan of attn-plan-chunks.
+// CHECK-LABEL: attn.linear_attention @planned
+// CHECK-SAME: chunk_form = #attn.chunk_form<chunk_parallel>
+// CHECK-SAME: chunk_plan = #attn.chunk_plan<chunk = 32, intra = channel_decay_masked, inter = vector_decay, sub_chunk = 16, forms = [chunk_parallel, recurrent_step]>
+attn.linear_attention @planned {bidirectional = false,
+    chunk_form = #attn.chunk_form<chunk_parallel>,
+    chunk_plan = #attn.chunk_plan<chunk = 32, intra = channel_decay_masked,
+                                  inter = vector_decay, sub_chunk = 16,
+                                  forms = [chunk_parallel, recurrent_step]>,
+    dtype = #attn.dtype<float32>, feature = #attn.feature<identity>,
+    head_dim = 16 : i64, heads = 2 : i64, kv_heads = 2 : i64,
+    normalize = #attn.normalize<none>,
+    params = [#attn.param<"gate", f32, "hd">], scale = 1.000000e+00 : f64,
+    schedule = #attn.schedule<block_q = 0, block_k = 0, warps = 4, stages = 2, chunk = 32>,
+    update = #attn.update<add>, value_dim = 16 : i64} feature {
+^bb0(%b: i64, %h: i64, %n: i64, %d: i64, %Nq: i64, %Nk: i64, %x: f32):
+  attn.yield %x : f32
+} decay {
+^bb0(%b: i64, %h: i64, %n: i64, %d: i64, %Nq: i64, %Nk: i64):
+  %0 = attn.param "gate"[%h, %d] : f32
+  attn.yield %0 : f32
+}
+
 // Hedgehog's weight parameter, bidirectional, normalize sum.
 // CHECK-LABEL: attn.linear_attention @hedgehog
 // CHECK-SAME: bidirectional = true
