@@ -1,6 +1,7 @@
 //===- CudaEmitter.cpp - The blocked schedule as CUDA C++ -----------------===//
 //
-// This file implements the CUDA backend for the softmax family. The spec-
+// This file implements the CUDA backend for the softmax family (the linear
+// family's is LinearCudaEmitter.cpp; the entry points dispatch). The spec-
 // dependent parts (mask, score, block plan, parameter readers, constants)
 // are generated; the kernel skeleton is the fixed text in CudaKernelText.h,
 // configured by macros. The host launcher is guarded by __CUDACC_RTC__ so
@@ -14,6 +15,7 @@
 #include "codegen/EmitterSupport.h"
 #include "codegen/ExprEmitter.h"
 #include "codegen/KernelPrelude.h"
+#include "codegen/LinearCudaEmitter.h"
 #include "lib/Analysis/MaskClauses.h"
 
 using namespace mlir;
@@ -80,10 +82,12 @@ FailureOr<Geometry> geometryOf(attn::AttentionOp op) {
 } // namespace
 
 FailureOr<CudaLaunchInfo> cudaLaunchInfo(Operation *op) {
+  if (auto linear = dyn_cast<attn::LinearAttentionOp>(op))
+    return linearCudaLaunchInfo(linear);
   auto softmax = dyn_cast<attn::AttentionOp>(op);
   if (!softmax)
-    return op->emitError() << "the CUDA backend does not compile the linear "
-                              "family yet";
+    return op->emitError() << "the CUDA backend compiles attn.attention and "
+                              "attn.linear_attention only";
   if (softmax.getSelect())
     return op->emitError() << "the CUDA backend does not support content-based "
                               "block selection ('select') yet; use the CPU "
@@ -100,6 +104,8 @@ FailureOr<CudaLaunchInfo> cudaLaunchInfo(Operation *op) {
 }
 
 LogicalResult emitCuda(Operation *op, raw_ostream &os) {
+  if (auto linear = dyn_cast<attn::LinearAttentionOp>(op))
+    return emitLinearCuda(linear, os);
   FailureOr<CudaLaunchInfo> info = cudaLaunchInfo(op);
   if (failed(info))
     return failure();
@@ -178,6 +184,8 @@ LogicalResult emitCuda(Operation *op, raw_ostream &os) {
 }
 
 LogicalResult emitCudaHeader(Operation *op, raw_ostream &os) {
+  if (auto linear = dyn_cast<attn::LinearAttentionOp>(op))
+    return emitLinearCudaHeader(linear, os);
   FailureOr<CudaLaunchInfo> info = cudaLaunchInfo(op);
   if (failed(info))
     return failure();
