@@ -97,6 +97,9 @@ void emitManifest(Operation *op, const PackageContents &c, raw_ostream &os) {
         j.attribute("kernel", c.cudaKernel);
         j.attribute("block_threads", c.cudaBlockThreads);
         j.attribute("shared_bytes", c.cudaSharedBytes);
+        j.attribute("grid", c.cudaGrid);
+        if (c.cudaGrid == "value_tiles")
+          j.attribute("value_tiles", c.cudaValueTiles);
         j.attributeArray("archs", [&] {
           for (const std::string &a : c.archs)
             j.value(a);

@@ -28,6 +28,9 @@ struct PackageContents {
   int64_t blockMaskHeads = 0;
   std::string cudaSource, cudaHeader, cudaKernel; ///< empty: no CUDA backend
   int64_t cudaBlockThreads = 0, cudaSharedBytes = 0;
+  /// "q_blocks" or "value_tiles" (then cudaValueTiles blocks along x).
+  std::string cudaGrid;
+  int64_t cudaValueTiles = 0;
   std::vector<std::string> archs;
   std::map<std::string, std::string> cubins; ///< arch -> file
 };

@@ -73,13 +73,13 @@ LogicalResult runTool(Operation *op, const std::string &program,
 }
 
 /// Emits the .cu and its header and, where nvcc is found, one cubin per
-/// arch. The linear family has no CUDA backend yet: the package then holds
-/// only the CPU backend (the runtime says so if asked for CUDA), and so does
-/// a spec with content-based selection (`select`, CPU only for now).
+/// arch, for both families. A spec with content-based selection (`select`,
+/// CPU only for now) gets no CUDA backend: the package then holds only the
+/// CPU one (the runtime says so if asked for CUDA).
 LogicalResult writeCuda(Operation *op, const PackageOptions &options,
                         const std::string &base, PackageContents &contents) {
   auto softmax = dyn_cast<attn::AttentionOp>(op);
-  if (!softmax || softmax.getSelect())
+  if (softmax && softmax.getSelect())
     return success();
   FailureOr<CudaLaunchInfo> info = cudaLaunchInfo(op);
   if (failed(info))
@@ -93,6 +93,9 @@ LogicalResult writeCuda(Operation *op, const PackageOptions &options,
   contents.cudaKernel = info->kernelName;
   contents.cudaBlockThreads = info->blockThreads;
   contents.cudaSharedBytes = info->sharedBytes;
+  contents.cudaGrid =
+      info->grid == CudaGrid::ValueTiles ? "value_tiles" : "q_blocks";
+  contents.cudaValueTiles = info->valueTiles;
   contents.archs = options.archs;
   std::string sourcePath = join(options.outDir, contents.cudaSource);
   if (failed(writeFile(op, sourcePath, source)) ||
