@@ -102,6 +102,19 @@ __device__ __forceinline__ float attnc_ratio(const double *A, const float *SG, i
 #endif
 }
 
+// The gate of state row f in the decode step (`gates` holds its values).
+__device__ __forceinline__ float attnc_step_gate(const float *gates, int f) {
+#if ATTNC_DECAY == 0
+  (void)gates; (void)f;
+  return 1.0f;
+#elif ATTNC_DECAY == 1
+  (void)f;
+  return gates[0];
+#else
+  return gates[f];
+#endif
+}
+
 // sum_f a[f] b[f] ratio(to, from, f): a scalar gate factors out of the sum.
 __device__ __forceinline__ float attnc_gated_dot(const float *a, const float *b, const double *A,
                                                  const float *SG, int to, int from) {
@@ -186,7 +199,73 @@ extern "C" __global__ void __launch_bounds__(NT, 1) ATTNC_KERNEL(const AttncKern
   }
 #endif
 
-  for (long long t0 = 0; t0 < Nk; t0 += CH) {
+#if ATTNC_BIDIRECTIONAL
+  const bool step = false;
+#else
+  // One decode token (Nq = Nk = 1, the usual call with a state): the
+  // recurrence itself, S = lambda (S - beta k (k^T S)) + beta k v^T (add:
+  // S = lambda S + k v^T), without the chunk machinery. One thread per
+  // value column, barriers only around the rows all columns share; the
+  // gates are used as values (no log space for one step).
+  const bool step = Nq == 1 && Nk == 1;
+  if (step) {
+    __syncthreads(); // S and z are loaded
+    attnc_load_rows(X, kp, args.k_strides.s[2], 0, 0, 1);
+    __syncthreads();
+    attnc_features(args, b, h, 0, X, Kf, stat, 0, 1);
+    attnc_load_rows(X, qp, args.q_strides.s[2], 0, 0, 1);
+    attnc_load_values(Vt, vp, args.v_strides.s[2], 0, 1, e0);
+#if ATTNC_DECAY == 1
+    if (tid == 0) SG[0] = attnc_decay(args, b, h, 0, 0, Nq, Nk);
+#elif ATTNC_DECAY == 2
+    for (int f = tid; f < F; f += NT) SG[f] = attnc_decay(args, b, h, 0, f, Nq, Nk);
+#endif
+#if ATTNC_DELTA
+    if (tid == 0) Beta[0] = ATTNC_BETA(0);
+#endif
+    __syncthreads();
+    attnc_features(args, b, h, 0, X, Qf, stat, 0, 1);
+#if ATTNC_SUM
+    for (int f = tid; f < F; f += NT) Z[f] = attnc_step_gate(SG, f) * Z[f] + Kf[f];
+    __syncthreads();
+    if (tid == 0) {
+      float den = 0.0f;
+      for (int f = 0; f < F; ++f) den += Qf[f] * Z[f];
+      Den[0] = den;
+    }
+    __syncthreads();
+#endif
+    for (int e = tid; e < DVT; e += NT) {
+      if (e0 + e >= DV) continue;
+#if ATTNC_DELTA
+      float y = 0.0f; // k^T S before the step
+      for (int f = 0; f < F; ++f) y += Kf[f] * S[f * DVT + e];
+#endif
+      float o = 0.0f;
+      // Unrolled by 4 only: a full unroll over F made sm_80 code hold ~250
+      // registers (Based, hedgehog) for no gain in a memory-bound loop.
+#pragma unroll 4
+      for (int f = 0; f < F; ++f) {
+#if ATTNC_DELTA
+        const float bk = Beta[0] * Kf[f];
+        const float s = attnc_step_gate(SG, f) * (S[f * DVT + e] - bk * y) + bk * Vt[e];
+#else
+        const float s = attnc_step_gate(SG, f) * S[f * DVT + e] + Kf[f] * Vt[e];
+#endif
+        S[f * DVT + e] = s;
+        o += Qf[f] * s;
+      }
+#if ATTNC_SUM
+      o = Den[0] != 0.0f ? kScale * o / Den[0] : 0.0f;
+#else
+      o = kScale * o;
+#endif
+      attnc_store(op_ + e0 + e, o);
+    }
+  }
+#endif
+
+  for (long long t0 = 0; !step && t0 < Nk; t0 += CH) {
     const int L = (int)attnc_mini(CH, Nk - t0);
 #if ATTNC_BIDIRECTIONAL
     const int r0 = L; // no query rows inside the key walk

@@ -39,6 +39,10 @@ def linear_cases():
     yield ("bidir_bf16", spec("bi", ["bidirectional", "feature elu1", "normalize sum"],
                               value_dim=96, dtype="bf16"), "2,120", False)
     yield ("decode_f32", spec("decode", lm.SLOPE), "2,1,77", True)
+    # Nq = Nk = 1: the kernel's decode step instead of the chunk loop.
+    yield ("step_vgated_delta_f32", spec("step", lm.DELTA + lm.SOFT_VGATE), "2,1,1", True)
+    yield ("step_elu1_sum_bf16", spec("step_sum", lm.SOFT_GATE + ["feature elu1", "normalize sum"],
+                                      dtype="bf16"), "2,1,1", True)
 
 
 def write_linear_case(attnc, out, seed, name, text, shape, with_state):

@@ -29,8 +29,20 @@ TOLERANCE = {"f32": 2e-5, "f16": 2e-3, "bf16": 1.5e-2}
 
 def cuda_cases():
     """What the CUDA kernel adds to the CPU matrix: several value tiles (the
-    last one partial), f16 storage, the chunk halved to fit shared memory."""
+    last one partial), f16 storage, the chunk halved to fit shared memory,
+    and the decode step (Nq = Nk = 1, from a random state) of every
+    recurrence. Causal cases start from a random state."""
     spec, m = linear_matrix.spec, linear_matrix
+    for name, body, kw in (
+            ("add", [], {}), ("slope", m.SLOPE, {}), ("odd_gate", m.ODD_GATE, {}),
+            ("vgate", m.ODD_VGATE, {"value_dim": 80}), ("delta", m.DELTA, {}),
+            ("gated_delta", m.DELTA + m.SOFT_GATE, {"dtype": "f16"}),
+            ("vgated_delta", m.DELTA + m.SOFT_VGATE, {"value_dim": 72}),
+            ("elu1_sum", m.SOFT_GATE + ["feature elu1", "normalize sum"], {}),
+            ("hedgehog_sum", m.FEATURES["hedgehog"][0], {"dtype": "bf16"}),
+            ("taylor2_vgate", ["feature taylor2", "normalize sum", "decay 1 / (1 + 0.01 * d)"],
+             {"head_dim": 8})):
+        yield (f"step_{name}", spec(f"step_{name}", body, **kw), "2,1,1")
     yield ("tiles_f16", spec("tiles", m.SLOPE, value_dim=80, dtype="f16", chunk=32), "2,100")
     yield ("tiles_vgate", spec("tiles_v", m.SOFT_VGATE, value_dim=144), "1,150")
     yield ("tiles_delta_f16", spec("tiles_d", m.DELTA + m.SOFT_GATE, value_dim=96, dtype="f16",
@@ -113,7 +125,8 @@ def main():
             if only is not None and name not in only:
                 continue
             d = os.path.join(work, g, name.replace("@", "_").replace(",", "_"))
-            ok, message = check(attnc, cxx, d, text, shape, seed + 1, g == "state")
+            state = g == "state" or (g == "cuda" and "bidirectional" not in text)
+            ok, message = check(attnc, cxx, d, text, shape, seed + 1, state)
             print("%s %s/%s [%s]: %s" % ("PASS" if ok else "FAIL", g, name, shape, message))
             sys.stdout.flush()
             passed += ok
