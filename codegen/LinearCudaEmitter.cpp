@@ -57,11 +57,16 @@ DecayKind decayKindOf(attn::LinearAttentionOp op) {
 
 int64_t roundUp(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
 
+/// The row stride of phi(Q) and phi(K) in shared memory: odd, so that the
+/// 32 threads of a warp that read one channel of 32 different rows (the
+/// intra-chunk products) hit 32 different banks.
+int64_t featureStride(int64_t f) { return f | 1; }
+
 /// Shared-memory buffers in layout order (doubles first for alignment).
 enum Buffer { A, Stat, Sg, S, Z, Den, Qf, Kf, V, P, P2, W, U, Beta, X, kNum };
-const char *const kBufferNames[kNum] = {"A",  "STAT", "SG", "S",  "Z",
-                                        "DEN", "QF",  "KF", "V",  "P",
-                                        "P2", "W",    "U",  "BETA", "X"};
+const char *const kBufferNames[kNum] = {"A",   "STAT", "SG", "S",    "Z",
+                                        "DEN", "QF",   "KF", "V",    "P",
+                                        "P2",  "W",    "U",  "BETA", "X"};
 
 struct Geometry {
   DecayKind decay;
@@ -85,7 +90,7 @@ void layout(Geometry &g, attn::Feature feature) {
   size[S] = 4 * f * dvt;
   size[Z] = g.sum ? 4 * f : 0;
   size[Den] = g.sum ? 4 * ch : 0;
-  size[Qf] = size[Kf] = 4 * ch * f;
+  size[Qf] = size[Kf] = 4 * ch * featureStride(f);
   size[V] = 4 * ch * dvt;
   size[P] = 4 * ch * ch;
   size[P2] = g.delta && g.decay == DecayKind::Vector ? 4 * ch * ch : 0;
@@ -202,7 +207,7 @@ void emitElementwise(StringRef expr, raw_ostream &os) {
      << "      const float x = X[r * D + f];\n"
      << "      y = " << expr << ";\n"
      << "    }\n"
-     << "    Phi[i] = y;\n  }\n";
+     << "    Phi[r * FS + f] = y;\n  }\n";
 }
 
 /// `attnc_features`: the feature map over one chunk of rows, cooperatively.
@@ -212,10 +217,10 @@ void emitFeatures(attn::LinearAttentionOp op, raw_ostream &os) {
      << "// Phi[r][0..F) = phi(X[r]) for rows r in [lo, hi) at positions n0 + "
         "r, else 0.\n"
      << "// Called by every thread of the block; ends with a barrier.\n"
-     << "__device__ __forceinline__ void attnc_features(const AttncKernelArgs &args, long "
-        "long b, long long h, long long n0,\n"
-     << "                               const float *X, float *Phi, void "
-        "*stat, int lo, int hi) {\n"
+     << "__device__ __forceinline__ void attnc_features(\n"
+     << "    const AttncKernelArgs &args, long long b, long long h, long long "
+        "n0, const float *X,\n"
+     << "    float *Phi, void *stat, int lo, int hi) {\n"
      << "  (void)args; (void)b; (void)h; (void)n0; (void)stat;\n";
   switch (op.getFeature()) {
   case attn::Feature::expression:
@@ -258,7 +263,7 @@ void emitFeatures(attn::LinearAttentionOp op, raw_ostream &os) {
       else if (f <= D) y = x[f - 1];
       else y = x[(f - 1 - D) / D] * x[(f - 1 - D) % D] * 0.707106781f;
     }
-    Phi[i] = y;
+    Phi[r * FS + f] = y;
   }
 )";
     break;
@@ -274,15 +279,15 @@ void emitFeatures(attn::LinearAttentionOp op, raw_ostream &os) {
     const int r = i / D, f = i % D;
     float y = 0.0f;
     for (int d = 0; d < D; ++d) y += X[r * D + d] * Wh[d * D + f];
-    Phi[r * F + f] = y;
+    Phi[r * FS + f] = y;
   }
   __syncthreads();
   for (int i = threadIdx.x; i < CH * 2; i += NT) {
     const int r = i / 2, sign = i % 2;
     const float s = sign ? -1.0f : 1.0f;
     float m = -attnc_inf(), sum = 0.0f;
-    for (int f = 0; f < D; ++f) m = s * Phi[r * F + f] > m ? s * Phi[r * F + f] : m;
-    for (int f = 0; f < D; ++f) sum += expf(s * Phi[r * F + f] - m);
+    for (int f = 0; f < D; ++f) m = s * Phi[r * FS + f] > m ? s * Phi[r * FS + f] : m;
+    for (int f = 0; f < D; ++f) sum += expf(s * Phi[r * FS + f] - m);
     st[r * 4 + sign * 2] = m;
     st[r * 4 + sign * 2 + 1] = sum;
   }
@@ -290,9 +295,9 @@ void emitFeatures(attn::LinearAttentionOp op, raw_ostream &os) {
   for (int i = threadIdx.x; i < CH * D; i += NT) {
     const int r = i / D, f = i % D;
     const bool valid = r >= lo && r < hi;
-    const float y = Phi[r * F + f];
-    Phi[r * F + D + f] = valid ? expf(-1.0f * y - st[r * 4 + 2]) / st[r * 4 + 3] : 0.0f;
-    Phi[r * F + f] = valid ? expf(y - st[r * 4]) / st[r * 4 + 1] : 0.0f;
+    const float y = Phi[r * FS + f];
+    Phi[r * FS + D + f] = valid ? expf(-1.0f * y - st[r * 4 + 2]) / st[r * 4 + 3] : 0.0f;
+    Phi[r * FS + f] = valid ? expf(y - st[r * 4]) / st[r * 4 + 1] : 0.0f;
   }
 )";
     break;
@@ -359,6 +364,8 @@ LogicalResult emitLinearCuda(attn::LinearAttentionOp op, raw_ostream &os) {
      << "#define G " << op.getKvHeads() << "LL\n"
      << "#define D " << g.d << "\n#define DV " << g.dv << "\n"
      << "#define F " << g.f << " // feature channels\n"
+     << "#define FS " << featureStride(g.f)
+     << " // row stride of phi(Q), phi(K): odd, no bank conflicts\n"
      << "#define DVT " << g.tile << " // value columns per block\n"
      << "#define CH " << g.chunk << " // chunk length\n"
      << "#define NT " << kThreads << "\n"
@@ -392,8 +399,7 @@ LogicalResult emitLinearCuda(attn::LinearAttentionOp op, raw_ostream &os) {
      << "    cudaError_t err = cudaFuncSetAttribute(ATTNC_KERNEL, "
         "cudaFuncAttributeMaxDynamicSharedMemorySize, smem);\n"
      << "    if (err != cudaSuccess) return err;\n  }\n"
-     << "  dim3 grid(" << g.tiles
-     << "u, (unsigned)H, (unsigned)args->batch);\n"
+     << "  dim3 grid(" << g.tiles << "u, (unsigned)H, (unsigned)args->batch);\n"
      << "  ATTNC_KERNEL<<<grid, NT, smem, stream>>>(*args);\n"
      << "  return cudaGetLastError();\n}\n#endif\n";
   return success();

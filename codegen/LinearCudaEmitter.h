@@ -1,4 +1,4 @@
-//===- LinearCudaEmitter.h - The chunked linear schedule as CUDA -*- C++ -*-===//
+//===- LinearCudaEmitter.h - The chunked linear schedule as CUDA *- C++ -*-===//
 //
 // Translates a scheduled attn.linear_attention into one self-contained .cu
 // file (only CUDA toolkit headers) and a C header with its host launcher:

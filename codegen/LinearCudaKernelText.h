@@ -1,4 +1,4 @@
-//===- LinearCudaKernelText.h - Fixed text of the linear CUDA kernel -*- C++ -*-===//
+//===- LinearCudaKernelText.h - The linear CUDA kernel's text ---*- C++ -*-===//
 //
 // The spec-independent part of the linear family's CUDA kernel: one thread
 // block per (value tile, head, batch) walks the keys chunk by chunk with the
@@ -134,8 +134,8 @@ inline constexpr const char *kLinearCudaKernel = R"CUDA(
 extern "C" __global__ void __launch_bounds__(NT, 1) ATTNC_KERNEL(const AttncKernelArgs args) {
   extern __shared__ __align__(16) unsigned char attnc_smem[];
   float *S = (float *)(attnc_smem + OFF_S);   // [F][DVT] state tile
-  float *Qf = (float *)(attnc_smem + OFF_QF); // [CH][F] phi(q) of the chunk's rows
-  float *Kf = (float *)(attnc_smem + OFF_KF); // [CH][F] phi(k)
+  float *Qf = (float *)(attnc_smem + OFF_QF); // [CH][FS] phi(q) of the chunk's rows
+  float *Kf = (float *)(attnc_smem + OFF_KF); // [CH][FS] phi(k)
   float *Vt = (float *)(attnc_smem + OFF_V);  // [CH][DVT]
   float *P = (float *)(attnc_smem + OFF_P);   // [CH][CH] intra-chunk weights
   float *X = (float *)(attnc_smem + OFF_X);   // [CH][D] raw rows before the feature map
@@ -292,20 +292,20 @@ extern "C" __global__ void __launch_bounds__(NT, 1) ATTNC_KERNEL(const AttncKern
     // Intra-chunk weights P[r][j] = phi(q_r) . phi(k_j) decayed from j to r.
     for (int i = tid; i < CH * CH; i += NT) {
       const int r = i / CH, j = i % CH;
-      if (r >= r0 && r < L && j <= r) P[i] = attnc_gated_dot(Qf + r * F, Kf + j * F, A, SG, r + 1, j + 1);
+      if (r >= r0 && r < L && j <= r) P[i] = attnc_gated_dot(Qf + r * FS, Kf + j * FS, A, SG, r + 1, j + 1);
     }
     __syncthreads();
     // phi(q_r) decayed from the chunk start: its product with the state before the chunk.
     for (int i = tid; i < CH * F; i += NT) {
       const int r = i / F, f = i % F;
-      if (r >= r0 && r < L) Qf[i] *= attnc_ratio(A, SG, r + 1, 0, f);
+      if (r >= r0 && r < L) Qf[r * FS + f] *= attnc_ratio(A, SG, r + 1, 0, f);
     }
     __syncthreads();
 #if ATTNC_SUM
     for (int r = r0 + tid; r < L; r += NT) {
       float den = 0.0f;
       for (int j = 0; j <= r; ++j) den += P[r * CH + j];
-      for (int f = 0; f < F; ++f) den += Qf[r * F + f] * Z[f];
+      for (int f = 0; f < F; ++f) den += Qf[r * FS + f] * Z[f];
       Den[r] = den;
     }
     __syncthreads();
@@ -315,7 +315,7 @@ extern "C" __global__ void __launch_bounds__(NT, 1) ATTNC_KERNEL(const AttncKern
       if (r < r0 || r >= L || e0 + e >= DV) continue;
       float o = 0.0f;
       for (int j = 0; j <= r; ++j) o += P[r * CH + j] * Vt[j * DVT + e];
-      for (int f = 0; f < F; ++f) o += Qf[r * F + f] * S[f * DVT + e];
+      for (int f = 0; f < F; ++f) o += Qf[r * FS + f] * S[f * DVT + e];
 #if ATTNC_SUM
       o = Den[r] != 0.0f ? kScale * o / Den[r] : 0.0f;
 #else
@@ -324,18 +324,18 @@ extern "C" __global__ void __launch_bounds__(NT, 1) ATTNC_KERNEL(const AttncKern
       attnc_store(op_ + (t0 + r - off) * args.o_strides.s[2] + e0 + e, o);
     }
     // The state after the chunk: S = decay(chunk) S + (phi(K) decayed to the chunk end)^T V.
-    for (int i = tid; i < L * F; i += NT) Kf[i] *= attnc_ratio(A, SG, L, i / F + 1, i % F);
+    for (int i = tid; i < L * F; i += NT) Kf[(i / F) * FS + i % F] *= attnc_ratio(A, SG, L, i / F + 1, i % F);
     __syncthreads();
     for (int i = tid; i < F * DVT; i += NT) {
       const int f = i / DVT, e = i % DVT;
       float s = S[i] * attnc_ratio(A, SG, L, 0, f);
-      for (int j = 0; j < L; ++j) s += Kf[j * F + f] * Vt[j * DVT + e];
+      for (int j = 0; j < L; ++j) s += Kf[j * FS + f] * Vt[j * DVT + e];
       S[i] = s;
     }
 #if ATTNC_SUM
     for (int f = tid; f < F; f += NT) {
       float z = Z[f] * attnc_ratio(A, SG, L, 0, f);
-      for (int j = 0; j < L; ++j) z += Kf[j * F + f];
+      for (int j = 0; j < L; ++j) z += Kf[j * FS + f];
       Z[f] = z;
     }
 #endif
@@ -345,7 +345,7 @@ extern "C" __global__ void __launch_bounds__(NT, 1) ATTNC_KERNEL(const AttncKern
     // -M_rj = -beta_r (k_r . k_j) gamma_r / gamma_j, the strictly lower part of I + M.
     for (int i = tid; i < CH * CH; i += NT) {
       const int r = i / CH, j = i % CH;
-      if (r < L && j < r) P[i] = -Beta[r] * attnc_gated_dot(Kf + r * F, Kf + j * F, A, SG, r + 1, j + 1);
+      if (r < L && j < r) P[i] = -Beta[r] * attnc_gated_dot(Kf + r * FS, Kf + j * FS, A, SG, r + 1, j + 1);
     }
     __syncthreads();
     // Forward substitution, one row at a time (row r reads rows j < r):
@@ -354,7 +354,7 @@ extern "C" __global__ void __launch_bounds__(NT, 1) ATTNC_KERNEL(const AttncKern
       const float bg = Beta[r] * attnc_ratio(A, SG, r + 1, 0, 0);
       for (int c = tid; c < F + DVT; c += NT) {
         if (c < F) {
-          float w = bg * Kf[r * F + c];
+          float w = bg * Kf[r * FS + c];
           for (int j = 0; j < r; ++j) w += P[r * CH + j] * W[j * F + c];
           W[r * F + c] = w;
         } else {
@@ -376,7 +376,7 @@ extern "C" __global__ void __launch_bounds__(NT, 1) ATTNC_KERNEL(const AttncKern
     // Query weights (tril(phi(Q) K^T) * decay), replacing -M.
     for (int i = tid; i < CH * CH; i += NT) {
       const int r = i / CH, j = i % CH;
-      if (r >= r0 && r < L && j <= r) P[i] = attnc_gated_dot(Qf + r * F, Kf + j * F, A, SG, r + 1, j + 1);
+      if (r >= r0 && r < L && j <= r) P[i] = attnc_gated_dot(Qf + r * FS, Kf + j * FS, A, SG, r + 1, j + 1);
     }
     __syncthreads();
     for (int i = tid; i < CH * DVT; i += NT) {
@@ -385,17 +385,17 @@ extern "C" __global__ void __launch_bounds__(NT, 1) ATTNC_KERNEL(const AttncKern
       float o = 0.0f;
       for (int j = 0; j <= r; ++j) o += P[r * CH + j] * U[j * DVT + e];
       const float gr = attnc_ratio(A, SG, r + 1, 0, 0);
-      for (int f = 0; f < F; ++f) o += (gr * Qf[r * F + f]) * S[f * DVT + e];
+      for (int f = 0; f < F; ++f) o += (gr * Qf[r * FS + f]) * S[f * DVT + e];
       attnc_store(op_ + (t0 + r - off) * args.o_strides.s[2] + e0 + e, kScale * o);
     }
     __syncthreads();
     // S = gamma_L S0 + sum_j (decay from j to the chunk end) k_j u_j^T.
-    for (int i = tid; i < L * F; i += NT) Kf[i] *= attnc_ratio(A, SG, L, i / F + 1, 0);
+    for (int i = tid; i < L * F; i += NT) Kf[(i / F) * FS + i % F] *= attnc_ratio(A, SG, L, i / F + 1, 0);
     __syncthreads();
     for (int i = tid; i < F * DVT; i += NT) {
       const int f = i / DVT, e = i % DVT;
       float s = S[i] * attnc_ratio(A, SG, L, 0, 0);
-      for (int j = 0; j < L; ++j) s += Kf[j * F + f] * U[j * DVT + e];
+      for (int j = 0; j < L; ++j) s += Kf[j * FS + f] * U[j * DVT + e];
       S[i] = s;
     }
 
@@ -406,8 +406,8 @@ extern "C" __global__ void __launch_bounds__(NT, 1) ATTNC_KERNEL(const AttncKern
     for (int i = tid; i < CH * CH; i += NT) {
       const int r = i / CH, j = i % CH;
       if (r < L && j < r) {
-        P[i] = -Beta[j] * attnc_gated_dot(Kf + r * F, Kf + j * F, A, SG, r, j);
-        P2[i] = Beta[j] * attnc_gated_dot(Kf + r * F, Kf + j * F, A, SG, r, j + 1);
+        P[i] = -Beta[j] * attnc_gated_dot(Kf + r * FS, Kf + j * FS, A, SG, r, j);
+        P2[i] = Beta[j] * attnc_gated_dot(Kf + r * FS, Kf + j * FS, A, SG, r, j + 1);
       }
     }
     __syncthreads();
@@ -416,7 +416,7 @@ extern "C" __global__ void __launch_bounds__(NT, 1) ATTNC_KERNEL(const AttncKern
     for (int r = 0; r < L; ++r) {
       for (int c = tid; c < F + DVT; c += NT) {
         if (c < F) {
-          float w = attnc_ratio(A, SG, r, 0, c) * Kf[r * F + c];
+          float w = attnc_ratio(A, SG, r, 0, c) * Kf[r * FS + c];
           for (int j = 0; j < r; ++j) w += P[r * CH + j] * W[j * F + c];
           W[r * F + c] = w;
         } else {
@@ -440,21 +440,21 @@ extern "C" __global__ void __launch_bounds__(NT, 1) ATTNC_KERNEL(const AttncKern
     for (int i = tid; i < CH * CH; i += NT) {
       const int r = i / CH, j = i % CH;
       if (r >= r0 && r < L && j <= r) {
-        P[i] = -Beta[j] * attnc_gated_dot(Qf + r * F, Kf + j * F, A, SG, r + 1, j);
-        P2[i] = Beta[j] * attnc_gated_dot(Qf + r * F, Kf + j * F, A, SG, r + 1, j + 1);
+        P[i] = -Beta[j] * attnc_gated_dot(Qf + r * FS, Kf + j * FS, A, SG, r + 1, j);
+        P2[i] = Beta[j] * attnc_gated_dot(Qf + r * FS, Kf + j * FS, A, SG, r + 1, j + 1);
       }
     }
     __syncthreads();
     for (int i = tid; i < CH * F; i += NT) {
       const int r = i / F, f = i % F;
-      if (r >= r0 && r < L) Qf[i] *= attnc_ratio(A, SG, r + 1, 0, f);
+      if (r >= r0 && r < L) Qf[r * FS + f] *= attnc_ratio(A, SG, r + 1, 0, f);
     }
     __syncthreads();
     for (int i = tid; i < CH * DVT; i += NT) {
       const int r = i / DVT, e = i % DVT;
       if (r < r0 || r >= L || e0 + e >= DV) continue;
       float o = 0.0f;
-      for (int f = 0; f < F; ++f) o += Qf[r * F + f] * S[f * DVT + e];
+      for (int f = 0; f < F; ++f) o += Qf[r * FS + f] * S[f * DVT + e];
       for (int j = 0; j <= r; ++j) o += P[r * CH + j] * U[j * DVT + e];
       for (int j = 0; j <= r; ++j) o += P2[r * CH + j] * Vt[j * DVT + e];
       attnc_store(op_ + (t0 + r - off) * args.o_strides.s[2] + e0 + e, kScale * o);
@@ -464,16 +464,16 @@ extern "C" __global__ void __launch_bounds__(NT, 1) ATTNC_KERNEL(const AttncKern
     // the first weights replace phi(k), the second phi(q).
     for (int i = tid; i < L * F; i += NT) {
       const int j = i / F, f = i % F;
-      const float kb = Beta[j] * Kf[i];
-      Qf[i] = kb * attnc_ratio(A, SG, L, j + 1, f);
-      Kf[i] = -kb * attnc_ratio(A, SG, L, j, f);
+      const float kb = Beta[j] * Kf[j * FS + f];
+      Qf[j * FS + f] = kb * attnc_ratio(A, SG, L, j + 1, f);
+      Kf[j * FS + f] = -kb * attnc_ratio(A, SG, L, j, f);
     }
     __syncthreads();
     for (int i = tid; i < F * DVT; i += NT) {
       const int f = i / DVT, e = i % DVT;
       float s = S[i] * attnc_ratio(A, SG, L, 0, f);
-      for (int j = 0; j < L; ++j) s += Kf[j * F + f] * U[j * DVT + e];
-      for (int j = 0; j < L; ++j) s += Qf[j * F + f] * Vt[j * DVT + e];
+      for (int j = 0; j < L; ++j) s += Kf[j * FS + f] * U[j * DVT + e];
+      for (int j = 0; j < L; ++j) s += Qf[j * FS + f] * Vt[j * DVT + e];
       S[i] = s;
     }
 #endif
@@ -490,7 +490,7 @@ extern "C" __global__ void __launch_bounds__(NT, 1) ATTNC_KERNEL(const AttncKern
 #if ATTNC_SUM
     for (int r = tid; r < R; r += NT) {
       float den = 0.0f;
-      for (int f = 0; f < F; ++f) den += Qf[r * F + f] * Z[f];
+      for (int f = 0; f < F; ++f) den += Qf[r * FS + f] * Z[f];
       Den[r] = den;
     }
     __syncthreads();
@@ -499,7 +499,7 @@ extern "C" __global__ void __launch_bounds__(NT, 1) ATTNC_KERNEL(const AttncKern
       const int r = i / DVT, e = i % DVT;
       if (e0 + e >= DV) continue;
       float o = 0.0f;
-      for (int f = 0; f < F; ++f) o += Qf[r * F + f] * S[f * DVT + e];
+      for (int f = 0; f < F; ++f) o += Qf[r * FS + f] * S[f * DVT + e];
 #if ATTNC_SUM
       o = Den[r] != 0.0f ? kScale * o / Den[r] : 0.0f;
 #else
