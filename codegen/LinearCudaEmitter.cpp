@@ -25,6 +25,8 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 
+#include <optional>
+
 using namespace mlir;
 
 namespace attnc {
@@ -106,11 +108,15 @@ void layout(Geometry &g, attn::Feature feature) {
   g.shared = at;
 }
 
-FailureOr<Geometry> geometryOf(attn::LinearAttentionOp op) {
+/// The geometry of `op`'s kernel, or why there is none (in `why`).
+std::optional<Geometry> tryGeometry(attn::LinearAttentionOp op,
+                                    std::string &why) {
   attn::ScheduleAttr schedule = op.getScheduleAttr();
-  if (!schedule || schedule.getChunk() <= 0)
-    return op.emitError() << "the CUDA emitter needs a scheduled op with a "
-                             "chunk length (run the attnc pipeline)";
+  if (!schedule || schedule.getChunk() <= 0) {
+    why = "the CUDA emitter needs a scheduled op with a chunk length (run the "
+          "attnc pipeline)";
+    return std::nullopt;
+  }
   Geometry g;
   g.decay = decayKindOf(op);
   g.delta = op.getUpdate() == attn::Update::delta;
@@ -136,16 +142,24 @@ FailureOr<Geometry> geometryOf(attn::LinearAttentionOp op) {
     g.chunk /= 2;
     layout(g, op.getFeature());
   }
-  if (g.shared > kMaxSharedBytes)
-    return op.emitError() << "the CUDA backend needs " << g.shared
-                          << " bytes of shared memory per block for feature "
-                             "dimension "
-                          << g.f << " and value tile " << g.tile
-                          << ", more than the " << kMaxSharedBytes
-                          << " sm_80 allows; use a smaller feature map or "
-                             "value_dim";
+  if (g.shared > kMaxSharedBytes) {
+    why = "the CUDA backend needs " + std::to_string(g.shared) +
+          " bytes of shared memory per block for feature dimension " +
+          std::to_string(g.f) + " and value tile " + std::to_string(g.tile) +
+          ", more than the " + std::to_string(kMaxSharedBytes) +
+          " sm_80 allows; use a smaller feature map or value_dim";
+    return std::nullopt;
+  }
   g.tiles = (g.dv + g.tile - 1) / g.tile;
   return g;
+}
+
+FailureOr<Geometry> geometryOf(attn::LinearAttentionOp op) {
+  std::string why;
+  std::optional<Geometry> g = tryGeometry(op, why);
+  if (!g)
+    return op.emitError() << why;
+  return *g;
 }
 
 /// Position of parameter `name` in the op's parameter list (the order of
@@ -312,6 +326,11 @@ const char *decayName(DecayKind decay) {
 }
 
 } // namespace
+
+std::string linearCudaUnsupported(attn::LinearAttentionOp op) {
+  std::string why;
+  return tryGeometry(op, why) ? std::string() : why;
+}
 
 FailureOr<CudaLaunchInfo> linearCudaLaunchInfo(attn::LinearAttentionOp op) {
   FailureOr<Geometry> g = geometryOf(op);

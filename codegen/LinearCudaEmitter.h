@@ -18,6 +18,11 @@
 
 namespace attnc {
 
+/// Why `op` has no CUDA kernel (its shared memory does not fit a block), or
+/// "" when it has one. Emits nothing: a package can then keep only its CPU
+/// backend.
+std::string linearCudaUnsupported(mlir::attn::LinearAttentionOp op);
+
 /// The launch configuration of `op`: grid (value tiles, H, B). Fails with an
 /// error on `op` when no chunk and value tile fit in shared memory.
 mlir::FailureOr<CudaLaunchInfo>

@@ -11,6 +11,7 @@
 #include "codegen/CpuEmitter.h"
 #include "codegen/CudaEmitter.h"
 #include "codegen/EmitterSupport.h"
+#include "codegen/LinearCudaEmitter.h"
 #include "codegen/ManifestEmitter.h"
 #include "dialect/AttnOps.h"
 
@@ -75,12 +76,22 @@ LogicalResult runTool(Operation *op, const std::string &program,
 /// Emits the .cu and its header and, where nvcc is found, one cubin per
 /// arch, for both families. A spec with content-based selection (`select`,
 /// CPU only for now) gets no CUDA backend: the package then holds only the
-/// CPU one (the runtime says so if asked for CUDA).
+/// CPU one (the runtime says so if asked for CUDA), and so does a linear
+/// spec whose kernel does not fit a block's shared memory (with a warning:
+/// its CPU backend covers it).
 LogicalResult writeCuda(Operation *op, const PackageOptions &options,
                         const std::string &base, PackageContents &contents) {
   auto softmax = dyn_cast<attn::AttentionOp>(op);
   if (softmax && softmax.getSelect())
     return success();
+  if (auto linear = dyn_cast<attn::LinearAttentionOp>(op);
+      linear && options.buildCpu) {
+    std::string why = linearCudaUnsupported(linear);
+    if (!why.empty()) {
+      op->emitWarning() << "the package has no CUDA backend: " << why;
+      return success();
+    }
+  }
   FailureOr<CudaLaunchInfo> info = cudaLaunchInfo(op);
   if (failed(info))
     return failure();
