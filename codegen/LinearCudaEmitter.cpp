@@ -5,9 +5,12 @@
 // shared-memory layout) are generated; the kernel is the fixed text in
 // LinearCudaKernelText.h, configured by macros. The algorithm per chunk is
 // the CPU backend's (LinearCpuEmitter.cpp), with the same cumulative
-// log-gates in double and the same order of float sums wherever a loop
-// runs over one output element, so the two backends differ only by the
-// rounding of exp and of the tile split.
+// log-gates in double and mostly the same order of float sums per output
+// element. It departs from it in three places, all reassociation: a
+// per-channel gate's intra-chunk weights take one exp per (row, key,
+// channel) instead of GLA's 16-row sub-chunks, the chunk may be halved to
+// fit shared memory, and one decode token (Nq = Nk = 1) runs the
+// recurrence directly with the gates as values.
 //
 // A block owns DVT value columns of one (b, h): the state's columns are
 // independent under every update rule, so value tiles need no
