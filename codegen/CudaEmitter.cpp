@@ -1,6 +1,7 @@
 //===- CudaEmitter.cpp - The blocked schedule as CUDA C++ -----------------===//
 //
-// This file implements the CUDA backend for the softmax family. The spec-
+// This file implements the CUDA backend for the softmax family (the linear
+// family's is LinearCudaEmitter.cpp; the entry points dispatch). The spec-
 // dependent parts (mask, score, block plan, parameter readers, constants)
 // are generated; the kernel skeleton is the fixed text in CudaKernelText.h,
 // configured by macros. The host launcher is guarded by __CUDACC_RTC__ so
@@ -17,6 +18,7 @@
 #include "codegen/EmitterSupport.h"
 #include "codegen/ExprEmitter.h"
 #include "codegen/KernelPrelude.h"
+#include "codegen/LinearCudaEmitter.h"
 #include "lib/Analysis/MaskClauses.h"
 
 #include "llvm/Support/Format.h"
@@ -115,10 +117,12 @@ std::string cudaSelectKernelName(Operation *op) {
 }
 
 FailureOr<CudaLaunchInfo> cudaLaunchInfo(Operation *op) {
+  if (auto linear = dyn_cast<attn::LinearAttentionOp>(op))
+    return linearCudaLaunchInfo(linear);
   auto softmax = dyn_cast<attn::AttentionOp>(op);
   if (!softmax)
-    return op->emitError() << "the CUDA backend does not compile the linear "
-                              "family yet";
+    return op->emitError() << "the CUDA backend compiles attn.attention and "
+                              "attn.linear_attention only";
   FailureOr<Geometry> g = geometryOf(softmax);
   if (failed(g))
     return failure();
@@ -131,6 +135,8 @@ FailureOr<CudaLaunchInfo> cudaLaunchInfo(Operation *op) {
 }
 
 LogicalResult emitCuda(Operation *op, raw_ostream &os) {
+  if (auto linear = dyn_cast<attn::LinearAttentionOp>(op))
+    return emitLinearCuda(linear, os);
   FailureOr<CudaLaunchInfo> info = cudaLaunchInfo(op);
   if (failed(info))
     return failure();
@@ -246,6 +252,8 @@ LogicalResult emitCuda(Operation *op, raw_ostream &os) {
 }
 
 LogicalResult emitCudaHeader(Operation *op, raw_ostream &os) {
+  if (auto linear = dyn_cast<attn::LinearAttentionOp>(op))
+    return emitLinearCudaHeader(linear, os);
   FailureOr<CudaLaunchInfo> info = cudaLaunchInfo(op);
   if (failed(info))
     return failure();

@@ -17,12 +17,20 @@
 
 namespace attnc {
 
+/// How the grid's x dimension is sized (y is the heads, z the batch).
+enum class CudaGrid {
+  QBlocks,    ///< ceil(Nq / block_q): the softmax family
+  ValueTiles, ///< CudaLaunchInfo::valueTiles, fixed: the linear family
+};
+
 /// Launch configuration the manifest records and the runtime uses.
 struct CudaLaunchInfo {
   std::string kernelName;   ///< the __global__ function
   std::string launcherName; ///< the host launcher in the .cu / header
   int64_t blockThreads = 0;
   int64_t sharedBytes = 0; ///< dynamic shared memory per block
+  CudaGrid grid = CudaGrid::QBlocks;
+  int64_t valueTiles = 0; ///< grid x with CudaGrid::ValueTiles
 };
 
 /// Computes the launch configuration (fails with an error on `op` when the

@@ -112,6 +112,9 @@ void emitManifest(Operation *op, const PackageContents &c, raw_ostream &os) {
           j.attribute("hybrid_scan_kernel", c.cudaHybridScanKernel);
           j.attribute("hybrid_feature_dim", c.hybridFeatureDim);
         }
+        j.attribute("grid", c.cudaGrid);
+        if (c.cudaGrid == "value_tiles")
+          j.attribute("value_tiles", c.cudaValueTiles);
         j.attributeArray("archs", [&] {
           for (const std::string &a : c.archs)
             j.value(a);

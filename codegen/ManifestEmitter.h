@@ -35,6 +35,9 @@ struct PackageContents {
   std::string cudaSelectKMeanKernel, cudaSelectKernel;
   std::string cudaHybridStatesKernel, cudaHybridScanKernel;
   int64_t cudaPrologueThreads = 0, hybridFeatureDim = 0;
+  /// "q_blocks" or "value_tiles" (then cudaValueTiles blocks along x).
+  std::string cudaGrid;
+  int64_t cudaValueTiles = 0;
   std::vector<std::string> archs;
   std::map<std::string, std::string> cubins; ///< arch -> file
 };

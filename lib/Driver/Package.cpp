@@ -11,6 +11,7 @@
 #include "codegen/CpuEmitter.h"
 #include "codegen/CudaEmitter.h"
 #include "codegen/EmitterSupport.h"
+#include "codegen/LinearCudaEmitter.h"
 #include "codegen/ManifestEmitter.h"
 #include "dialect/AttnOps.h"
 
@@ -73,13 +74,21 @@ LogicalResult runTool(Operation *op, const std::string &program,
 }
 
 /// Emits the .cu and its header and, where nvcc is found, one cubin per
-/// arch. The linear family has no CUDA backend yet: the package then holds
-/// only the CPU backend (the runtime says so if asked for CUDA).
+/// arch, for both families. A linear spec whose kernel does not fit a
+/// block's shared memory gets no CUDA backend (with a warning: its CPU
+/// backend covers it); the package then holds only the CPU one (the
+/// runtime says so if asked for CUDA).
 LogicalResult writeCuda(Operation *op, const PackageOptions &options,
                         const std::string &base, PackageContents &contents) {
   auto softmax = dyn_cast<attn::AttentionOp>(op);
-  if (!softmax)
-    return success();
+  if (auto linear = dyn_cast<attn::LinearAttentionOp>(op);
+      linear && options.buildCpu) {
+    std::string why = linearCudaUnsupported(linear);
+    if (!why.empty()) {
+      op->emitWarning() << "the package has no CUDA backend: " << why;
+      return success();
+    }
+  }
   FailureOr<CudaLaunchInfo> info = cudaLaunchInfo(op);
   if (failed(info))
     return failure();
@@ -96,19 +105,24 @@ LogicalResult writeCuda(Operation *op, const PackageOptions &options,
   // with one block size.
   static_assert(kCudaBlockMaskThreads == kCudaHybridThreads,
                 "the manifest records one prologue block size");
-  contents.cudaPrologueThreads = kCudaBlockMaskThreads;
-  contents.cudaBlockMaskKernel = cudaBlockMaskKernelName(op);
-  contents.cudaBlockMaskCsrKernel = cudaBlockMaskCsrKernelName(op);
-  contents.blockMaskHeads = blockMaskHeads(op);
-  if (softmax.getSelect()) {
+  if (softmax) {
+    contents.cudaPrologueThreads = kCudaBlockMaskThreads;
+    contents.cudaBlockMaskKernel = cudaBlockMaskKernelName(op);
+    contents.cudaBlockMaskCsrKernel = cudaBlockMaskCsrKernelName(op);
+    contents.blockMaskHeads = blockMaskHeads(op);
+  }
+  if (softmax && softmax.getSelect()) {
     contents.cudaSelectKMeanKernel = cudaSelectKMeanKernelName(op);
     contents.cudaSelectKernel = cudaSelectKernelName(op);
   }
-  if (softmax.getHybridFeature()) {
+  if (softmax && softmax.getHybridFeature()) {
     contents.cudaHybridStatesKernel = cudaHybridStatesKernelName(op);
     contents.cudaHybridScanKernel = cudaHybridScanKernelName(op);
     contents.hybridFeatureDim = softmax.getHybridFeatureDim();
   }
+  contents.cudaGrid =
+      info->grid == CudaGrid::ValueTiles ? "value_tiles" : "q_blocks";
+  contents.cudaValueTiles = info->valueTiles;
   contents.archs = options.archs;
   std::string sourcePath = join(options.outDir, contents.cudaSource);
   if (failed(writeFile(op, sourcePath, source)) ||

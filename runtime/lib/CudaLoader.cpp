@@ -600,9 +600,14 @@ namespace {
 Error mainGrid(const Manifest &manifest, const CudaLaunch &launch,
                unsigned (&grid)[3]) {
   const AttncKernelArgs &args = launch.args;
+  const ManifestCuda &cuda = *manifest.cuda;
+  // The linear family's x is its fixed number of value tiles (the kernel
+  // walks every row itself).
   long long blockQ = manifest.schedule.block_q;
-  long long gridX = (args.q_len + blockQ - 1) / blockQ;
-  if (gridX > INT_MAX)
+  const bool valueTiles = cuda.grid == "value_tiles";
+  long long gridX =
+      valueTiles ? cuda.valueTiles : (args.q_len + blockQ - 1) / blockQ;
+  if (!valueTiles && gridX > INT_MAX)
     return makeError(ATTNC_ERROR_INVALID_ARGUMENT,
                      "q_len " + std::to_string(args.q_len) +
                          " needs more than 2^31-1 blocks of " +

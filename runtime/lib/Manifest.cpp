@@ -348,7 +348,18 @@ void readCuda(Error &error, const JsonValue &object, Manifest &m) {
       c.cubins.emplace_back(member.key, file);
     }
   }
-  if (!error.failed() && m.schedule.block_q < 1)
+  // The grid's x dimension: q-blocks of block_q rows (the softmax family;
+  // also when absent, as in packages from before the field), or a fixed
+  // number of value tiles (the linear family).
+  if (r.get("grid", false))
+    r.getChoice("grid", {"q_blocks", "value_tiles"}, c.grid);
+  if (c.grid == "value_tiles")
+    r.getInt("value_tiles", 1, 65535, c.valueTiles);
+  const char *expected = m.family == "linear" ? "value_tiles" : "q_blocks";
+  if (!error.failed() && c.grid != expected)
+    r.fail("'cuda.grid' must be \"" + std::string(expected) + "\" for the " +
+           m.family + " family, got \"" + c.grid + "\"");
+  if (!error.failed() && c.grid == "q_blocks" && m.schedule.block_q < 1)
     r.fail("'schedule.block_q' must be a positive integer when the package "
            "has CUDA code, got 0");
   if (!error.failed())

@@ -52,6 +52,10 @@ struct ManifestCuda {
   std::string kernel; ///< the __global__ function's name
   int blockThreads = 0;
   int sharedBytes = 0;
+  /// Grid x: "q_blocks" (ceil(Nq / block_q), the softmax family) or
+  /// "value_tiles" (valueTiles blocks, the linear family).
+  std::string grid = "q_blocks";
+  int valueTiles = 0;
   std::vector<std::string> archs;
   /// Prologue kernels (docs/runtime.md, "CUDA sessions"); empty names: the
   /// package has none. All run with prologueThreads threads per block.

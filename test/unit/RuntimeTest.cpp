@@ -112,6 +112,12 @@ public:
     fields.emplace_back(key, raw);
     return *this;
   }
+  std::string get(const std::string &key) const {
+    for (const auto &f : fields)
+      if (f.first == key)
+        return f.second;
+    return "";
+  }
   JsonObject &erase(const std::string &key) {
     for (size_t i = 0; i < fields.size(); ++i)
       if (fields[i].first == key) {
@@ -145,6 +151,12 @@ JsonObject cudaSection() {
       .set("archs", R"(["sm_80", "sm_90"])")
       .set("cubins", R"({"sm_80": "naive.sm_80.cubin", )"
                      R"("sm_90": "naive.sm_90.cubin"})");
+}
+
+/// The CUDA section of a linear-family package: its grid is (value tiles,
+/// H, B).
+JsonObject linearCudaSection() {
+  return cudaSection().set("grid", "\"value_tiles\"").set("value_tiles", "1");
 }
 
 /// The fixture package's manifest: f32, H=4, G=2, D=16, Dv=8, one i32
@@ -559,11 +571,18 @@ TEST(Manifest, AcceptsTheOtherShapes) {
           .set("params", R"([{"name": "beta", "dtype": "f32", "dims": "bhn"},
                              {"name": "w", "dtype": "f32", "dims": "hdd"}])")
           .erase("cpu")
-          .set("cuda", cudaSection().erase("cubins").erase("header").str())
+          .set("cuda", cudaSection()
+                           .erase("cubins")
+                           .erase("header")
+                           .set("grid", "\"value_tiles\"")
+                           .set("value_tiles", "2")
+                           .str())
           .str();
   Error e = parseManifest(text, m);
   ASSERT_FALSE(e.failed()) << e.message;
   EXPECT_EQ(m.dtype, ATTNC_BF16);
+  EXPECT_EQ(m.cuda->grid, "value_tiles");
+  EXPECT_EQ(m.cuda->valueTiles, 2);
   EXPECT_FALSE(m.cpu.has_value());
   ASSERT_TRUE(m.cuda.has_value());
   EXPECT_TRUE(m.cuda->cubins.empty());
@@ -720,6 +739,29 @@ std::vector<BadManifest> badManifests() {
            .str(),
        p + "'schedule.block_q' must be a positive integer when the package "
            "has CUDA code, got 0"},
+      {withCuda("grid", "\"rows\""),
+       p + "'cuda.grid' must be \"q_blocks\" or \"value_tiles\", got "
+           "\"rows\""},
+      {withCuda("grid", "\"value_tiles\""),
+       p + "missing required field 'cuda.value_tiles'"},
+      {baseManifest()
+           .set("cuda", cudaSection()
+                            .set("grid", "\"value_tiles\"")
+                            .set("value_tiles", "2")
+                            .str())
+           .str(),
+       p + "'cuda.grid' must be \"q_blocks\" for the softmax family, got "
+           "\"value_tiles\""},
+      {linear().set("cuda", cudaSection().str()).str(),
+       p + "'cuda.grid' must be \"value_tiles\" for the linear family, got "
+           "\"q_blocks\""},
+      {linear()
+           .set("cuda", cudaSection()
+                            .set("grid", "\"value_tiles\"")
+                            .set("value_tiles", "0")
+                            .str())
+           .str(),
+       p + "'cuda.value_tiles' must be a positive integer, got 0"},
   };
 }
 
@@ -1356,7 +1398,7 @@ class RuntimeState : public RuntimeCpu {
 protected:
   void SetUp() override {
     writePackage(dir.path,
-                 linearManifest().set("cuda", cudaSection().str()).str());
+                 linearManifest().set("cuda", linearCudaSection().str()).str());
     ASSERT_EQ(attnc_package_open(dir.path.c_str(), &pkg), ATTNC_OK)
         << attnc_last_error();
   }
@@ -1386,7 +1428,10 @@ protected:
 
   /// Opens another package, with CUDA code, in a directory of its own.
   attnc_package *openOther(TempDir &where, JsonObject manifest) {
-    writePackage(where.path, manifest.set("cuda", cudaSection().str()).str());
+    JsonObject cuda = manifest.get("family") == "\"linear\""
+                          ? linearCudaSection()
+                          : cudaSection();
+    writePackage(where.path, manifest.set("cuda", cuda.str()).str());
     attnc_package *other = nullptr;
     EXPECT_EQ(attnc_package_open(where.path.c_str(), &other), ATTNC_OK)
         << attnc_last_error();
@@ -1856,7 +1901,12 @@ TEST_F(FakeCuda, LaunchesWithTheManifestConfiguration) {
 }
 
 TEST_F(FakeCuda, PassesTheState) {
-  reopen(linearManifest().set("cuda", cudaSection().str()).str());
+  reopen(linearManifest()
+             .set("cuda", cudaSection()
+                              .set("grid", "\"value_tiles\"")
+                              .set("value_tiles", "3")
+                              .str())
+             .str());
   Problem p(2, 37, 53, 45);
   toDevice(p);
   StateBuffers s(2);
@@ -1877,6 +1927,10 @@ TEST_F(FakeCuda, PassesTheState) {
                 " is host memory; pass device memory");
   s.tsOut.data = s.sOut.data();
   ASSERT_EQ(launchState(&all), ATTNC_OK) << attnc_last_error();
+  // The linear family's grid: (value tiles, H, B), whatever Nq.
+  EXPECT_EQ(fake->grid[0], 3u);
+  EXPECT_EQ(fake->grid[1], 4u);
+  EXPECT_EQ(fake->grid[2], 2u);
   EXPECT_EQ(fake->args.state_in, s.sIn.data());
   EXPECT_EQ(fake->args.state_out, s.sOut.data());
   EXPECT_EQ(fake->args.z_in, s.zIn.data());

@@ -8,7 +8,11 @@
 // copies the inputs to the device, launches the package's CUDA kernel
 // through attnc_runtime and compares o (and lse) with the reference. With
 // `layout bnhd` in case.txt, q, k, v and o are stored [B, N, H, D] in
-// memory (the same logical [B, H, N, D] tensors, passed with strides).
+// memory (the same logical [B, H, N, D] tensors, passed with strides). A
+// linear-family case may also give an initial state (input state / z) and
+// expect the final one (expect state / z), passed through
+// attnc_launch_cuda_state. With `block_mask cuda` the runtime block mask is
+// built on the device first (attnc_block_mask_build_cuda).
 //
 // Exit codes: 0 all passed, 1 a case failed, 77 no CUDA device (ctest's
 // SKIP_RETURN_CODE), 2 bad usage or bundle.
@@ -131,11 +135,17 @@ bool readCase(const std::string &dir, Case &c, std::string &error) {
       return false;
     }
   }
-  if (c.package.empty() || c.inputs.size() != 3 || !c.expect.count("o") ||
-      c.tolerance <= 0) {
+  if (c.package.empty() || !c.inputs.count("q") || !c.inputs.count("k") ||
+      !c.inputs.count("v") || !c.expect.count("o") || c.tolerance <= 0) {
     error = dir + "/case.txt: needs package, inputs q k v, expect o, tolerance";
     return false;
   }
+  for (const auto &[name, file] : c.inputs)
+    if (name != "q" && name != "k" && name != "v" && name != "state" &&
+        name != "z") {
+      error = dir + "/case.txt: unknown input '" + name + "'";
+      return false;
+    }
   return true;
 }
 
@@ -284,6 +294,32 @@ std::string runCase(Driver &cu, const Case &c) {
     return error;
   if (hasLse && !(error = upload(cu, zerosLse, ATTNC_F32, dlse)).empty())
     return error;
+  // The linear family's state: initial S and z in, final S and z out (zeros
+  // before the launch), float32.
+  attnc::NpyArray stateIn[2], stateWant[2];
+  DeviceTensor stateOut[2];
+  const char *const stateNames[2] = {"state", "z"};
+  const attnc_tensor *stateViews[4] = {nullptr, nullptr, nullptr, nullptr};
+  bool hasState = false;
+  for (int i = 0; i < 2; ++i) {
+    if (c.inputs.count(stateNames[i])) {
+      if (!(error = load(c.inputs.at(stateNames[i]), ATTNC_F32, stateIn[i], false))
+               .empty())
+        return error;
+      stateViews[2 * i] = &owned.back().view;
+      hasState = true;
+    }
+    if (c.expect.count(stateNames[i])) {
+      if (!attnc::readNpy(c.expect.at(stateNames[i]), stateWant[i], error))
+        return error;
+      attnc::NpyArray zeros = stateWant[i];
+      std::fill(zeros.bytes.begin(), zeros.bytes.end(), 0);
+      if (!(error = upload(cu, zeros, ATTNC_F32, stateOut[i])).empty())
+        return error;
+      stateViews[2 * i + 1] = &stateOut[i].view;
+      hasState = true;
+    }
+  }
   std::vector<attnc_tensor> params;
   for (int i = 0; i < attnc_package_num_params(pkg); ++i) {
     attnc_param_info info{};
@@ -297,6 +333,8 @@ std::string runCase(Driver &cu, const Case &c) {
     params.push_back(owned.back().view);
   }
   std::string maskNote;
+  const attnc_linear_state state = {stateViews[0], stateViews[1],
+                                    stateViews[2], stateViews[3]};
   if (c.blockMask) {
     attnc_block_mask *mask = nullptr;
     if (attnc_block_mask_build_cuda(pkg, &dq.view, &dk.view, &dv.view,
@@ -315,10 +353,16 @@ std::string runCase(Driver &cu, const Case &c) {
     attnc_block_mask_free(mask);
     if (status)
       return std::string("launch: ") + attnc_last_error();
-  } else if (attnc_launch_cuda(pkg, &dq.view, &dk.view, &dv.view, &dout.view,
-                               hasLse ? &dlse.view : nullptr,
-                               params.empty() ? nullptr : params.data(),
-                               static_cast<int>(params.size()), nullptr)) {
+  } else if (hasState
+                 ? attnc_launch_cuda_state(
+                       pkg, &dq.view, &dk.view, &dv.view, &dout.view, nullptr,
+                       params.empty() ? nullptr : params.data(),
+                       static_cast<int>(params.size()), &state, nullptr)
+                 : attnc_launch_cuda(pkg, &dq.view, &dk.view, &dv.view,
+                                     &dout.view, hasLse ? &dlse.view : nullptr,
+                                     params.empty() ? nullptr : params.data(),
+                                     static_cast<int>(params.size()),
+                                     nullptr)) {
     return std::string("launch: ") + attnc_last_error();
   }
   bool bad = false;
@@ -330,6 +374,16 @@ std::string runCase(Driver &cu, const Case &c) {
     errLse = relativeError(
         download(cu, dlse, static_cast<size_t>(expectLse.numElements())),
         expectLse.toDoubles(), bad);
+  double errState = 0;
+  for (int i = 0; i < 2; ++i)
+    if (stateOut[i].ptr) {
+      errState = std::max(
+          errState,
+          relativeError(download(cu, stateOut[i],
+                                 static_cast<size_t>(stateWant[i].numElements())),
+                        stateWant[i].toDoubles(), bad));
+      cu.memFree(stateOut[i].ptr);
+    }
   for (DeviceTensor &t : owned)
     cu.memFree(t.ptr);
   cu.memFree(dout.ptr);
@@ -337,9 +391,13 @@ std::string runCase(Driver &cu, const Case &c) {
     cu.memFree(dlse.ptr);
   attnc_package_close(pkg);
   char buf[200];
-  std::snprintf(buf, sizeof buf, "o error %.3g, lse error %.3g, tolerance %.3g%s",
-                errO, errLse, c.tolerance, bad ? ", infinities differ" : "");
-  if (bad || errO > c.tolerance || errLse > c.tolerance)
+  std::snprintf(buf, sizeof buf,
+                "o error %.3g, lse error %.3g, state error %.3g, tolerance "
+                "%.3g%s",
+                errO, errLse, errState, c.tolerance,
+                bad ? ", infinities differ" : "");
+  if (bad || errO > c.tolerance || errLse > c.tolerance ||
+      errState > c.tolerance)
     return std::string("FAIL: ") + buf + maskNote;
   return std::string("ok: ") + buf + maskNote;
 }
