@@ -9,10 +9,11 @@ tolerances.
 
 usage: emu_matrix.py ATTNC GROUP OUT_DIR [EXAMPLES_DIR]
 GROUP: simt (f32), f16, bf16 (tensor cores), sparse (device block masks,
-selection, hybrids); each a lit test of its own;
+selection, hybrids), linear (the linear family's kernel: every recurrence,
+state in and out, decode); each a lit test of its own;
 mutation: the unbroken bases of test/Emu/mutations.test; examples: every
-softmax-family example that has a CUDA kernel, as written and, when it is
-f32, also as bf16 (the tensor-core path).
+example that has a CUDA kernel (both families), as written and, when it is
+f32, also as bf16.
 """
 import glob
 import json
@@ -27,6 +28,7 @@ sys.path.insert(0, os.path.join(here, "..", "..", "GPU"))
 sys.path.insert(0, os.path.join(here, "..", "..", "Backend", "Inputs"))
 import make_bundle  # noqa: E402
 from cpu_matrix import MASKS, spec  # noqa: E402
+import linear_matrix  # noqa: E402
 
 CAUSAL = "mask causal"
 WINDOW = MASKS["window"]              # causal, 100 keys
@@ -158,6 +160,41 @@ def cases(group):
         sys.exit(f"unknown group {group}")
 
 
+def linear_cases():
+    """(name, spec, shape, with_state) for the linear family's CUDA kernel:
+    the GPU bundle's cases; several value tiles (the last one partial), f16,
+    the chunk halved to fit shared memory, the decode step of every
+    recurrence; and CPU-matrix cases for every feature map and gate."""
+    yield from make_bundle.linear_cases()
+    m = linear_matrix
+    spec = m.spec
+    for name, body, kw in (
+            ("add", [], {}), ("slope", m.SLOPE, {}), ("odd_gate", m.ODD_GATE, {}),
+            ("vgate", m.ODD_VGATE, {"value_dim": 80}), ("delta", m.DELTA, {}),
+            ("gated_delta", m.DELTA + m.SOFT_GATE, {"dtype": "f16"}),
+            ("vgated_delta", m.DELTA + m.SOFT_VGATE, {"value_dim": 72}),
+            ("hedgehog_sum", m.FEATURES["hedgehog"][0], {"dtype": "bf16"}),
+            ("taylor2_vgate", ["feature taylor2", "normalize sum", "decay 1 / (1 + 0.01 * d)"],
+             {"head_dim": 8})):
+        yield (f"step_{name}", spec(f"step_{name}", body, **kw), "2,1,1", True)
+    yield ("tiles_f16", spec("tiles", m.SLOPE, value_dim=80, dtype="f16", chunk=32), "2,100", True)
+    yield ("tiles_vgate", spec("tiles_v", m.SOFT_VGATE, value_dim=144), "1,150", True)
+    yield ("tiles_delta_f16", spec("tiles_d", m.DELTA + m.SOFT_GATE, value_dim=96, dtype="f16",
+                                   chunk=16), "2,90", True)
+    yield ("tiles_bidir_sum", spec("tiles_bi", ["bidirectional", "feature elu1", "normalize sum"],
+                                   value_dim=136, dtype="f16"), "1,70,90", False)
+    # F = 1 + 24 + 576 = 601 features: chunk 64 halves to 16.
+    yield ("halved_chunk", spec("halved", ["feature taylor2", "normalize sum"], head_dim=24,
+                                chunk=64), "1,70", True)
+    wanted = {"identity_bf16", "taylor2_f32", "hedgehog_f32", "cosformer_f32", "l2norm_f32",
+              "slope_c16", "gate_c64", "vgate_c16", "vgate_hedgehog", "delta_c32",
+              "gated_delta_odd", "vgated_delta_odd_c16", "nq_gt_nk", "gqa", "bidir_elu1"}
+    for group in ("features", "decay", "delta", "shapes"):
+        for name, text, shape in m.cases(group):
+            if name in wanted:
+                yield (f"cpu-{name}", text, shape, "bidirectional" not in text)
+
+
 def example_cases(attnc, examples):
     """The softmax-family examples with a CUDA kernel (the package's manifest
     says which family; the linear family has no CUDA emitter yet)."""
@@ -171,7 +208,7 @@ def example_cases(attnc, examples):
                 continue  # no CUDA kernel (content-based selection, ...)
             with open(tmp + "/pkg/manifest.json") as f:
                 manifest = json.load(f)
-        if manifest.get("family") != "softmax" or "cuda" not in manifest:
+        if "cuda" not in manifest:
             continue
         name = os.path.splitext(os.path.basename(path))[0]
         yield name, text, "2,70,90"
@@ -184,6 +221,15 @@ def main():
     shutil.rmtree(out, ignore_errors=True)
     os.makedirs(out)
     count = 0
+    if group == "linear":
+        # The GPU bundle's linear cases, then what the CUDA kernel adds to the
+        # CPU matrix and a selection of that matrix; causal cases start from
+        # a random state and check the final one.
+        for seed, (name, text, shape, with_state) in enumerate(linear_cases()):
+            make_bundle.write_linear_case(attnc, out, seed + 1, name, text, shape, with_state)
+            count += 1
+        print(f"emu bundle: {count} cases")
+        return
     all_cases = example_cases(attnc, sys.argv[4]) if group == "examples" else cases(group)
     for seed, (name, text, shape, *lines) in enumerate(all_cases):
         # No cubins: the runtime compiles the .cu, here with the emulator.
