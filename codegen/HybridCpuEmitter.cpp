@@ -5,6 +5,7 @@
 #include "codegen/ExprEmitter.h"
 #include "codegen/FeatureMapEmitter.h"
 #include "codegen/KernelPrelude.h"
+#include "codegen/LinearRegions.h"
 #include "lib/Analysis/MaskClauses.h"
 
 using namespace mlir;
@@ -14,14 +15,6 @@ namespace {
 
 std::string readParam(StringRef name, const std::vector<std::string> &idx) {
   return paramReadExpr(name, idx);
-}
-
-int paramIndex(attn::AttentionOp op, StringRef name) {
-  for (auto [i, p] :
-       llvm::enumerate(op.getParams().getAsRange<attn::ParamAttr>()))
-    if (p.getName() == name)
-      return static_cast<int>(i);
-  return -1;
 }
 
 /// `attnc_complement(args, b, h, q, k, Nq, Nk)` and
@@ -209,7 +202,7 @@ LogicalResult emitHybridCommon(attn::AttentionOp op, raw_ostream &os) {
   if (failed(emitRegions(op, os)))
     return failure();
   const int weight = op.getHybridFeatureParam()
-                         ? paramIndex(op, *op.getHybridFeatureParam())
+                         ? paramIndexOf(op.getParams(), *op.getHybridFeatureParam())
                          : -1;
   return emitFeatureMapFunction(os, "attnc_hphi", *op.getHybridFeature(),
                                 op.getHybridPhi().front(), weight);

@@ -37,7 +37,9 @@
 #include "codegen/LinearCpuForms.h"
 #include "codegen/EmitterSupport.h"
 #include "codegen/ExprEmitter.h"
+#include "codegen/FeatureMapEmitter.h"
 #include "codegen/KernelPrelude.h"
+#include "codegen/LinearRegions.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 
@@ -45,55 +47,6 @@ using namespace mlir;
 
 namespace attnc {
 namespace {
-
-/// Position of parameter `name` in the op's parameter list (the order of
-/// AttncKernelArgs::params).
-int paramIndex(attn::LinearAttentionOp op, StringRef name) {
-  for (auto [i, p] :
-       llvm::enumerate(op.getParams().getAsRange<attn::ParamAttr>()))
-    if (p.getName() == name)
-      return static_cast<int>(i);
-  return -1;
-}
-
-std::string readParam(StringRef name, const std::vector<std::string> &indices) {
-  return paramReadExpr(name, indices);
-}
-
-/// `attnc_feature_x` (expression feature) and `attnc_decay`, the op's regions
-/// as scalar functions.
-LogicalResult emitRegions(attn::LinearAttentionOp op, DecayKind decay,
-                          raw_ostream &os) {
-  const std::vector<std::string> args = {"b", "h", "n", "d", "Nq", "Nk", "x"};
-  if (op.getFeature() == attn::Feature::expression) {
-    os << "// ---- feature expression, applied channel by channel ----\n"
-       << "ATTNC_HD float attnc_feature_x(const AttncKernelArgs &args, long "
-          "long b, long long h,\n    long long n, long long d, long long Nq, "
-          "long long Nk, float x) {\n"
-       << "  (void)args; (void)b; (void)h; (void)n; (void)d; (void)Nq; "
-          "(void)Nk; (void)x;\n";
-    FailureOr<std::string> value = emitRegionAsC(
-        op.getFeatureRegion().front(), args, readParam, "f", "  ", os);
-    if (failed(value))
-      return failure();
-    os << "  return " << *value << ";\n}\n";
-  }
-  if (decay == DecayKind::None)
-    return success();
-  os << "// ---- decay: the gate of step n (state row d) ----\n"
-     << "ATTNC_HD float attnc_decay(const AttncKernelArgs &args, long long b, "
-        "long long h,\n    long long n, long long d, long long Nq, long long "
-        "Nk) {\n"
-     << "  (void)args; (void)b; (void)h; (void)n; (void)d; (void)Nq; "
-        "(void)Nk;\n";
-  FailureOr<std::string> value =
-      emitRegionAsC(op.getDecay().front(), ArrayRef(args).take_front(6),
-                    readParam, "g", "  ", os);
-  if (failed(value))
-    return failure();
-  os << "  return " << *value << ";\n}\n";
-  return success();
-}
 
 /// Vector helpers every linear kernel uses.
 void emitHelpers(raw_ostream &os) {
@@ -174,73 +127,23 @@ static inline void attnc_log_gate(float gate, double *log_abs, float *sign) {
 )";
 }
 
-/// `attnc_phi(args, b, h, n, row, phi)`: the feature map of one stored row.
-void emitFeatureMap(attn::LinearAttentionOp op, raw_ostream &os) {
-  os << "\n// ---- feature map: " << attn::stringifyFeature(op.getFeature())
-     << " ----\n"
-     << "static inline void attnc_phi(const AttncKernelArgs &args, long long "
-        "b, long long h, long long n,\n"
-     << "                             const storage_t *row, float *phi) {\n"
-     << "  (void)args; (void)b; (void)h; (void)n;\n"
-     << "  float x[D];\n"
-     << "  for (int c = 0; c < D; ++c) x[c] = attnc_load(row + c);\n";
-  switch (op.getFeature()) {
-  case attn::Feature::expression:
-    os << "  for (int c = 0; c < D; ++c)\n"
-          "    phi[c] = attnc_feature_x(args, b, h, n, c, args.q_len, "
-          "args.kv_len, x[c]);\n";
-    break;
-  case attn::Feature::identity:
-    os << "  for (int c = 0; c < D; ++c) phi[c] = x[c];\n";
-    break;
-  case attn::Feature::relu:
-    os << "  for (int c = 0; c < D; ++c) phi[c] = x[c] < 0.0f ? 0.0f : "
-          "x[c];\n";
-    break;
-  case attn::Feature::elu1:
-    os << "  for (int c = 0; c < D; ++c) phi[c] = x[c] > 0.0f ? x[c] + 1.0f : "
-          "expf(x[c]);\n";
-    break;
-  case attn::Feature::exp:
-    os << "  for (int c = 0; c < D; ++c) phi[c] = expf(x[c]);\n";
-    break;
-  case attn::Feature::l2norm:
-    os << "  double norm = 0.0;\n"
-          "  for (int c = 0; c < D; ++c) norm += (double)x[c] * x[c];\n"
-          "  norm = sqrt(norm);\n"
-          "  for (int c = 0; c < D; ++c) phi[c] = norm == 0.0 ? 0.0f : "
-          "(float)(x[c] / norm);\n";
-    break;
-  case attn::Feature::taylor2:
-    os << "  // [1, x, (x outer x) / sqrt(2)]: phi(x) . phi(y) = 1 + x.y + "
-          "(x.y)^2 / 2.\n"
-          "  phi[0] = 1.0f;\n"
-          "  for (int c = 0; c < D; ++c) phi[1 + c] = x[c];\n"
-          "  for (int i = 0; i < D; ++i)\n"
-          "    for (int j = 0; j < D; ++j)\n"
-          "      phi[1 + D + i * D + j] = x[i] * x[j] * 0.707106781f;\n";
-    break;
-  case attn::Feature::hedgehog:
-    os << "  // [softmax(x W[h]), softmax(-x W[h])], W row-major D x D.\n"
-       << "  const float *W = (const float *)args.params["
-       << paramIndex(op, *op.getFeatureParam()) << "] + h * D * D;\n"
-       << R"(  float y[D];
-  for (int f = 0; f < D; ++f) y[f] = 0.0f;
-  for (int d = 0; d < D; ++d) attnc_axpy(y, x[d], W + d * D, D);
-  for (int sign = 0; sign < 2; ++sign) {
-    const float s = sign ? -1.0f : 1.0f;
-    float m = -attnc_inf(), sum = 0.0f;
-    for (int f = 0; f < D; ++f) m = s * y[f] > m ? s * y[f] : m;
-    for (int f = 0; f < D; ++f) {
-      phi[sign * D + f] = expf(s * y[f] - m);
-      sum += phi[sign * D + f];
-    }
-    for (int f = 0; f < D; ++f) phi[sign * D + f] /= sum;
-  }
+/// `attnc_phi(args, b, h, n, row, phi)`: the feature map of one stored row
+/// (FeatureMapEmitter's `attnc_phi_x` on the row loaded as float).
+LogicalResult emitFeatureMap(attn::LinearAttentionOp op, raw_ostream &os) {
+  const int weight = op.getFeatureParam()
+                         ? paramIndexOf(op.getParams(), *op.getFeatureParam())
+                         : -1;
+  if (failed(emitFeatureMapFunction(os, "attnc_phi_x", op.getFeature(),
+                                    op.getFeatureRegion().front(), weight)))
+    return failure();
+  os << R"(static inline void attnc_phi(const AttncKernelArgs &args, long long b, long long h, long long n,
+                             const storage_t *row, float *phi) {
+  float x[D];
+  for (int c = 0; c < D; ++c) x[c] = attnc_load(row + c);
+  attnc_phi_x(args, b, h, n, x, phi);
+}
 )";
-    break;
-  }
-  os << "}\n";
+  return success();
 }
 
 /// Per-thread scratch: the state and one chunk's rows.
@@ -912,9 +815,10 @@ LogicalResult emitLinearCpu(attn::LinearAttentionOp op, raw_ostream &os) {
      << floatLiteral(op.getScale().convertToDouble()) << ";\n";
 
   emitHelpers(os);
-  if (failed(emitRegions(op, decay, os)))
+  if (failed(emitLinearRegions(op, /*feature=*/false,
+                               decay != DecayKind::None, os)) ||
+      failed(emitFeatureMap(op, os)))
     return failure();
-  emitFeatureMap(op, os);
   emitWorkspace(decay, delta, os);
   if (!plan.bidirectional)
     emitStateIo(os);

@@ -21,6 +21,8 @@
 
 #include "codegen/LinearCudaEmitter.h"
 
+#include "codegen/LinearRegions.h"
+
 #include "codegen/EmitterSupport.h"
 #include "codegen/ExprEmitter.h"
 #include "codegen/KernelPrelude.h"
@@ -165,55 +167,6 @@ FailureOr<Geometry> geometryOf(attn::LinearAttentionOp op) {
   return *g;
 }
 
-/// Position of parameter `name` in the op's parameter list (the order of
-/// AttncKernelArgs::params).
-int paramIndex(attn::LinearAttentionOp op, StringRef name) {
-  for (auto [i, p] :
-       llvm::enumerate(op.getParams().getAsRange<attn::ParamAttr>()))
-    if (p.getName() == name)
-      return static_cast<int>(i);
-  return -1;
-}
-
-std::string readParam(StringRef name, const std::vector<std::string> &indices) {
-  return paramReadExpr(name, indices);
-}
-
-/// `attnc_feature_x` (expression feature) and `attnc_decay`: the op's
-/// regions as scalar functions, with the CPU backend's signatures.
-LogicalResult emitRegions(attn::LinearAttentionOp op, DecayKind decay,
-                          raw_ostream &os) {
-  const std::vector<std::string> args = {"b", "h", "n", "d", "Nq", "Nk", "x"};
-  if (op.getFeature() == attn::Feature::expression) {
-    os << "// ---- feature expression, applied channel by channel ----\n"
-       << "ATTNC_HD float attnc_feature_x(const AttncKernelArgs &args, long "
-          "long b, long long h,\n    long long n, long long d, long long Nq, "
-          "long long Nk, float x) {\n"
-       << "  (void)args; (void)b; (void)h; (void)n; (void)d; (void)Nq; "
-          "(void)Nk; (void)x;\n";
-    FailureOr<std::string> value = emitRegionAsC(
-        op.getFeatureRegion().front(), args, readParam, "f", "  ", os);
-    if (failed(value))
-      return failure();
-    os << "  return " << *value << ";\n}\n";
-  }
-  if (decay == DecayKind::None)
-    return success();
-  os << "// ---- decay: the gate of step n (state row d) ----\n"
-     << "ATTNC_HD float attnc_decay(const AttncKernelArgs &args, long long b, "
-        "long long h,\n    long long n, long long d, long long Nq, long long "
-        "Nk) {\n"
-     << "  (void)args; (void)b; (void)h; (void)n; (void)d; (void)Nq; "
-        "(void)Nk;\n";
-  FailureOr<std::string> value =
-      emitRegionAsC(op.getDecay().front(), ArrayRef(args).take_front(6),
-                    readParam, "g", "  ", os);
-  if (failed(value))
-    return failure();
-  os << "  return " << *value << ";\n}\n";
-  return success();
-}
-
 /// The loop computing Phi[r][f] = `expr` of `x` = X[r][f] channel by
 /// channel, 0 outside the rows [lo, hi).
 void emitElementwise(StringRef expr, raw_ostream &os) {
@@ -290,7 +243,7 @@ void emitFeatures(attn::LinearAttentionOp op, raw_ostream &os) {
           "  // Phi[r][0..D), then per (row, sign) the max and the sum, then "
           "both halves.\n"
        << "  const float *Wh = (const float *)args.params["
-       << paramIndex(op, *op.getFeatureParam()) << "] + h * D * D;\n"
+       << paramIndexOf(op.getParams(), *op.getFeatureParam()) << "] + h * D * D;\n"
        << R"(  float *st = (float *)stat; // [CH][4]: max and sum of +y, of -y
   for (int i = threadIdx.x; i < CH * D; i += NT) {
     const int r = i / D, f = i % D;
@@ -405,7 +358,7 @@ LogicalResult emitLinearCuda(attn::LinearAttentionOp op, raw_ostream &os) {
   for (int i = 0; i < kNum; ++i)
     os << "#define OFF_" << kBufferNames[i] << " " << g.offset[i] << "\n";
 
-  if (failed(emitRegions(op, g.decay, os)))
+  if (failed(emitLinearRegions(op, /*feature=*/true, g.decay != DecayKind::None, os)))
     return failure();
   emitFeatures(op, os);
   os << kLinearCudaHelpers << kLinearCudaKernel;

@@ -833,50 +833,10 @@ void attnc::rt::freeCudaMemory(void *context, void *ptr) {
 
 Error CudaModules::launch(const std::string &dir, const Manifest &manifest,
                           const CudaLaunch &launch, void *stream) {
-  const ManifestCuda &cuda = *manifest.cuda;
-  const AttncKernelArgs &args = launch.args;
-  // Grid limits first: they need no driver.
-  unsigned grid[3];
-  Error ge = mainGrid(manifest, launch, grid);
-  if (ge.failed())
-    return ge;
-
-  std::shared_ptr<const Driver> driver;
-  Error e = getDriver(driver);
-  if (e.failed())
-    return e;
-  const Driver &d = *driver;
-  CUstream cuStream = static_cast<CUstream>(stream);
-  CUcontext ctx;
-  e = streamContext(d, cuStream, ctx);
-  if (e.failed())
-    return e;
-  ContextGuard guard(d);
-  e = guard.enter(ctx);
-  if (e.failed())
-    return e;
-
-  e = checkDevicePointers(d, launch);
-  if (e.failed())
-    return e;
-
-  CUfunction f;
-  {
-    std::lock_guard<std::mutex> lock(impl->mutex);
-    e = impl->getFunction(driver, dir, manifest, ctx, f);
-    if (e.failed())
-      return e;
-  }
-
-  AttncKernelArgs copy = args;
-  void *params[] = {&copy};
-  CUresult r = d.cuLaunchKernel(
-      f, grid[0], grid[1], grid[2],
-      static_cast<unsigned>(cuda.blockThreads), 1, 1,
-      static_cast<unsigned>(cuda.sharedBytes), cuStream, params, nullptr);
-  if (r != CUDA_SUCCESS)
-    return makeError(ATTNC_ERROR_CUDA, cuError(d, "cuLaunchKernel", r));
-  return success();
+  // A session with nothing before the attention kernel (and no memory).
+  return run(dir, manifest, launch, stream, [&](CudaSession &s) {
+    return s.launchMain(launch.args);
+  });
 }
 
 void attnc::rt::setCudaDriverLibraryForTesting(const char *path) {
