@@ -27,8 +27,8 @@ struct Setup {
 FailureOr<Setup> setupOf(Operation *op) {
   auto attention = dyn_cast<attn::AttentionOp>(op);
   if (!attention)
-    return op->emitError() << "explain describes the softmax family's tile "
-                              "map; this is a linear-family spec";
+    return op->emitError() << "the tile map (--svg) is the softmax family's; "
+                              "this is a linear-family spec";
   if (!attention.getBlockMapAttr() || !attention.getScheduleAttr())
     return op->emitError() << "explain needs a scheduled, classified op";
   return Setup{clausesFromAttr(attention.getBlockMapAttr()),
@@ -117,8 +117,42 @@ void explainHybrid(attn::AttentionOp op, const Setup &s, int64_t nq,
 
 } // namespace
 
+/// The linear family: the chunk plan (attn-plan-chunks) and what it means
+/// for these lengths.
+LogicalResult explainLinear(attn::LinearAttentionOp op, int64_t nq,
+                            int64_t nk, raw_ostream &os) {
+  attn::ChunkPlanAttr plan = op.getChunkPlanAttr();
+  if (!plan)
+    return op.emitError() << "explain needs a planned op (run the attnc "
+                             "pipeline)";
+  const int64_t chunks = (nk + plan.getChunk() - 1) / plan.getChunk();
+  os << "linear attention '" << op.getSymName() << "': Nq " << nq << ", Nk "
+     << nk << ", " << (op.getBidirectional() ? "bidirectional" : "causal")
+     << ", feature " << attn::stringifyFeature(op.getFeature()) << " (F = "
+     << op.getFeatureDim() << "), update "
+     << attn::stringifyUpdate(op.getUpdate()) << "\n"
+     << "chunks: " << chunks << " of " << plan.getChunk() << " keys; intra "
+     << attn::stringifyIntra(plan.getIntra()) << ", inter "
+     << attn::stringifyInter(plan.getInter());
+  if (plan.getSubChunk())
+    os << " (sub-chunks of " << plan.getSubChunk() << ")";
+  os << "\nkernel forms:";
+  for (attn::ChunkForm form : plan.getForms())
+    os << " " << attn::stringifyChunkForm(form);
+  os << "\nstate: " << op.getFeatureDim() << " x " << op.getValueDim()
+     << " floats per (b, h)"
+     << (op.getNormalize() == attn::Normalize::sum ? ", plus z of " +
+                                                         std::to_string(
+                                                             op.getFeatureDim())
+                                                   : std::string())
+     << "\n";
+  return success();
+}
+
 LogicalResult explainText(Operation *op, int64_t nq, int64_t nk,
                           raw_ostream &os) {
+  if (auto linear = dyn_cast<attn::LinearAttentionOp>(op))
+    return explainLinear(linear, nq, nk, os);
   FailureOr<Setup> s = setupOf(op);
   if (failed(s))
     return failure();
