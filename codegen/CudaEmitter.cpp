@@ -116,6 +116,25 @@ std::string cudaSelectKernelName(Operation *op) {
   return "attnc_" + kernelBaseName(op) + "_select";
 }
 
+void emitCudaHostLauncher(raw_ostream &os, StringRef launcherName,
+                          int64_t sharedBytes, StringRef gridX,
+                          StringRef threads, StringRef gridXMeaning) {
+  os << "\n#ifndef __CUDACC_RTC__\n"
+     << "// Host launcher: grid (" << gridXMeaning << ", heads, batch).\n"
+     << "extern \"C\" cudaError_t " << launcherName
+     << "(const AttncKernelArgs *args, cudaStream_t stream) {\n"
+     << "  if (!args || args->batch <= 0 || args->q_len <= 0 || args->kv_len "
+        "<= 0)\n    return cudaErrorInvalidValue;\n"
+     << "  const int smem = " << sharedBytes << ";\n"
+     << "  if (smem > 48 * 1024) {\n"
+     << "    cudaError_t err = cudaFuncSetAttribute(ATTNC_KERNEL, "
+        "cudaFuncAttributeMaxDynamicSharedMemorySize, smem);\n"
+     << "    if (err != cudaSuccess) return err;\n  }\n"
+     << "  dim3 grid(" << gridX << ", (unsigned)H, (unsigned)args->batch);\n"
+     << "  ATTNC_KERNEL<<<grid, " << threads << ", smem, stream>>>(*args);\n"
+     << "  return cudaGetLastError();\n}\n#endif\n";
+}
+
 FailureOr<CudaLaunchInfo> cudaLaunchInfo(Operation *op) {
   if (auto linear = dyn_cast<attn::LinearAttentionOp>(op))
     return linearCudaLaunchInfo(linear);
@@ -191,7 +210,7 @@ LogicalResult emitCuda(Operation *op, raw_ostream &os) {
     os << "#define ATTNC_MAIN_SMEM " << g.mainShared << "\n"
        << "#define ATTNC_HY_STATES_KERNEL " << cudaHybridStatesKernelName(op)
        << "\n#define ATTNC_HY_SCAN_KERNEL " << cudaHybridScanKernelName(op)
-       << "\n#define ATTNC_HY_THREADS " << kCudaHybridThreads << "\n";
+       << "\n#define ATTNC_HY_THREADS " << kCudaPrologueThreads << "\n";
     if (failed(emitHybridCommon(attention, os)))
       return failure();
     os << kCudaHybridPrologue;
@@ -214,7 +233,7 @@ LogicalResult emitCuda(Operation *op, raw_ostream &os) {
   os << "\n// ---- block-mask builder ----\n"
      << "#define ATTNC_BM_KERNEL " << cudaBlockMaskKernelName(op) << "\n"
      << "#define ATTNC_BM_CSR_KERNEL " << cudaBlockMaskCsrKernelName(op)
-     << "\n#define ATTNC_BM_THREADS " << kCudaBlockMaskThreads << "\n"
+     << "\n#define ATTNC_BM_THREADS " << kCudaPrologueThreads << "\n"
      << kCudaBlockMaskBuilder;
   // Content-based selection: the estimator and the selecting builder.
   if (auto rule = attention.getSelect()) {
@@ -233,21 +252,9 @@ LogicalResult emitCuda(Operation *op, raw_ostream &os) {
        << kCudaSelectKernels;
   }
 
-  os << "\n#ifndef __CUDACC_RTC__\n"
-     << "// Host launcher: grid (q-blocks, heads, batch).\n"
-     << "extern \"C\" cudaError_t " << info->launcherName
-     << "(const AttncKernelArgs *args, cudaStream_t stream) {\n"
-     << "  if (!args || args->batch <= 0 || args->q_len <= 0 || args->kv_len "
-        "<= 0)\n    return cudaErrorInvalidValue;\n"
-     << "  const int smem = " << g.shared << ";\n"
-     << "  if (smem > 48 * 1024) {\n"
-     << "    cudaError_t err = cudaFuncSetAttribute(ATTNC_KERNEL, "
-        "cudaFuncAttributeMaxDynamicSharedMemorySize, smem);\n"
-     << "    if (err != cudaSuccess) return err;\n  }\n"
-     << "  dim3 grid((unsigned)((args->q_len + BQ - 1) / BQ), (unsigned)H, "
-        "(unsigned)args->batch);\n"
-     << "  ATTNC_KERNEL<<<grid, NTHREADS, smem, stream>>>(*args);\n"
-     << "  return cudaGetLastError();\n}\n#endif\n";
+  emitCudaHostLauncher(os, info->launcherName, g.shared,
+                       "(unsigned)((args->q_len + BQ - 1) / BQ)", "NTHREADS",
+                       "q-blocks");
   return success();
 }
 

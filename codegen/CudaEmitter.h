@@ -37,22 +37,30 @@ struct CudaLaunchInfo {
 /// schedule does not fit the hardware, e.g. too much shared memory).
 mlir::FailureOr<CudaLaunchInfo> cudaLaunchInfo(mlir::Operation *op);
 
+/// Threads per block of every prologue kernel below (the manifest's
+/// `cuda.prologue_threads`; the CSR compaction alone runs 1024).
+constexpr int64_t kCudaPrologueThreads = 256;
 /// The device block-mask builder kernels of a softmax-family `op` (in its
-/// .cu): classification, grid (B * heads * q-blocks) x kCudaBlockMaskThreads,
-/// and CSR compaction, one block of 1024 threads (docs/runtime.md §3a).
+/// .cu): classification, grid (B * heads * q-blocks), and CSR compaction,
+/// one block of 1024 threads (docs/runtime.md §3a).
 std::string cudaBlockMaskKernelName(mlir::Operation *op);
 std::string cudaBlockMaskCsrKernelName(mlir::Operation *op);
-constexpr int64_t kCudaBlockMaskThreads = 256;
 /// With `select`: the per-tile mean k (grid B * G * k-blocks) and the
-/// selecting builder (grid B * H * q-blocks), both kCudaBlockMaskThreads.
+/// selecting builder (grid B * H * q-blocks).
 std::string cudaSelectKMeanKernelName(mlir::Operation *op);
 std::string cudaSelectKernelName(mlir::Operation *op);
 /// With `hybrid`: the prologue kernels filling args.scratch (phi(k) and the
-/// tile states, grid B * H * k-blocks; their prefix sums, grid B * H), both
-/// kCudaHybridThreads.
+/// tile states, grid B * H * k-blocks; their prefix sums, grid B * H).
 std::string cudaHybridStatesKernelName(mlir::Operation *op);
 std::string cudaHybridScanKernelName(mlir::Operation *op);
-constexpr int64_t kCudaHybridThreads = 256;
+
+/// The host launcher every .cu ends with (guarded from NVRTC): grid
+/// (`gridX`, heads, batch) of `threads` threads, `sharedBytes` of dynamic
+/// shared memory (opted in above 48 KiB). Needs ATTNC_KERNEL and H.
+void emitCudaHostLauncher(llvm::raw_ostream &os, llvm::StringRef launcherName,
+                          int64_t sharedBytes, llvm::StringRef gridX,
+                          llvm::StringRef threads,
+                          llvm::StringRef gridXMeaning);
 
 /// Emits the .cu translation unit of `op`.
 mlir::LogicalResult emitCuda(mlir::Operation *op, llvm::raw_ostream &os);

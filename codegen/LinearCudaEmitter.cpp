@@ -363,20 +363,8 @@ LogicalResult emitLinearCuda(attn::LinearAttentionOp op, raw_ostream &os) {
   emitFeatures(op, os);
   os << kLinearCudaHelpers << kLinearCudaKernel;
 
-  os << "\n#ifndef __CUDACC_RTC__\n"
-     << "// Host launcher: grid (value tiles, heads, batch).\n"
-     << "extern \"C\" cudaError_t " << info->launcherName
-     << "(const AttncKernelArgs *args, cudaStream_t stream) {\n"
-     << "  if (!args || args->batch <= 0 || args->q_len <= 0 || args->kv_len "
-        "<= 0)\n    return cudaErrorInvalidValue;\n"
-     << "  const int smem = " << g.shared << ";\n"
-     << "  if (smem > 48 * 1024) {\n"
-     << "    cudaError_t err = cudaFuncSetAttribute(ATTNC_KERNEL, "
-        "cudaFuncAttributeMaxDynamicSharedMemorySize, smem);\n"
-     << "    if (err != cudaSuccess) return err;\n  }\n"
-     << "  dim3 grid(" << g.tiles << "u, (unsigned)H, (unsigned)args->batch);\n"
-     << "  ATTNC_KERNEL<<<grid, NT, smem, stream>>>(*args);\n"
-     << "  return cudaGetLastError();\n}\n#endif\n";
+  emitCudaHostLauncher(os, info->launcherName, g.shared,
+                       std::to_string(g.tiles) + "u", "NT", "value tiles");
   return success();
 }
 

@@ -101,12 +101,9 @@ LogicalResult writeCuda(Operation *op, const PackageOptions &options,
   contents.cudaKernel = info->kernelName;
   contents.cudaBlockThreads = info->blockThreads;
   contents.cudaSharedBytes = info->sharedBytes;
-  // The prologue kernels in the same module (docs/runtime.md), launched
-  // with one block size.
-  static_assert(kCudaBlockMaskThreads == kCudaHybridThreads,
-                "the manifest records one prologue block size");
+  // The prologue kernels in the same module (docs/runtime.md §3b).
   if (softmax) {
-    contents.cudaPrologueThreads = kCudaBlockMaskThreads;
+    contents.cudaPrologueThreads = kCudaPrologueThreads;
     contents.cudaBlockMaskKernel = cudaBlockMaskKernelName(op);
     contents.cudaBlockMaskCsrKernel = cudaBlockMaskCsrKernelName(op);
     contents.blockMaskHeads = blockMaskHeads(op);

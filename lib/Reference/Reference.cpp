@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <initializer_list>
 #include <limits>
 #include <optional>
 
@@ -166,6 +167,13 @@ std::string checkInputs(Operation *op, const Inputs &in, Problem &p) {
   return checkState(op, in, p);
 }
 
+/// Fills a region's leading integer block arguments (b, h, positions, Nq,
+/// Nk, in the region's order).
+static void setIndices(Scalar *args, std::initializer_list<int64_t> values) {
+  for (int64_t v : values)
+    (args++)->i = v;
+}
+
 //===----------------------------------------------------------------------===//
 // Feature maps (linear family, hybrid linear branch)
 //===----------------------------------------------------------------------===//
@@ -195,12 +203,7 @@ public:
     case attn::Feature::expression:
       for (int64_t d = 0; d < D; ++d) {
         Scalar args[7];
-        args[0].i = b;
-        args[1].i = h;
-        args[2].i = n;
-        args[3].i = d;
-        args[4].i = p.queries;
-        args[5].i = p.keys;
+        setIndices(args, {b, h, n, d, p.queries, p.keys});
         args[6].f = x[d];
         phi[d] = expr.run(args, error).f;
       }
@@ -327,12 +330,7 @@ static LogicalResult selectBlocks(attn::AttentionOp op, const Inputs &in,
     for (int64_t i = i0; i < i1; ++i) {
       for (int64_t j = 0; j < p.keys; ++j) {
         Scalar args[6];
-        args[0].i = b;
-        args[1].i = h;
-        args[2].i = i + p.keys - p.queries;
-        args[3].i = j;
-        args[4].i = p.queries;
-        args[5].i = p.keys;
+        setIndices(args, {b, h, i + p.keys - p.queries, j, p.queries, p.keys});
         if (mask.run(args, error).i == 0)
           continue;
         candidate[j / blockK] = 1;
@@ -471,12 +469,7 @@ static LogicalResult runSoftmax(attn::AttentionOp op, const Inputs &in,
         double maxScore = -std::numeric_limits<double>::infinity();
         for (int64_t j = 0; j < p.keys; ++j) {
           Scalar args[7];
-          args[0].i = b;
-          args[1].i = h;
-          args[2].i = qPos;
-          args[3].i = j;
-          args[4].i = p.queries;
-          args[5].i = p.keys;
+          setIndices(args, {b, h, qPos, j, p.queries, p.keys});
           visible[j] = mask->run(args, error).i != 0;
           if (selecting && !selected[(i / blockQ) * kBlocks + j / blockK])
             visible[j] = false;
@@ -504,12 +497,7 @@ static LogicalResult runSoftmax(attn::AttentionOp op, const Inputs &in,
             if (visible[j])
               continue;
             Scalar args[6];
-            args[0].i = b;
-            args[1].i = h;
-            args[2].i = qPos;
-            args[3].i = j;
-            args[4].i = p.queries;
-            args[5].i = p.keys;
+            setIndices(args, {b, h, qPos, j, p.queries, p.keys});
             if (complement->run(args, error).i == 0)
               continue;
             double w = 0;
@@ -553,11 +541,7 @@ static LogicalResult runSoftmax(attn::AttentionOp op, const Inputs &in,
           // own sum (0 when empty). combine shared: one normalizer, the
           // softmax terms (relative to the row max, as LoLCATs) times g.
           Scalar args[5];
-          args[0].i = b;
-          args[1].i = h;
-          args[2].i = qPos;
-          args[3].i = p.queries;
-          args[4].i = p.keys;
+          setIndices(args, {b, h, qPos, p.queries, p.keys});
           const double w = combineWeight->run(args, error).f;
           if (!error.empty())
             return failure();
@@ -652,12 +636,7 @@ static LogicalResult runLinear(attn::LinearAttentionOp op, const Inputs &in,
             continue;
           }
           Scalar args[6];
-          args[0].i = b;
-          args[1].i = h;
-          args[2].i = t;
-          args[3].i = f;
-          args[4].i = p.queries;
-          args[5].i = p.keys;
+          setIndices(args, {b, h, t, f, p.queries, p.keys});
           decay[f] = decayExpr->run(args, error).f;
         }
         if (delta) {

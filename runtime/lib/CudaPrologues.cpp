@@ -27,8 +27,8 @@ Error attnc::rt::queueBlockMask(CudaSession &s, const Manifest &m,
   if (cuda.blockMaskKernel.empty())
     return makeError(ATTNC_ERROR_UNSUPPORTED,
                      "package '" + m.name +
-                         "' has no CUDA block-mask builder (recompile it "
-                         "with this attnc)");
+                         "' has no CUDA block-mask builder (softmax family; "
+                         "recompile it with this attnc)");
   const bool selecting = !cuda.selectKernel.empty();
   const long long bq = m.schedule.block_q, bk = m.schedule.block_k;
   const long long qBlocks = (args.q_len + bq - 1) / bq;

@@ -321,11 +321,7 @@ Error buildCudaBlockMask(attnc_package *pkg, const CallTensors &t,
   if (!m.cuda)
     return makeError(ATTNC_ERROR_UNSUPPORTED,
                      "package '" + m.name + "' has no CUDA code");
-  if (m.cuda->blockMaskKernel.empty())
-    return makeError(ATTNC_ERROR_UNSUPPORTED,
-                     "package '" + m.name +
-                         "' has no CUDA block-mask builder (softmax family; "
-                         "recompile it with this attnc)");
+  // queueBlockMask says so when the package has no builder.
   CudaLaunch launch;
   Error e = checkArguments(m, t, Target::Cuda, launch.args, &launch.pointers);
   if (e.failed())
