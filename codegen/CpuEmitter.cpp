@@ -281,11 +281,11 @@ static int attnc_run_selected(const AttncKernelArgs *args) {
 }
 
 static LogicalResult emitSoftmaxCpu(attn::AttentionOp op, raw_ostream &os) {
-  attn::ScheduleAttr schedule = op.getScheduleAttr();
-  if (!schedule || !op.getBlockMapAttr())
-    return op.emitError() << "the CPU emitter needs a scheduled, classified "
-                             "op (run the attnc pipeline)";
-  const int64_t bq = schedule.getBlockQ(), bk = schedule.getBlockK();
+  attn::CpuPlanAttr plan = op.getCpuPlanAttr();
+  if (!plan || !op.getBlockMapAttr())
+    return op.emitError() << "the CPU emitter needs a classified op with a "
+                             "CPU plan (run the attnc pipeline)";
+  const int64_t bq = plan.getBlockQ(), bk = plan.getBlockK();
   std::vector<MaskClause> clauses = clausesFromAttr(op.getBlockMapAttr());
   const attn::Normalize normalize = op.getNormalize();
   const bool hybrid = op.getHybridFeature().has_value();

@@ -20,6 +20,7 @@
 #include "codegen/KernelPrelude.h"
 #include "codegen/LinearCudaEmitter.h"
 #include "lib/Analysis/MaskClauses.h"
+#include "dialect/CudaBudget.h"
 
 #include "llvm/Support/Format.h"
 
@@ -28,69 +29,48 @@ using namespace mlir;
 namespace attnc {
 namespace {
 
-/// Largest dynamic shared memory per block on sm_80 (A100); sm_90 allows
-/// more, but one package serves both.
-constexpr int64_t kMaxSharedBytes = 163 * 1024;
-
-int64_t roundUp(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
-
+/// What the kernel text needs, read from the op's `#attn.cuda_plan`.
 struct Geometry {
   bool tensorCores;
   int64_t d, dp, dv, dvp, bq, bk, warps, mt, stages, threads, shared;
+  bool qInRegisters;
   /// Shared memory of the k-loop; a hybrid's linear branch comes after it.
   int64_t mainShared;
 };
 
 FailureOr<Geometry> geometryOf(attn::AttentionOp op) {
-  attn::ScheduleAttr s = op.getScheduleAttr();
-  if (!s || !op.getBlockMapAttr())
-    return op.emitError() << "the CUDA emitter needs a scheduled, classified "
-                             "op (run the attnc pipeline)";
+  attn::CudaPlanAttr plan;
+  if (failed(readCudaPlan(op, plan)))
+    return failure();
   Geometry g;
-  g.tensorCores = op.getDtype() != attn::Dtype::f32;
+  g.tensorCores = plan.getPath() == attn::CudaPath::tensor_core;
   g.d = op.getHeadDim();
   g.dv = op.getValueDim();
-  g.bq = s.getBlockQ();
-  g.bk = s.getBlockK();
-  g.warps = s.getWarps();
-  g.stages = s.getStages() > 1 ? 2 : 1;
-  if (g.tensorCores) {
-    if (g.d % 8 != 0 || g.dv % 8 != 0 || g.d > 256 || g.dv > 256)
-      return op.emitError() << "the tensor-core path needs head_dim and "
-                               "value_dim multiples of 8 up to 256, got "
-                            << g.d << " and " << g.dv;
-    g.dp = roundUp(g.d, 16);
-    g.dvp = roundUp(g.dv, 16);
-    g.mt = g.bq / (16 * g.warps);
-    g.threads = 32 * g.warps;
-    g.shared = 2 * (g.bq * g.dp + g.stages * g.bk * (g.dp + g.dvp));
-  } else {
-    g.dp = g.d;
-    g.dvp = g.dv;
-    g.mt = 0;
-    g.threads = g.bq; // one thread per query row
-    g.shared = 4 * (g.bq * (g.d + 1) + g.bq * (g.dv + 1) + g.bk * g.d +
-                    g.bk * g.dv);
-    if (g.threads > 1024)
-      return op.emitError() << "the f32 path runs one thread per query row; "
-                               "tile q must be at most 1024, got "
-                            << g.bq;
-  }
-  g.mainShared = g.shared;
-  if (op.getHybridFeature())
-    g.shared += 4 * (g.bq * (g.dv + 1) + g.bq * op.getHybridFeatureDim() +
-                     g.bq * g.bk);
-  if (g.shared > kMaxSharedBytes)
-    return op.emitError() << "the schedule needs " << g.shared
-                          << " bytes of shared memory per block, more than "
-                             "the "
-                          << kMaxSharedBytes
-                          << " sm_80 allows; use smaller tiles (tile q=... "
-                             "k=...)";
+  g.dp = g.tensorCores ? attn::tensorCorePaddedDim(g.d) : g.d;
+  g.dvp = g.tensorCores ? attn::tensorCorePaddedDim(g.dv) : g.dv;
+  g.bq = plan.getBlockQ();
+  g.bk = plan.getBlockK();
+  g.warps = plan.getWarps();
+  g.mt = g.tensorCores ? g.bq / (16 * g.warps) : 0;
+  g.stages = plan.getStages();
+  g.threads = plan.getThreads();
+  g.qInRegisters = plan.getQInRegisters();
+  g.shared = plan.getSharedBytes();
+  g.mainShared = plan.getMainSharedBytes();
   return g;
 }
 
 } // namespace
+
+LogicalResult readCudaPlan(Operation *op, attn::CudaPlanAttr &plan) {
+  plan = op->getAttrOfType<attn::CudaPlanAttr>("cuda_plan");
+  if (plan)
+    return success();
+  if (auto why = op->getAttrOfType<StringAttr>("cuda_unsupported"))
+    return op->emitError() << "no CUDA kernel: " << why.getValue();
+  return op->emitError() << "the CUDA emitter needs a kernel plan (run the "
+                            "attnc pipeline)";
+}
 
 std::string cudaBlockMaskKernelName(Operation *op) {
   return "attnc_" + kernelBaseName(op) + "_block_mask";
@@ -136,20 +116,21 @@ void emitCudaHostLauncher(raw_ostream &os, StringRef launcherName,
 }
 
 FailureOr<CudaLaunchInfo> cudaLaunchInfo(Operation *op) {
-  if (auto linear = dyn_cast<attn::LinearAttentionOp>(op))
-    return linearCudaLaunchInfo(linear);
-  auto softmax = dyn_cast<attn::AttentionOp>(op);
-  if (!softmax)
+  if (!isa<attn::AttentionOp, attn::LinearAttentionOp>(op))
     return op->emitError() << "the CUDA backend compiles attn.attention and "
                               "attn.linear_attention only";
-  FailureOr<Geometry> g = geometryOf(softmax);
-  if (failed(g))
+  attn::CudaPlanAttr plan;
+  if (failed(readCudaPlan(op, plan)))
     return failure();
   CudaLaunchInfo info;
   info.kernelName = "attnc_" + kernelBaseName(op) + "_fwd";
   info.launcherName = "attnc_" + kernelBaseName(op) + "_launch";
-  info.blockThreads = g->threads;
-  info.sharedBytes = g->shared;
+  info.blockThreads = plan.getThreads();
+  info.sharedBytes = plan.getSharedBytes();
+  if (plan.getGrid() == attn::CudaGrid::value_tiles) {
+    info.grid = CudaGrid::ValueTiles;
+    info.valueTiles = plan.getValueTiles();
+  }
   return info;
 }
 
@@ -200,8 +181,7 @@ LogicalResult emitCuda(Operation *op, raw_ostream &os) {
      << (normalize == attn::Normalize::softmax ? "(-attnc_inf())" : "0.0f")
      << "\n#define ATTNC_IDENTITY_SCORE " << isIdentityScore(attention)
      << "\n"
-     << "// Q fragments stay in registers up to head_dim 128.\n"
-     << "#define ATTNC_Q_IN_REGISTERS " << (g.dp <= 128 ? 1 : 0) << "\n"
+     << "#define ATTNC_Q_IN_REGISTERS " << (g.qInRegisters ? 1 : 0) << "\n"
      << "#define kScale "
      << floatLiteral(attention.getScale().convertToDouble()) << "\n";
   const bool hybrid = attention.getHybridFeature().has_value();
@@ -259,10 +239,11 @@ LogicalResult emitCuda(Operation *op, raw_ostream &os) {
 }
 
 LogicalResult emitCudaHeader(Operation *op, raw_ostream &os) {
-  if (auto linear = dyn_cast<attn::LinearAttentionOp>(op))
-    return emitLinearCudaHeader(linear, os);
+  // One header emitter for both families: the launcher's signature is the
+  // kernel ABI's, and the grid comment comes from the plan.
+  attn::CudaPlanAttr plan;
   FailureOr<CudaLaunchInfo> info = cudaLaunchInfo(op);
-  if (failed(info))
+  if (failed(info) || failed(readCudaPlan(op, plan)))
     return failure();
   std::string guard = "ATTNC_" + kernelBaseName(op) + "_H";
   for (char &c : guard)
@@ -273,9 +254,12 @@ LogicalResult emitCudaHeader(Operation *op, raw_ostream &os) {
      << "#ifndef " << guard << "\n#define " << guard << "\n"
      << "#include <cuda_runtime.h>\n\n";
   emitKernelAbi(os);
-  os << "\n#ifdef __cplusplus\nextern \"C\" {\n#endif\n"
-     << "/* Grid (ceil(Nq / " << geometryOf(cast<attn::AttentionOp>(op))->bq
-     << "), heads, batch), " << info->blockThreads << " threads, "
+  os << "\n#ifdef __cplusplus\nextern \"C\" {\n#endif\n/* Grid (";
+  if (plan.getGrid() == attn::CudaGrid::value_tiles)
+    os << plan.getValueTiles();
+  else
+    os << "ceil(Nq / " << plan.getBlockQ() << ")";
+  os << ", heads, batch), " << info->blockThreads << " threads, "
      << info->sharedBytes << " bytes of dynamic shared memory. */\n"
      << "cudaError_t " << info->launcherName
      << "(const AttncKernelArgs *args, cudaStream_t stream);\n"

@@ -33,8 +33,13 @@ struct CudaLaunchInfo {
   int64_t valueTiles = 0; ///< grid x with CudaGrid::ValueTiles
 };
 
-/// Computes the launch configuration (fails with an error on `op` when the
-/// schedule does not fit the hardware, e.g. too much shared memory).
+/// Reads `op`'s `#attn.cuda_plan` into `plan`; an error on `op` (with the
+/// plan pass's reason when no kernel fits) when there is none.
+mlir::LogicalResult readCudaPlan(mlir::Operation *op,
+                                 mlir::attn::CudaPlanAttr &plan);
+
+/// The launch configuration of `op`'s CUDA plan (an error on `op` when it
+/// has none).
 mlir::FailureOr<CudaLaunchInfo> cudaLaunchInfo(mlir::Operation *op);
 
 /// Threads per block of every prologue kernel below (the manifest's

@@ -147,9 +147,9 @@ LogicalResult emitFeatureMap(attn::LinearAttentionOp op, raw_ostream &os) {
 }
 
 /// Per-thread scratch: the state and one chunk's rows.
-void emitWorkspace(DecayKind decay, bool delta, raw_ostream &os) {
-  const bool pairs = delta && decay == DecayKind::Vector;
-  const char *gates = decay == DecayKind::Vector ? "(CH + 1) * F" : "CH + 1";
+void emitWorkspace(attn::DecayClass decay, bool delta, raw_ostream &os) {
+  const bool pairs = delta && decay == attn::DecayClass::per_channel;
+  const char *gates = decay == attn::DecayClass::per_channel ? "(CH + 1) * F" : "CH + 1";
   os << R"(
 // Per-thread scratch. A[m] / sg[m] (per channel for a vector gate) hold the
 // log|gate| sum and the sign product over the chunk's rows 0..m-1, so the
@@ -238,15 +238,15 @@ static void attnc_state_store(const AttncKernelArgs &args, long long b, long lon
 }
 
 /// `attnc_chunk_gates`: A and sg for the rows [t0, t0 + L).
-void emitGates(DecayKind decay, raw_ostream &os) {
-  if (decay == DecayKind::None)
+void emitGates(attn::DecayClass decay, raw_ostream &os) {
+  if (decay == attn::DecayClass::none)
     return;
   os << "\n// A[0] = 0; A[l + 1] = A[l] + log|gate(t0 + l)| (see "
         "attnc_log_gate).\n"
      << "static void attnc_chunk_gates(const AttncKernelArgs &args, long long "
         "b, long long h, long long t0,\n"
      << "                              int L, double *A, float *sg) {\n";
-  if (decay == DecayKind::Scalar) {
+  if (decay == attn::DecayClass::scalar) {
     os << R"(  A[0] = 0.0;
   sg[0] = 1.0f;
   for (int l = 0; l < L; ++l) {
@@ -279,14 +279,14 @@ void emitGates(DecayKind decay, raw_ostream &os) {
 /// `attnc_intra`: P[r][j] for rows [r0, L) and j <= r, the weight of key j
 /// in query row r within the chunk (phi(q_r) . phi(k_j) times the decay
 /// from j to r).
-void emitIntra(DecayKind decay, raw_ostream &os) {
+void emitIntra(attn::DecayClass decay, raw_ostream &os) {
   os << "\nstatic void attnc_intra(AttncWork &w, int r0, int L) {\n";
-  if (decay != DecayKind::Vector) {
+  if (decay != attn::DecayClass::per_channel) {
     os << "  for (int r = r0; r < L; ++r) {\n"
           "    float *p = w.P + r * CH;\n"
           "    for (int j = 0; j <= r; ++j) p[j] = attnc_dot(w.Qf + r * F, "
           "w.Kf + j * F, F);\n";
-    if (decay == DecayKind::Scalar)
+    if (decay == attn::DecayClass::scalar)
       os << "    // exp(A[r+1] - A[j+1]) <= 1 for gates in [0, 1]: no "
             "overflow, and a zero gate\n"
             "    // between j and r gives exactly 0.\n"
@@ -340,18 +340,18 @@ void emitIntra(DecayKind decay, raw_ostream &os) {
 
 /// `attnc_inter_query`: w.qt = phi(q_r) decayed from the chunk start to row
 /// r, so that phi(q_r) S_r's inter-chunk part is w.qt S_prev.
-void emitInterQuery(DecayKind decay, raw_ostream &os) {
+void emitInterQuery(attn::DecayClass decay, raw_ostream &os) {
   os << "\nstatic inline void attnc_inter_query(AttncWork &w, int r) {\n"
      << "  const float *q = w.Qf + r * F;\n";
   switch (decay) {
-  case DecayKind::None:
+  case attn::DecayClass::none:
     os << "  for (int f = 0; f < F; ++f) w.qt[f] = q[f];\n";
     break;
-  case DecayKind::Scalar:
+  case attn::DecayClass::scalar:
     os << "  const float gr = w.sg[r + 1] * expf((float)w.A[r + 1]);\n"
           "  for (int f = 0; f < F; ++f) w.qt[f] = gr * q[f];\n";
     break;
-  case DecayKind::Vector:
+  case attn::DecayClass::per_channel:
     os << "  const double *Ar = w.A + (r + 1) * F;\n"
           "  for (int f = 0; f < F; ++f) w.qt[f] = (float)Ar[f];\n"
           "  attnc_exp_inplace(w.qt, F);\n"
@@ -364,29 +364,29 @@ void emitInterQuery(DecayKind decay, raw_ostream &os) {
 
 /// `attnc_add_state`: S (and z) from before the chunk to after its L rows,
 /// update add.
-void emitAddState(DecayKind decay, bool normalizeSum, raw_ostream &os) {
+void emitAddState(attn::DecayClass decay, bool normalizeSum, raw_ostream &os) {
   os << "\nstatic void attnc_add_state(AttncWork &w, int L) {\n";
-  if (decay == DecayKind::Scalar)
+  if (decay == attn::DecayClass::scalar)
     os << "  const float gL = w.sg[L] * expf((float)w.A[L]);\n"
           "  for (int j = 0; j < L; ++j)\n"
           "    w.cw[j] = w.sg[L] * w.sg[j + 1] * expf((float)(w.A[L] - w.A[j "
           "+ 1]));\n";
   os << "  for (int f = 0; f < F; ++f) {\n"
      << "    float *s = w.S + f * DV;\n";
-  if (decay == DecayKind::Vector)
+  if (decay == attn::DecayClass::per_channel)
     os << "    const double AL = w.A[L * F + f];\n"
           "    const float sL = w.sg[L * F + f];\n"
           "    const float gL = sL * expf((float)AL);\n"
           "    for (int j = 0; j < L; ++j)\n"
           "      w.cw[j] = sL * w.sg[(j + 1) * F + f] * expf((float)(AL - "
           "w.A[(j + 1) * F + f]));\n";
-  if (decay != DecayKind::None) {
+  if (decay != attn::DecayClass::none) {
     os << "    for (int e = 0; e < DV; ++e) s[e] *= gL;\n";
     if (normalizeSum)
       os << "    w.z[f] *= gL;\n";
   }
   os << "    for (int j = 0; j < L; ++j) w.xs[j] = "
-     << (decay == DecayKind::None ? "" : "w.cw[j] * ") << "w.Kf[j * F + f];\n"
+     << (decay == attn::DecayClass::none ? "" : "w.cw[j] * ") << "w.Kf[j * F + f];\n"
      << "    attnc_rowacc(s, w.xs, w.V, L);\n";
   if (normalizeSum)
     os << "    for (int j = 0; j < L; ++j) w.z[f] += w.xs[j];\n";
@@ -460,7 +460,7 @@ void emitCausalTaskPrologue(raw_ostream &os) {
 /// against the state before the chunk in w.S (and w.z); the chunk's keys
 /// and gates are loaded. The sequential and chunk-parallel forms share it.
 /// With the sequential form, `attnc_head` walks the chunks of one (b, h).
-void emitAddCausalTask(DecayKind decay, bool normalizeSum, bool sequential,
+void emitAddCausalTask(attn::DecayClass decay, bool normalizeSum, bool sequential,
                        raw_ostream &os) {
   os << R"(
 static void attnc_chunk_out(const AttncKernelArgs &args, long long b, long long h, AttncWork &w,
@@ -490,7 +490,7 @@ static void attnc_chunk_out(const AttncKernelArgs &args, long long b, long long 
   if (!sequential)
     return;
   emitCausalTaskPrologue(os);
-  if (decay != DecayKind::None)
+  if (decay != attn::DecayClass::none)
     os << "    attnc_chunk_gates(args, b, h, t0, L, w.A, w.sg);\n";
   os << "    if (r0 < L) attnc_chunk_out(args, b, h, w, t0, L, r0);\n"
         "    attnc_add_state(w, L);\n  }\n  attnc_state_store(args, b, h, "
@@ -499,7 +499,7 @@ static void attnc_chunk_out(const AttncKernelArgs &args, long long b, long long 
 
 /// The task of one (b, h) for update add, bidirectional: the chunked state
 /// over every key, then every query row against it.
-void emitAddBidirectionalTask(DecayKind decay, bool normalizeSum,
+void emitAddBidirectionalTask(attn::DecayClass decay, bool normalizeSum,
                               raw_ostream &os) {
   emitTaskHead(os);
   os << R"(  memset(w.S, 0, sizeof(float) * F * DV);
@@ -508,7 +508,7 @@ void emitAddBidirectionalTask(DecayKind decay, bool normalizeSum,
     const int L = (int)attnc_mini(CH, Nk - t0);
     attnc_load_keys(args, w, b, h, kp, vp, t0, L);
 )";
-  if (decay != DecayKind::None)
+  if (decay != attn::DecayClass::none)
     os << "    attnc_chunk_gates(args, b, h, t0, L, w.A, w.sg);\n";
   os << R"(    attnc_add_state(w, L);
   }
@@ -536,9 +536,9 @@ void emitAddBidirectionalTask(DecayKind decay, bool normalizeSum,
 /// (forward substitution), W = T diag(beta gamma) K and U = T diag(beta) V
 /// - W S0; then O = diag(gamma) Q S0 + (tril(Q K^T) * decay) U and
 /// S = gamma_L S0 + (K decayed to the chunk end)^T U.
-void emitDeltaTask(DecayKind decay, bool sequential, bool chunkParallel,
+void emitDeltaTask(attn::DecayClass decay, bool sequential, bool chunkParallel,
                    raw_ostream &os) {
-  const bool gated = decay == DecayKind::Scalar;
+  const bool gated = decay == attn::DecayClass::scalar;
   auto gate = [&](const char *to, const char *from) {
     return gated ? std::string("w.sg[") + to + "] * w.sg[" + from +
                        "] * expf((float)(w.A[" + to + "] - w.A[" + from + "]))"
@@ -774,7 +774,7 @@ LogicalResult emitLinearCpu(attn::LinearAttentionOp op, raw_ostream &os) {
   if (failed(read))
     return failure();
   const LinearKernelPlan &plan = *read;
-  const DecayKind decay = plan.decay;
+  const attn::DecayClass decay = plan.decay;
   const bool delta = plan.delta;
   const bool normalizeSum = plan.normalizeSum;
 
@@ -782,8 +782,8 @@ LogicalResult emitLinearCpu(attn::LinearAttentionOp op, raw_ostream &os) {
      << "'. CPU backend of the chunked linear schedule.\n"
      << "// Do not edit: regenerate with `attnc compile`.\n"
      << "// feature " << attn::stringifyFeature(op.getFeature()) << ", decay "
-     << (decay == DecayKind::None     ? "none"
-         : decay == DecayKind::Scalar ? "scalar"
+     << (decay == attn::DecayClass::none     ? "none"
+         : decay == attn::DecayClass::scalar ? "scalar"
                                       : "per channel")
      << ", update " << attn::stringifyUpdate(op.getUpdate()) << ", normalize "
      << attn::stringifyNormalize(op.getNormalize())
@@ -816,7 +816,7 @@ LogicalResult emitLinearCpu(attn::LinearAttentionOp op, raw_ostream &os) {
 
   emitHelpers(os);
   if (failed(emitLinearRegions(op, /*feature=*/false,
-                               decay != DecayKind::None, os)) ||
+                               decay != attn::DecayClass::none, os)) ||
       failed(emitFeatureMap(op, os)))
     return failure();
   emitWorkspace(decay, delta, os);
@@ -826,7 +826,7 @@ LogicalResult emitLinearCpu(attn::LinearAttentionOp op, raw_ostream &os) {
   emitLoadKeys(op, delta, os);
   emitInterQuery(decay, os);
   if (delta) {
-    if (decay == DecayKind::Vector)
+    if (decay == attn::DecayClass::per_channel)
       emitDeltaVectorTask(plan.sequential, plan.chunkParallel, os);
     else
       emitDeltaTask(decay, plan.sequential, plan.chunkParallel, os);

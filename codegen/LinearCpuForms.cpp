@@ -30,46 +30,43 @@ namespace attnc {
 
 FailureOr<LinearKernelPlan> readLinearPlan(attn::LinearAttentionOp op) {
   attn::ChunkPlanAttr chunkPlan = op.getChunkPlanAttr();
-  if (!chunkPlan)
-    return op.emitError() << "the CPU emitter needs the op's chunk plan (run "
-                             "the attnc pipeline: attn-plan-chunks)";
+  attn::CpuPlanAttr cpuPlan = op.getCpuPlanAttr();
+  if (!chunkPlan || !cpuPlan)
+    return op.emitError() << "the CPU emitter needs the op's chunk and CPU "
+                             "plans (run the attnc pipeline: "
+                             "attn-plan-chunks, attn-plan-kernel)";
   LinearKernelPlan plan;
-  plan.chunk = chunkPlan.getChunk();
+  plan.chunk = cpuPlan.getChunk();
   plan.subChunk = chunkPlan.getSubChunk();
   switch (chunkPlan.getInter()) {
   case attn::Inter::state_add:
     break;
   case attn::Inter::scalar_decay:
-    plan.decay = DecayKind::Scalar;
+    plan.decay = attn::DecayClass::scalar;
     break;
   case attn::Inter::vector_decay:
-    plan.decay = DecayKind::Vector;
+    plan.decay = attn::DecayClass::per_channel;
     break;
   case attn::Inter::delta_wy:
     plan.delta = true;
     break;
   case attn::Inter::gated_delta_wy:
     plan.delta = true;
-    plan.decay = DecayKind::Scalar;
+    plan.decay = attn::DecayClass::scalar;
     break;
   case attn::Inter::vector_gated_delta_wy:
     plan.delta = true;
-    plan.decay = DecayKind::Vector;
+    plan.decay = attn::DecayClass::per_channel;
     break;
   }
   plan.bidirectional = chunkPlan.getIntra() == attn::Intra::none;
   plan.normalizeSum = op.getNormalize() == attn::Normalize::sum;
-  plan.sequential = chunkPlan.hasForm(attn::ChunkForm::sequential);
-  plan.chunkParallel = chunkPlan.hasForm(attn::ChunkForm::chunk_parallel);
-  plan.step = chunkPlan.hasForm(attn::ChunkForm::recurrent_step);
+  plan.sequential = cpuPlan.hasForm(attn::ChunkForm::sequential);
+  plan.chunkParallel = cpuPlan.hasForm(attn::ChunkForm::chunk_parallel);
+  plan.step = cpuPlan.hasForm(attn::ChunkForm::recurrent_step);
   if (plan.delta)
     plan.betaRead = paramReadExpr(*op.getBetaParam(), {"b", "h", "0"});
-  // identity and relu are a copy per channel; taylor2's F = 1 + D + D^2
-  // rows would make the memo larger than recomputing them costs.
-  const attn::Feature feature = op.getFeature();
-  plan.memoKeys = feature != attn::Feature::identity &&
-                  feature != attn::Feature::relu &&
-                  feature != attn::Feature::taylor2;
+  plan.memoKeys = cpuPlan.getMemoKeys();
   return plan;
 }
 
@@ -89,7 +86,7 @@ static void emitMemoIn(const LinearKernelPlan &plan, raw_ostream &os) {
     os << "  w.Kf = m.Kf;\n  w.V = m.V;\n";
   if (plan.memoKeys && plan.delta)
     os << "  w.beta = m.beta;\n";
-  if (plan.decay != DecayKind::None)
+  if (plan.decay != attn::DecayClass::none)
     os << "  w.A = m.A;\n  w.sg = m.sg;\n";
   if (plan.delta)
     os << "  w.W = m.W;\n  w.U = m.U;\n";
@@ -105,8 +102,8 @@ static void emitMemoIn(const LinearKernelPlan &plan, raw_ostream &os) {
 /// elu1 without a gate from 1.5x to 1.15x but an identity map with a scalar
 /// gate from 1.3x to 1.6x (the memory traffic costs more than the copy).
 static void emitMemo(const LinearKernelPlan &plan, raw_ostream &os) {
-  const bool gated = plan.decay != DecayKind::None;
-  const char *gates = plan.decay == DecayKind::Vector ? "(CH + 1) * F" : "(CH + 1)";
+  const bool gated = plan.decay != attn::DecayClass::none;
+  const char *gates = plan.decay == attn::DecayClass::per_channel ? "(CH + 1) * F" : "(CH + 1)";
   os << "\ntypedef struct AttncMemo {\n"
         "  float *Kf; // phi(k), v and beta of the chunk (attnc_load_keys)\n"
         "  float *V;\n"
@@ -143,7 +140,7 @@ static void emitMemo(const LinearKernelPlan &plan, raw_ostream &os) {
 
 /// The memo's buffers for `heads * chunks` chunks.
 static void emitMemoAlloc(const LinearKernelPlan &plan, raw_ostream &os) {
-  const char *gates = plan.decay == DecayKind::Vector ? "(CH + 1) * F" : "(CH + 1)";
+  const char *gates = plan.decay == attn::DecayClass::per_channel ? "(CH + 1) * F" : "(CH + 1)";
   os << "  AttncMemo memo = {0, 0, 0, 0, 0, 0, 0};\n";
   if (plan.memoKeys)
     os << "  memo.Kf = (float *)malloc(sizeof(float) * heads * chunks * CH * "
@@ -153,7 +150,7 @@ static void emitMemoAlloc(const LinearKernelPlan &plan, raw_ostream &os) {
   if (plan.memoKeys && plan.delta)
     os << "  memo.beta = (float *)malloc(sizeof(float) * heads * chunks * "
           "CH);\n";
-  if (plan.decay != DecayKind::None)
+  if (plan.decay != attn::DecayClass::none)
     os << "  memo.A = (double *)malloc(sizeof(double) * heads * chunks * "
        << gates << ");\n"
        << "  memo.sg = (float *)malloc(sizeof(float) * heads * chunks * "
@@ -168,7 +165,7 @@ static void emitMemoAlloc(const LinearKernelPlan &plan, raw_ostream &os) {
 /// Phase 1 of the delta rule: dS_c from a zero state and the chunk's
 /// transition M_c, so that S_after = M_c S_before + dS_c.
 static void emitDeltaLocal(const LinearKernelPlan &plan, raw_ostream &os) {
-  const bool gated = plan.decay != DecayKind::None;
+  const bool gated = plan.decay != attn::DecayClass::none;
   os << R"(
 // The delta rule's chunk is affine in the state before it: S_after = M_c S
 // + dS_c, with dS_c what attnc_delta_state gives from a zero state (U =
@@ -225,9 +222,9 @@ static void attnc_par_scan(const AttncKernelArgs &args, long long head, int e, l
 /// Phase 1 and 2 of update add: dS_c and the chunk's total decay g_c; the
 /// scan per (head, state row).
 static void emitAddLocal(const LinearKernelPlan &plan, raw_ostream &os) {
-  const bool gated = plan.decay != DecayKind::None;
+  const bool gated = plan.decay != attn::DecayClass::none;
   const bool sum = plan.normalizeSum;
-  const char *gateWidth = plan.decay == DecayKind::Vector ? "F" : "1";
+  const char *gateWidth = plan.decay == attn::DecayClass::per_channel ? "F" : "1";
   os << R"(
 static void attnc_par_local(const AttncKernelArgs &args, long long b, long long h, long long c,
                             AttncWork &w, float *S, float *z, float *gate, const AttncMemo &m) {
@@ -250,13 +247,13 @@ static void attnc_par_local(const AttncKernelArgs &args, long long b, long long 
     os << "  (void)z;\n";
   os << "  attnc_add_state(w, L);\n";
   switch (plan.decay) {
-  case DecayKind::None:
+  case attn::DecayClass::none:
     os << "  (void)gate;\n";
     break;
-  case DecayKind::Scalar:
+  case attn::DecayClass::scalar:
     os << "  gate[0] = w.sg[L] * expf((float)w.A[L]);\n";
     break;
-  case DecayKind::Vector:
+  case attn::DecayClass::per_channel:
     os << "  for (int f = 0; f < F; ++f) gate[f] = w.sg[L * F + f] * "
           "expf((float)w.A[L * F + f]);\n";
     break;
@@ -280,7 +277,7 @@ static void attnc_par_scan(const AttncKernelArgs &args, long long head, int f, l
         "    float *d = cs + ((head * chunks + c) * F + f) * DV;\n";
   if (gated)
     os << "    const float gc = cg[(head * chunks + c) * " << gateWidth
-       << (plan.decay == DecayKind::Vector ? " + f" : "") << "];\n"
+       << (plan.decay == attn::DecayClass::per_channel ? " + f" : "") << "];\n"
        << "    for (int e = 0; e < DV; ++e) {\n"
           "      const float x = d[e];\n"
           "      d[e] = s[e];\n"
@@ -313,12 +310,12 @@ static void attnc_par_scan(const AttncKernelArgs &args, long long head, int f, l
 }
 
 void emitChunkParallelForm(const LinearKernelPlan &plan, raw_ostream &os) {
-  const bool gated = plan.decay != DecayKind::None;
+  const bool gated = plan.decay != attn::DecayClass::none;
   const bool sum = plan.normalizeSum;
   // Per chunk: the total decay (one float or one per state row) for update
   // add, the F x F transition for the delta rule.
   const char *chunkGate = plan.delta                        ? "F * F"
-                          : plan.decay == DecayKind::Vector ? "F"
+                          : plan.decay == attn::DecayClass::per_channel ? "F"
                                                             : "1";
   const bool hasChunkGate = gated || plan.delta;
   os << R"(
@@ -359,7 +356,7 @@ static void attnc_par_out(const AttncKernelArgs &args, long long b, long long h,
     if (cond)
       kept += (kept.empty() ? "" : ", ") + std::string(what);
   };
-  keep(plan.decay != DecayKind::None, "gates");
+  keep(plan.decay != attn::DecayClass::none, "gates");
   keep(plan.delta, "W, U0");
   keep(plan.memoKeys, "phi(k), v");
   if (!kept.empty())
@@ -479,15 +476,15 @@ static void attnc_step_head(const AttncKernelArgs &args, long long b, long long 
        << "  // y = S^T phi(k), read before S changes.\n"
           "  for (int e = 0; e < DV; ++e) st.y[e] = 0.0f;\n"
           "  attnc_rowacc(st.y, st.kf, S, F);\n";
-  if (plan.decay == DecayKind::Scalar)
+  if (plan.decay == attn::DecayClass::scalar)
     os << "  const float gate = attnc_decay(args, b, h, 0, 0, args.q_len, "
           "args.kv_len);\n";
   os << "  for (int f = 0; f < F; ++f) {\n";
-  if (plan.decay == DecayKind::Vector)
+  if (plan.decay == attn::DecayClass::per_channel)
     os << "    const float gate = attnc_decay(args, b, h, 0, f, args.q_len, "
           "args.kv_len);\n";
   os << "    float *s = S + f * DV;\n";
-  const bool gated = plan.decay != DecayKind::None;
+  const bool gated = plan.decay != attn::DecayClass::none;
   if (plan.delta) {
     os << "    const float bk = beta * st.kf[f];\n"
        << "    for (int e = 0; e < DV; ++e) s[e] = "

@@ -20,14 +20,12 @@
 
 namespace attnc {
 
-/// No gate, one gate per token, or one per state row.
-enum class DecayKind { None, Scalar, Vector };
-
-/// What the emitters need from `#attn.chunk_plan` and the op, read once.
+/// What the emitters need from `#attn.chunk_plan`, `#attn.cpu_plan` and the
+/// op, read once.
 struct LinearKernelPlan {
   int64_t chunk = 0;
   int64_t subChunk = 0;
-  DecayKind decay = DecayKind::None;
+  mlir::attn::DecayClass decay = mlir::attn::DecayClass::none;
   bool delta = false;
   bool bidirectional = false;
   bool normalizeSum = false;
@@ -35,13 +33,13 @@ struct LinearKernelPlan {
   bool chunkParallel = false; ///< form `chunk_parallel` is emitted
   bool step = false;          ///< form `recurrent_step` is emitted
   /// The chunk-parallel form keeps phi(k) and v from phase 1 for phase 3
-  /// (feature maps that cost more than a copy per channel).
+  /// (the CPU plan's memo_keys).
   bool memoKeys = false;
   std::string betaRead;       ///< delta rule: beta of (b, h, n = 0)
 };
 
-/// Reads the plan attached by attn-plan-chunks; an error on `op` when the
-/// plan is missing.
+/// Reads the plans attached by attn-plan-chunks and attn-plan-kernel; an
+/// error on `op` when one is missing.
 mlir::FailureOr<LinearKernelPlan>
 readLinearPlan(mlir::attn::LinearAttentionOp op);
 

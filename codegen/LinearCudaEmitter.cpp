@@ -27,144 +27,43 @@
 #include "codegen/ExprEmitter.h"
 #include "codegen/KernelPrelude.h"
 #include "codegen/LinearCudaKernelText.h"
+#include "dialect/CudaBudget.h"
 
-#include "mlir/Dialect/Arith/IR/Arith.h"
-
-#include <optional>
 
 using namespace mlir;
 
 namespace attnc {
 namespace {
 
-/// Largest dynamic shared memory per block on sm_80 (A100), as for the
-/// softmax family: one package serves sm_80 and sm_90.
-constexpr int64_t kMaxSharedBytes = 163 * 1024;
-constexpr int64_t kThreads = 256;
-/// Widest value tile; narrower ones (down to kMinTile) when shared memory
-/// is short.
-constexpr int64_t kMaxTile = 64, kMinTile = 16;
-
-enum class DecayKind { None, Scalar, Vector };
-
-/// No gate (the region yields the constant 1), one per token, or one per
-/// state row (the region reads d). The same classification as the CPU
-/// backend's.
-DecayKind decayKindOf(attn::LinearAttentionOp op) {
-  if (op.hasVectorDecay())
-    return DecayKind::Vector;
-  Block &block = op.getDecay().front();
-  Value yielded = cast<attn::YieldOp>(block.getTerminator()).getValue();
-  if (auto c = yielded.getDefiningOp<arith::ConstantOp>())
-    if (auto f = dyn_cast<FloatAttr>(c.getValue()))
-      if (f.getValueAsDouble() == 1.0)
-        return DecayKind::None;
-  return DecayKind::Scalar;
-}
-
-int64_t roundUp(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
-
-/// The row stride of phi(Q) and phi(K) in shared memory: odd, so that the
-/// 32 threads of a warp that read one channel of 32 different rows (the
-/// intra-chunk products) hit 32 different banks.
-int64_t featureStride(int64_t f) { return f | 1; }
-
-/// Shared-memory buffers in layout order (doubles first for alignment).
-enum Buffer { A, Stat, Sg, S, Z, Den, Qf, Kf, V, P, P2, W, U, Beta, X, kNum };
-const char *const kBufferNames[kNum] = {"A",   "STAT", "SG", "S",    "Z",
-                                        "DEN", "QF",   "KF", "V",    "P",
-                                        "P2",  "W",    "U",  "BETA", "X"};
-
+/// What the kernel text needs, read from the op's `#attn.cuda_plan` (and
+/// the buffer layout dialect/CudaBudget.h gives for its chunk and tile).
 struct Geometry {
-  DecayKind decay;
+  attn::DecayClass decay;
   bool delta, sum, bidirectional;
-  int64_t d, dv, f, scheduleChunk, chunk, tile, tiles, shared;
-  int64_t offset[kNum];
+  int64_t d, dv, f, scheduleChunk, chunk, tile, tiles, threads, shared;
+  attn::LinearCudaLayout layout;
 };
 
-/// Byte sizes of the buffers for chunk `ch` and value tile `dvt`.
-void layout(Geometry &g, attn::Feature feature) {
-  const int64_t ch = g.chunk, dvt = g.tile, f = g.f;
-  const int64_t gates = g.decay == DecayKind::None     ? 0
-                        : g.decay == DecayKind::Scalar ? ch + 1
-                                                       : (ch + 1) * f;
-  const bool rowStats =
-      feature == attn::Feature::l2norm || feature == attn::Feature::hedgehog;
-  int64_t size[kNum] = {};
-  size[A] = 8 * gates;
-  size[Stat] = rowStats ? 16 * ch : 0; // a double, or 4 floats, per row
-  size[Sg] = 4 * gates;
-  size[S] = 4 * f * dvt;
-  size[Z] = g.sum ? 4 * f : 0;
-  size[Den] = g.sum ? 4 * ch : 0;
-  size[Qf] = size[Kf] = 4 * ch * featureStride(f);
-  size[V] = 4 * ch * dvt;
-  size[P] = 4 * ch * ch;
-  size[P2] = g.delta && g.decay == DecayKind::Vector ? 4 * ch * ch : 0;
-  size[W] = g.delta ? 4 * ch * f : 0;
-  size[U] = g.delta ? 4 * ch * dvt : 0;
-  size[Beta] = g.delta ? 4 * ch : 0;
-  size[X] = 4 * ch * g.d;
-  int64_t at = 0;
-  for (int i = 0; i < kNum; ++i) {
-    g.offset[i] = at;
-    at += roundUp(size[i], 16);
-  }
-  g.shared = at;
-}
-
-/// The geometry of `op`'s kernel, or why there is none (in `why`).
-std::optional<Geometry> tryGeometry(attn::LinearAttentionOp op,
-                                    std::string &why) {
-  attn::ScheduleAttr schedule = op.getScheduleAttr();
-  if (!schedule || schedule.getChunk() <= 0) {
-    why = "the CUDA emitter needs a scheduled op with a chunk length (run the "
-          "attnc pipeline)";
-    return std::nullopt;
-  }
+FailureOr<Geometry> geometryOf(attn::LinearAttentionOp op) {
+  attn::CudaPlanAttr plan;
+  if (failed(readCudaPlan(op, plan)))
+    return failure();
   Geometry g;
-  g.decay = decayKindOf(op);
+  g.decay = op.getDecayClass();
   g.delta = op.getUpdate() == attn::Update::delta;
   g.sum = op.getNormalize() == attn::Normalize::sum;
   g.bidirectional = op.getBidirectional();
   g.d = op.getHeadDim();
   g.dv = op.getValueDim();
   g.f = op.getFeatureDim();
-  g.scheduleChunk = g.chunk = schedule.getChunk();
-  // A causal normalize-sum kernel hands out z, which every value tile
-  // computes: one tile then covers every column so that z_out has a single
-  // writer (and z_out may alias z_in).
-  const bool singleTile = g.sum && !g.bidirectional;
-  g.tile = singleTile ? g.dv : std::min(g.dv, kMaxTile);
-  layout(g, op.getFeature());
-  // Narrower value tiles first (more blocks, same algorithm), then shorter
-  // chunks (the schedule's chunk changes results only by reassociation).
-  while (g.shared > kMaxSharedBytes && !singleTile && g.tile > kMinTile) {
-    g.tile = std::max(kMinTile, g.tile / 2);
-    layout(g, op.getFeature());
-  }
-  while (g.shared > kMaxSharedBytes && g.chunk > 16) {
-    g.chunk /= 2;
-    layout(g, op.getFeature());
-  }
-  if (g.shared > kMaxSharedBytes) {
-    why = "the CUDA backend needs " + std::to_string(g.shared) +
-          " bytes of shared memory per block for feature dimension " +
-          std::to_string(g.f) + " and value tile " + std::to_string(g.tile) +
-          ", more than the " + std::to_string(kMaxSharedBytes) +
-          " sm_80 allows; use a smaller feature map or value_dim";
-    return std::nullopt;
-  }
-  g.tiles = (g.dv + g.tile - 1) / g.tile;
+  g.scheduleChunk = op.getChunkPlanAttr().getChunk();
+  g.chunk = plan.getChunk();
+  g.tile = plan.getValueTile();
+  g.tiles = plan.getValueTiles();
+  g.threads = plan.getThreads();
+  g.shared = plan.getSharedBytes();
+  g.layout = attn::linearCudaLayout(op, g.chunk, g.tile);
   return g;
-}
-
-FailureOr<Geometry> geometryOf(attn::LinearAttentionOp op) {
-  std::string why;
-  std::optional<Geometry> g = tryGeometry(op, why);
-  if (!g)
-    return op.emitError() << why;
-  return *g;
 }
 
 /// The loop computing Phi[r][f] = `expr` of `x` = X[r][f] channel by
@@ -275,35 +174,16 @@ void emitFeatures(attn::LinearAttentionOp op, raw_ostream &os) {
   os << "  __syncthreads();\n}\n";
 }
 
-const char *decayName(DecayKind decay) {
-  return decay == DecayKind::None     ? "none"
-         : decay == DecayKind::Scalar ? "scalar"
-                                      : "per channel";
+const char *decayName(attn::DecayClass decay) {
+  return decay == attn::DecayClass::none     ? "none"
+         : decay == attn::DecayClass::scalar ? "scalar"
+                                             : "per channel";
 }
 
 } // namespace
 
-std::string linearCudaUnsupported(attn::LinearAttentionOp op) {
-  std::string why;
-  return tryGeometry(op, why) ? std::string() : why;
-}
-
-FailureOr<CudaLaunchInfo> linearCudaLaunchInfo(attn::LinearAttentionOp op) {
-  FailureOr<Geometry> g = geometryOf(op);
-  if (failed(g))
-    return failure();
-  CudaLaunchInfo info;
-  info.kernelName = "attnc_" + kernelBaseName(op) + "_fwd";
-  info.launcherName = "attnc_" + kernelBaseName(op) + "_launch";
-  info.blockThreads = kThreads;
-  info.sharedBytes = g->shared;
-  info.grid = CudaGrid::ValueTiles;
-  info.valueTiles = g->tiles;
-  return info;
-}
-
 LogicalResult emitLinearCuda(attn::LinearAttentionOp op, raw_ostream &os) {
-  FailureOr<CudaLaunchInfo> info = linearCudaLaunchInfo(op);
+  FailureOr<CudaLaunchInfo> info = cudaLaunchInfo(op);
   if (failed(info))
     return failure();
   const Geometry g = *geometryOf(op);
@@ -319,7 +199,7 @@ LogicalResult emitLinearCuda(attn::LinearAttentionOp op, raw_ostream &os) {
      << attn::stringifyNormalize(op.getNormalize())
      << (g.bidirectional ? ", bidirectional" : ", causal") << ".\n"
      << "// Grid (" << g.tiles << " value tiles of " << g.tile
-     << ", heads, batch), " << kThreads << " threads, " << g.shared
+     << ", heads, batch), " << g.threads << " threads, " << g.shared
      << " bytes of shared memory; chunk " << g.chunk;
   if (g.chunk != g.scheduleChunk)
     os << " (the schedule's " << g.scheduleChunk
@@ -339,11 +219,11 @@ LogicalResult emitLinearCuda(attn::LinearAttentionOp op, raw_ostream &os) {
      << "#define G " << op.getKvHeads() << "LL\n"
      << "#define D " << g.d << "\n#define DV " << g.dv << "\n"
      << "#define F " << g.f << " // feature channels\n"
-     << "#define FS " << featureStride(g.f)
+     << "#define FS " << attn::linearFeatureStride(g.f)
      << " // row stride of phi(Q), phi(K): odd, no bank conflicts\n"
      << "#define DVT " << g.tile << " // value columns per block\n"
      << "#define CH " << g.chunk << " // chunk length\n"
-     << "#define NT " << kThreads << "\n"
+     << "#define NT " << g.threads << "\n"
      << "// 0 no gate, 1 scalar gate, 2 per-channel gate\n"
      << "#define ATTNC_DECAY " << static_cast<int>(g.decay) << "\n"
      << "#define ATTNC_DELTA " << g.delta << "\n"
@@ -355,39 +235,18 @@ LogicalResult emitLinearCuda(attn::LinearAttentionOp op, raw_ostream &os) {
     os << "#define ATTNC_BETA(n) "
        << paramReadExpr(*op.getBetaParam(), {"b", "h", "(n)"}) << "\n";
   os << "// Shared memory: byte offsets of the buffers (16-byte aligned).\n";
-  for (int i = 0; i < kNum; ++i)
-    os << "#define OFF_" << kBufferNames[i] << " " << g.offset[i] << "\n";
+  for (int i = 0; i < attn::kLinearBufferCount; ++i)
+    os << "#define OFF_"
+       << attn::linearBufferName(static_cast<attn::LinearBuffer>(i)) << " "
+       << g.layout.offset[i] << "\n";
 
-  if (failed(emitLinearRegions(op, /*feature=*/true, g.decay != DecayKind::None, os)))
+  if (failed(emitLinearRegions(op, /*feature=*/true, g.decay != attn::DecayClass::none, os)))
     return failure();
   emitFeatures(op, os);
   os << kLinearCudaHelpers << kLinearCudaKernel;
 
   emitCudaHostLauncher(os, info->launcherName, g.shared,
                        std::to_string(g.tiles) + "u", "NT", "value tiles");
-  return success();
-}
-
-LogicalResult emitLinearCudaHeader(attn::LinearAttentionOp op,
-                                   raw_ostream &os) {
-  FailureOr<CudaLaunchInfo> info = linearCudaLaunchInfo(op);
-  if (failed(info))
-    return failure();
-  std::string guard = "ATTNC_" + kernelBaseName(op) + "_H";
-  for (char &c : guard)
-    c = static_cast<char>(toupper(c));
-  os << "/* Generated by attnc: host launcher of '" << op.getSymName()
-     << "'. Link the object nvcc builds from the .cu. */\n"
-     << "#ifndef " << guard << "\n#define " << guard << "\n"
-     << "#include <cuda_runtime.h>\n\n";
-  emitKernelAbi(os);
-  os << "\n#ifdef __cplusplus\nextern \"C\" {\n#endif\n"
-     << "/* Grid (" << info->valueTiles << ", heads, batch), "
-     << info->blockThreads << " threads, " << info->sharedBytes
-     << " bytes of dynamic shared memory. */\n"
-     << "cudaError_t " << info->launcherName
-     << "(const AttncKernelArgs *args, cudaStream_t stream);\n"
-     << "#ifdef __cplusplus\n}\n#endif\n#endif\n";
   return success();
 }
 

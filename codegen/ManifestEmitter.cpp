@@ -34,6 +34,14 @@ std::string hashText(StringRef text) {
   return out;
 }
 
+/// `attr` as MLIR prints it.
+static std::string printAttr(Attribute attr) {
+  std::string out;
+  llvm::raw_string_ostream os(out);
+  attr.print(os);
+  return out;
+}
+
 void emitManifest(Operation *op, const PackageContents &c, raw_ostream &os) {
   llvm::json::OStream j(os, 2);
   auto softmax = dyn_cast<attn::AttentionOp>(op);
@@ -85,6 +93,10 @@ void emitManifest(Operation *op, const PackageContents &c, raw_ostream &os) {
         j.attribute("source", c.cpuSource);
         j.attribute("library", c.cpuLibrary);
         j.attribute("entry", c.cpuEntry);
+        // The plan the kernel was printed from, for readers (the runtime
+        // uses the fields above).
+        if (auto plan = op->getAttrOfType<attn::CpuPlanAttr>("cpu_plan"))
+          j.attribute("plan", printAttr(plan));
         if (!c.cpuBlockMaskEntry.empty()) {
           j.attribute("block_mask_entry", c.cpuBlockMaskEntry);
           j.attribute("block_mask_heads", c.blockMaskHeads);
@@ -115,6 +127,10 @@ void emitManifest(Operation *op, const PackageContents &c, raw_ostream &os) {
         j.attribute("grid", c.cudaGrid);
         if (c.cudaGrid == "value_tiles")
           j.attribute("value_tiles", c.cudaValueTiles);
+        // The plan the kernel was printed from, for readers (the runtime
+        // uses the fields above).
+        if (auto plan = op->getAttrOfType<attn::CudaPlanAttr>("cuda_plan"))
+          j.attribute("plan", printAttr(plan));
         j.attributeArray("archs", [&] {
           for (const std::string &a : c.archs)
             j.value(a);

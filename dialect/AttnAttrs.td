@@ -226,4 +226,114 @@ def Attn_ChunkPlanAttr : Attn_Attr<"ChunkPlan", "chunk_plan"> {
   }];
 }
 
+def Attn_DecayClassEnum : I32EnumAttr<"DecayClass",
+    "the gate of a linear-family op", [
+    // The decay region yields the constant 1.
+    I32EnumAttrCase<"none", 0>,
+    // One gate per (b, h, token): the region does not read d.
+    I32EnumAttrCase<"scalar", 1>,
+    // One gate per state row: the region reads d.
+    I32EnumAttrCase<"per_channel", 2>]> {
+  let cppNamespace = "::mlir::attn";
+  let genSpecializedAttr = 0;
+}
+
+def Attn_CudaPathEnum : I32EnumAttr<"CudaPath",
+    "the kernel design a CUDA plan selects", [
+    // Softmax family, f16/bf16: mma.sync m16n8k16, ldmatrix, cp.async.
+    I32EnumAttrCase<"tensor_core", 0>,
+    // Softmax family, f32: one thread per query row.
+    I32EnumAttrCase<"simt", 1>,
+    // Linear family: one block per (value tile, head, batch), SIMT f32
+    // chunk products, the state tile in shared memory.
+    I32EnumAttrCase<"chunked_simt", 2>]> {
+  let cppNamespace = "::mlir::attn";
+  let genSpecializedAttr = 0;
+}
+
+def Attn_CudaGridEnum : I32EnumAttr<"CudaGrid",
+    "what the x dimension of a CUDA grid counts (y is heads, z batch)", [
+    I32EnumAttrCase<"q_blocks", 0>, I32EnumAttrCase<"value_tiles", 1>]> {
+  let cppNamespace = "::mlir::attn";
+  let genSpecializedAttr = 0;
+}
+
+def Attn_CudaPlanAttr : Attn_Attr<"CudaPlan", "cuda_plan"> {
+  let summary = "everything about how an op runs on CUDA";
+  let description = [{
+    The one verified CUDA plan of an op, attached by attn-plan-kernel; the
+    CUDA emitter, the manifest and `attnc explain` read it and nothing
+    re-derives it. `path` is the kernel design; `grid` what grid x counts
+    (`value_tiles` is fixed at `value_tiles`); `threads` per block
+    (`warps` = threads / 32); `block_q` x `block_k` tiles and `stages` of
+    the k-loop pipeline (softmax family; 0 for the linear family);
+    `q_in_registers` when the tensor-core path keeps Q fragments in
+    registers; `chunk` the chunk the kernel runs (after any halving to fit
+    shared memory), `value_tile` its value columns per block and `forms`
+    the kernel forms it has (linear family; 0 and [] otherwise);
+    `shared_bytes` its dynamic shared memory per block, of which
+    `main_shared_bytes` is the k-loop's (a hybrid's linear branch reuses
+    the rest).
+    `#attn.cuda_plan<path = tensor_core, grid = q_blocks, threads = 128,
+      warps = 4, block_q = 64, block_k = 64, stages = 2,
+      q_in_registers = true, chunk = 0, value_tile = 0, value_tiles = 0,
+      shared_bytes = 40960, main_shared_bytes = 40960>` (forms are printed
+    only when there are some).
+  }];
+  let parameters = (ins EnumParameter<Attn_CudaPathEnum>:$path,
+                        EnumParameter<Attn_CudaGridEnum>:$grid,
+                        "int64_t":$threads, "int64_t":$warps,
+                        "int64_t":$block_q, "int64_t":$block_k,
+                        "int64_t":$stages, "bool":$q_in_registers,
+                        "int64_t":$chunk, "int64_t":$value_tile,
+                        "int64_t":$value_tiles,
+                        OptionalArrayRefParameter<"::mlir::attn::ChunkForm",
+                                                  "kernel forms">:$forms,
+                        "int64_t":$shared_bytes,
+                        "int64_t":$main_shared_bytes);
+  let assemblyFormat = [{
+    `<` `path` `=` $path `,` `grid` `=` $grid `,` `threads` `=` $threads `,`
+    `warps` `=` $warps `,` `block_q` `=` $block_q `,` `block_k` `=` $block_k
+    `,` `stages` `=` $stages `,` `q_in_registers` `=` $q_in_registers `,`
+    `chunk` `=` $chunk `,` `value_tile` `=` $value_tile `,` `value_tiles`
+    `=` $value_tiles `,` (`forms` `=` `[` $forms^ `]` `,`)?
+    `shared_bytes` `=` $shared_bytes `,` `main_shared_bytes` `=`
+    $main_shared_bytes `>`
+  }];
+  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    /// True when `form` is one of the kernel's forms.
+    bool hasForm(::mlir::attn::ChunkForm form) const;
+  }];
+}
+
+def Attn_CpuPlanAttr : Attn_Attr<"CpuPlan", "cpu_plan"> {
+  let summary = "everything about how an op runs on the CPU backend";
+  let description = [{
+    The one verified CPU plan of an op, attached by attn-plan-kernel; the
+    CPU emitter and `attnc explain` read it. Softmax family: `block_q` x
+    `block_k` tiles (one task per (b, h, q-block)). Linear family: `chunk`,
+    the kernel `forms` (the entry chooses between sequential and
+    chunk_parallel by shape at run time) and `memo_keys`, whether the
+    chunk-parallel form keeps phi(k) and v from phase 1 for phase 3
+    (worth it when phi costs more than a copy per channel).
+    `#attn.cpu_plan<block_q = 64, block_k = 64, chunk = 0, memo_keys = false>`
+  }];
+  let parameters = (ins "int64_t":$block_q, "int64_t":$block_k,
+                        "int64_t":$chunk,
+                        OptionalArrayRefParameter<"::mlir::attn::ChunkForm",
+                                                  "kernel forms">:$forms,
+                        "bool":$memo_keys);
+  let assemblyFormat = [{
+    `<` `block_q` `=` $block_q `,` `block_k` `=` $block_k `,` `chunk` `=`
+    $chunk `,` (`forms` `=` `[` $forms^ `]` `,`)? `memo_keys` `=`
+    $memo_keys `>`
+  }];
+  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    /// True when `form` is one of the kernel's forms.
+    bool hasForm(::mlir::attn::ChunkForm form) const;
+  }];
+}
+
 #endif // ATTN_ATTRS_TD

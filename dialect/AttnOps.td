@@ -78,7 +78,10 @@ def Attn_AttentionOp : Attn_Op<"attention", [
                        OptionalAttr<StrAttr>:$hybrid_feature_param,
                        OptionalAttr<Attn_CombineAttr>:$combine,
                        OptionalAttr<TypedArrayAttrBase<Attn_ClauseAttr,
-                           "complement clauses">>:$complement_map);
+                           "complement clauses">>:$complement_map,
+                       OptionalAttr<Attn_CudaPlanAttr>:$cuda_plan,
+                       OptionalAttr<StrAttr>:$cuda_unsupported,
+                       OptionalAttr<Attn_CpuPlanAttr>:$cpu_plan);
   let regions = (region SizedRegion<1>:$mask, SizedRegion<1>:$score,
                         MaxSizedRegion<1>:$keep,
                         MaxSizedRegion<1>:$hybrid_phi,
@@ -116,7 +119,10 @@ def Attn_LinearAttentionOp : Attn_Op<"linear_attention", [
 
     `chunk_form` is the spec's forced kernel form (`chunk C parallel`);
     `chunk_plan`, attached by attn-plan-chunks, the chunk structure the
-    kernels implement.
+    kernels implement. `cuda_plan` and `cpu_plan` (attn-plan-kernel) say
+    how each target runs it; `cuda_unsupported` replaces `cuda_plan` with
+    the reason when no CUDA kernel fits (the op then has a CPU backend
+    only). The softmax op carries the same three.
 
     ```mlir
     attn.linear_attention @lin {bidirectional = false, dtype = #attn.dtype<float32>,
@@ -145,7 +151,10 @@ def Attn_LinearAttentionOp : Attn_Op<"linear_attention", [
                        BoolAttr:$bidirectional,
                        OptionalAttr<Attn_ScheduleAttr>:$schedule,
                        OptionalAttr<Attn_ChunkFormAttr>:$chunk_form,
-                       OptionalAttr<Attn_ChunkPlanAttr>:$chunk_plan);
+                       OptionalAttr<Attn_ChunkPlanAttr>:$chunk_plan,
+                       OptionalAttr<Attn_CudaPlanAttr>:$cuda_plan,
+                       OptionalAttr<StrAttr>:$cuda_unsupported,
+                       OptionalAttr<Attn_CpuPlanAttr>:$cpu_plan);
   let regions = (region SizedRegion<1>:$feature_region,
                         SizedRegion<1>:$decay);
   let assemblyFormat = "$sym_name attr-dict `feature` $feature_region `decay` $decay";
@@ -158,6 +167,8 @@ def Attn_LinearAttentionOp : Attn_Op<"linear_attention", [
     bool hasVectorDecay();
     /// True when the decay yields the constant 1: no gate.
     bool hasUnitDecay();
+    /// The gate class: the one definition every pass and backend reads.
+    ::mlir::attn::DecayClass getDecayClass();
   }];
 }
 

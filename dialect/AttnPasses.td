@@ -48,6 +48,27 @@ def AttnPlanChunksPass : Pass<"attn-plan-chunks", "mlir::ModuleOp"> {
   }];
 }
 
+def AttnPlanKernelPass : Pass<"attn-plan-kernel", "mlir::ModuleOp"> {
+  let summary = "the one verified kernel plan per target of every op";
+  let description = [{
+    Decides everything about how each op runs on each target and attaches
+    it, verified: `cpu_plan = #attn.cpu_plan<...>` (tiles; chunk, forms and
+    whether the chunk-parallel form memoises phi(k)) and `cuda_plan =
+    #attn.cuda_plan<...>` (path, grid, threads, tiles, stages, value tile,
+    the chunk after any halving, forms, shared memory). The emitters, the
+    manifest and `attnc explain` only read these.
+
+    Adjustments are printed, never silent: a `tile stages=N` the CUDA
+    kernel cannot pipeline (more than 2) gives a warning and the plan's
+    stages; a forced `chunk C parallel` gives a warning that the CUDA
+    kernel runs sequential; a linear chunk halved to fit shared memory
+    shows as the plan's chunk. An op no CUDA kernel design fits (shared
+    memory, tensor-core head dims, more than 1024 rows per block) gets
+    `cuda_unsupported = "<why>"` instead of a plan: its package then has a
+    CPU backend only, and `--emit=cuda` reports the reason.
+  }];
+}
+
 def AttnTestBlockRangesPass : Pass<"attn-test-block-ranges", "mlir::ModuleOp"> {
   let summary = "test only: tile counts of the block map for given lengths";
   let description = [{

@@ -9,6 +9,8 @@
 
 #include "dialect/AttnOps.h"
 
+#include "lib/Dialect/TargetPlans.h"
+
 #include "mlir/IR/DialectImplementation.h"
 
 #include <cmath>
@@ -78,21 +80,20 @@ ScheduleAttr::verify(function_ref<InFlightDiagnostic()> emitError,
 }
 
 namespace {
-/// The gate an inter-chunk rule carries: 0 none, 1 one per step, 2 one per
-/// state row.
-int gateClassOf(Inter inter) {
+/// The gate an inter-chunk rule carries.
+DecayClass decayClassOf(Inter inter) {
   switch (inter) {
   case Inter::state_add:
   case Inter::delta_wy:
-    return 0;
+    return DecayClass::none;
   case Inter::scalar_decay:
   case Inter::gated_delta_wy:
-    return 1;
+    return DecayClass::scalar;
   case Inter::vector_decay:
   case Inter::vector_gated_delta_wy:
-    return 2;
+    return DecayClass::per_channel;
   }
-  return 0;
+  return DecayClass::none;
 }
 
 bool isDeltaRule(Inter inter) {
@@ -347,7 +348,9 @@ LogicalResult AttentionOp::verify() {
                               "cumulative, got "
                            << v;
   }
-  return verifyHybrid();
+  if (failed(verifyHybrid()))
+    return failure();
+  return verifyTargetPlans(*this);
 }
 
 /// The hybrid attributes and regions come together: a feature map, the
@@ -431,6 +434,12 @@ bool LinearAttentionOp::hasUnitDecay() {
   return false;
 }
 
+DecayClass LinearAttentionOp::getDecayClass() {
+  return hasVectorDecay() ? DecayClass::per_channel
+         : hasUnitDecay() ? DecayClass::none
+                          : DecayClass::scalar;
+}
+
 /// The chunk plan must describe this op: its gate, update rule, direction,
 /// schedule chunk and forced form.
 static LogicalResult verifyChunkPlan(LinearAttentionOp op) {
@@ -447,14 +456,14 @@ static LogicalResult verifyChunkPlan(LinearAttentionOp op) {
                             << plan.getChunk()
                             << ") to equal the schedule's, got "
                             << (schedule ? schedule.getChunk() : 0);
-  const int gate = op.hasVectorDecay() ? 2 : op.hasUnitDecay() ? 0 : 1;
+  const DecayClass gate = op.getDecayClass();
   static const char *const kGates[] = {"no gate", "a scalar gate",
                                        "a per-channel gate"};
-  if (gateClassOf(plan.getInter()) != gate)
+  if (decayClassOf(plan.getInter()) != gate)
     return op.emitOpError() << "chunk plan inter '"
                             << stringifyInter(plan.getInter())
-                            << "' does not match the decay (" << kGates[gate]
-                            << ")";
+                            << "' does not match the decay ("
+                            << kGates[static_cast<int>(gate)] << ")";
   if (isDeltaRule(plan.getInter()) != (op.getUpdate() == Update::delta))
     return op.emitOpError() << "chunk plan inter '"
                             << stringifyInter(plan.getInter())
@@ -506,7 +515,9 @@ LogicalResult LinearAttentionOp::verify() {
                                 "delta-rule beta", "bhn")))
       return failure();
   }
-  return verifyChunkPlan(*this);
+  if (failed(verifyChunkPlan(*this)))
+    return failure();
+  return verifyTargetPlans(*this);
 }
 
 void LinearAttentionOp::getAsmBlockArgumentNames(

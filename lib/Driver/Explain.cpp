@@ -115,6 +115,57 @@ void explainHybrid(attn::AttentionOp op, const Setup &s, int64_t nq,
      << " of them also visited by the softmax branch)\n";
 }
 
+/// One line per target: how it runs `op` (attn-plan-kernel's plans), so
+/// that what explain says is what the kernels do.
+void explainTargetPlans(Operation *op, raw_ostream &os) {
+  auto cpu = op->getAttrOfType<attn::CpuPlanAttr>("cpu_plan");
+  auto cuda = op->getAttrOfType<attn::CudaPlanAttr>("cuda_plan");
+  auto printForms = [&](ArrayRef<attn::ChunkForm> forms) {
+    os << ", forms";
+    for (attn::ChunkForm form : forms)
+      os << " " << attn::stringifyChunkForm(form);
+  };
+  if (cpu) {
+    os << "cpu plan: ";
+    if (cpu.getChunk()) {
+      os << "chunk " << cpu.getChunk();
+      printForms(cpu.getForms());
+      if (cpu.getMemoKeys())
+        os << " (chunk-parallel keeps phi(k) and v between phases)";
+    } else {
+      os << "tiles " << cpu.getBlockQ() << " x " << cpu.getBlockK()
+         << ", one task per (b, h, q-block)";
+    }
+    os << "\n";
+  }
+  if (auto why = op->getAttrOfType<StringAttr>("cuda_unsupported")) {
+    os << "cuda plan: none (" << why.getValue() << ")\n";
+    return;
+  }
+  if (!cuda)
+    return;
+  os << "cuda plan: " << attn::stringifyCudaPath(cuda.getPath()) << ", "
+     << cuda.getThreads() << " threads, "
+     << cuda.getSharedBytes() << " bytes of shared memory; ";
+  if (cuda.getGrid() == attn::CudaGrid::value_tiles) {
+    os << "grid (" << cuda.getValueTiles() << " value tiles of "
+       << cuda.getValueTile() << ", heads, batch), chunk " << cuda.getChunk();
+    auto chunkPlan = op->getAttrOfType<attn::ChunkPlanAttr>("chunk_plan");
+    if (chunkPlan && chunkPlan.getChunk() != cuda.getChunk())
+      os << " (the chunk plan's " << chunkPlan.getChunk()
+         << ", halved to fit shared memory)";
+    printForms(cuda.getForms());
+  } else {
+    os << "grid (q-blocks, heads, batch), tiles " << cuda.getBlockQ() << " x "
+       << cuda.getBlockK() << ", " << cuda.getStages() << " stage"
+       << (cuda.getStages() == 1 ? "" : "s");
+    if (cuda.getPath() == attn::CudaPath::tensor_core)
+      os << ", Q fragments in "
+         << (cuda.getQInRegisters() ? "registers" : "shared memory");
+  }
+  os << "\n";
+}
+
 } // namespace
 
 /// The linear family: the chunk plan (attn-plan-chunks) and what it means
@@ -136,7 +187,7 @@ LogicalResult explainLinear(attn::LinearAttentionOp op, int64_t nq,
      << attn::stringifyInter(plan.getInter());
   if (plan.getSubChunk())
     os << " (sub-chunks of " << plan.getSubChunk() << ")";
-  os << "\nkernel forms:";
+  os << "\nchunk plan forms:";
   for (attn::ChunkForm form : plan.getForms())
     os << " " << attn::stringifyChunkForm(form);
   os << "\nstate: " << op.getFeatureDim() << " x " << op.getValueDim()
@@ -146,6 +197,7 @@ LogicalResult explainLinear(attn::LinearAttentionOp op, int64_t nq,
                                                              op.getFeatureDim())
                                                    : std::string())
      << "\n";
+  explainTargetPlans(op, os);
   return success();
 }
 
@@ -198,6 +250,7 @@ LogicalResult explainText(Operation *op, int64_t nq, int64_t nk,
   if (auto softmax = dyn_cast<attn::AttentionOp>(op);
       softmax && softmax.getComplementMapAttr())
     explainHybrid(softmax, *s, nq, nk, os);
+  explainTargetPlans(op, os);
   return success();
 }
 

@@ -74,20 +74,18 @@ LogicalResult runTool(Operation *op, const std::string &program,
 }
 
 /// Emits the .cu and its header and, where nvcc is found, one cubin per
-/// arch, for both families. A linear spec whose kernel does not fit a
-/// block's shared memory gets no CUDA backend (with a warning: its CPU
-/// backend covers it); the package then holds only the CPU one (the
-/// runtime says so if asked for CUDA).
+/// arch, for both families. An op that attn-plan-kernel marked
+/// `cuda_unsupported` (no kernel design fits it) gets no CUDA backend (with
+/// a warning: its CPU backend covers it); the package then holds only the
+/// CPU one (the runtime says so if asked for CUDA).
 LogicalResult writeCuda(Operation *op, const PackageOptions &options,
                         const std::string &base, PackageContents &contents) {
   auto softmax = dyn_cast<attn::AttentionOp>(op);
-  if (auto linear = dyn_cast<attn::LinearAttentionOp>(op);
-      linear && options.buildCpu) {
-    std::string why = linearCudaUnsupported(linear);
-    if (!why.empty()) {
-      op->emitWarning() << "the package has no CUDA backend: " << why;
-      return success();
-    }
+  if (auto why = op->getAttrOfType<StringAttr>("cuda_unsupported");
+      why && options.buildCpu) {
+    op->emitWarning() << "the package has no CUDA backend: "
+                      << why.getValue();
+    return success();
   }
   FailureOr<CudaLaunchInfo> info = cudaLaunchInfo(op);
   if (failed(info))

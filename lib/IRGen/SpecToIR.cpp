@@ -129,7 +129,8 @@ private:
         /*select=*/attn::SelectRuleAttr(), /*select_value=*/FloatAttr(),
         /*hybrid_feature=*/attn::FeatureAttr(),
         /*hybrid_feature_param=*/StringAttr(), /*combine=*/attn::CombineAttr(),
-        /*complement_map=*/ArrayAttr());
+        /*complement_map=*/ArrayAttr(), attn::CudaPlanAttr(),
+        /*cuda_unsupported=*/StringAttr(), attn::CpuPlanAttr());
     if (s.select) {
       op.setSelectAttr(attn::SelectRuleAttr::get(
           ctx, s.select->rule == spec::SelectRule::TopK
@@ -221,7 +222,8 @@ private:
         paramsOf(s), attn::FeatureAttr::get(ctx, feature), featureParam,
         attn::UpdateAttr::get(ctx, update), betaParam,
         builder.getBoolAttr(s.bidirectional), scheduleOf(s),
-        chunkFormOf(s), attn::ChunkPlanAttr());
+        chunkFormOf(s), attn::ChunkPlanAttr(), attn::CudaPlanAttr(),
+        /*cuda_unsupported=*/StringAttr(), attn::CpuPlanAttr());
     current = &s;
     fillRegion(op.getFeatureRegion(), {"b", "h", "n", "d", "Nq", "Nk", "x"},
                true, featureExpr, s.loc,

@@ -16,9 +16,11 @@ void buildAttncPipeline(OpPassManager &pm, PipelineStage upTo) {
   if (upTo == PipelineStage::Scheduled)
     return;
   // Blocked: the softmax family's block maps, the linear family's chunk
-  // plans (both read only the schedule).
+  // plans (both read only the schedule), then the per-target kernel plans.
   pm.addPass(createAttnClassifyBlocksPass());
   pm.addPass(createAttnPlanChunksPass());
+  // Everything about how each target runs each op, read by every emitter.
+  pm.addPass(createAttnPlanKernelPass());
 }
 
 void registerAttncPasses() {
