@@ -336,4 +336,57 @@ def Attn_CpuPlanAttr : Attn_Attr<"CpuPlan", "cpu_plan"> {
   }];
 }
 
+def Attn_TileSpaceEnum : I32EnumAttr<"TileSpace",
+    "where a kernel-level tile lives", [
+    // Staged in shared memory (loads by cp.async on CUDA).
+    I32EnumAttrCase<"shared", 0>,
+    // Distributed over the threads' registers (mma fragments on CUDA,
+    // per-thread rows on the SIMT paths and the CPU).
+    I32EnumAttrCase<"fragment", 1>]> {
+  let cppNamespace = "::mlir::attn";
+  let genSpecializedAttr = 0;
+}
+
+def Attn_TargetEnum : I32EnumAttr<"Target", "a backend attnc emits", [
+    I32EnumAttrCase<"cpu", 0>, I32EnumAttrCase<"cuda", 1>]> {
+  let cppNamespace = "::mlir::attn";
+  let genSpecializedAttr = 0;
+}
+def Attn_TargetAttr : EnumAttr<Attn_Dialect, Attn_TargetEnum, "target"> {
+  let assemblyFormat = "`<` $value `>`";
+}
+
+def Attn_TensorRoleEnum : I32EnumAttr<"TensorRole",
+    "which kernel argument a tile load or store addresses", [
+    I32EnumAttrCase<"q", 0>, I32EnumAttrCase<"k", 1>, I32EnumAttrCase<"v", 2>,
+    I32EnumAttrCase<"o", 3>]> {
+  let cppNamespace = "::mlir::attn";
+  let genSpecializedAttr = 0;
+}
+def Attn_TensorRoleAttr : EnumAttr<Attn_Dialect, Attn_TensorRoleEnum, "role"> {
+  let assemblyFormat = "`<` $value `>`";
+}
+
+def Attn_TileWalkEnum : I32EnumAttr<"TileWalk",
+    "where a k-block loop takes its tiles from", [
+    // The static block map (per q-block segments of full and partial
+    // tiles), or the caller's runtime block mask when it passes one.
+    I32EnumAttrCase<"block_map", 0>,
+    // Content-based selection: a prologue builds the mask on every launch.
+    I32EnumAttrCase<"selected", 1>]> {
+  let cppNamespace = "::mlir::attn";
+  let genSpecializedAttr = 0;
+}
+def Attn_TileWalkAttr : EnumAttr<Attn_Dialect, Attn_TileWalkEnum,
+                                 "tile_walk"> {
+  let assemblyFormat = "`<` $value `>`";
+}
+
+def Attn_IntraAttr : EnumAttr<Attn_Dialect, Attn_IntraEnum, "intra"> {
+  let assemblyFormat = "`<` $value `>`";
+}
+def Attn_InterAttr : EnumAttr<Attn_Dialect, Attn_InterEnum, "inter"> {
+  let assemblyFormat = "`<` $value `>`";
+}
+
 #endif // ATTN_ATTRS_TD

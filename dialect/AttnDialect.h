@@ -21,4 +21,7 @@
 #define GET_ATTRDEF_CLASSES
 #include "dialect/AttnAttrs.h.inc"
 
+#define GET_TYPEDEF_CLASSES
+#include "dialect/AttnTypes.h.inc"
+
 #endif // ATTNC_DIALECT_ATTNDIALECT_H

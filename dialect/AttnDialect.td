@@ -21,11 +21,19 @@ def Attn_Dialect : Dialect {
     family) op describes one attention variant. Its regions (mask, score,
     feature, decay) are the user's expressions as arith/math ops whose block
     arguments are the named variables of the .attn language (b, h, q, k, s,
-    n, d, x, Nq, Nk).
+    n, d, x, Nq, Nk). Passes attach one schedule and per-target plans;
+    conversion passes then lower each op to `attn.kernel` ops: the kernel
+    level (AttnKernelOps.td), explicit loops over tiles and chunks that
+    the emitters translate.
   }];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::math::MathDialect"];
   let useDefaultAttributePrinterParser = 1;
+  let useDefaultTypePrinterParser = 1;
+  let extraClassDeclaration = [{
+    /// Adds the kernel level's types and ops (lib/Dialect/AttnKernelOps.cpp).
+    void registerKernelLevel();
+  }];
 }
 
 #endif // ATTN_DIALECT_TD

@@ -25,14 +25,15 @@ namespace mlir::attn {
 /// The levels the default pipeline can stop at (`attnc --emit=`).
 enum class PipelineStage {
   Scheduled, ///< after attn-choose-schedule
-  Blocked,   ///< block maps and chunk plans: what the emitters consume
+  Blocked,   ///< block maps, chunk plans and the per-target kernel plans
+  Kernel,    ///< plus one attn.kernel per target: what the emitters consume
 };
 
-/// The default pass order from attn IR to the blocked level the emitters
+/// The default pass order from attn IR to the kernel level the emitters
 /// consume, or up to `upTo`. `attnc` and `attnc-opt --attnc-pipeline` (the
 /// whole of it) both use it.
 void buildAttncPipeline(OpPassManager &pm,
-                        PipelineStage upTo = PipelineStage::Blocked);
+                        PipelineStage upTo = PipelineStage::Kernel);
 
 /// Registers every attn pass and the `attnc-pipeline` pipeline.
 void registerAttncPasses();

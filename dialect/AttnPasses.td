@@ -69,6 +69,35 @@ def AttnPlanKernelPass : Pass<"attn-plan-kernel", "mlir::ModuleOp"> {
   }];
 }
 
+def AttnConvertSoftmaxToKernelPass
+    : Pass<"attn-convert-softmax-to-kernel", "mlir::ModuleOp"> {
+  let summary = "attn.attention to the kernel level, one attn.kernel per plan";
+  let description = [{
+    Writes out the flash-style schedule of every planned attn.attention as
+    an `attn.kernel` per target plan (`@<name>_cpu`, `@<name>_cuda`): the
+    q-block load, the k-block loop (block map or selection, the plan's
+    stages), S = Q K^T, score and mask, the online softmax or row sum,
+    O += P V, a hybrid's linear branch, the normalized store. Tile shapes
+    are the plan's. `attnc SPEC --emit=kernel` prints the result.
+  }];
+  let dependentDialects = ["::mlir::attn::AttnDialect"];
+}
+
+def AttnConvertLinearToKernelPass
+    : Pass<"attn-convert-linear-to-kernel", "mlir::ModuleOp"> {
+  let summary = "attn.linear_attention to the kernel level";
+  let description = [{
+    Writes out the chunked schedule of every planned attn.linear_attention
+    as an `attn.kernel` per target plan, one `attn.form` per kernel form of
+    that plan: sequential (a chunk loop carrying the state: feature maps,
+    gates, the delta rule's WY form, the intra-chunk weights, the chunk's
+    outputs, the state update), chunk_parallel (parallel chunk states, a
+    scan, parallel outputs) and recurrent_step (one decode token).
+    Bidirectional ops accumulate the whole state first, then read it.
+  }];
+  let dependentDialects = ["::mlir::attn::AttnDialect"];
+}
+
 def AttnTestBlockRangesPass : Pass<"attn-test-block-ranges", "mlir::ModuleOp"> {
   let summary = "test only: tile counts of the block map for given lengths";
   let description = [{

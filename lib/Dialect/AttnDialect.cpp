@@ -39,6 +39,7 @@ void AttnDialect::initialize() {
 #define GET_OP_LIST
 #include "dialect/AttnOps.cpp.inc"
       >();
+  registerKernelLevel();
 }
 
 //===----------------------------------------------------------------------===//

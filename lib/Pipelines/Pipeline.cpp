@@ -21,6 +21,11 @@ void buildAttncPipeline(OpPassManager &pm, PipelineStage upTo) {
   pm.addPass(createAttnPlanChunksPass());
   // Everything about how each target runs each op, read by every emitter.
   pm.addPass(createAttnPlanKernelPass());
+  if (upTo == PipelineStage::Blocked)
+    return;
+  // Kernel: each planned op written out per target (lib/Conversion).
+  pm.addPass(createAttnConvertSoftmaxToKernelPass());
+  pm.addPass(createAttnConvertLinearToKernelPass());
 }
 
 void registerAttncPasses() {

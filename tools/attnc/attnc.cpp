@@ -48,7 +48,7 @@ namespace attnc {
 namespace {
 
 const char *const kUsage = R"(usage:
-  attnc SPEC [--name NAME] [--emit=mlir|scheduled|blocked|cpu|cuda|cuda-header] [-o FILE]
+  attnc SPEC [--name NAME] [--emit=mlir|scheduled|blocked|kernel|cpu|cuda|cuda-header] [-o FILE]
   attnc explain SPEC [--name NAME] --len Nq[,Nk] [--svg MAP.svg]
   attnc compile SPEC [--name NAME] -o DIR [--arch sm_80,sm_90]
         [--cpu-flags FLAGS] [--no-cpu] [--no-cuda-build]
@@ -68,7 +68,7 @@ int fail(const std::string &message) {
 
 /// Runs the default pipeline (attnc-pipeline) on `module`, up to `upTo`.
 LogicalResult schedule(ModuleOp module, attn::PipelineStage upTo =
-                                            attn::PipelineStage::Blocked) {
+                                            attn::PipelineStage::Kernel) {
   PassManager pm(module.getContext());
   attn::buildAttncPipeline(pm, upTo);
   return pm.run(module);
@@ -83,16 +83,20 @@ LogicalResult emitCommand(const CommandLine &cl, MLIRContext &context,
     return failure();
   std::string emit = cl.get("emit", "mlir");
   if (emit != "mlir" && emit != "scheduled" && emit != "blocked" &&
-      emit != "cpu" && emit != "cuda" && emit != "cuda-header") {
+      emit != "kernel" && emit != "cpu" && emit != "cuda" &&
+      emit != "cuda-header") {
     emitError(UnknownLoc::get(&context))
         << "unknown --emit stage '" << emit
-        << "'; expected mlir, scheduled, blocked, cpu, cuda or cuda-header";
+        << "'; expected mlir, scheduled, blocked, kernel, cpu, cuda or "
+           "cuda-header";
     return failure();
   }
-  if (emit != "mlir" &&
-      failed(schedule(*module, emit == "scheduled"
-                                   ? attn::PipelineStage::Scheduled
-                                   : attn::PipelineStage::Blocked)))
+  const attn::PipelineStage upTo = emit == "scheduled"
+                                       ? attn::PipelineStage::Scheduled
+                                   : emit == "blocked"
+                                       ? attn::PipelineStage::Blocked
+                                       : attn::PipelineStage::Kernel;
+  if (emit != "mlir" && failed(schedule(*module, upTo)))
     return failure();
   if (emit == "cpu" || emit == "cuda" || emit == "cuda-header") {
     Operation *op = selectAttention(*module, cl.get("name"));

@@ -1,0 +1,40 @@
+//===- KernelBuilding.h - Shared pieces of the kernel conversions -*- C++ -*-===//
+//
+// Private to lib/Conversion: what both op families' conversions to the
+// kernel level share: tile types, the kernel shell per target, and the
+// rule that a source op is converted once.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ATTNC_LIB_CONVERSION_KERNELBUILDING_H
+#define ATTNC_LIB_CONVERSION_KERNELBUILDING_H
+
+#include "dialect/AttnKernelOps.h"
+
+#include "mlir/IR/PatternMatch.h"
+
+namespace mlir::attn {
+
+/// `!attn.tile<shape, elementType, space>`.
+TileType tileType(MLIRContext *ctx, ArrayRef<int64_t> shape, Type elementType,
+                  TileSpace space);
+
+/// The storage element type of `dtype` (f32, f16, bf16).
+Type storageType(MLIRContext *ctx, Dtype dtype);
+
+/// True when `source` already has an attn.kernel for `target`.
+bool hasKernel(Operation *source, Target target);
+
+/// Creates `attn.kernel @<source>_<target> for @source` with `plan` after
+/// `source` (and after its existing kernels) and returns it; the rewriter's
+/// insertion point is left at the start of its body.
+KernelFuncOp createKernel(RewriterBase &rewriter, Operation *source,
+                          Target target, Attribute plan);
+
+/// The targets a planned `source` gets kernels for, with their plans: the
+/// CPU always, CUDA when the op has a CUDA plan.
+SmallVector<std::pair<Target, Attribute>> targetPlans(Operation *source);
+
+} // namespace mlir::attn
+
+#endif // ATTNC_LIB_CONVERSION_KERNELBUILDING_H

@@ -1,0 +1,220 @@
+//===- AttnKernelOps.cpp - attn kernel-level ops and types -----------------===//
+//
+// This file implements the kernel level of the attn dialect: the tile type,
+// the registration of its ops, and the verifiers that keep a kernel
+// consistent (matmul shapes, loop-carried types, a kernel's plan and
+// source).
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialect/AttnKernelOps.h"
+
+#include "mlir/IR/DialectImplementation.h"
+#include "mlir/IR/OpImplementation.h"
+
+#include "llvm/ADT/TypeSwitch.h"
+
+using namespace mlir;
+using namespace mlir::attn;
+
+#define GET_TYPEDEF_CLASSES
+#include "dialect/AttnTypes.cpp.inc"
+
+#define GET_OP_CLASSES
+#include "dialect/AttnKernelOps.cpp.inc"
+
+void AttnDialect::registerKernelLevel() {
+  addTypes<
+#define GET_TYPEDEF_LIST
+#include "dialect/AttnTypes.cpp.inc"
+      >();
+  addOperations<
+#define GET_OP_LIST
+#include "dialect/AttnKernelOps.cpp.inc"
+      >();
+}
+
+//===----------------------------------------------------------------------===//
+// TileType
+//===----------------------------------------------------------------------===//
+
+LogicalResult TileType::verify(function_ref<InFlightDiagnostic()> emitError,
+                               ArrayRef<int64_t> shape, Type elementType,
+                               TileSpace space) {
+  if (shape.empty() || shape.size() > 2)
+    return emitError() << "expected a tile of 1 or 2 dimensions, got "
+                       << shape.size();
+  for (int64_t d : shape)
+    if (d <= 0)
+      return emitError() << "expected positive tile dimensions, got " << d;
+  if (!elementType.isF32() && !elementType.isF16() && !elementType.isBF16() &&
+      !elementType.isF64())
+    return emitError() << "expected a tile of f32, f16, bf16 or f64, got "
+                       << elementType;
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// KernelFuncOp
+//===----------------------------------------------------------------------===//
+
+Operation *KernelFuncOp::getSourceOp() {
+  return SymbolTable::lookupNearestSymbolFrom(*this, getSourceAttr());
+}
+
+LogicalResult KernelFuncOp::verify() {
+  Operation *source = getSourceOp();
+  if (!source || !isa<AttentionOp, LinearAttentionOp>(source))
+    return emitOpError() << "expected '" << getSource()
+                         << "' to name an attn.attention or "
+                            "attn.linear_attention";
+  const bool cuda = getTarget() == Target::cuda;
+  if (cuda != isa<CudaPlanAttr>(getPlan()))
+    return emitOpError() << "expected a " << (cuda ? "#attn.cuda_plan" : "#attn.cpu_plan")
+                         << " for target '" << stringifyTarget(getTarget())
+                         << "'";
+  // The kernel prints the plan it is built with: it must be the source's.
+  Attribute sourcePlan = source->getAttr(cuda ? "cuda_plan" : "cpu_plan");
+  if (sourcePlan != getPlan())
+    return emitOpError() << "expected the plan of '" << getSource()
+                         << "' for target '" << stringifyTarget(getTarget())
+                         << "'";
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Tiles
+//===----------------------------------------------------------------------===//
+
+LogicalResult LoadTileOp::verify() {
+  if (getRole() == TensorRole::o)
+    return emitOpError() << "cannot load the output";
+  if ((getRole() == TensorRole::k || getRole() == TensorRole::v) && !getIndex())
+    return emitOpError() << "expected a k-block or chunk index for a k or v "
+                            "tile";
+  if (getResult().getType().getShape().size() != 2)
+    return emitOpError() << "expected a 2-d tile";
+  return success();
+}
+
+LogicalResult TileMatmulOp::verify() {
+  TileType lhs = getLhs().getType(), rhs = getRhs().getType();
+  TileType result = getResult().getType();
+  if (lhs.getShape().size() != 2 || rhs.getShape().size() != 2 ||
+      result.getShape().size() != 2)
+    return emitOpError() << "expected 2-d tiles";
+  const int64_t m = lhs.getRows(), k = lhs.getCols();
+  const int64_t rk = getTransposeRhs() ? rhs.getCols() : rhs.getRows();
+  const int64_t n = getTransposeRhs() ? rhs.getRows() : rhs.getCols();
+  if (k != rk)
+    return emitOpError() << "expected the contracted dimensions to agree, got "
+                         << k << " and " << rk;
+  if (result.getRows() != m || result.getCols() != n)
+    return emitOpError() << "expected a [" << m << ", " << n
+                         << "] result, got [" << result.getRows() << ", "
+                         << result.getCols() << "]";
+  if (!result.getElementType().isF32())
+    return emitOpError() << "expected an f32 result";
+  if (getAcc() && getAcc().getType() != result)
+    return emitOpError() << "expected the accumulator to have the result's "
+                            "type";
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Loops
+//===----------------------------------------------------------------------===//
+
+/// A loop's block takes `leading` index-like arguments and then the carried
+/// tiles; the results and the yield have the carried tiles' types.
+static LogicalResult verifyLoop(Operation *op, Region &body,
+                                TypeRange leading, ValueRange inits,
+                                TypeRange results) {
+  Block &block = body.front();
+  SmallVector<Type> expected(leading.begin(), leading.end());
+  llvm::append_range(expected, inits.getTypes());
+  if (block.getArgumentTypes() != TypeRange(expected))
+    return op->emitOpError() << "expected the body's arguments to be "
+                             << leading.size()
+                             << " loop indices and the carried tiles";
+  if (TypeRange(inits.getTypes()) != results)
+    return op->emitOpError() << "expected the results to have the carried "
+                                "tiles' types";
+  auto yield = cast<KernelYieldOp>(block.getTerminator());
+  if (TypeRange(yield.getValues().getTypes()) != results)
+    return op->emitOpError() << "expected attn.kernel_yield to yield the "
+                                "carried tiles' types";
+  return success();
+}
+
+void KBlockLoopOp::getAsmBlockArgumentNames(Region &region,
+                                            OpAsmSetValueNameFn setNameFn) {
+  static const char *const kNames[] = {"kb", "full", "acc", "row_max",
+                                       "row_sum"};
+  for (auto [i, arg] : llvm::enumerate(region.getArguments()))
+    setNameFn(arg, i < 5 ? kNames[i] : "carried");
+}
+
+void ChunkLoopOp::getAsmBlockArgumentNames(Region &region,
+                                           OpAsmSetValueNameFn setNameFn) {
+  static const char *const kNames[] = {"c", "S", "z"};
+  for (auto [i, arg] : llvm::enumerate(region.getArguments()))
+    setNameFn(arg, i < 3 ? kNames[i] : "carried");
+}
+
+LogicalResult KBlockLoopOp::verify() {
+  if (getStages() < 1 || getStages() > 2)
+    return emitOpError() << "expected 1 or 2 stages, got " << getStages();
+  Builder b(getContext());
+  return verifyLoop(*this, getBody(), {b.getIndexType(), b.getI1Type()},
+                    getInits(), getResults().getTypes());
+}
+
+LogicalResult ChunkLoopOp::verify() {
+  const int64_t c = getChunk();
+  if (c < 16 || c > 256 || (c & (c - 1)) != 0)
+    return emitOpError() << "expected chunk to be a power of two in [16, "
+                            "256], got "
+                         << c;
+  if (getParallel() && !getInits().empty())
+    return emitOpError() << "expected a parallel chunk loop to carry no "
+                            "tiles";
+  Builder b(getContext());
+  return verifyLoop(*this, getBody(), {b.getIndexType()}, getInits(),
+                    getResults().getTypes());
+}
+
+//===----------------------------------------------------------------------===//
+// Softmax family
+//===----------------------------------------------------------------------===//
+
+LogicalResult ScoreMaskOp::verify() {
+  if (getScores().getType() != getResult().getType())
+    return emitOpError() << "expected the result to have the scores' type";
+  return success();
+}
+
+LogicalResult OnlineSoftmaxOp::verify() {
+  TileType s = getScores().getType(), acc = getAcc().getType();
+  if (s.getRows() != acc.getRows() ||
+      getRowMax().getType().getRows() != s.getRows() ||
+      getRowSum().getType().getRows() != s.getRows())
+    return emitOpError() << "expected scores, accumulator and row "
+                            "statistics over the same rows";
+  if (getNewAcc().getType() != acc ||
+      getNewRowMax().getType() != getRowMax().getType() ||
+      getNewRowSum().getType() != getRowSum().getType())
+    return emitOpError() << "expected the updated tiles to keep their types";
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Linear family
+//===----------------------------------------------------------------------===//
+
+LogicalResult StateUpdateOp::verify() {
+  if (TypeRange(getStates().getTypes()) != getNewStates().getTypes())
+    return emitOpError() << "expected the new states to have the states' "
+                            "types";
+  return success();
+}
