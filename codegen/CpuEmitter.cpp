@@ -13,6 +13,8 @@
 
 #include "codegen/CpuEmitter.h"
 
+#include "codegen/KernelReader.h"
+
 #include "codegen/EmitterSupport.h"
 #include "codegen/ExprEmitter.h"
 #include "codegen/HybridCpuEmitter.h"
@@ -281,11 +283,21 @@ static int attnc_run_selected(const AttncKernelArgs *args) {
 }
 
 static LogicalResult emitSoftmaxCpu(attn::AttentionOp op, raw_ostream &os) {
-  attn::CpuPlanAttr plan = op.getCpuPlanAttr();
-  if (!plan || !op.getBlockMapAttr())
-    return op.emitError() << "the CPU emitter needs a classified op with a "
-                             "CPU plan (run the attnc pipeline)";
-  const int64_t bq = plan.getBlockQ(), bk = plan.getBlockK();
+  if (!op.getBlockMapAttr())
+    return op.emitError() << "the CPU emitter needs a classified op (run the "
+                             "attnc pipeline)";
+  FailureOr<SoftmaxKernel> kernel = readSoftmaxKernelOf(op, attn::Target::cpu);
+  if (failed(kernel))
+    return failure();
+  // The CPU kernel's tiles; its k-loop runs one stage and the walk, the
+  // normalizer and the hybrid fold follow the op (checked here).
+  const int64_t bq = kernel->blockQ, bk = kernel->blockK;
+  if (kernel->onlineSoftmax != (op.getNormalize() == attn::Normalize::softmax) ||
+      kernel->hybrid != op.getHybridFeature().has_value() ||
+      (kernel->walk == attn::TileWalk::selected) != op.getSelect().has_value())
+    return kernel->op.emitError() << "the kernel's normalizer, hybrid fold or "
+                                    "tile walk does not match '"
+                                 << op.getSymName() << "'";
   std::vector<MaskClause> clauses = clausesFromAttr(op.getBlockMapAttr());
   const attn::Normalize normalize = op.getNormalize();
   const bool hybrid = op.getHybridFeature().has_value();

@@ -18,6 +18,7 @@
 #include "codegen/EmitterSupport.h"
 #include "codegen/ExprEmitter.h"
 #include "codegen/KernelPrelude.h"
+#include "codegen/KernelReader.h"
 #include "codegen/LinearCudaEmitter.h"
 #include "lib/Analysis/MaskClauses.h"
 #include "dialect/CudaBudget.h"
@@ -29,47 +30,68 @@ using namespace mlir;
 namespace attnc {
 namespace {
 
-/// What the kernel text needs, read from the op's `#attn.cuda_plan`.
+/// What the kernel text needs, read from the op's CUDA attn.kernel: tile
+/// sizes, stages and the tile walk from its ops, threads, warps, Q-fragment
+/// placement and shared memory from its plan.
 struct Geometry {
   bool tensorCores;
   int64_t d, dp, dv, dvp, bq, bk, warps, mt, stages, threads, shared;
   bool qInRegisters;
   /// Shared memory of the k-loop; a hybrid's linear branch comes after it.
   int64_t mainShared;
+  SoftmaxKernel kernel;
 };
 
 FailureOr<Geometry> geometryOf(attn::AttentionOp op) {
-  attn::CudaPlanAttr plan;
-  if (failed(readCudaPlan(op, plan)))
+  FailureOr<SoftmaxKernel> kernel = readSoftmaxKernelOf(op, attn::Target::cuda);
+  if (failed(kernel))
     return failure();
+  attn::KernelFuncOp kernelOp = kernel->op;
+  // The kernel verifier guarantees its plan is the op's CUDA plan.
+  auto plan = cast<attn::CudaPlanAttr>(kernelOp.getPlan());
   Geometry g;
+  g.kernel = *kernel;
   g.tensorCores = plan.getPath() == attn::CudaPath::tensor_core;
   g.d = op.getHeadDim();
   g.dv = op.getValueDim();
-  g.dp = g.tensorCores ? attn::tensorCorePaddedDim(g.d) : g.d;
-  g.dvp = g.tensorCores ? attn::tensorCorePaddedDim(g.dv) : g.dv;
-  g.bq = plan.getBlockQ();
-  g.bk = plan.getBlockK();
+  g.dp = kernel->headDim;
+  g.dvp = kernel->valueDim;
+  g.bq = kernel->blockQ;
+  g.bk = kernel->blockK;
   g.warps = plan.getWarps();
   g.mt = g.tensorCores ? g.bq / (16 * g.warps) : 0;
-  g.stages = plan.getStages();
+  g.stages = kernel->stages;
   g.threads = plan.getThreads();
   g.qInRegisters = plan.getQInRegisters();
   g.shared = plan.getSharedBytes();
   g.mainShared = plan.getMainSharedBytes();
+  // The device code is configured by the op's normalizer, hybrid and
+  // selection as well; the kernel must say the same (both come from one
+  // conversion, so a difference is hand-edited IR).
+  const bool softmax = op.getNormalize() == attn::Normalize::softmax;
+  if (kernel->onlineSoftmax != softmax || kernel->storesLse != softmax ||
+      kernel->hybrid != op.getHybridFeature().has_value() ||
+      (kernel->walk == attn::TileWalk::selected) != op.getSelect().has_value())
+    return kernelOp.emitError()
+           << "the kernel's normalizer, hybrid fold or tile walk does not "
+              "match '"
+           << op.getSymName() << "'";
+  if (g.tensorCores && (g.dp != attn::tensorCorePaddedDim(g.d) ||
+                        g.dvp != attn::tensorCorePaddedDim(g.dv)))
+    return kernelOp.emitError()
+           << "the tensor-core kernel expects head tiles padded to whole k16 "
+              "fragments";
   return g;
 }
 
 } // namespace
 
 LogicalResult readCudaPlan(Operation *op, attn::CudaPlanAttr &plan) {
-  plan = op->getAttrOfType<attn::CudaPlanAttr>("cuda_plan");
-  if (plan)
-    return success();
-  if (auto why = op->getAttrOfType<StringAttr>("cuda_unsupported"))
-    return op->emitError() << "no CUDA kernel: " << why.getValue();
-  return op->emitError() << "the CUDA emitter needs a kernel plan (run the "
-                            "attnc pipeline)";
+  FailureOr<attn::KernelFuncOp> kernel = findKernel(op, attn::Target::cuda);
+  if (failed(kernel))
+    return failure();
+  plan = cast<attn::CudaPlanAttr>(kernel->getPlan());
+  return success();
 }
 
 std::string cudaBlockMaskKernelName(Operation *op) {
@@ -184,7 +206,7 @@ LogicalResult emitCuda(Operation *op, raw_ostream &os) {
      << "#define ATTNC_Q_IN_REGISTERS " << (g.qInRegisters ? 1 : 0) << "\n"
      << "#define kScale "
      << floatLiteral(attention.getScale().convertToDouble()) << "\n";
-  const bool hybrid = attention.getHybridFeature().has_value();
+  const bool hybrid = g.kernel.hybrid; // an attn.hybrid_fold in the kernel
   os << "#define ATTNC_HYBRID " << (hybrid ? 1 : 0) << "\n";
   if (hybrid) {
     os << "#define ATTNC_MAIN_SMEM " << g.mainShared << "\n"
@@ -216,7 +238,7 @@ LogicalResult emitCuda(Operation *op, raw_ostream &os) {
      << "\n#define ATTNC_BM_THREADS " << kCudaPrologueThreads << "\n"
      << kCudaBlockMaskBuilder;
   // Content-based selection: the estimator and the selecting builder.
-  if (auto rule = attention.getSelect()) {
+  if (auto rule = attention.getSelect()) { // walk <selected> (checked above)
     os << "\n// ---- content-based block selection (docs/language.md §8a) "
           "----\n"
        << "#define ATTNC_SEL_KMEAN_KERNEL " << cudaSelectKMeanKernelName(op)

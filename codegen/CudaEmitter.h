@@ -33,8 +33,8 @@ struct CudaLaunchInfo {
   int64_t valueTiles = 0; ///< grid x with CudaGrid::ValueTiles
 };
 
-/// Reads `op`'s `#attn.cuda_plan` into `plan`; an error on `op` (with the
-/// plan pass's reason when no kernel fits) when there is none.
+/// Reads the plan of `op`'s CUDA attn.kernel into `plan`; an error on `op`
+/// (with the plan pass's reason when no kernel fits) when there is none.
 mlir::LogicalResult readCudaPlan(mlir::Operation *op,
                                  mlir::attn::CudaPlanAttr &plan);
 

@@ -23,6 +23,7 @@
 #include "codegen/LinearCpuForms.h"
 
 #include "codegen/KernelPrelude.h"
+#include "codegen/KernelReader.h"
 
 using namespace mlir;
 
@@ -30,13 +31,15 @@ namespace attnc {
 
 FailureOr<LinearKernelPlan> readLinearPlan(attn::LinearAttentionOp op) {
   attn::ChunkPlanAttr chunkPlan = op.getChunkPlanAttr();
-  attn::CpuPlanAttr cpuPlan = op.getCpuPlanAttr();
-  if (!chunkPlan || !cpuPlan)
-    return op.emitError() << "the CPU emitter needs the op's chunk and CPU "
-                             "plans (run the attnc pipeline: "
-                             "attn-plan-chunks, attn-plan-kernel)";
+  if (!chunkPlan)
+    return op.emitError() << "the CPU emitter needs the op's chunk plan (run "
+                             "the attnc pipeline)";
+  FailureOr<LinearKernel> kernel = readLinearKernelOf(op, attn::Target::cpu);
+  if (failed(kernel))
+    return failure();
+  auto cpuPlan = cast<attn::CpuPlanAttr>(kernel->op.getPlan());
   LinearKernelPlan plan;
-  plan.chunk = cpuPlan.getChunk();
+  plan.chunk = kernel->chunk;
   plan.subChunk = chunkPlan.getSubChunk();
   switch (chunkPlan.getInter()) {
   case attn::Inter::state_add:
@@ -61,9 +64,16 @@ FailureOr<LinearKernelPlan> readLinearPlan(attn::LinearAttentionOp op) {
   }
   plan.bidirectional = chunkPlan.getIntra() == attn::Intra::none;
   plan.normalizeSum = op.getNormalize() == attn::Normalize::sum;
-  plan.sequential = cpuPlan.hasForm(attn::ChunkForm::sequential);
-  plan.chunkParallel = cpuPlan.hasForm(attn::ChunkForm::chunk_parallel);
-  plan.step = cpuPlan.hasForm(attn::ChunkForm::recurrent_step);
+  plan.sequential = kernel->sequential;
+  plan.chunkParallel = kernel->chunkParallel;
+  plan.step = kernel->recurrentStep;
+  // The rest of the algorithm is the chunk plan's; the kernel must agree.
+  if (kernel->inter != chunkPlan.getInter() ||
+      kernel->intra != chunkPlan.getIntra() ||
+      kernel->decay != plan.decay || kernel->delta != plan.delta)
+    return kernel->op.emitError() << "the kernel's chunk structure does not "
+                                    "match the chunk plan of '"
+                                 << op.getSymName() << "'";
   if (plan.delta)
     plan.betaRead = paramReadExpr(*op.getBetaParam(), {"b", "h", "0"});
   plan.memoKeys = cpuPlan.getMemoKeys();

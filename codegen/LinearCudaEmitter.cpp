@@ -26,6 +26,7 @@
 #include "codegen/EmitterSupport.h"
 #include "codegen/ExprEmitter.h"
 #include "codegen/KernelPrelude.h"
+#include "codegen/KernelReader.h"
 #include "codegen/LinearCudaKernelText.h"
 #include "dialect/CudaBudget.h"
 
@@ -35,8 +36,10 @@ using namespace mlir;
 namespace attnc {
 namespace {
 
-/// What the kernel text needs, read from the op's `#attn.cuda_plan` (and
-/// the buffer layout dialect/CudaBudget.h gives for its chunk and tile).
+/// What the kernel text needs, read from the op's CUDA attn.kernel (chunk,
+/// value tile, gates, delta rule, state, forms) and its plan (threads,
+/// value tiles, shared memory), with the buffer layout dialect/CudaBudget.h
+/// gives for that chunk and tile.
 struct Geometry {
   attn::DecayClass decay;
   bool delta, sum, bidirectional;
@@ -45,24 +48,45 @@ struct Geometry {
 };
 
 FailureOr<Geometry> geometryOf(attn::LinearAttentionOp op) {
-  attn::CudaPlanAttr plan;
-  if (failed(readCudaPlan(op, plan)))
+  FailureOr<LinearKernel> kernel = readLinearKernelOf(op, attn::Target::cuda);
+  if (failed(kernel))
     return failure();
+  attn::KernelFuncOp kernelOp = kernel->op;
+  auto plan = cast<attn::CudaPlanAttr>(kernelOp.getPlan());
   Geometry g;
-  g.decay = op.getDecayClass();
-  g.delta = op.getUpdate() == attn::Update::delta;
-  g.sum = op.getNormalize() == attn::Normalize::sum;
-  g.bidirectional = op.getBidirectional();
+  g.decay = kernel->decay;
+  g.delta = kernel->delta;
+  g.sum = kernel->normalizeSum;
+  g.bidirectional = kernel->bidirectional;
   g.d = op.getHeadDim();
   g.dv = op.getValueDim();
-  g.f = op.getFeatureDim();
+  g.f = kernel->featureDim;
   g.scheduleChunk = op.getChunkPlanAttr().getChunk();
-  g.chunk = plan.getChunk();
-  g.tile = plan.getValueTile();
+  g.chunk = kernel->chunk;
+  g.tile = kernel->valueTile;
   g.tiles = plan.getValueTiles();
   g.threads = plan.getThreads();
   g.shared = plan.getSharedBytes();
+  // The one CUDA kernel walks the chunks in order and steps one decode
+  // token for causal ops; the regions it inlines are the op's.
+  if (!kernel->sequential || kernel->chunkParallel ||
+      kernel->recurrentStep == g.bidirectional)
+    return kernelOp.emitError()
+           << "the CUDA linear printer translates a sequential form plus, "
+              "for a causal op, a recurrent_step form";
+  if (g.decay != op.getDecayClass() ||
+      g.delta != (op.getUpdate() == attn::Update::delta) ||
+      g.sum != (op.getNormalize() == attn::Normalize::sum) ||
+      g.bidirectional != op.getBidirectional() || g.f != op.getFeatureDim())
+    return kernelOp.emitError() << "the kernel's gates, update rule, state "
+                                    "or direction do not match '"
+                                 << op.getSymName() << "'";
   g.layout = attn::linearCudaLayout(op, g.chunk, g.tile);
+  if (g.layout.bytes != g.shared)
+    return kernelOp.emitError() << "the kernel's buffers need "
+                                 << g.layout.bytes
+                                 << " bytes of shared memory, its plan has "
+                                 << g.shared;
   return g;
 }
 

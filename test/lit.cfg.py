@@ -20,6 +20,7 @@ llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 
 tools_dir = os.path.join(config.attnc_obj_root, "tools")
 config.substitutions.append(("%attnc-opt", os.path.join(tools_dir, "attnc-opt", "attnc-opt")))
+config.substitutions.append(("%attnc-translate", os.path.join(tools_dir, "attnc-translate", "attnc-translate")))
 config.substitutions.append(("%attnc", os.path.join(tools_dir, "attnc", "attnc")))
 config.substitutions.append(("%unittests", os.path.join(config.attnc_obj_root, "test", "attnc-unittests")))
 config.substitutions.append(("%python", config.python_executable))

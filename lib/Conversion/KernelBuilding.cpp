@@ -7,6 +7,8 @@
 
 #include "lib/Conversion/KernelBuilding.h"
 
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
 namespace mlir::attn {
 
 TileType tileType(MLIRContext *ctx, ArrayRef<int64_t> shape, Type elementType,
@@ -67,6 +69,27 @@ SmallVector<std::pair<Target, Attribute>> targetPlans(Operation *source) {
   if (Attribute cuda = source->getAttr("cuda_plan"))
     plans.push_back({Target::cuda, cuda});
   return plans;
+}
+
+LogicalResult
+buildMissingKernels(Operation *source,
+                    function_ref<void(Target, Attribute)> build) {
+  bool built = false;
+  for (auto [target, plan] : targetPlans(source)) {
+    if (hasKernel(source, target))
+      continue;
+    build(target, plan);
+    built = true;
+  }
+  return success(built);
+}
+
+LogicalResult applyKernelConversion(Operation *module,
+                                    RewritePatternSet &&patterns) {
+  GreedyRewriteConfig config;
+  config.strictMode = GreedyRewriteStrictness::ExistingOps;
+  config.enableRegionSimplification = GreedySimplifyRegionLevel::Disabled;
+  return applyPatternsAndFoldGreedily(module, std::move(patterns), config);
 }
 
 } // namespace mlir::attn

@@ -35,6 +35,18 @@ KernelFuncOp createKernel(RewriterBase &rewriter, Operation *source,
 /// CPU always, CUDA when the op has a CUDA plan.
 SmallVector<std::pair<Target, Attribute>> targetPlans(Operation *source);
 
+/// The body of both conversion patterns: builds, with `build`, the kernel
+/// of every target plan of `source` that has none yet; fails (no match)
+/// when there was nothing to build, so the driver converges.
+LogicalResult
+buildMissingKernels(Operation *source,
+                    function_ref<void(Target, Attribute)> build);
+
+/// Applies a conversion's patterns to the module's existing ops only: the
+/// kernels they build are final and never matched again.
+LogicalResult applyKernelConversion(Operation *module,
+                                    RewritePatternSet &&patterns);
+
 } // namespace mlir::attn
 
 #endif // ATTNC_LIB_CONVERSION_KERNELBUILDING_H

@@ -12,8 +12,6 @@
 #include "dialect/AttnPasses.h"
 #include "lib/Conversion/KernelBuilding.h"
 
-#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
-
 #define DEBUG_TYPE "attn-convert-linear-to-kernel"
 
 namespace mlir::attn {
@@ -257,14 +255,9 @@ struct LinearToKernel : public OpRewritePattern<LinearAttentionOp> {
                                 PatternRewriter &rewriter) const override {
     if (!op.getChunkPlanAttr())
       return rewriter.notifyMatchFailure(op, "no chunk plan");
-    bool changed = false;
-    for (auto [target, plan] : targetPlans(op)) {
-      if (hasKernel(op, target))
-        continue;
+    return buildMissingKernels(op, [&](Target target, Attribute plan) {
       buildLinearKernel(rewriter, op, target, plan);
-      changed = true;
-    }
-    return success(changed);
+    });
   }
 };
 
@@ -274,11 +267,7 @@ struct ConvertLinearToKernel
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     patterns.add<LinearToKernel>(&getContext());
-    GreedyRewriteConfig config;
-    config.strictMode = GreedyRewriteStrictness::ExistingOps;
-    config.enableRegionSimplification = GreedySimplifyRegionLevel::Disabled;
-    if (failed(applyPatternsAndFoldGreedily(getOperation(), std::move(patterns),
-                                            config)))
+    if (failed(applyKernelConversion(getOperation(), std::move(patterns))))
       signalPassFailure();
   }
 };

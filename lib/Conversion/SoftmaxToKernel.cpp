@@ -15,8 +15,6 @@
 #include "dialect/CudaBudget.h"
 #include "lib/Conversion/KernelBuilding.h"
 
-#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
-
 #define DEBUG_TYPE "attn-convert-softmax-to-kernel"
 
 namespace mlir::attn {
@@ -135,14 +133,9 @@ struct SoftmaxToKernel : public OpRewritePattern<AttentionOp> {
                                 PatternRewriter &rewriter) const override {
     if (!op.getBlockMapAttr())
       return rewriter.notifyMatchFailure(op, "not classified");
-    bool changed = false;
-    for (auto [target, plan] : targetPlans(op)) {
-      if (hasKernel(op, target))
-        continue;
+    return buildMissingKernels(op, [&](Target target, Attribute plan) {
       buildSoftmaxKernel(rewriter, op, target, plan);
-      changed = true;
-    }
-    return success(changed);
+    });
   }
 };
 
@@ -152,12 +145,7 @@ struct ConvertSoftmaxToKernel
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     patterns.add<SoftmaxToKernel>(&getContext());
-    GreedyRewriteConfig config;
-    // Only the source ops match; the kernels built here are final.
-    config.strictMode = GreedyRewriteStrictness::ExistingOps;
-    config.enableRegionSimplification = GreedySimplifyRegionLevel::Disabled;
-    if (failed(applyPatternsAndFoldGreedily(getOperation(), std::move(patterns),
-                                            config)))
+    if (failed(applyKernelConversion(getOperation(), std::move(patterns))))
       signalPassFailure();
   }
 };

@@ -165,6 +165,15 @@ void ChunkLoopOp::getAsmBlockArgumentNames(Region &region,
 LogicalResult KBlockLoopOp::verify() {
   if (getStages() < 1 || getStages() > 2)
     return emitOpError() << "expected 1 or 2 stages, got " << getStages();
+  // The loop pipelines what its kernel's plan says: the CUDA plan's stages,
+  // one on the CPU.
+  if (auto kernel = (*this)->getParentOfType<KernelFuncOp>()) {
+    auto cuda = dyn_cast<CudaPlanAttr>(kernel.getPlan());
+    const int64_t planned = cuda ? cuda.getStages() : 1;
+    if (getStages() != planned)
+      return emitOpError() << "expected the plan's " << planned
+                           << " stages, got " << getStages();
+  }
   Builder b(getContext());
   return verifyLoop(*this, getBody(), {b.getIndexType(), b.getI1Type()},
                     getInits(), getResults().getTypes());
@@ -176,6 +185,15 @@ LogicalResult ChunkLoopOp::verify() {
     return emitOpError() << "expected chunk to be a power of two in [16, "
                             "256], got "
                          << c;
+  // The chunk is the kernel's plan's (the CUDA one may be a halving).
+  if (auto kernel = (*this)->getParentOfType<KernelFuncOp>()) {
+    auto cuda = dyn_cast<CudaPlanAttr>(kernel.getPlan());
+    const int64_t planned =
+        cuda ? cuda.getChunk() : cast<CpuPlanAttr>(kernel.getPlan()).getChunk();
+    if (c != planned)
+      return emitOpError() << "expected the plan's chunk " << planned
+                           << ", got " << c;
+  }
   if (getParallel() && !getInits().empty())
     return emitOpError() << "expected a parallel chunk loop to carry no "
                             "tiles";

@@ -121,3 +121,23 @@ attn.kernel @k for @padded target <cpu> plan #attn.cpu_plan<block_q = 64, block_
   // expected-error @+1 {{expected a tile of 1 or 2 dimensions, got 3}}
   %q = attn.load_tile <q> : <[64, 40, 2], bf16, shared>
 }
+
+// -----
+
+// The CPU kernel runs one stage, as its plan says.
+attn.attention @padded {block_map = [#attn.clause<lower = [], upper = [<c = 0, q = 1, nq = 0, nk = 0>], exact = true>], cpu_plan = #attn.cpu_plan<block_q = 64, block_k = 64, chunk = 0, memo_keys = false>, cuda_plan = #attn.cuda_plan<path = tensor_core, grid = q_blocks, threads = 128, warps = 4, block_q = 64, block_k = 64, stages = 2, q_in_registers = true, chunk = 0, value_tile = 0, value_tiles = 0, shared_bytes = 30720, main_shared_bytes = 30720>, dtype = #attn.dtype<bfloat16>, head_dim = 40 : i64, heads = 2 : i64, kv_heads = 2 : i64, normalize = #attn.normalize<softmax>, params = [], scale = 0.15811388300841897 : f64, schedule = #attn.schedule<block_q = 64, block_k = 64, warps = 4, stages = 2, chunk = 0>, value_dim = 40 : i64} mask {
+^bb0(%b: i64, %h: i64, %q: i64, %k: i64, %Nq: i64, %Nk: i64):
+  %0 = arith.cmpi sle, %k, %q : i64
+  attn.yield %0 : i1
+} score {
+^bb0(%b: i64, %h: i64, %q: i64, %k: i64, %Nq: i64, %Nk: i64, %s: f32):
+  attn.yield %s : f32
+}
+attn.kernel @k for @padded target <cpu> plan #attn.cpu_plan<block_q = 64, block_k = 64, chunk = 0, memo_keys = false> {
+  %acc, %m, %l = attn.init_accumulators : <[64, 40], f32, shared>, <[64], f32, fragment>, <[64], f32, fragment>
+  // expected-error @+1 {{expected the plan's 1 stages, got 2}}
+  %r:3 = attn.k_block_loop walk <block_map> stages 2 iter_args(%acc, %m, %l : !attn.tile<[64, 40], f32, shared>, !attn.tile<[64], f32, fragment>, !attn.tile<[64], f32, fragment>) -> (!attn.tile<[64, 40], f32, shared>, !attn.tile<[64], f32, fragment>, !attn.tile<[64], f32, fragment>) {
+  ^bb0(%kb: index, %full: i1, %a: !attn.tile<[64, 40], f32, shared>, %mm: !attn.tile<[64], f32, fragment>, %ll: !attn.tile<[64], f32, fragment>):
+    attn.kernel_yield %a, %mm, %ll : !attn.tile<[64, 40], f32, shared>, !attn.tile<[64], f32, fragment>, !attn.tile<[64], f32, fragment>
+  }
+}
