@@ -20,7 +20,7 @@ using namespace mlir;
 namespace attnc {
 
 /// Keep in step with project(attnc VERSION ...) in CMakeLists.txt.
-static const char *const kAttncVersion = "0.1.0";
+const char *const kAttncVersion = "0.1.0";
 
 std::string hashText(StringRef text) {
   uint64_t h = 1469598103934665603ULL;

@@ -19,6 +19,10 @@
 
 namespace attnc {
 
+/// The attnc release, recorded in manifests and printed by
+/// `attnc --version`.
+extern const char *const kAttncVersion;
+
 /// What the package holds besides the op's own description.
 struct PackageContents {
   std::string specHash;

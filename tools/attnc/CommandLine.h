@@ -1,8 +1,11 @@
-//===- CommandLine.h - attnc's argument parsing -----------------*- C++ -*-===//
+//===- CommandLine.h - attnc's command line ---------------------*- C++ -*-===//
 //
-// A small parser for `attnc [COMMAND] SPEC [--option value | --option=value
-// | --flag]...`. Each command declares the options it accepts, so a typo is
-// an error that names the option instead of being silently ignored.
+// `attnc [run|explain|compile] SPEC [options]` on llvm::cl subcommands: each
+// subcommand declares the options it accepts (a typo or an option of
+// another subcommand is an error naming it), `--help` and `--version` come
+// from llvm::cl, and MLIR's standard options (--mlir-print-ir-after-all,
+// --mlir-timing, --mlir-print-debuginfo, ...) work with every subcommand.
+// The commands read the parsed result as a CommandLine.
 //
 //===----------------------------------------------------------------------===//
 
@@ -16,9 +19,10 @@
 
 namespace attnc {
 
+/// What the user asked for, after parsing.
 struct CommandLine {
-  std::string command; ///< "emit" (the default), "run", ...
-  std::string spec;    ///< the .attn path
+  std::string command; ///< "emit" (no subcommand), "run", "explain", "compile"
+  std::string spec;    ///< the .attn path ("-" for stdin)
   std::map<std::string, std::vector<std::string>> options;
   std::set<std::string> flags;
 
@@ -30,16 +34,11 @@ struct CommandLine {
                   const std::string &fallback = "") const;
 };
 
-/// What a command accepts: options take a value, flags do not.
-struct CommandSpec {
-  std::set<std::string> options;
-  std::set<std::string> flags;
-};
-
-/// Parses argv[1..]; on error returns false with a message in `error`.
-bool parseCommandLine(int argc, char **argv,
-                      const std::map<std::string, CommandSpec> &commands,
-                      CommandLine &out, std::string &error);
+/// Parses argv with llvm::cl (registering MLIR's IR-printing, timing and
+/// pass-manager options first). On a user error returns false with the
+/// message in `error`; `--help` and `--version` print and exit.
+bool parseCommandLine(int argc, char **argv, CommandLine &out,
+                      std::string &error);
 
 } // namespace attnc
 

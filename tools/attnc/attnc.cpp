@@ -70,6 +70,10 @@ int fail(const std::string &message) {
 LogicalResult schedule(ModuleOp module, attn::PipelineStage upTo =
                                             attn::PipelineStage::Kernel) {
   PassManager pm(module.getContext());
+  // --mlir-print-ir-after-all, --mlir-timing and the rest of MLIR's options.
+  if (failed(applyPassManagerCLOptions(pm)))
+    return failure();
+  applyDefaultTimingPassManagerCLOptions(pm);
   attn::buildAttncPipeline(pm, upTo);
   return pm.run(module);
 }
@@ -436,37 +440,9 @@ LogicalResult runCommand(const CommandLine &cl, MLIRContext &context,
 int main(int argc, char **argv) {
   llvm::InitLLVM initLLVM(argc, argv);
   using namespace attnc;
-  const std::set<std::string> common = {"verify-diagnostics",
-                                        "split-input-file"};
-  std::map<std::string, CommandSpec> commands = {
-      {"emit", {{"emit", "name", "o"}, common}},
-      {"run",
-       {{"name", "backend", "input", "random", "seed", "output", "lse",
-         "final-state", "final-z", "package", "repeat", "save-inputs",
-         "mean-segment"},
-        {"verify-diagnostics", "split-input-file", "check", "random-state",
-         "block-mask"}}},
-      {"explain", {{"name", "len", "svg"}, {"verify-diagnostics"}}},
-      {"compile",
-       {{"name", "o", "arch", "cpu-flags"},
-        {"verify-diagnostics", "no-cpu", "no-cuda-build"}}},
-  };
-  if (argc == 2 && (std::string(argv[1]) == "--help" ||
-                    std::string(argv[1]) == "-h")) {
-    llvm::outs() << kUsage;
-    return 0;
-  }
   CommandLine cl;
   std::string error;
-  // "-o FILE" is the one short option; normalize it for the parser.
-  std::vector<std::string> args(argv, argv + argc);
-  for (std::string &arg : args)
-    if (arg == "-o")
-      arg = "--o";
-  std::vector<char *> argPtrs;
-  for (std::string &arg : args)
-    argPtrs.push_back(arg.data());
-  if (!parseCommandLine(argc, argPtrs.data(), commands, cl, error)) {
+  if (!parseCommandLine(argc, argv, cl, error)) {
     llvm::errs() << "attnc: error: " << error << "\n" << kUsage;
     return 1;
   }
