@@ -3,7 +3,7 @@
 // This file implements the CUDA backend for the softmax family (the linear
 // family's is LinearCudaEmitter.cpp; the entry points dispatch). The spec-
 // dependent parts (mask, score, block plan, parameter readers, constants)
-// are generated; the kernel skeleton is the fixed text in CudaKernelText.h,
+// are generated; the kernel skeleton is the device code in codegen/device/,
 // configured by macros. The host launcher is guarded by __CUDACC_RTC__ so
 // the same file also compiles under NVRTC (device code only).
 //
@@ -11,9 +11,7 @@
 
 #include "codegen/CudaEmitter.h"
 
-#include "codegen/CudaKernelText.h"
-#include "codegen/CudaHybridText.h"
-#include "codegen/CudaSelectText.h"
+#include "codegen/DeviceSources.h"
 #include "codegen/HybridCpuEmitter.h"
 #include "codegen/EmitterSupport.h"
 #include "codegen/ExprEmitter.h"

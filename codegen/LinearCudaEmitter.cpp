@@ -3,7 +3,7 @@
 // This file implements the CUDA backend for the linear family. The spec-
 // dependent parts (feature map, decay, parameter readers, sizes and the
 // shared-memory layout) are generated; the kernel is the fixed text in
-// LinearCudaKernelText.h, configured by macros. The algorithm per chunk is
+// codegen/device/linear_*.cuh, configured by macros. The algorithm per chunk is
 // the CPU backend's (LinearCpuEmitter.cpp), with the same cumulative
 // log-gates in double and mostly the same order of float sums per output
 // element. It departs from it in three places, all reassociation: a
@@ -27,7 +27,7 @@
 #include "codegen/ExprEmitter.h"
 #include "codegen/KernelPrelude.h"
 #include "codegen/KernelReader.h"
-#include "codegen/LinearCudaKernelText.h"
+#include "codegen/DeviceSources.h"
 #include "dialect/CudaBudget.h"
 
 

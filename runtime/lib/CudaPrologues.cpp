@@ -81,7 +81,7 @@ Error attnc::rt::queueBlockMask(CudaSession &s, const Manifest &m,
   unsigned long long *staticTiles = totals + 2;
   const unsigned threads = static_cast<unsigned>(cuda.prologueThreads);
   // Every kernel takes one AttncKernelArgs: buffers go in args.scratch
-  // (the layouts are in codegen/CudaKernelText.h and CudaSelectText.h).
+  // (the layouts are in codegen/device/block_mask_builder.cuh and select.cuh).
   AttncKernelArgs a = args;
   void *params[] = {&a};
   auto integer = [](long long v) {

@@ -61,7 +61,7 @@ void attnc_emu_syncwarp(unsigned mask);
 extern unsigned char attnc_emu_dynamic_smem[];
 unsigned attnc_emu_smem_offset(const void *p);
 
-/* PTX operations the kernel text wraps (codegen/CudaKernelText.h). */
+/* PTX operations the kernel text wraps (codegen/device/ptx.cuh). */
 void attnc_emu_cp_async(void *smem, const void *gmem, int bytes, int src_bytes);
 void attnc_emu_cp_async_commit(void);
 void attnc_emu_cp_async_wait(int pending);

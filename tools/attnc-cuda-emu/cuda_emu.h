@@ -6,7 +6,7 @@
 // friends, barriers, shuffles, atomics, the fast-math intrinsics, and the
 // toolkit's __half / __nv_bfloat16 (whose host paths are plain C++). PTX
 // itself cannot run here; the kernel text selects emulated versions of its
-// PTX wrappers under ATTNC_CUDA_EMULATE (codegen/CudaKernelText.h), which
+// PTX wrappers under ATTNC_CUDA_EMULATE (codegen/device/ptx.cuh), which
 // call the warp operations of EmuDevice.h.
 //
 //===----------------------------------------------------------------------===//

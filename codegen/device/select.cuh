@@ -1,24 +1,17 @@
-//===- CudaSelectText.h - Content-based block selection on CUDA -*- C++ -*-===//
-//
+// ==== codegen/device/select.cuh: content-based block selection: per-tile mean k and the selecting builder ====
+// Embedded verbatim into the emitted kernels (codegen/DeviceSources.h); configured by
+// the macros the emitter defines before it (docs/codegen.md, "Device code").
 // The device twin of the CPU object's selecting block-mask builder
 // (docs/language.md §8a): the same candidates, block scores in double with
 // products and sums rounded on their own (__dmul_rn / __dadd_rn: never
 // contracted into FMAs, as the reference's), the same order (best first,
 // ties to the lower tile) and the same top-k or cumulative prefix, so that
 // the GPU attends to the tiles the reference executor selects. It writes
-// the padded rows that the CSR kernel of CudaKernelText.h compacts.
+// the padded rows that the CSR kernel of block_mask_builder.cuh compacts.
 //
-//===----------------------------------------------------------------------===//
-
-#ifndef ATTNC_CODEGEN_CUDASELECTTEXT_H
-#define ATTNC_CODEGEN_CUDASELECTTEXT_H
-
-namespace attnc {
-
-/// Needs ATTNC_SEL_KMEAN_KERNEL, ATTNC_SEL_KERNEL, ATTNC_BM_THREADS,
-/// ATTNC_SELECT_TOPK (1 topk, 0 cumulative), ATTNC_HAS_KEEP, kSelectValue
-/// and kScaleD, plus the prelude, the plan and the schedule macros.
-inline constexpr const char *kCudaSelectKernels = R"CUDA(
+// Needs ATTNC_SEL_KMEAN_KERNEL, ATTNC_SEL_KERNEL, ATTNC_BM_THREADS,
+// ATTNC_SELECT_TOPK (1 topk, 0 cumulative), ATTNC_HAS_KEEP, kSelectValue
+// and kScaleD, plus the prelude, the plan and the schedule macros.
 // Mean k row of every (b, g, k-block), row by row in double: grid
 // B * G * KB, one thread per channel.
 // args.scratch[0]: k_mean [B * G * KB * D].
@@ -159,8 +152,3 @@ extern "C" __global__ void ATTNC_SEL_KERNEL(const AttncKernelArgs args) {
     counts[r] = out;
   }
 }
-)CUDA";
-
-} // namespace attnc
-
-#endif // ATTNC_CODEGEN_CUDASELECTTEXT_H

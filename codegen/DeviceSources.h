@@ -1,0 +1,73 @@
+//===- DeviceSources.h - The device code the CUDA emitters embed -*- C++ -*-===//
+//
+// The fixed device code of the emitted CUDA kernels lives in real source
+// files under codegen/device/ (seen by nvcc, clang-format and their own
+// tests); the build turns each into a raw string literal
+// (EmbedText.cmake) that the emitters paste into the .cu they print, so
+// packages stay self-contained. Edit the .cuh files, never the .inc.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef ATTNC_CODEGEN_DEVICESOURCES_H
+#define ATTNC_CODEGEN_DEVICESOURCES_H
+
+namespace attnc {
+
+/// codegen/device/softmax_row_scale.cuh: the row normalizer of the softmax kernels
+inline constexpr const char *kCudaRowScale =
+#include "codegen/device/softmax_row_scale.cuh.inc"
+    ;
+
+/// codegen/device/ptx.cuh: PTX wrappers (cp.async, ldmatrix, mma.sync) and their emulator twins
+inline constexpr const char *kCudaPtxHelpers =
+#include "codegen/device/ptx.cuh.inc"
+    ;
+
+/// codegen/device/tile_walk.cuh: the k-tiles a q-block visits: runtime block mask or static plan
+inline constexpr const char *kCudaTileWalk =
+#include "codegen/device/tile_walk.cuh.inc"
+    ;
+
+/// codegen/device/softmax_tensor_core.cuh: the tensor-core softmax kernel (f16, bf16; sm_80+)
+inline constexpr const char *kCudaTensorCoreKernel =
+#include "codegen/device/softmax_tensor_core.cuh.inc"
+    ;
+
+/// codegen/device/softmax_simt.cuh: the SIMT softmax kernel (f32)
+inline constexpr const char *kCudaSimtKernel =
+#include "codegen/device/softmax_simt.cuh.inc"
+    ;
+
+/// codegen/device/block_mask_builder.cuh: the device block-mask builder and its CSR compaction
+inline constexpr const char *kCudaBlockMaskBuilder =
+#include "codegen/device/block_mask_builder.cuh.inc"
+    ;
+
+/// codegen/device/hybrid_prologue.cuh: the hybrid linear branch: phi(k), tile states and their prefix sums
+inline constexpr const char *kCudaHybridPrologue =
+#include "codegen/device/hybrid_prologue.cuh.inc"
+    ;
+
+/// codegen/device/hybrid_rows.cuh: one q-tile's hybrid linear branch
+inline constexpr const char *kCudaHybridRows =
+#include "codegen/device/hybrid_rows.cuh.inc"
+    ;
+
+/// codegen/device/select.cuh: content-based block selection: per-tile mean k and the selecting builder
+inline constexpr const char *kCudaSelectKernels =
+#include "codegen/device/select.cuh.inc"
+    ;
+
+/// codegen/device/linear_helpers.cuh: the linear kernel helpers: log-space gates, row loads, chunk gates
+inline constexpr const char *kLinearCudaHelpers =
+#include "codegen/device/linear_helpers.cuh.inc"
+    ;
+
+/// codegen/device/linear_chunked.cuh: the chunked linear-attention kernel (SIMT, f32 arithmetic)
+inline constexpr const char *kLinearCudaKernel =
+#include "codegen/device/linear_chunked.cuh.inc"
+    ;
+
+} // namespace attnc
+
+#endif // ATTNC_CODEGEN_DEVICESOURCES_H

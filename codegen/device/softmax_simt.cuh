@@ -1,0 +1,95 @@
+// ==== codegen/device/softmax_simt.cuh: the SIMT softmax kernel (f32) ====
+// Embedded verbatim into the emitted kernels (codegen/DeviceSources.h); configured by
+// the macros the emitter defines before it (docs/codegen.md, "Device code").
+// The SIMT kernel body (f32): one thread per query row, online softmax
+// key by key, K/V tiles staged in shared memory.
+extern "C" __global__ void __launch_bounds__(NTHREADS, 1) ATTNC_KERNEL(const AttncKernelArgs args) {
+  extern __shared__ __align__(16) float attnc_smem_f[];
+  float *Qs = attnc_smem_f;               // [BQ][D + 1]
+  float *Acc = Qs + BQ * (D + 1);         // [BQ][DV + 1]
+  float *Ks = Acc + BQ * (DV + 1);        // [BK][D]
+  float *Vs = Ks + BK * D;                // [BK][DV]
+
+  const long long Nq = args.q_len, Nk = args.kv_len;
+  const long long qb = gridDim.x - 1 - blockIdx.x;
+  const long long h = blockIdx.y, b = blockIdx.z, g = h / (H / G);
+  const long long row0 = qb * BQ, offset = Nk - Nq;
+  const float *qp = (const float *)args.q + b * args.q_strides.s[0] + h * args.q_strides.s[1];
+  const float *kp = (const float *)args.k + b * args.k_strides.s[0] + g * args.k_strides.s[1];
+  const float *vp = (const float *)args.v + b * args.v_strides.s[0] + g * args.v_strides.s[1];
+
+  for (int i = threadIdx.x; i < BQ * D; i += NTHREADS) {
+    const int r = i / D, d = i % D;
+    Qs[r * (D + 1) + d] = row0 + r < Nq ? qp[(row0 + r) * args.q_strides.s[2] + d] : 0.0f;
+  }
+  for (int i = threadIdx.x; i < BQ * DV; i += NTHREADS)
+    Acc[(i / DV) * (DV + 1) + i % DV] = 0.0f;
+  // Qs and Acc rows are filled by other threads (other warps) than the one
+  // that reads them. The loop's barrier makes them visible, but a q-block
+  // whose plan visits no k-block (no visible key, e.g. Nq - Nk >= BQ under a
+  // causal mask) skips the loop and reads Acc in the epilogue: without this
+  // barrier it stored whatever shared memory held instead of zeros.
+  __syncthreads();
+
+  const AttncTiles tiles = attnc_tiles(args, b, h, qb, Nq, Nk);
+  float m = -attnc_inf(), l = 0.0f;
+  const int r = threadIdx.x;
+  const long long qpos = row0 + r + offset;
+
+  long long ki = 0;
+  for (long long kb = attnc_tiles_next(tiles, -1, -1); kb >= 0; kb = attnc_tiles_next(tiles, kb, ki), ++ki) {
+      const long long col0 = kb * BK;
+      __syncthreads();
+      for (int i = threadIdx.x; i < BK * D; i += NTHREADS) {
+        const long long key = col0 + i / D;
+        Ks[i] = key < Nk ? kp[key * args.k_strides.s[2] + i % D] : 0.0f;
+      }
+      for (int i = threadIdx.x; i < BK * DV; i += NTHREADS) {
+        const long long key = col0 + i / DV;
+        Vs[i] = key < Nk ? vp[key * args.v_strides.s[2] + i % DV] : 0.0f;
+      }
+      __syncthreads();
+      if (r >= BQ || row0 + r >= Nq) continue;
+      const bool is_full = attnc_tiles_full(tiles, kb, ki);
+      for (int c = 0; c < BK; ++c) {
+        const long long kpos = col0 + c;
+        if (kpos >= Nk) break;
+        if (!is_full && !attnc_mask(args, b, h, qpos, kpos, Nq, Nk)) continue;
+        float dot = 0.0f;
+        for (int d = 0; d < D; ++d) dot += Qs[r * (D + 1) + d] * Ks[c * D + d];
+        const float x = attnc_score(args, b, h, qpos, kpos, Nq, Nk, dot * kScale);
+        float *acc = Acc + r * (DV + 1);
+#if ATTNC_NORMALIZE == 0
+        if (x == -attnc_inf()) continue;
+        const float mx = fmaxf(m, x);
+        const float alpha = expf(m - mx), p = expf(x - mx);
+        l = l * alpha + p;
+        m = mx;
+        for (int e = 0; e < DV; ++e) acc[e] = acc[e] * alpha + p * Vs[c * DV + e];
+#else
+        l += x;
+        for (int e = 0; e < DV; ++e) acc[e] += x * Vs[c * DV + e];
+#endif
+      }
+    }
+#if ATTNC_HYBRID
+  // The linear branch of a hybrid, into shared memory past the tiles.
+  __syncthreads();
+  float *hy_num = attnc_smem_f + ATTNC_MAIN_SMEM / 4;
+  attnc_hybrid_rows(args, b, h, qb, tiles, hy_num, hy_num + BQ * (DV + 1),
+                    hy_num + BQ * (DV + 1) + BQ * HF);
+#endif
+  if (r >= BQ || row0 + r >= Nq) return;
+  const float inv = attnc_row_scale(l);
+  float *orow = (float *)args.o + b * args.o_strides.s[0] + h * args.o_strides.s[1] + (row0 + r) * args.o_strides.s[2];
+#if ATTNC_HYBRID
+  const float cw = attnc_combine_weight(args, b, h, qpos, Nq, Nk);
+  for (int e = 0; e < DV; ++e)
+    orow[e] = attnc_hybrid_out(Acc[r * (DV + 1) + e], inv, l, hy_num[r * (DV + 1) + e], hy_num[r * (DV + 1) + DV], cw);
+#else
+  for (int e = 0; e < DV; ++e) orow[e] = Acc[r * (DV + 1) + e] * inv;
+#endif
+#if ATTNC_NORMALIZE == 0
+  if (args.lse) args.lse[(b * H + h) * Nq + row0 + r] = l > 0.0f ? m + logf(l) : -attnc_inf();
+#endif
+}

@@ -1,0 +1,37 @@
+// ==== codegen/device/tile_walk.cuh: the k-tiles a q-block visits: runtime block mask or static plan ====
+// Embedded verbatim into the emitted kernels (codegen/DeviceSources.h); configured by
+// the macros the emitter defines before it (docs/codegen.md, "Device code").
+// The k-tiles a q-block visits: the runtime block mask's row when the
+// call has one (kernel ABI 3: ascending tiles, each flagged full or
+// partial; docs/runtime.md §3a), else the static block plan. A cursor is
+// (kb, i): the tile and its index in the row; the plan ignores i.
+typedef struct AttncTiles {
+  AttncPlan plan;
+  const int *col;            // the mask row's tiles, or null for the plan
+  const unsigned char *full;
+  long long n;               // tiles in the mask row
+} AttncTiles;
+__device__ __forceinline__ AttncTiles attnc_tiles(const AttncKernelArgs &args, long long b, long long h,
+                                                  long long qb, long long Nq, long long Nk) {
+  AttncTiles t;
+  t.plan = attnc_plan_qblock(qb, Nq, Nk);
+  t.col = 0;
+  t.full = 0;
+  t.n = 0;
+  const AttncBlockMask *bm = args.block_mask;
+  if (bm) {
+    const long long row = (b * bm->heads + (bm->heads > 1 ? h : 0)) * ((Nq + BQ - 1) / BQ) + qb;
+    t.col = bm->col + bm->row_ptr[row];
+    t.full = bm->full + bm->row_ptr[row];
+    t.n = bm->row_ptr[row + 1] - bm->row_ptr[row];
+  }
+  return t;
+}
+// The tile after cursor (kb, i) (kb = -1, i = -1 for the first), or -1.
+__device__ __forceinline__ long long attnc_tiles_next(const AttncTiles &t, long long kb, long long i) {
+  if (t.col) return i + 1 < t.n ? t.col[i + 1] : -1;
+  return attnc_plan_next(t.plan, kb);
+}
+__device__ __forceinline__ bool attnc_tiles_full(const AttncTiles &t, long long kb, long long i) {
+  return t.col ? t.full[i] != 0 : attnc_plan_full(t.plan, kb);
+}
