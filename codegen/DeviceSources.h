@@ -1,7 +1,7 @@
 //===- DeviceSources.h - The device code the CUDA emitters embed -*- C++ -*-===//
 //
-// The fixed device code of the emitted CUDA kernels lives in real source
-// files under codegen/device/ (seen by nvcc, clang-format and their own
+// The fixed target code of the emitted kernels (CUDA device code, and the
+// CPU backend's helpers) lives in real source files under codegen/device/ (seen by nvcc, clang-format and their own
 // tests); the build turns each into a raw string literal
 // (EmbedText.cmake) that the emitters paste into the .cu they print, so
 // packages stay self-contained. Edit the .cuh files, never the .inc.
@@ -66,6 +66,36 @@ inline constexpr const char *kLinearCudaHelpers =
 /// codegen/device/linear_chunked.cuh: the chunked linear-attention kernel (SIMT, f32 arithmetic)
 inline constexpr const char *kLinearCudaKernel =
 #include "codegen/device/linear_chunked.cuh.inc"
+    ;
+
+/// codegen/device/cpu_storage_f16.h: CPU: f16 loads and round-to-nearest-even stores on raw bits
+inline constexpr const char *kCpuStorageF16 =
+#include "codegen/device/cpu_storage_f16.h.inc"
+    ;
+
+/// codegen/device/cpu_storage_bf16.h: CPU: bf16 loads and round-to-nearest-even stores on raw bits
+inline constexpr const char *kCpuStorageBf16 =
+#include "codegen/device/cpu_storage_bf16.h.inc"
+    ;
+
+/// codegen/device/scalar_helpers.h: scalar helpers with .attn semantics (both targets, ATTNC_HD)
+inline constexpr const char *kScalarHelpers =
+#include "codegen/device/scalar_helpers.h.inc"
+    ;
+
+/// codegen/device/cpu_vector.h: CPU: 8-float vectors and a vectorized exp for the inner products
+inline constexpr const char *kCpuVectorHelpers =
+#include "codegen/device/cpu_vector.h.inc"
+    ;
+
+/// codegen/device/cpu_hybrid_rows.h: CPU: one q-block's hybrid linear branch
+inline constexpr const char *kCpuHybridRows =
+#include "codegen/device/cpu_hybrid_rows.h.inc"
+    ;
+
+/// codegen/device/cpu_hybrid_prepare.h: CPU: the hybrid's phi(k) and prefix sums of tile states
+inline constexpr const char *kCpuHybridPrepare =
+#include "codegen/device/cpu_hybrid_prepare.h.inc"
     ;
 
 } // namespace attnc

@@ -1,6 +1,7 @@
 //===- HybridCpuEmitter.cpp - The linear branch of a hybrid on CPU --------===//
 
 #include "codegen/HybridCpuEmitter.h"
+#include "codegen/DeviceSources.h"
 
 #include "codegen/ExprEmitter.h"
 #include "codegen/FeatureMapEmitter.h"
@@ -52,62 +53,7 @@ LogicalResult emitRegions(attn::AttentionOp op, raw_ostream &os) {
 /// Z[J] = sum of phi(K) (F), in double so that differences of prefixes
 /// keep their precision at long lengths.
 void emitPrepare(raw_ostream &os) {
-  os << R"(
-typedef struct AttncHybrid {
-  float *phik; // [B * H * Nk * HF]
-  double *P;   // [B * H * (KB + 1) * HF * DV]
-  double *Z;   // [B * H * (KB + 1) * HF]
-} AttncHybrid;
-
-static void attnc_hybrid_free(AttncHybrid *hy) {
-  free(hy->phik);
-  free(hy->P);
-  free(hy->Z);
-}
-
-static int attnc_hybrid_prepare(const AttncKernelArgs *args, AttncHybrid *hy) {
-  const long long Nk = args->kv_len, KB = (Nk + BK - 1) / BK, BH = args->batch * H;
-  hy->phik = (float *)malloc(sizeof(float) * (size_t)(BH * Nk * HF));
-  hy->P = (double *)malloc(sizeof(double) * (size_t)(BH * (KB + 1) * HF * DV));
-  hy->Z = (double *)malloc(sizeof(double) * (size_t)(BH * (KB + 1) * HF));
-  if (!hy->phik || !hy->P || !hy->Z) {
-    attnc_hybrid_free(hy);
-    return 1;
-  }
-#pragma omp parallel for schedule(dynamic, 1)
-  for (long long bh = 0; bh < BH; ++bh) {
-    const long long b = bh / H, h = bh % H, g = h / (H / G);
-    const storage_t *kp = (const storage_t *)args->k + b * args->k_strides.s[0] + g * args->k_strides.s[1];
-    const storage_t *vp = (const storage_t *)args->v + b * args->v_strides.s[0] + g * args->v_strides.s[1];
-    float *phik = hy->phik + bh * Nk * HF;
-    double *P = hy->P + bh * (KB + 1) * HF * DV, *Z = hy->Z + bh * (KB + 1) * HF;
-    float x[D], v[DV];
-    for (long long j = 0; j < Nk; ++j) {
-      for (int d = 0; d < D; ++d) x[d] = attnc_load(kp + j * args->k_strides.s[2] + d);
-      attnc_hphi(*args, b, h, j, x, phik + j * HF);
-    }
-    for (long long i = 0; i < HF * DV; ++i) P[i] = 0.0;
-    for (long long f = 0; f < HF; ++f) Z[f] = 0.0;
-    for (long long J = 0; J < KB; ++J) {
-      double *Pn = P + (J + 1) * HF * DV, *Zn = Z + (J + 1) * HF;
-      memcpy(Pn, P + J * HF * DV, sizeof(double) * HF * DV);
-      memcpy(Zn, Z + J * HF, sizeof(double) * HF);
-      const long long j1 = attnc_mini((J + 1) * BK, Nk);
-      for (long long j = J * BK; j < j1; ++j) {
-        for (int e = 0; e < DV; ++e) v[e] = attnc_load(vp + j * args->v_strides.s[2] + e);
-        const float *pk = phik + j * HF;
-        for (long long f = 0; f < HF; ++f) {
-          const double pf = pk[f];
-          double *row = Pn + f * DV;
-          for (int e = 0; e < DV; ++e) row[e] += pf * v[e];
-          Zn[f] += pf;
-        }
-      }
-    }
-  }
-  return 0;
-}
-)";
+  os << kCpuHybridPrepare;
 }
 
 /// One q-block's linear branch: `vis[kb]` is 0 for tiles the softmax branch
@@ -116,74 +62,7 @@ static int attnc_hybrid_prepare(const AttncKernelArgs *args, AttncHybrid *hy) {
 /// other complement tile is evaluated element by element, taking the
 /// elements outside the softmax branch.
 void emitRows(raw_ostream &os) {
-  os << R"(
-static void attnc_hybrid_rows(const AttncKernelArgs &args, const AttncHybrid *hy, long long b,
-                              long long h, long long qb, int rows, const float (*Q)[D],
-                              const unsigned char *vis, double (*num)[DV], double *den) {
-  const long long Nq = args.q_len, Nk = args.kv_len, offset = Nk - Nq, row0 = qb * BQ;
-  const long long g = h / (H / G), KB = (Nk + BK - 1) / BK, bh = b * H + h;
-  const float *phik = hy->phik + bh * Nk * HF;
-  const double *P = hy->P + bh * (KB + 1) * HF * DV, *Z = hy->Z + bh * (KB + 1) * HF;
-  const storage_t *vp = (const storage_t *)args.v + b * args.v_strides.s[0] + g * args.v_strides.s[1];
-  float *phq = (float *)malloc(sizeof(float) * BQ * HF);
-  double *hs = (double *)calloc((size_t)(HF * DV + HF), sizeof(double));
-  if (!phq || !hs) { free(phq); free(hs); return; }
-  double *zs = hs + HF * DV;
-  for (int r = 0; r < rows; ++r) {
-    attnc_hphi(args, b, h, row0 + r + offset, Q[r], phq + r * HF);
-    den[r] = 0.0;
-    for (int e = 0; e < DV; ++e) num[r][e] = 0.0;
-  }
-  const AttncComplementPlan cp = attnc_complement_plan_qblock(qb, Nq, Nk);
-  long long run_lo = -1, run_hi = -2;
-  float v[DV];
-  for (long long kb = attnc_complement_plan_next(cp, -1);; kb = attnc_complement_plan_next(cp, kb)) {
-    const bool full = kb >= 0 && attnc_complement_plan_full(cp, kb);
-    const bool fold = full && !vis[kb];
-    if (fold && kb == run_hi + 1) { run_hi = kb; continue; }
-    if (run_lo >= 0) { // a run of folded tiles ends: add P[hi + 1] - P[lo]
-      const double *a = P + run_lo * HF * DV, *z = P + (run_hi + 1) * HF * DV;
-      for (long long i = 0; i < HF * DV; ++i) hs[i] += z[i] - a[i];
-      for (long long f = 0; f < HF; ++f) zs[f] += Z[(run_hi + 1) * HF + f] - Z[run_lo * HF + f];
-      run_lo = -1; run_hi = -2;
-    }
-    if (kb < 0) break;
-    if (fold) { run_lo = run_hi = kb; continue; }
-    const long long col0 = kb * BK;
-    const int cols = (int)attnc_mini(BK, Nk - col0);
-    for (int c = 0; c < cols; ++c) {
-      const long long j = col0 + c;
-      for (int e = 0; e < DV; ++e) v[e] = attnc_load(vp + j * args.v_strides.s[2] + e);
-      const float *pk = phik + j * HF;
-      for (int r = 0; r < rows; ++r) {
-        const long long qpos = row0 + r + offset;
-        if (vis[kb] == 2 || (vis[kb] == 1 && attnc_mask(args, b, h, qpos, j, Nq, Nk)))
-          continue; // the softmax branch's element
-        if (!full && !attnc_complement(args, b, h, qpos, j, Nq, Nk))
-          continue;
-        double w = 0.0;
-        const float *pq = phq + r * HF;
-        for (long long f = 0; f < HF; ++f) w += (double)pq[f] * pk[f];
-        den[r] += w;
-        for (int e = 0; e < DV; ++e) num[r][e] += w * v[e];
-      }
-    }
-  }
-  // The folded tiles: phi(q_i) . (sum of their states).
-  for (int r = 0; r < rows; ++r) {
-    const float *pq = phq + r * HF;
-    for (long long f = 0; f < HF; ++f) {
-      const double pf = pq[f];
-      if (pf == 0.0) continue;
-      den[r] += pf * zs[f];
-      const double *row = hs + f * DV;
-      for (int e = 0; e < DV; ++e) num[r][e] += pf * row[e];
-    }
-  }
-  free(phq);
-  free(hs);
-}
-)";
+  os << kCpuHybridRows;
 }
 
 } // namespace

@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "codegen/KernelPrelude.h"
+#include "codegen/DeviceSources.h"
 
 #include "codegen/ExprEmitter.h"
 #include "dialect/AttnOps.h"
@@ -20,43 +21,7 @@ static const char *const kKernelAbiText =
     ;
 
 void emitCpuVectorHelpers(raw_ostream &os) {
-  os << R"(// 8-float vectors (GCC/Clang vector extensions): the inner products
-// keep several of them in registers while the other operand streams by,
-// which the auto-vectorizer does not reliably do on its own.
-typedef float attnc_v8 __attribute__((vector_size(32)));
-static inline attnc_v8 attnc_ld8(const float *p) { attnc_v8 v; memcpy(&v, p, sizeof v); return v; }
-static inline void attnc_st8(float *p, attnc_v8 v) { memcpy(p, &v, sizeof v); }
-
-// exp on 8 floats: Cody-Waite reduction to r in [-ln2/2, ln2/2], a degree-6
-// Taylor polynomial (relative error about 2e-7, close to expf), then the
-// exponent bits. -inf and anything below -87 give 0; NaN stays NaN.
-static inline attnc_v8 attnc_exp8(attnc_v8 x) {
-  typedef int attnc_i8 __attribute__((vector_size(32)));
-  const attnc_v8 lo = x < -87.0f ? (attnc_v8){0} - 1.0f : (attnc_v8){0};
-  attnc_v8 xc = x < -87.0f ? (attnc_v8){0} - 87.0f : x;
-  xc = xc > 88.0f ? (attnc_v8){0} + 88.0f : xc;
-  const attnc_v8 magic = (attnc_v8){0} + 12582912.0f; // 1.5 * 2^23: round to int
-  const attnc_v8 z = xc * 1.44269504f + magic;
-  const attnc_v8 n = z - magic;
-  const attnc_v8 r = (xc - n * 0.693145752f) - n * 1.42860677e-06f;
-  attnc_v8 p = 1.0f / 720.0f + r * 0.0f;
-  p = p * r + 1.0f / 120.0f;
-  p = p * r + 1.0f / 24.0f;
-  p = p * r + 1.0f / 6.0f;
-  p = p * r + 0.5f;
-  p = p * r + 1.0f;
-  p = p * r + 1.0f;
-  attnc_i8 zi;
-  memcpy(&zi, &z, sizeof zi);
-  const attnc_i8 bits = ((zi - 0x4B400000) + 127) << 23;
-  attnc_v8 scale;
-  memcpy(&scale, &bits, sizeof scale);
-  attnc_v8 result = p * scale;
-  result = lo != 0.0f ? (attnc_v8){0} : result;
-  return x != x ? x : result;
-}
-
-)";
+  os << kCpuVectorHelpers;
 }
 
 void emitKernelAbi(raw_ostream &os) {
@@ -66,40 +31,7 @@ void emitKernelAbi(raw_ostream &os) {
 
 void emitPrelude(raw_ostream &os, Target target, StringRef dtype) {
   emitKernelAbi(os);
-  os << R"(// ---- scalar helpers with .attn semantics ----
-#ifdef __CUDACC__
-#define ATTNC_HD __host__ __device__ __forceinline__
-#else
-#define ATTNC_HD static inline
-#endif
-ATTNC_HD long long attnc_mini(long long a, long long b) { return a < b ? a : b; }
-ATTNC_HD long long attnc_maxi(long long a, long long b) { return a > b ? a : b; }
-ATTNC_HD long long attnc_absi(long long a) { return a < 0 ? -a : a; }
-// Floor division; dividing by zero gives 0 (as in the reference executor).
-ATTNC_HD long long attnc_floordiv(long long a, long long b) {
-  if (b == 0 || (b == -1 && a == (-9223372036854775807LL - 1))) return 0;
-  long long q = a / b;
-  return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
-}
-ATTNC_HD long long attnc_rem(long long a, long long b) {
-  return (b == 0 || b == -1) ? 0 : a % b;
-}
-// NVRTC has no __builtin_huge_valf; device code uses the bit patterns.
-#ifdef __CUDA_ARCH__
-ATTNC_HD float attnc_inf() { return __int_as_float(0x7f800000); }
-ATTNC_HD float attnc_nan() { return __int_as_float(0x7fffffff); }
-#else
-ATTNC_HD float attnc_inf() { return __builtin_huge_valf(); }
-ATTNC_HD float attnc_nan() { return __builtin_nanf(""); }
-#endif
-// NaN-propagating min/max (arith.minimumf / maximumf).
-ATTNC_HD float attnc_minimumf(float a, float b) {
-  return (a != a || b != b) ? attnc_nan() : (a < b ? a : b);
-}
-ATTNC_HD float attnc_maximumf(float a, float b) {
-  return (a != a || b != b) ? attnc_nan() : (a > b ? a : b);
-}
-)";
+  os << kScalarHelpers;
   os << "// ---- storage dtype: " << dtype << " ----\n";
   if (dtype == "f32") {
     os << "typedef float storage_t;\n"
@@ -129,43 +61,9 @@ ATTNC_HD float attnc_maximumf(float a, float b) {
         "static inline unsigned int attnc_float_to_bits(float f) { unsigned "
         "int u; memcpy(&u, &f, 4); return u; }\n";
   if (dtype == "bf16") {
-    os << R"(static inline float attnc_load(const storage_t *p) {
-  return attnc_bits_to_float((unsigned int)*p << 16);
-}
-static inline void attnc_store(storage_t *p, float v) {
-  unsigned int u = attnc_float_to_bits(v);
-  if ((u & 0x7fffffffu) > 0x7f800000u) { *p = (storage_t)((u >> 16) | 0x40); return; }
-  u += 0x7fffu + ((u >> 16) & 1u);
-  *p = (storage_t)(u >> 16);
-}
-)";
+    os << kCpuStorageBf16;
   } else {
-    os << R"(static inline float attnc_load(const storage_t *p) {
-  unsigned int h = *p, sign = (h & 0x8000u) << 16, exp = (h >> 10) & 0x1f, man = h & 0x3ff;
-  if (exp == 0x1f) return attnc_bits_to_float(sign | 0x7f800000u | (man << 13));
-  if (exp == 0) {
-    float f = (float)man * 5.9604644775390625e-8f; // man * 2^-24
-    return sign ? -f : f;
-  }
-  return attnc_bits_to_float(sign | ((exp + 112) << 23) | (man << 13));
-}
-static inline void attnc_store(storage_t *p, float v) {
-  unsigned int u = attnc_float_to_bits(v), sign = (u >> 16) & 0x8000u;
-  unsigned int a = u & 0x7fffffffu;
-  if (a > 0x7f800000u) { *p = (storage_t)(sign | 0x7e00u); return; }
-  if (a >= 0x477ff000u) { *p = (storage_t)(sign | 0x7c00u); return; } // rounds to inf
-  if (a < 0x38800000u) { // subnormal half: round a * 2^24 to an integer, ties to even
-    float f = attnc_bits_to_float(a) * 16777216.0f;
-    float r = __builtin_nearbyintf(f);
-    *p = (storage_t)(sign | (unsigned int)r);
-    return;
-  }
-  unsigned int e = ((a >> 23) - 112) << 10, m = (a >> 13) & 0x3ffu;
-  unsigned int rest = a & 0x1fffu, h = e | m;
-  if (rest > 0x1000u || (rest == 0x1000u && (h & 1u))) ++h;
-  *p = (storage_t)(sign | h);
-}
-)";
+    os << kCpuStorageF16;
   }
 }
 
