@@ -48,7 +48,6 @@ extern "C" __global__ void ATTNC_SEL_KERNEL(const AttncKernelArgs args) {
   // candidates' max score.
   extern __shared__ __align__(16) double attnc_smem_sel[];
   double *q_mean = attnc_smem_sel;
-  double &mx = attnc_smem_sel[D];
   const long long Nq = args.q_len, Nk = args.kv_len;
   const long long q_blocks = (Nq + BQ - 1) / BQ, k_blocks = (Nk + BK - 1) / BK;
   // 32-bit index arithmetic: 64-bit division is a call with a stack frame.
@@ -122,6 +121,7 @@ extern "C" __global__ void ATTNC_SEL_KERNEL(const AttncKernelArgs args) {
   // (in place of the scores, whose order is in `order` now), then the
   // shortest best-first prefix whose mass reaches P, summed in the
   // reference's order (tile order for the total).
+  double &mx = attnc_smem_sel[D];
   if (threadIdx.x == 0) {
     double m = -attnc_inf();
     for (int i = 0; i < n; ++i) m = score[i] > m ? score[i] : m;
