@@ -11,7 +11,8 @@
 //
 // Needs ATTNC_SEL_KMEAN_KERNEL, ATTNC_SEL_KERNEL, ATTNC_BM_THREADS,
 // ATTNC_SELECT_TOPK (1 topk, 0 cumulative), ATTNC_HAS_KEEP, kSelectValue
-// and kScaleD, plus the prelude, the plan and the schedule macros.
+// and kScaleD, plus the prelude, the plan, attnc_mask (and attnc_keep with
+// ATTNC_HAS_KEEP 1) and the schedule macros.
 // Mean k row of every (b, g, k-block), row by row in double: grid
 // B * G * KB, one thread per channel.
 // args.scratch[0]: k_mean [B * G * KB * D].
