@@ -54,3 +54,4 @@ emu_dir = os.path.join(config.attnc_obj_root, "tools", "attnc-cuda-emu")
 config.substitutions.append(("%emu_env", "env LD_LIBRARY_PATH=%s ATTNC_NVRTC_LIBRARY=%s" % (
     os.path.join(emu_dir, "driver"), os.path.join(emu_dir, "libattnc_cuda_emu_nvrtc.so"))))
 config.substitutions.append(("%emu_warp_test", os.path.join(emu_dir, "attnc-emu-warp-test")))
+config.substitutions.append(("%emu_device_test", os.path.join(emu_dir, "attnc-emu-device-test")))

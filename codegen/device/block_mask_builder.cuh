@@ -8,6 +8,8 @@
 // partial), writing the row's tiles at col_in/full_in[r * KB ...] and
 // their number at counts[r]. A second kernel, one block, turns the padded
 // rows into the CSR arrays the attention kernel reads.
+// Configured by ATTNC_BM_KERNEL, ATTNC_BM_CSR_KERNEL, ATTNC_BM_THREADS, BQ
+// and BK; needs the prelude, the spec's block plan and attnc_mask.
 // Like every attnc kernel it takes one AttncKernelArgs; its buffers come in
 // args.scratch (docs/runtime.md §3b): [0] counts, [1] col_in, [2] full_in,
 // [3] static_tiles (unsigned long long), [4] heads (as an integer).

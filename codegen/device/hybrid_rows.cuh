@@ -4,8 +4,10 @@
 // `attnc_hybrid_rows`: one q-tile's linear branch, by every thread of the
 // block (uniform control flow), into `num` [BQ][DV + 1] (column DV holds
 // the denominator) in shared memory; `phq` [BQ][HF] and `w` [BQ][BK] are
-// shared scratch. Needs the complement plan, attnc_complement, attnc_mask,
-// the tile walker and NTHREADS.
+// shared scratch. Configured by HF, ATTNC_COMBINE_SHARED and the schedule
+// macros (H, G, D, DV, BQ, BK, NTHREADS); needs the prelude, the complement
+// plan (AttncComplementPlan, attnc_complement_plan_*), attnc_complement,
+// attnc_hphi, attnc_mask and tile_walk.cuh.
 // The output of a hybrid row: acc and l are the softmax branch's (relative
 // to its row max), num and den the linear branch's (docs/language.md §8b).
 __device__ __forceinline__ float attnc_hybrid_out(float acc, float inv, float l, float num, float den, float w) {

@@ -4,9 +4,11 @@
 // The spec-independent part of the linear family's CUDA kernel: one thread
 // block per (value tile, head, batch) walks the keys chunk by chunk with the
 // state tile in shared memory. Configured by macros the emitter defines
-// before it (D, DV, DVT, F, CH, NT, ATTNC_DECAY, ATTNC_DELTA, ATTNC_SUM,
-// ATTNC_BIDIRECTIONAL and the OFF_* shared-memory offsets) and by the
-// generated `attnc_features` / `attnc_decay` / parameter readers.
+// before it (ATTNC_KERNEL, H, G, D, DV, DVT, F, FS, CH, NT, kScale,
+// ATTNC_DECAY, ATTNC_DELTA, ATTNC_SUM, ATTNC_BIDIRECTIONAL, the OFF_*
+// shared-memory offsets, and ATTNC_BETA(n) with ATTNC_DELTA 1) and by the
+// generated `attnc_features` / `attnc_decay` / parameter readers. Needs the
+// prelude and linear_helpers.cuh.
 //
 // Plain SIMT code: cooperative loops over the block's threads separated by
 // __syncthreads, every barrier at the top level of the kernel body or of a

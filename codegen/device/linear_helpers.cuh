@@ -2,6 +2,8 @@
 // Embedded verbatim into the emitted kernels (codegen/DeviceSources.h); configured by
 // the macros the emitter defines before it (docs/codegen.md, "Device code").
 // Helpers: the log-space gate, row loads and the chunk's gates.
+// Configured by D, DV, DVT, F, CH, NT and ATTNC_DECAY; needs the prelude and,
+// with a gate (ATTNC_DECAY 1 or 2), the spec's attnc_decay.
 // log|gate| in double and the gate's sign: chunks multiply gates through
 // exp(A_i - A_j) of cumulative sums of these logs, so no product of gates
 // underflows and nothing is divided by a gate. A zero gate becomes -1e4

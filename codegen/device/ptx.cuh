@@ -2,6 +2,10 @@
 // Embedded verbatim into the emitted kernels (codegen/DeviceSources.h); configured by
 // the macros the emitter defines before it (docs/codegen.md, "Device code").
 // PTX wrappers: cp.async with zero fill, ldmatrix, mma.sync m16n8k16.
+// Configured by ATTNC_MMA_TYPE ("bf16" or "f16"), ATTNC_PAIR_T and
+// ATTNC_PACK2 (the storage type's pair and its packing function, from
+// cuda_bf16.h or cuda_fp16.h); needs nothing else before it. Under
+// ATTNC_CUDA_EMULATE it needs the emulator's attnc_emu_* functions instead.
 // ---- PTX wrappers (sm_80+) ----
 #ifdef ATTNC_CUDA_EMULATE
 // The CPU emulator (tools/attnc-cuda-emu, docs/testing.md) compiles this

@@ -11,7 +11,8 @@
 //
 // Needs ATTNC_SEL_KMEAN_KERNEL, ATTNC_SEL_KERNEL, ATTNC_BM_THREADS,
 // ATTNC_SELECT_TOPK (1 topk, 0 cumulative), ATTNC_HAS_KEEP, kSelectValue
-// and kScaleD, plus the prelude, the plan and the schedule macros.
+// and kScaleD, plus the prelude, the plan, attnc_mask (and attnc_keep with
+// ATTNC_HAS_KEEP 1) and the schedule macros.
 // Mean k row of every (b, g, k-block), row by row in double: grid
 // B * G * KB, one thread per channel.
 // args.scratch[0]: k_mean [B * G * KB * D].
@@ -48,7 +49,6 @@ extern "C" __global__ void ATTNC_SEL_KERNEL(const AttncKernelArgs args) {
   // candidates' max score.
   extern __shared__ __align__(16) double attnc_smem_sel[];
   double *q_mean = attnc_smem_sel;
-  double &mx = attnc_smem_sel[D];
   const long long Nq = args.q_len, Nk = args.kv_len;
   const long long q_blocks = (Nq + BQ - 1) / BQ, k_blocks = (Nk + BK - 1) / BK;
   // 32-bit index arithmetic: 64-bit division is a call with a stack frame.
@@ -122,6 +122,7 @@ extern "C" __global__ void ATTNC_SEL_KERNEL(const AttncKernelArgs args) {
   // (in place of the scores, whose order is in `order` now), then the
   // shortest best-first prefix whose mass reaches P, summed in the
   // reference's order (tile order for the total).
+  double &mx = attnc_smem_sel[D];
   if (threadIdx.x == 0) {
     double m = -attnc_inf();
     for (int i = 0; i < n; ++i) m = score[i] > m ? score[i] : m;

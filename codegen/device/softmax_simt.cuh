@@ -3,6 +3,11 @@
 // the macros the emitter defines before it (docs/codegen.md, "Device code").
 // The SIMT kernel body (f32): one thread per query row, online softmax
 // key by key, K/V tiles staged in shared memory.
+// Configured by ATTNC_KERNEL, H, G, D, DV, BQ, BK, NTHREADS, kScale,
+// ATTNC_NORMALIZE and ATTNC_HYBRID; needs the prelude (storage f32),
+// tile_walk.cuh, softmax_row_scale.cuh and the spec's attnc_mask /
+// attnc_score; with ATTNC_HYBRID 1 also ATTNC_MAIN_SMEM, hybrid_rows.cuh
+// and attnc_combine_weight.
 extern "C" __global__ void __launch_bounds__(NTHREADS, 1) ATTNC_KERNEL(const AttncKernelArgs args) {
   extern __shared__ __align__(16) float attnc_smem_f[];
   float *Qs = attnc_smem_f;               // [BQ][D + 1]

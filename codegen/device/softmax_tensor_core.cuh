@@ -1,11 +1,13 @@
 // ==== codegen/device/softmax_tensor_core.cuh: the tensor-core softmax kernel (f16, bf16; sm_80+) ====
 // Embedded verbatim into the emitted kernels (codegen/DeviceSources.h); configured by
 // the macros the emitter defines before it (docs/codegen.md, "Device code").
-// Configured by D, DP, DV, DVP, BQ, BK, WARPS, MT, STAGES, NTHREADS,
-// ATTNC_NORMALIZE, ATTNC_MASKED, ATTNC_IDENTITY_SCORE, ATTNC_Q_IN_REGISTERS,
-// ATTNC_HYBRID, ATTNC_MMA_TYPE, ATTNC_PAIR_T and ATTNC_PACK2; needs the
-// prelude, ptx.cuh, tile_walk.cuh, softmax_row_scale.cuh and the spec's
-// attnc_mask / attnc_score.
+// Configured by ATTNC_KERNEL, H, G, D, DP, DV, DVP, BQ, BK, WARPS, MT,
+// STAGES, NTHREADS, kScale, ATTNC_NORMALIZE, ATTNC_MASKED,
+// ATTNC_IDENTITY_SCORE, ATTNC_Q_IN_REGISTERS, ATTNC_HYBRID, ATTNC_MMA_TYPE,
+// ATTNC_PAIR_T and ATTNC_PACK2; needs the prelude, ptx.cuh, tile_walk.cuh,
+// softmax_row_scale.cuh and the spec's attnc_mask / attnc_score; with
+// ATTNC_HYBRID 1 also ATTNC_MAIN_SMEM, hybrid_rows.cuh and
+// attnc_combine_weight.
 // Loads rows [row0, row0 + rows) x cols [0, cols_real) of a global tile into
 // swizzled shared memory, zero-filling past `limit` rows and `cols_real`.
 __device__ __forceinline__ void attnc_load_tile(storage_t *smem, const storage_t *g, long long stride,

@@ -5,6 +5,8 @@
 // call has one (kernel ABI 3: ascending tiles, each flagged full or
 // partial; docs/runtime.md §3a), else the static block plan. A cursor is
 // (kb, i): the tile and its index in the row; the plan ignores i.
+// Needs the prelude, the spec's block plan (AttncPlan, attnc_plan_qblock,
+// attnc_plan_next, attnc_plan_full) and BQ.
 typedef struct AttncTiles {
   AttncPlan plan;
   const int *col;            // the mask row's tiles, or null for the plan
