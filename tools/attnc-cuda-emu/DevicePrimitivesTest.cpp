@@ -22,6 +22,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "cuda_emu.h"
+#include "EmuTestHarness.h"
 
 #include <cstdint>
 #include <cstdio>
@@ -101,27 +102,9 @@ ATTNC_PTX_FOR(ptx_f16, "f16")
 
 namespace {
 
-int gFailures = 0;
-
-void check(bool ok, const std::string &name, const std::string &detail = "") {
-  std::printf("%s %s%s%s\n", ok ? "PASS" : "FAIL", name.c_str(),
-              detail.empty() ? "" : ": ", detail.c_str());
-  gFailures += !ok;
-}
-
-/// Runs `body` as every thread of one block of `threads` threads with
-/// `shared` bytes of dynamic shared memory; returns the launch's error text
-/// ("" on success).
-std::string launch(int threads, size_t shared, std::function<void()> body) {
-  AttncEmuLaunch l = {
-      {1, 1, 1}, {static_cast<unsigned>(threads), 1, 1},
-      shared,    [](void *f) { (*static_cast<std::function<void()> *>(f))(); },
-      &body,     nullptr,
-      0};
-  char error[600] = "";
-  attnc_emu_launch(&l, error, sizeof error);
-  return error;
-}
+using attnc_emu_test::check;
+using attnc_emu_test::gFailures;
+using attnc_emu_test::launch;
 
 std::string hex(float v) {
   char buf[48];

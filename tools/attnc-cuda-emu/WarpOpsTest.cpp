@@ -14,6 +14,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "EmuDevice.h"
+#include "EmuTestHarness.h"
 
 #include <cmath>
 #include <cstdint>
@@ -25,26 +26,9 @@
 
 namespace {
 
-int gFailures = 0;
-
-void check(bool ok, const std::string &name, const std::string &detail = "") {
-  std::printf("%s %s%s%s\n", ok ? "PASS" : "FAIL", name.c_str(),
-              detail.empty() ? "" : ": ", detail.c_str());
-  gFailures += !ok;
-}
-
-/// Runs `body` as every thread of one block of `threads` threads; returns
-/// the launch's error text ("" on success).
-std::string launch(int threads, size_t shared, std::function<void()> body) {
-  AttncEmuLaunch l = {
-      {1, 1, 1}, {static_cast<unsigned>(threads), 1, 1},
-      shared,    [](void *f) { (*static_cast<std::function<void()> *>(f))(); },
-      &body,     nullptr,
-      0};
-  char error[600] = "";
-  attnc_emu_launch(&l, error, sizeof error);
-  return error;
-}
+using attnc_emu_test::check;
+using attnc_emu_test::gFailures;
+using attnc_emu_test::launch;
 
 unsigned lane() { return attnc_emu_threadIdx.x % 32; }
 
