@@ -95,11 +95,17 @@ def Attn_ParamAttr : Attn_Attr<"Param", "param"> {
     type i32 over the index space (b, n): its array has shape [B, N]. Each
     letter of `dims` is one of b (batch), h (query head), n (sequence
     position) and d (feature channel).
+
+    `frozen = true` (spec: `param slope: f32[h] frozen`) marks an f32
+    parameter the backward pass gives no gradient (a fixed ALiBi slope
+    table); i32 parameters never have one.
   }];
   let parameters = (ins StringRefParameter<"parameter name">:$name,
                         "Type":$elementType,
-                        StringRefParameter<"index space letters">:$dims);
-  let assemblyFormat = "`<` $name `,` $elementType `,` $dims `>`";
+                        StringRefParameter<"index space letters">:$dims,
+                        DefaultValuedParameter<"bool", "false">:$frozen);
+  let assemblyFormat =
+      "`<` $name `,` $elementType `,` $dims (`,` `frozen` `=` $frozen^)? `>`";
   let genVerifyDecl = 1;
 }
 

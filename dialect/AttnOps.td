@@ -51,6 +51,13 @@ def Attn_AttentionOp : Attn_Op<"attention", [
     blocks), so that kernels fold whole complement tiles into per-block
     linear states.
 
+    Backward (optional, attn-differentiate): `score_vjp` is the score
+    region's vector-Jacobian product. It maps (b, h, q, k, Nq, Nk, s, dt),
+    with dt the gradient of the loss with respect to the score's value, to
+    ds, the gradient with respect to s, and adds dt times the score's
+    derivative with respect to each f32 parameter element it reads into
+    that parameter's gradient with `attn.param_grad`.
+
     ```mlir
     attn.attention @causal {dtype = #attn.dtype<bfloat16>, head_dim = 64 : i64,
         heads = 8 : i64, kv_heads = 8 : i64, normalize = #attn.normalize<softmax>,
@@ -86,11 +93,12 @@ def Attn_AttentionOp : Attn_Op<"attention", [
                         MaxSizedRegion<1>:$keep,
                         MaxSizedRegion<1>:$hybrid_phi,
                         MaxSizedRegion<1>:$complement,
-                        MaxSizedRegion<1>:$combine_weight);
+                        MaxSizedRegion<1>:$combine_weight,
+                        MaxSizedRegion<1>:$score_vjp);
   let assemblyFormat =
       "$sym_name attr-dict `mask` $mask `score` $score (`keep` $keep^)? "
       "(`hybrid_phi` $hybrid_phi^)? (`complement` $complement^)? "
-      "(`combine_weight` $combine_weight^)?";
+      "(`combine_weight` $combine_weight^)? (`score_vjp` $score_vjp^)?";
   let hasVerifier = 1;
   let extraClassDeclaration = [{
     /// The declaration of parameter `name`, or null.
@@ -181,6 +189,21 @@ def Attn_ParamOp : Attn_Op<"param", [Pure]> {
   let arguments = (ins StrAttr:$name, Variadic<I64>:$indices);
   let results = (outs AnyTypeOf<[I32, F32]>:$result);
   let assemblyFormat = "$name `[` $indices `]` attr-dict `:` type($result)";
+  let hasVerifier = 1;
+}
+
+def Attn_ParamGradOp : Attn_Op<"param_grad", [
+    MemoryEffects<[MemWrite]>]> {
+  let summary = "adds to one element of a parameter's gradient";
+  let description = [{
+    `attn.param_grad "slope"[%h] %g : f32` adds %g to element [h] of the
+    gradient of parameter `slope` (declared f32, not frozen, on the
+    enclosing attention op). attn-differentiate writes one per read of a
+    differentiable parameter in a score region; the element's gradient is
+    the sum over every (b, h, q, k) the region runs for.
+  }];
+  let arguments = (ins StrAttr:$name, Variadic<I64>:$indices, F32:$value);
+  let assemblyFormat = "$name `[` $indices `]` $value attr-dict `:` type($value)";
   let hasVerifier = 1;
 }
 

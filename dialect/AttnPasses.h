@@ -35,6 +35,11 @@ enum class PipelineStage {
 void buildAttncPipeline(OpPassManager &pm,
                         PipelineStage upTo = PipelineStage::Kernel);
 
+/// attn-differentiate: the derivative regions the backward pass evaluates
+/// (`attnc --emit=backward`, `attnc run --backward`). Not part of the
+/// forward pipeline.
+void buildBackwardPipeline(OpPassManager &pm);
+
 /// Registers every attn pass and the `attnc-pipeline` pipeline.
 void registerAttncPasses();
 

@@ -69,6 +69,21 @@ def AttnPlanKernelPass : Pass<"attn-plan-kernel", "mlir::ModuleOp"> {
   }];
 }
 
+def AttnDifferentiatePass : Pass<"attn-differentiate", "mlir::ModuleOp"> {
+  let summary = "the backward pass's derivative regions, from the forward's";
+  let description = [{
+    Attaches to every attn.attention its `score_vjp` region: the score
+    region's vector-Jacobian product (b, h, q, k, Nq, Nk, s, dt) -> ds,
+    with an `attn.param_grad` per read of an f32 parameter that is not
+    frozen. Derivatives come from one rule per arith/math op
+    (lib/Autodiff/ScalarVjp.cpp; conventions at kinks as PyTorch's).
+    Sparse + linear hybrids are reported as not differentiable yet.
+    `attnc SPEC --emit=backward` prints the result.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::math::MathDialect"];
+}
+
 def AttnConvertSoftmaxToKernelPass
     : Pass<"attn-convert-softmax-to-kernel", "mlir::ModuleOp"> {
   let summary = "attn.attention to the kernel level, one attn.kernel per plan";

@@ -48,7 +48,11 @@ void AttnDialect::initialize() {
 
 LogicalResult ParamAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                                 StringRef name, Type elementType,
-                                StringRef dims) {
+                                StringRef dims, bool frozen) {
+  if (frozen && !elementType.isF32())
+    return emitError() << "only f32 parameters can be frozen; '" << name
+                       << "' is " << elementType << " and never has a "
+                       << "gradient";
   if (name.empty())
     return emitError() << "expected a non-empty parameter name";
   if (!elementType.isInteger(32) && !elementType.isF32())
@@ -222,13 +226,13 @@ void ClauseAttr::print(AsmPrinter &printer) const {
 //===----------------------------------------------------------------------===//
 
 /// Checks a region's block arguments (`numIndices` i64 values, then
-/// optionally one f32) and the type its attn.yield returns.
+/// `trailingFloats` f32 values) and the type its attn.yield returns.
 static LogicalResult verifyRegionSignature(Operation *op, Region &region,
                                            StringRef name, unsigned numIndices,
-                                           bool trailingFloat,
+                                           unsigned trailingFloats,
                                            Type resultType) {
   Block &block = region.front();
-  unsigned expected = numIndices + (trailingFloat ? 1 : 0);
+  unsigned expected = numIndices + trailingFloats;
   if (block.getNumArguments() != expected)
     return op->emitOpError() << "expected the " << name << " region to take "
                              << expected << " arguments, got "
@@ -237,9 +241,10 @@ static LogicalResult verifyRegionSignature(Operation *op, Region &region,
     if (!block.getArgument(i).getType().isInteger(64))
       return op->emitOpError() << "expected argument #" << i << " of the "
                                << name << " region to be i64";
-  if (trailingFloat && !block.getArgument(numIndices).getType().isF32())
-    return op->emitOpError() << "expected the last argument of the " << name
-                             << " region to be f32";
+  for (unsigned i = numIndices; i < expected; ++i)
+    if (!block.getArgument(i).getType().isF32())
+      return op->emitOpError() << "expected argument #" << i << " of the "
+                               << name << " region to be f32";
   auto yield = dyn_cast<YieldOp>(block.getTerminator());
   if (!yield)
     return op->emitOpError() << "expected the " << name
@@ -349,6 +354,10 @@ LogicalResult AttentionOp::verify() {
                               "cumulative, got "
                            << v;
   }
+  if (!getScoreVjp().empty() &&
+      failed(verifyRegionSignature(*this, getScoreVjp(), "score_vjp", 6, 2,
+                                   b.getF32Type())))
+    return failure();
   if (failed(verifyHybrid()))
     return failure();
   return verifyTargetPlans(*this);
@@ -406,7 +415,7 @@ void AttentionOp::getAsmBlockArgumentNames(Region &region,
   else if (&region == &getCombineWeight())
     nameBlockArguments(region, {"b", "h", "q", "Nq", "Nk"}, setNameFn);
   else
-    nameBlockArguments(region, {"b", "h", "q", "k", "Nq", "Nk", "s"},
+    nameBlockArguments(region, {"b", "h", "q", "k", "Nq", "Nk", "s", "dt"},
                        setNameFn);
 }
 
@@ -531,25 +540,54 @@ void LinearAttentionOp::getAsmBlockArgumentNames(
 // ParamOp
 //===----------------------------------------------------------------------===//
 
-LogicalResult ParamOp::verify() {
-  Operation *parent = (*this)->getParentOp();
+/// The declaration of the parameter `op` (attn.param or attn.param_grad)
+/// names, after checking that it exists and takes `numIndices` indices.
+static FailureOr<ParamAttr> verifyParamAccess(Operation *op, StringRef name,
+                                              size_t numIndices) {
+  Operation *parent = op->getParentOp();
   while (parent && !isa<AttentionOp, LinearAttentionOp>(parent))
     parent = parent->getParentOp();
   if (!parent)
-    return emitOpError() << "expected to be inside an attention op";
+    return op->emitOpError() << "expected to be inside an attention op";
   ParamAttr param =
       TypeSwitch<Operation *, ParamAttr>(parent)
           .Case<AttentionOp, LinearAttentionOp>(
-              [&](auto op) { return op.lookupParam(getName()); });
+              [&](auto attention) { return attention.lookupParam(name); });
   if (!param)
-    return emitOpError() << "unknown parameter '" << getName() << "'";
-  if (param.getElementType() != getType())
+    return op->emitOpError() << "unknown parameter '" << name << "'";
+  if (numIndices != param.getDims().size())
+    return op->emitOpError() << "expected " << param.getDims().size()
+                             << " indices for parameter '" << name
+                             << "', got " << numIndices;
+  return param;
+}
+
+LogicalResult ParamOp::verify() {
+  FailureOr<ParamAttr> param =
+      verifyParamAccess(*this, getName(), getIndices().size());
+  if (failed(param))
+    return failure();
+  if (param->getElementType() != getType())
     return emitOpError() << "expected parameter '" << getName()
-                         << "' to be read as " << param.getElementType()
+                         << "' to be read as " << param->getElementType()
                          << ", got " << getType();
-  if (getIndices().size() != param.getDims().size())
-    return emitOpError() << "expected " << param.getDims().size()
-                         << " indices for parameter '" << getName()
-                         << "', got " << getIndices().size();
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// ParamGradOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult ParamGradOp::verify() {
+  FailureOr<ParamAttr> param =
+      verifyParamAccess(*this, getName(), getIndices().size());
+  if (failed(param))
+    return failure();
+  if (!param->getElementType().isF32())
+    return emitOpError() << "parameter '" << getName()
+                         << "' is i32 and has no gradient";
+  if (param->getFrozen())
+    return emitOpError() << "parameter '" << getName()
+                         << "' is frozen and has no gradient";
   return success();
 }

@@ -84,7 +84,7 @@ private:
       Type elem = p.elem == spec::ParamElem::I32
                       ? Type(builder.getI32Type())
                       : Type(builder.getF32Type());
-      params.push_back(attn::ParamAttr::get(ctx, p.name, elem, p.dims));
+      params.push_back(attn::ParamAttr::get(ctx, p.name, elem, p.dims, p.frozen));
     }
     return builder.getArrayAttr(params);
   }

@@ -28,6 +28,10 @@ void buildAttncPipeline(OpPassManager &pm, PipelineStage upTo) {
   pm.addPass(createAttnConvertLinearToKernelPass());
 }
 
+void buildBackwardPipeline(OpPassManager &pm) {
+  pm.addPass(createAttnDifferentiatePass());
+}
+
 void registerAttncPasses() {
   registerAttnPasses();
   PassPipelineRegistration<>(

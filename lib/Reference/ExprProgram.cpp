@@ -26,11 +26,13 @@ namespace attnc::reference {
 enum class ExprProgram::Opcode {
   Const, Copy, AddI, SubI, MulI, FloorDivI, RemI, AddF, SubF, MulF, DivF,
   RemF, NegF, IToF, CmpI, CmpF, And, Or, Xor, Select, MinI, MaxI, MinF, MaxF,
-  Exp, Log, Sqrt, Tanh, AbsF, AbsI, Floor, Pow, Cos, Sin, Log1p, Expm1, Param
+  Exp, Log, Sqrt, Tanh, AbsF, AbsI, Floor, Pow, Cos, Sin, Log1p, Expm1, Param,
+  ParamGrad
 };
 
 FailureOr<ExprProgram>
-ExprProgram::compile(Block &block, const llvm::StringMap<ParamValues> &params) {
+ExprProgram::compile(Block &block, const llvm::StringMap<ParamValues> &params,
+                     llvm::StringMap<ParamValues> *paramGrads) {
   ExprProgram program;
   llvm::DenseMap<Value, int> slots;
   for (BlockArgument arg : block.getArguments())
@@ -44,6 +46,22 @@ ExprProgram::compile(Block &block, const llvm::StringMap<ParamValues> &params) {
     }
     Instr in;
     auto operand = [&](unsigned i) { return slots.lookup(op.getOperand(i)); };
+    if (auto grad = dyn_cast<attn::ParamGradOp>(op)) {
+      auto it = paramGrads ? paramGrads->find(grad.getName())
+                           : llvm::StringMap<ParamValues>::iterator();
+      if (!paramGrads || it == paramGrads->end())
+        return op.emitError() << "the reference executor has no gradient "
+                                 "buffer for parameter '"
+                              << grad.getName() << "'";
+      in.opcode = Opcode::ParamGrad;
+      in.grad = &it->second;
+      in.paramName = grad.getName().str();
+      in.a = slots.lookup(grad.getValue());
+      for (Value index : grad.getIndices())
+        in.indices.push_back(slots.lookup(index));
+      program.instrs.push_back(std::move(in));
+      continue;
+    }
     if (op.getNumOperands() > 0)
       in.a = operand(0);
     if (op.getNumOperands() > 1)
@@ -343,6 +361,22 @@ Scalar ExprProgram::run(const Scalar *args, std::string &error) const {
     case Opcode::Expm1:
       r.f = std::expm1(a.f);
       break;
+    case Opcode::ParamGrad: {
+      ParamValues &grad = *in.grad;
+      int64_t flat = 0;
+      for (size_t d = 0; d < in.indices.size(); ++d) {
+        int64_t index = s[in.indices[d]].i;
+        // The forward read the same element and reported it out of range.
+        if (index < 0 || index >= grad.shape[d]) {
+          flat = -1;
+          break;
+        }
+        flat = flat * grad.shape[d] + index;
+      }
+      if (flat >= 0)
+        grad.values[flat] += a.f;
+      break;
+    }
     case Opcode::Param: {
       const ParamValues &p = *in.param;
       int64_t flat = 0;

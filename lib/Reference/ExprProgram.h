@@ -37,11 +37,14 @@ struct ParamValues {
 class ExprProgram {
 public:
   /// Flattens `block` (whose terminator is attn.yield). Parameters read by
-  /// attn.param are bound to `params`, which must outlive the program.
-  /// Emits an error on the op and fails for an op the reference does not
-  /// know (a compiler bug, not a user error: the frontend never makes one).
+  /// attn.param are bound to `params`, and the gradients attn.param_grad
+  /// adds to (a derivative region's) to `paramGrads`, shaped like the
+  /// parameters; both must outlive the program. Emits an error on the op
+  /// and fails for an op the reference does not know (a compiler bug, not
+  /// a user error: the frontend never makes one).
   static mlir::FailureOr<ExprProgram>
-  compile(mlir::Block &block, const llvm::StringMap<ParamValues> &params);
+  compile(mlir::Block &block, const llvm::StringMap<ParamValues> &params,
+          llvm::StringMap<ParamValues> *paramGrads = nullptr);
 
   /// Runs the program; `args` holds one scalar per block argument. A
   /// parameter index out of range sets `error` (if still empty) and reads 0.
@@ -56,6 +59,7 @@ private:
     int64_t predicate = 0;
     Scalar constant{0};
     const ParamValues *param = nullptr;
+    ParamValues *grad = nullptr; ///< attn.param_grad's destination
     std::string paramName;
     bool paramIsInt = false;
     std::vector<int> indices;

@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "lib/Reference/Reference.h"
+#include "lib/Reference/ReferenceDetail.h"
 
 #include "dialect/AttnOps.h"
 
@@ -19,6 +20,8 @@
 #include <optional>
 
 using namespace mlir;
+using attnc::reference::detail::at4;
+using attnc::reference::detail::setIndices;
 
 namespace attnc::reference {
 namespace {
@@ -61,12 +64,6 @@ std::string checkShape(const std::string &name,
     return "input '" + name + "': expected shape " + shapeString(want) +
            ", got " + shapeString(got);
   return "";
-}
-
-/// Row-major offset helper for 4-d tensors.
-inline int64_t at4(const Tensor &t, int64_t a, int64_t b, int64_t c,
-                   int64_t d) {
-  return ((a * t.shape[1] + b) * t.shape[2] + c) * t.shape[3] + d;
 }
 
 } // namespace
@@ -165,13 +162,6 @@ std::string checkInputs(Operation *op, const Inputs &in, Problem &p) {
              "': not a parameter of this spec";
   }
   return checkState(op, in, p);
-}
-
-/// Fills a region's leading integer block arguments (b, h, positions, Nq,
-/// Nk, in the region's order).
-static void setIndices(Scalar *args, std::initializer_list<int64_t> values) {
-  for (int64_t v : values)
-    (args++)->i = v;
 }
 
 //===----------------------------------------------------------------------===//
@@ -291,13 +281,13 @@ static double productApart(double x, double y) {
 /// topk(K) takes the K best, cumulative(P) the shortest best-first prefix
 /// whose softmax mass over the candidates reaches P (ties: lower tile
 /// first); tiles holding a visible `keep` element are added.
-static LogicalResult selectBlocks(attn::AttentionOp op, const Inputs &in,
-                                  const Problem &p, const ExprProgram &mask,
-                                  const ExprProgram &keep, int64_t b,
-                                  int64_t h, int64_t blockQ, int64_t blockK,
-                                  int64_t qBlocks, int64_t kBlocks,
-                                  std::vector<char> &selected,
-                                  std::string &error) {
+LogicalResult detail::selectBlocks(attn::AttentionOp op, const Inputs &in,
+                                   const Problem &p, const ExprProgram &mask,
+                                   const ExprProgram &keep, int64_t b,
+                                   int64_t h, int64_t blockQ, int64_t blockK,
+                                   int64_t qBlocks, int64_t kBlocks,
+                                   std::vector<char> &selected,
+                                   std::string &error) {
   const int64_t g = h / (p.heads / p.kvHeads);
   const double scale = op.getScale().convertToDouble();
   const double value = op.getSelectValue()->convertToDouble();
@@ -448,7 +438,7 @@ static LogicalResult runSoftmax(attn::AttentionOp op, const Inputs &in,
     for (int64_t h = 0; h < p.heads; ++h) {
       const int64_t g = h / group;
       if (selecting &&
-          failed(selectBlocks(op, in, p, *mask, *keep, b, h, blockQ, blockK,
+          failed(detail::selectBlocks(op, in, p, *mask, *keep, b, h, blockQ, blockK,
                               qBlocks, kBlocks, selected, error)))
         return failure();
       if (hybrid) {

@@ -91,6 +91,8 @@ struct ParamDecl {
   SourceLoc loc;
   ParamElem elem = ParamElem::F32;
   std::string dims; ///< e.g. "bn"
+  /// `param slope: f32[h] frozen`: no gradient in the backward pass.
+  bool frozen = false;
 };
 
 /// A statement value together with where it was written, so that sema can

@@ -575,6 +575,14 @@ private:
       if (!expectPunct(",", "between parameter dimensions"))
         return false;
     }
+    if (isIdent("frozen")) {
+      if (decl.elem != ParamElem::F32)
+        return error(tok.loc, "'frozen' applies to f32 parameters; i32 "
+                              "parameter '" +
+                                  decl.name + "' never has a gradient");
+      decl.frozen = true;
+      consume();
+    }
     (void)loc;
     spec.params.push_back(std::move(decl));
     return true;

@@ -42,7 +42,7 @@ attn.attention @a {dtype = #attn.dtype<float32>, head_dim = 4 : i64, heads = 1 :
 
 // -----
 
-// expected-error @+1 {{'attn.attention' op expected the last argument of the score region to be f32}}
+// expected-error @+1 {{'attn.attention' op expected argument #6 of the score region to be f32}}
 attn.attention @a {dtype = #attn.dtype<float32>, head_dim = 4 : i64, heads = 1 : i64, kv_heads = 1 : i64, normalize = #attn.normalize<softmax>, params = [], scale = 1.0 : f64, value_dim = 4 : i64} mask {
 ^bb0(%b: i64, %h: i64, %q: i64, %k: i64, %Nq: i64, %Nk: i64):
   %t = arith.constant true
@@ -794,4 +794,83 @@ attn.attention @a {combine = #attn.combine<add>, dtype = #attn.dtype<float32>, h
 ^bb0(%b: i64, %h: i64, %q: i64, %Nq: i64, %Nk: i64):
   %w = arith.constant 1.0 : f32
   attn.yield %w : f32
+}
+
+//===----------------------------------------------------------------------===//
+// Derivative regions (attn-differentiate)
+//===----------------------------------------------------------------------===//
+
+// -----
+
+// expected-error @+1 {{'attn.attention' op expected the score_vjp region to take 8 arguments, got 7}}
+attn.attention @a {dtype = #attn.dtype<float32>, head_dim = 4 : i64, heads = 1 : i64, kv_heads = 1 : i64, normalize = #attn.normalize<softmax>, params = [], scale = 1.0 : f64, value_dim = 4 : i64} mask {
+^bb0(%b: i64, %h: i64, %q: i64, %k: i64, %Nq: i64, %Nk: i64):
+  %t = arith.constant true
+  attn.yield %t : i1
+} score {
+^bb0(%b: i64, %h: i64, %q: i64, %k: i64, %Nq: i64, %Nk: i64, %s: f32):
+  attn.yield %s : f32
+} score_vjp {
+^bb0(%b: i64, %h: i64, %q: i64, %k: i64, %Nq: i64, %Nk: i64, %s: f32):
+  attn.yield %s : f32
+}
+
+// -----
+
+attn.attention @a {dtype = #attn.dtype<float32>, head_dim = 4 : i64, heads = 1 : i64, kv_heads = 1 : i64, normalize = #attn.normalize<softmax>, params = [#attn.param<"slope", f32, "h", frozen = true>], scale = 1.0 : f64, value_dim = 4 : i64} mask {
+^bb0(%b: i64, %h: i64, %q: i64, %k: i64, %Nq: i64, %Nk: i64):
+  %t = arith.constant true
+  attn.yield %t : i1
+} score {
+^bb0(%b: i64, %h: i64, %q: i64, %k: i64, %Nq: i64, %Nk: i64, %s: f32):
+  attn.yield %s : f32
+} score_vjp {
+^bb0(%b: i64, %h: i64, %q: i64, %k: i64, %Nq: i64, %Nk: i64, %s: f32, %dt: f32):
+  // expected-error @+1 {{'attn.param_grad' op parameter 'slope' is frozen and has no gradient}}
+  attn.param_grad "slope"[%h] %dt : f32
+  attn.yield %dt : f32
+}
+
+// -----
+
+attn.attention @a {dtype = #attn.dtype<float32>, head_dim = 4 : i64, heads = 1 : i64, kv_heads = 1 : i64, normalize = #attn.normalize<softmax>, params = [#attn.param<"doc", i32, "bn">], scale = 1.0 : f64, value_dim = 4 : i64} mask {
+^bb0(%b: i64, %h: i64, %q: i64, %k: i64, %Nq: i64, %Nk: i64):
+  %t = arith.constant true
+  attn.yield %t : i1
+} score {
+^bb0(%b: i64, %h: i64, %q: i64, %k: i64, %Nq: i64, %Nk: i64, %s: f32):
+  attn.yield %s : f32
+} score_vjp {
+^bb0(%b: i64, %h: i64, %q: i64, %k: i64, %Nq: i64, %Nk: i64, %s: f32, %dt: f32):
+  // expected-error @+1 {{'attn.param_grad' op parameter 'doc' is i32 and has no gradient}}
+  attn.param_grad "doc"[%b, %k] %dt : f32
+  attn.yield %dt : f32
+}
+
+// -----
+
+attn.attention @a {dtype = #attn.dtype<float32>, head_dim = 4 : i64, heads = 1 : i64, kv_heads = 1 : i64, normalize = #attn.normalize<softmax>, params = [#attn.param<"slope", f32, "h">], scale = 1.0 : f64, value_dim = 4 : i64} mask {
+^bb0(%b: i64, %h: i64, %q: i64, %k: i64, %Nq: i64, %Nk: i64):
+  %t = arith.constant true
+  attn.yield %t : i1
+} score {
+^bb0(%b: i64, %h: i64, %q: i64, %k: i64, %Nq: i64, %Nk: i64, %s: f32):
+  attn.yield %s : f32
+} score_vjp {
+^bb0(%b: i64, %h: i64, %q: i64, %k: i64, %Nq: i64, %Nk: i64, %s: f32, %dt: f32):
+  // expected-error @+1 {{'attn.param_grad' op expected 1 indices for parameter 'slope', got 2}}
+  attn.param_grad "slope"[%h, %q] %dt : f32
+  attn.yield %dt : f32
+}
+
+// -----
+
+// expected-error @+1 {{only f32 parameters can be frozen; 'doc' is 'i32' and never has a gradient}}
+attn.attention @a {dtype = #attn.dtype<float32>, head_dim = 4 : i64, heads = 1 : i64, kv_heads = 1 : i64, normalize = #attn.normalize<softmax>, params = [#attn.param<"doc", i32, "bn", frozen = true>], scale = 1.0 : f64, value_dim = 4 : i64} mask {
+^bb0(%b: i64, %h: i64, %q: i64, %k: i64, %Nq: i64, %Nk: i64):
+  %t = arith.constant true
+  attn.yield %t : i1
+} score {
+^bb0(%b: i64, %h: i64, %q: i64, %k: i64, %Nq: i64, %Nk: i64, %s: f32):
+  attn.yield %s : f32
 }

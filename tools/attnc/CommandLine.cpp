@@ -60,8 +60,8 @@ const std::vector<OptionSpec> &optionSpecs() {
   static const std::vector<OptionSpec> specs = {
       {"name", "the attention block of a multi-block spec", true, false,
        {"emit", "run", "explain", "compile"}},
-      {"emit", "the stage to print: mlir, scheduled, blocked, kernel, cpu, "
-               "cuda, cuda-header", true, false, {"emit"}},
+      {"emit", "the stage to print: mlir, backward, scheduled, blocked, "
+               "kernel, cpu, cuda, cuda-header", true, false, {"emit"}},
       {"o", "output file (emit) or package directory (compile)", true, false,
        {"emit", "compile"}},
       {"verify-diagnostics", "check diagnostics against expected-* comments",
@@ -69,7 +69,8 @@ const std::vector<OptionSpec> &optionSpecs() {
       {"split-input-file", "process each '# -----' chunk on its own", false,
        false, {"emit", "run"}},
       {"backend", "reference or cpu", true, false, {"run"}},
-      {"input", "NAME=FILE.npy (q, k, v, params, state, z)", true, true,
+      {"input", "NAME=FILE.npy (q, k, v, params, state, z; do with "
+                "--backward)", true, true,
        {"run"}},
       {"random", "B,Nq[,Nk]: random inputs of these sizes", true, false,
        {"run"}},
@@ -84,8 +85,13 @@ const std::vector<OptionSpec> &optionSpecs() {
        {"run"}},
       {"mean-segment", "random document params with mean segment L", true,
        false, {"run"}},
-      {"check", "compare against the reference executor", false, false,
+      {"check", "compare against the reference executor (with --backward on "
+                "the reference: against finite differences)", false, false,
        {"run"}},
+      {"backward", "also compute the gradients of loss = sum(o * dO) (give "
+                   "dO as --input do=FILE.npy)", false, false, {"run"}},
+      {"grad", "NAME=FILE.npy: write the gradient of q, k, v or a parameter",
+       true, true, {"run"}},
       {"random-state", "a random initial state", false, false, {"run"}},
       {"block-mask", "build a runtime block mask from the params", false,
        false, {"run"}},

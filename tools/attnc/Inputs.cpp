@@ -41,7 +41,8 @@ reference::Tensor toTensor(const NpyArray &array) {
 
 std::string loadInputs(Operation *op,
                        const std::vector<std::string> &assignments,
-                       reference::Inputs &inputs) {
+                       reference::Inputs &inputs,
+                       reference::Tensor *outputGradient) {
   std::set<std::string> seen;
   for (const std::string &assignment : assignments) {
     size_t eq = assignment.find('=');
@@ -56,10 +57,12 @@ std::string loadInputs(Operation *op,
       if (p.getName() == name)
         param = p;
     bool isTensor = name == "q" || name == "k" || name == "v";
+    // dO, the gradient of o, for a backward run.
+    bool isOutputGradient = outputGradient && name == "do" && !param;
     // The linear family's initial state; reference::checkInputs decides
     // whether the spec has one.
     bool isState = name == "state" || name == "z";
-    if (!isTensor && !isState && !param)
+    if (!isTensor && !isState && !isOutputGradient && !param)
       return "input '" + name + "' (" + path + "): not q, k, v" +
              (reference::hasNormalizerState(op) ? ", state, z"
               : reference::hasState(op)         ? ", state"
@@ -74,7 +77,11 @@ std::string loadInputs(Operation *op,
       return "input '" + name + "' (" + path + "): expected " + want +
              ", got " + npyDtypeName(array.dtype);
     };
-    if (isTensor) {
+    if (isOutputGradient) {
+      if (array.dtype != NpyDtype::F32)
+        return dtypeError("float32");
+      *outputGradient = toTensor(array);
+    } else if (isTensor) {
       if (array.dtype != NpyDtype::F32 && array.dtype != NpyDtype::F16)
         return dtypeError("float32 or float16");
       reference::Tensor &t =
@@ -98,6 +105,19 @@ std::string loadInputs(Operation *op,
       return std::string("input '") + name + "': missing (give --input " +
              name + "=FILE.npy)";
   return "";
+}
+
+reference::Tensor randomOutputGradient(const reference::Problem &p,
+                                       uint64_t seed) {
+  reference::Tensor dO{{p.batch, p.heads, p.queries, p.valueDim}, {}};
+  dO.data.resize(p.batch * p.heads * p.queries * p.valueDim);
+  // A stream of its own: the inputs stay those of the same --seed without
+  // --backward.
+  std::mt19937_64 rng(seed ^ 0x9e3779b97f4a7c15ull);
+  std::normal_distribution<double> normal;
+  for (double &x : dO.data)
+    x = float(normal(rng)); // what a float32 dO.npy would hold
+  return dO;
 }
 
 std::string makeRandomInputs(Operation *op, const std::string &shape,

@@ -19,9 +19,16 @@ namespace attnc {
 /// the op (q, k, v: float32 or float16; i32 params: int32; f32 params and
 /// the linear family's initial `state` and `z`: float32). On failure returns
 /// a message naming the input and file.
+/// With `outputGradient`, also accepts `do=FILE.npy` (float32): dO, the
+/// gradient of o, for a backward run.
 std::string loadInputs(mlir::Operation *op,
                        const std::vector<std::string> &assignments,
-                       reference::Inputs &inputs);
+                       reference::Inputs &inputs,
+                       reference::Tensor *outputGradient = nullptr);
+
+/// A seeded standard-normal dO of o's shape [B, H, Nq, Dv] (float32 values).
+reference::Tensor randomOutputGradient(const reference::Problem &p,
+                                       uint64_t seed);
 
 /// Makes seeded random inputs for shape "B,Nq[,Nk]": q, k, v standard
 /// normal; i32 params over n as sorted segment ids (document-like), other

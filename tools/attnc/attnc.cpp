@@ -21,6 +21,8 @@
 #include "lib/Driver/Explain.h"
 #include "lib/Driver/LoadSpec.h"
 #include "lib/Driver/Package.h"
+#include "lib/Reference/Backward.h"
+#include "lib/Reference/GradientCheck.h"
 #include "lib/Reference/Reference.h"
 
 #include "mlir/IR/Diagnostics.h"
@@ -48,7 +50,7 @@ namespace attnc {
 namespace {
 
 const char *const kUsage = R"(usage:
-  attnc SPEC [--name NAME] [--emit=mlir|scheduled|blocked|kernel|cpu|cuda|cuda-header] [-o FILE]
+  attnc SPEC [--name NAME] [--emit=mlir|backward|scheduled|blocked|kernel|cpu|cuda|cuda-header] [-o FILE]
   attnc explain SPEC [--name NAME] --len Nq[,Nk] [--svg MAP.svg]
   attnc compile SPEC [--name NAME] -o DIR [--arch sm_80,sm_90]
         [--cpu-flags FLAGS] [--no-cpu] [--no-cuda-build]
@@ -78,6 +80,17 @@ LogicalResult schedule(ModuleOp module, attn::PipelineStage upTo =
   return pm.run(module);
 }
 
+/// Runs attn-differentiate on `module`: the derivative regions of the
+/// backward pass (`--emit=backward`, `attnc run --backward`).
+LogicalResult differentiate(ModuleOp module) {
+  PassManager pm(module.getContext());
+  if (failed(applyPassManagerCLOptions(pm)))
+    return failure();
+  applyDefaultTimingPassManagerCLOptions(pm);
+  attn::buildBackwardPipeline(pm);
+  return pm.run(module);
+}
+
 /// `attnc SPEC --emit=STAGE`: prints one stage of the pipeline.
 LogicalResult emitCommand(const CommandLine &cl, MLIRContext &context,
                           const llvm::MemoryBuffer &buffer,
@@ -86,13 +99,13 @@ LogicalResult emitCommand(const CommandLine &cl, MLIRContext &context,
   if (!module)
     return failure();
   std::string emit = cl.get("emit", "mlir");
-  if (emit != "mlir" && emit != "scheduled" && emit != "blocked" &&
-      emit != "kernel" && emit != "cpu" && emit != "cuda" &&
-      emit != "cuda-header") {
+  if (emit != "mlir" && emit != "backward" && emit != "scheduled" &&
+      emit != "blocked" && emit != "kernel" && emit != "cpu" &&
+      emit != "cuda" && emit != "cuda-header") {
     emitError(UnknownLoc::get(&context))
         << "unknown --emit stage '" << emit
-        << "'; expected mlir, scheduled, blocked, kernel, cpu, cuda or "
-           "cuda-header";
+        << "'; expected mlir, backward, scheduled, blocked, kernel, cpu, "
+           "cuda or cuda-header";
     return failure();
   }
   const attn::PipelineStage upTo = emit == "scheduled"
@@ -100,8 +113,12 @@ LogicalResult emitCommand(const CommandLine &cl, MLIRContext &context,
                                    : emit == "blocked"
                                        ? attn::PipelineStage::Blocked
                                        : attn::PipelineStage::Kernel;
-  if (emit != "mlir" && failed(schedule(*module, upTo)))
+  if (emit == "backward") {
+    if (failed(differentiate(*module)))
+      return failure();
+  } else if (emit != "mlir" && failed(schedule(*module, upTo))) {
     return failure();
+  }
   if (emit == "cpu" || emit == "cuda" || emit == "cuda-header") {
     Operation *op = selectAttention(*module, cl.get("name"));
     if (!op)
@@ -228,6 +245,86 @@ std::string temporaryPackageDir() {
   return dir.str().str();
 }
 
+/// Writes --output and --lse of a run.
+LogicalResult writeForwardOutputs(const CommandLine &cl, Operation *op,
+                                  const reference::Outputs &outputs) {
+  for (auto [option, tensor] :
+       {std::pair<const char *, const reference::Tensor *>{"output",
+                                                           &outputs.o},
+        {"lse", &outputs.lse}}) {
+    if (!cl.has(option))
+      continue;
+    if (std::string e = writeTensor(cl.get(option), *tensor); !e.empty()) {
+      op->emitError() << e;
+      return failure();
+    }
+  }
+  return success();
+}
+
+/// The backward half of `attnc run --backward`: the reference gradients,
+/// checked against finite differences with --check, written with
+/// --grad NAME=FILE (q, k, v, each differentiable parameter) or summarized.
+bool runBackwardCommand(const CommandLine &cl, Operation *op,
+                        const reference::Inputs &inputs,
+                        const reference::Tensor &dO, llvm::raw_ostream &os) {
+  auto fail = [&](const std::string &message) {
+    op->emitError() << message;
+    return false;
+  };
+  reference::Gradients grads;
+  std::string error;
+  if (failed(reference::runBackward(op, inputs, dO, grads, error)))
+    return error.empty() ? false : fail(error);
+
+  // The tensors --grad may name.
+  std::vector<std::pair<std::string, reference::Tensor>> named = {
+      {"q", grads.dq}, {"k", grads.dk}, {"v", grads.dv}};
+  for (const std::string &name : reference::differentiableParams(op)) {
+    const reference::ParamValues &g = grads.params.find(name)->second;
+    named.push_back({name, {g.shape, g.values}});
+  }
+  std::set<std::string> written;
+  auto it = cl.options.find("grad");
+  for (const std::string &assignment :
+       it == cl.options.end() ? std::vector<std::string>{} : it->second) {
+    size_t eq = assignment.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == assignment.size())
+      return fail("--grad '" + assignment + "': expected NAME=FILE.npy");
+    std::string name = assignment.substr(0, eq);
+    auto found = llvm::find_if(named, [&](auto &n) { return n.first == name; });
+    if (found == named.end()) {
+      std::string known;
+      for (auto &n : named)
+        known += (known.empty() ? "" : ", ") + n.first;
+      auto attention = cast<attn::AttentionOp>(op);
+      if (attn::ParamAttr param = attention.lookupParam(name))
+        return fail("--grad '" + name + "': parameter '" + name + "' is " +
+                    (param.getFrozen() ? "frozen" : "i32") +
+                    " and has no gradient");
+      return fail("--grad '" + name + "': expected one of " + known);
+    }
+    if (!written.insert(name).second)
+      return fail("--grad '" + name + "' is given twice");
+    if (std::string e = writeTensor(assignment.substr(eq + 1), found->second);
+        !e.empty())
+      return fail(e);
+  }
+  if (cl.has("check")) {
+    FailureOr<bool> ok =
+        reference::checkGradients(op, inputs, dO, grads, os, error);
+    if (failed(ok))
+      return error.empty() ? false : fail(error);
+    if (!*ok)
+      return fail("the reference backward disagrees with finite "
+                  "differences of the reference forward");
+  } else if (written.empty()) {
+    for (auto &[name, tensor] : named)
+      summarize(os, ("d" + name).c_str(), tensor);
+  }
+  return true;
+}
+
 /// `attnc run`: evaluates one attention op on given or random inputs with
 /// the reference executor or a compiled backend.
 LogicalResult runCommand(const CommandLine &cl, MLIRContext &context,
@@ -260,8 +357,27 @@ LogicalResult runCommand(const CommandLine &cl, MLIRContext &context,
   if (backend != "reference" && backend != "cpu")
     return inputError("unknown backend '" + backend +
                       "'; expected reference or cpu");
-  if (backend == "reference" && (cl.has("check") || cl.has("package")))
-    return inputError("--check and --package apply to compiled backends");
+  // --backward: the gradients of loss = sum(o * dO). On the reference
+  // backend --check compares them with finite differences of the forward.
+  const bool backward = cl.has("backward");
+  if (cl.has("grad") && !backward)
+    return inputError("--grad needs --backward");
+  if (backward && !isa<attn::AttentionOp>(op))
+    return inputError("--backward: the linear family has no backward pass "
+                      "yet");
+  if (backward && backend != "reference")
+    return inputError("--backward runs on the reference backend for now: "
+                      "the " + backend + " backend has no backward kernels "
+                      "yet");
+  if (backend == "reference" && cl.has("package"))
+    return inputError("--package applies to compiled backends");
+  if (backend == "reference" && cl.has("check") && !backward)
+    return inputError("--check applies to compiled backends, or to "
+                      "--backward on the reference backend (finite "
+                      "differences)");
+  // The derivative regions the backward evaluates (attn-differentiate).
+  if (backward && failed(differentiate(*module)))
+    return failure();
   bool wantLse = cl.has("lse") || (cl.has("check") && isa<attn::AttentionOp>(op) &&
                                    cast<attn::AttentionOp>(op).getNormalize() ==
                                        attn::Normalize::softmax);
@@ -286,6 +402,8 @@ LogicalResult runCommand(const CommandLine &cl, MLIRContext &context,
                       "with --input state=FILE.npy");
 
   reference::Inputs inputs;
+  reference::Tensor outputGradient; // dO, with --backward
+  uint64_t seed = 0;
   std::string error;
   if (cl.has("random")) {
     if (cl.has("input"))
@@ -293,7 +411,7 @@ LogicalResult runCommand(const CommandLine &cl, MLIRContext &context,
     std::string seedText = cl.get("seed", "0");
     char *end = nullptr;
     errno = 0;
-    unsigned long long seed = std::strtoull(seedText.c_str(), &end, 10);
+    seed = std::strtoull(seedText.c_str(), &end, 10);
     // strtoull would take "-3" (wrapping it) and leading blanks or '+'.
     if (seedText.empty() ||
         !std::isdigit(static_cast<unsigned char>(seedText[0])) ||
@@ -313,13 +431,24 @@ LogicalResult runCommand(const CommandLine &cl, MLIRContext &context,
     auto it = cl.options.find("input");
     error = loadInputs(op, it == cl.options.end() ? std::vector<std::string>{}
                                                   : it->second,
-                       inputs);
+                       inputs, backward ? &outputGradient : nullptr);
   }
   reference::Problem problem;
   if (error.empty())
     error = reference::checkInputs(op, inputs, problem);
   if (!error.empty())
     return inputError(error);
+  if (backward) {
+    if (cl.has("random"))
+      outputGradient = randomOutputGradient(problem, seed);
+    else if (outputGradient.shape.empty())
+      return inputError("--backward needs the gradient of o: give --input "
+                        "do=FILE.npy");
+    if (std::string e =
+            reference::checkOutputGradient(op, problem, outputGradient);
+        !e.empty())
+      return inputError(e);
+  }
   roundToStorageDtype(op, inputs);
   if (cl.has("save-inputs"))
     if (std::string e = saveInputs(op, inputs, cl.get("save-inputs"));
@@ -404,6 +533,12 @@ LogicalResult runCommand(const CommandLine &cl, MLIRContext &context,
        << " ms median of " << times.size() << " (" << backend
        << " backend, excluding compilation and I/O)\n";
   }
+  if (backward)
+    return runBackwardCommand(cl, op, inputs, outputGradient, os)
+               ? (cl.has("output") || cl.has("lse")
+                      ? writeForwardOutputs(cl, op, outputs)
+                      : success())
+               : failure();
   if (cl.has("check")) {
     reference::Outputs expected;
     if (failed(reference::run(op, inputs, expected, error)))
