@@ -13,6 +13,8 @@
 
 #include "codegen/CpuEmitter.h"
 
+#include "codegen/BackwardCpuEmitter.h"
+
 #include "codegen/KernelReader.h"
 
 #include "codegen/EmitterSupport.h"
@@ -570,8 +572,14 @@ static void attnc_qblock(const AttncKernelArgs &args, )" << (hybrid ? "const Att
 }
 
 LogicalResult emitCpu(Operation *op, raw_ostream &os) {
-  if (auto softmax = dyn_cast<attn::AttentionOp>(op))
-    return emitSoftmaxCpu(softmax, os);
+  if (auto softmax = dyn_cast<attn::AttentionOp>(op)) {
+    if (failed(emitSoftmaxCpu(softmax, os)))
+      return failure();
+    // The backward, when the pipeline built its kernel (--backward).
+    if (attn::KernelFuncOp backward = findCpuBackwardKernel(op))
+      return emitSoftmaxBackwardCpu(softmax, backward, os);
+    return success();
+  }
   return emitLinearCpu(cast<attn::LinearAttentionOp>(op), os);
 }
 

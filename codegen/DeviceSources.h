@@ -98,6 +98,11 @@ inline constexpr const char *kCpuHybridPrepare =
 #include "codegen/device/cpu_hybrid_prepare.h.inc"
     ;
 
+/// codegen/device/cpu_softmax_backward.h: CPU: the softmax family's backward
+inline constexpr const char *kCpuSoftmaxBackward =
+#include "codegen/device/cpu_softmax_backward.h.inc"
+    ;
+
 } // namespace attnc
 
 #endif // ATTNC_CODEGEN_DEVICESOURCES_H

@@ -67,7 +67,8 @@ static const char *cmpIOp(arith::CmpIPredicate p) {
 
 FailureOr<std::string> emitRegionAsC(Block &block, ArrayRef<std::string> args,
                                      ParamReader readParam, StringRef prefix,
-                                     StringRef indent, raw_ostream &os) {
+                                     StringRef indent, raw_ostream &os,
+                                     ParamGradWriter writeGrad) {
   llvm::DenseMap<Value, std::string> names;
   for (auto [arg, name] : llvm::zip(block.getArguments(), args))
     names[arg] = name;
@@ -76,6 +77,17 @@ FailureOr<std::string> emitRegionAsC(Block &block, ArrayRef<std::string> args,
     if (auto yield = dyn_cast<attn::YieldOp>(op))
       return names.lookup(yield.getValue());
     auto in = [&](unsigned i) { return names.lookup(op.getOperand(i)); };
+    if (auto grad = dyn_cast<attn::ParamGradOp>(op)) {
+      if (!writeGrad)
+        return op.emitError() << "a parameter gradient cannot be emitted here";
+      std::vector<std::string> indices;
+      for (Value v : grad.getIndices())
+        indices.push_back(names.lookup(v));
+      os << indent
+         << writeGrad(grad.getName(), indices, names.lookup(grad.getValue()))
+         << "\n";
+      continue;
+    }
     std::string expr;
     auto binary = [&](const char *sym) {
       expr = "(" + in(0) + " " + sym + " " + in(1) + ")";

@@ -79,6 +79,10 @@ void emitManifest(Operation *op, const PackageContents &c, raw_ostream &os) {
           j.attribute("dtype",
                       p.getElementType().isInteger(32) ? "i32" : "f32");
           j.attribute("dims", p.getDims());
+          // Whether the backward writes this parameter's gradient.
+          if (!c.cpuBackwardEntry.empty())
+            j.attribute("grad",
+                        p.getElementType().isF32() && !p.getFrozen());
         });
     });
     j.attributeObject("schedule", [&] {
@@ -97,6 +101,8 @@ void emitManifest(Operation *op, const PackageContents &c, raw_ostream &os) {
         // uses the fields above).
         if (auto plan = op->getAttrOfType<attn::CpuPlanAttr>("cpu_plan"))
           j.attribute("plan", printAttr(plan));
+        if (!c.cpuBackwardEntry.empty())
+          j.attribute("backward_entry", c.cpuBackwardEntry);
         if (!c.cpuBlockMaskEntry.empty()) {
           j.attribute("block_mask_entry", c.cpuBlockMaskEntry);
           j.attribute("block_mask_heads", c.blockMaskHeads);

@@ -27,6 +27,8 @@ extern const char *const kAttncVersion;
 struct PackageContents {
   std::string specHash;
   std::string cpuSource, cpuLibrary, cpuEntry;    ///< empty: no CPU backend
+  /// The CPU backward entry (attnc compile --backward); empty: none.
+  std::string cpuBackwardEntry;
   /// The runtime block-mask builder and its heads (1 or H); empty: none.
   std::string cpuBlockMaskEntry;
   int64_t blockMaskHeads = 0;

@@ -365,11 +365,29 @@ def Attn_TargetAttr : EnumAttr<Attn_Dialect, Attn_TargetEnum, "target"> {
 def Attn_TensorRoleEnum : I32EnumAttr<"TensorRole",
     "which kernel argument a tile load or store addresses", [
     I32EnumAttrCase<"q", 0>, I32EnumAttrCase<"k", 1>, I32EnumAttrCase<"v", 2>,
-    I32EnumAttrCase<"o", 3>]> {
+    I32EnumAttrCase<"o", 3>,
+    // The backward pass: the gradient of o (an input) and those it writes.
+    I32EnumAttrCase<"dout", 4>, I32EnumAttrCase<"dq", 5>,
+    I32EnumAttrCase<"dk", 6>, I32EnumAttrCase<"dv", 7>]> {
   let cppNamespace = "::mlir::attn";
   let genSpecializedAttr = 0;
 }
 def Attn_TensorRoleAttr : EnumAttr<Attn_Dialect, Attn_TensorRoleEnum, "role"> {
+  let assemblyFormat = "`<` $value `>`";
+}
+
+def Attn_BackwardPassEnum : I32EnumAttr<"BackwardPass",
+    "one of the backward kernel's passes over the tiles", [
+    // dK and dV: one task per (b, kv head, k-block), over the q-blocks
+    // whose plan visits it (deterministic, no atomics).
+    I32EnumAttrCase<"key_major", 0>,
+    // dQ: one task per (b, h, q-block), over the k-blocks of its plan.
+    I32EnumAttrCase<"query_major", 1>]> {
+  let cppNamespace = "::mlir::attn";
+  let genSpecializedAttr = 0;
+}
+def Attn_BackwardPassAttr : EnumAttr<Attn_Dialect, Attn_BackwardPassEnum,
+                                     "backward_pass"> {
   let assemblyFormat = "`<` $value `>`";
 }
 

@@ -62,7 +62,7 @@ def Attn_KernelFuncOp : Attn_KernelOp<"kernel", [
 }
 
 def Attn_KernelYieldOp : Attn_KernelOp<"kernel_yield", [Pure, Terminator,
-    ParentOneOf<["KBlockLoopOp", "ChunkLoopOp"]>]> {
+    ParentOneOf<["KBlockLoopOp", "QBlockLoopOp", "ChunkLoopOp"]>]> {
   let summary = "the loop-carried values of a k-block or chunk loop";
   let arguments = (ins Variadic<Attn_Tile>:$values);
   let assemblyFormat = "($values^ `:` type($values))? attr-dict";
@@ -90,14 +90,15 @@ def Attn_LoadTileOp : Attn_KernelOp<"load_tile"> {
 def Attn_TileMatmulOp : Attn_KernelOp<"tile_matmul", [Pure]> {
   let summary = "a tile product, optionally accumulated";
   let description = [{
-    result = lhs x rhs (x rhs^T with `transpose_rhs`) [+ acc], in f32. On
+    result = lhs x rhs (lhs^T with `transpose_lhs`, rhs^T with
+    `transpose_rhs`) [+ acc], in f32. On
     CUDA's tensor-core path an mma.sync m16n8k16 loop over ldmatrix
     fragments into register fragments; elsewhere a SIMT loop (the SIMT
     softmax kernel keeps its output accumulator in shared memory).
     `%s = attn.tile_matmul %q, %k {transpose_rhs} : !attn.tile<[64, 64], bf16, shared>, !attn.tile<[64, 64], bf16, shared> -> !attn.tile<[64, 64], f32, fragment>`
   }];
   let arguments = (ins Attn_Tile:$lhs, Attn_Tile:$rhs, Optional<Attn_Tile>:$acc,
-                       UnitAttr:$transpose_rhs);
+                       UnitAttr:$transpose_rhs, UnitAttr:$transpose_lhs);
   let results = (outs Attn_Tile:$result);
   let assemblyFormat = [{
     $lhs `,` $rhs (`acc` $acc^)? attr-dict `:` type($lhs) `,` type($rhs)
@@ -433,6 +434,115 @@ def Attn_RecurrentStepOp : Attn_KernelOp<"recurrent_step"> {
   let assemblyFormat = [{
     $inter $states attr-dict `:` type($states) `->` type($new_states)
   }];
+}
+
+//===----------------------------------------------------------------------===//
+// Backward, softmax family
+//===----------------------------------------------------------------------===//
+
+def Attn_BackwardRowStatsOp : Attn_KernelOp<"backward_row_stats"> {
+  let summary = "per query row: the normalizer's statistic and dO . o";
+  let description = [{
+    The backward kernel's first pass, over every query row: `stat` is the
+    forward's lse (normalize softmax, read from the lse input) or the row's
+    sum of scores (normalize sum, recomputed over the row's tiles of the
+    block plan); `delta` = dO . o (0 under normalize none). Both are kept
+    for the two tile passes that follow.
+    `%stat, %delta = attn.backward_row_stats : !attn.tile<[64], f32, fragment>, !attn.tile<[64], f32, fragment>`
+  }];
+  let results = (outs Attn_Tile:$stat, Attn_Tile:$delta);
+  let assemblyFormat = "attr-dict `:` type($stat) `,` type($delta)";
+}
+
+def Attn_BackwardPassOp : Attn_KernelOp<"backward_pass", [SingleBlock,
+    NoTerminator]> {
+  let summary = "one parallel pass of the backward kernel";
+  let description = [{
+    `key_major`: the body runs once per (b, kv head, k-block) and writes
+    dK and dV of that k-block, summing over the query heads of the group
+    with one `attn.q_block_loop`; the parameter gradients are added here.
+    `query_major`: once per (b, h, q-block), writing dQ with one
+    `attn.k_block_loop`. Neither pass uses atomics: the result does not
+    depend on the order tasks run in.
+  }];
+  let arguments = (ins Attn_BackwardPassAttr:$pass);
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = "$pass attr-dict-with-keyword $body";
+  let hasVerifier = 1;
+}
+
+def Attn_TaskBlockOp : Attn_KernelOp<"task_block", [Pure]> {
+  let summary = "the block a backward pass's task runs for";
+  let description = [{
+    The k-block of a key_major pass's task, the q-block of a query_major
+    one (the task's (b, head) are implicit, as in every kernel).
+  }];
+  let results = (outs Index:$block);
+  let assemblyFormat = "attr-dict";
+  let hasVerifier = 1;
+}
+
+def Attn_QBlockLoopOp : Attn_KernelOp<"q_block_loop", [SingleBlock,
+    DeclareOpInterfaceMethods<OpAsmOpInterface, ["getAsmBlockArgumentNames"]>]> {
+  let summary = "the (query head, q-block) pairs that visit one k-block";
+  let description = [{
+    The transposed walk of the key-major backward pass: for the task's
+    k-block, every query head of its kv group and every q-block whose static
+    block plan visits the k-block, in order; the body gets the q-block, the
+    tile's `full` flag (the same as the forward's k_block_loop gives that
+    tile) and the loop-carried tiles.
+  }];
+  let arguments = (ins Attn_TileWalkAttr:$walk, Variadic<Attn_Tile>:$inits);
+  let results = (outs Variadic<Attn_Tile>:$results);
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = [{
+    `walk` $walk `iter_args` `(` $inits `:` type($inits) `)` `->`
+    `(` type($results) `)` attr-dict-with-keyword $body
+  }];
+  let hasVerifier = 1;
+}
+
+def Attn_InitGradientsOp : Attn_KernelOp<"init_gradients", [Pure]> {
+  let summary = "zero gradient accumulators";
+  let results = (outs Variadic<Attn_Tile>:$results);
+  let assemblyFormat = "attr-dict `:` type($results)";
+}
+
+def Attn_ScoreGradientOp : Attn_KernelOp<"score_gradient", [Pure]> {
+  let summary = "P and dS of one tile, from S, dP and the row statistics";
+  let description = [{
+    Recomputes the forward's weights P of the tile from the raw products
+    `scores` (Q K^T, scaled by the op's scale inside), the spec's mask
+    (unless `full`) and score, and the row statistics; then dT, the
+    gradient of the score's value, by the normalizer's rule (softmax
+    P (dP - delta), sum (dP - delta) / stat, none dP) from `dp` = dO V^T,
+    and dS through the source op's `score_vjp` region. With
+    `param_grads`, the region's attn.param_grad add to the parameters'
+    gradients (once per visible element: only the key-major pass sets it).
+    Positions are the tile's q-block `q_block` and k-block `k_block`.
+  }];
+  let arguments = (ins Attn_Tile:$scores, Attn_Tile:$dp, Attn_Tile:$stat,
+                       Attn_Tile:$delta, Index:$q_block, Index:$k_block,
+                       I1:$full, UnitAttr:$param_grads);
+  let results = (outs Attn_Tile:$probs, Attn_Tile:$ds);
+  let assemblyFormat = [{
+    $scores `,` $dp `rows` $stat `,` $delta `at` $q_block `,` $k_block `full` $full
+    attr-dict `:` type($scores) `,` type($dp) `,` type($stat) `,` type($delta)
+    `->` type($probs) `,` type($ds)
+  }];
+  let hasVerifier = 1;
+}
+
+def Attn_StoreTileOp : Attn_KernelOp<"store_tile"> {
+  let summary = "writes a gradient tile to its tensor";
+  let description = [{
+    Stores dQ of the task's q-block, or dK / dV of its k-block (`index`),
+    in the storage dtype.
+  }];
+  let arguments = (ins Attn_TensorRoleAttr:$role, Attn_Tile:$tile,
+                       Optional<Index>:$index);
+  let assemblyFormat = "$tile `to` $role (`[` $index^ `]`)? attr-dict `:` type($tile)";
+  let hasVerifier = 1;
 }
 
 #endif // ATTN_KERNEL_OPS_TD

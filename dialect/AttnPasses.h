@@ -32,8 +32,11 @@ enum class PipelineStage {
 /// The default pass order from attn IR to the kernel level the emitters
 /// consume, or up to `upTo`. `attnc` and `attnc-opt --attnc-pipeline` (the
 /// whole of it) both use it.
+/// With `backward`, attn-differentiate runs first and the kernel level
+/// also holds the backward kernels (attn-convert-softmax-backward-to-kernel).
 void buildAttncPipeline(OpPassManager &pm,
-                        PipelineStage upTo = PipelineStage::Kernel);
+                        PipelineStage upTo = PipelineStage::Kernel,
+                        bool backward = false);
 
 /// attn-differentiate: the derivative regions the backward pass evaluates
 /// (`attnc --emit=backward`, `attnc run --backward`). Not part of the

@@ -98,6 +98,21 @@ def AttnConvertSoftmaxToKernelPass
   let dependentDialects = ["::mlir::attn::AttnDialect"];
 }
 
+def AttnConvertSoftmaxBackwardToKernelPass
+    : Pass<"attn-convert-softmax-backward-to-kernel", "mlir::ModuleOp"> {
+  let summary = "the backward kernel of every differentiated attn.attention";
+  let description = [{
+    Writes out the backward schedule of every planned attn.attention that
+    has a score_vjp region (attn-differentiate) as
+    `attn.kernel @<name>_cpu_backward`: the row statistics, the key-major
+    pass (dK, dV and parameter gradients per k-block, over the q-blocks
+    whose plan visits it) and the query-major pass (dQ per q-block). Tiles
+    are the CPU plan's. Content-based selection is not supported yet (an
+    error at the op).
+  }];
+  let dependentDialects = ["::mlir::attn::AttnDialect"];
+}
+
 def AttnConvertLinearToKernelPass
     : Pass<"attn-convert-linear-to-kernel", "mlir::ModuleOp"> {
   let summary = "attn.linear_attention to the kernel level";

@@ -35,6 +35,10 @@ static std::string kernelName(Operation *source, Target target) {
       .str();
 }
 
+std::string backwardKernelName(Operation *source, Target target) {
+  return kernelName(source, target) + "_backward";
+}
+
 bool hasKernel(Operation *source, Target target) {
   return SymbolTable::lookupNearestSymbolFrom(
              source, StringAttr::get(source->getContext(),

@@ -22,6 +22,9 @@ TileType tileType(MLIRContext *ctx, ArrayRef<int64_t> shape, Type elementType,
 /// The storage element type of `dtype` (f32, f16, bf16).
 Type storageType(MLIRContext *ctx, Dtype dtype);
 
+/// `<source>_<target>_backward`: the backward kernel's symbol.
+std::string backwardKernelName(Operation *source, Target target);
+
 /// True when `source` already has an attn.kernel for `target`.
 bool hasKernel(Operation *source, Target target);
 

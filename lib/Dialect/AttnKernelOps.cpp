@@ -87,8 +87,9 @@ LogicalResult KernelFuncOp::verify() {
 //===----------------------------------------------------------------------===//
 
 LogicalResult LoadTileOp::verify() {
-  if (getRole() == TensorRole::o)
-    return emitOpError() << "cannot load the output";
+  if (getRole() == TensorRole::o || getRole() == TensorRole::dq ||
+      getRole() == TensorRole::dk || getRole() == TensorRole::dv)
+    return emitOpError() << "cannot load an output";
   if ((getRole() == TensorRole::k || getRole() == TensorRole::v) && !getIndex())
     return emitOpError() << "expected a k-block or chunk index for a k or v "
                             "tile";
@@ -103,7 +104,8 @@ LogicalResult TileMatmulOp::verify() {
   if (lhs.getShape().size() != 2 || rhs.getShape().size() != 2 ||
       result.getShape().size() != 2)
     return emitOpError() << "expected 2-d tiles";
-  const int64_t m = lhs.getRows(), k = lhs.getCols();
+  const int64_t m = getTransposeLhs() ? lhs.getCols() : lhs.getRows();
+  const int64_t k = getTransposeLhs() ? lhs.getRows() : lhs.getCols();
   const int64_t rk = getTransposeRhs() ? rhs.getCols() : rhs.getRows();
   const int64_t n = getTransposeRhs() ? rhs.getRows() : rhs.getCols();
   if (k != rk)
@@ -153,6 +155,24 @@ void KBlockLoopOp::getAsmBlockArgumentNames(Region &region,
                                        "row_sum"};
   for (auto [i, arg] : llvm::enumerate(region.getArguments()))
     setNameFn(arg, i < 5 ? kNames[i] : "carried");
+}
+
+void QBlockLoopOp::getAsmBlockArgumentNames(Region &region,
+                                            OpAsmSetValueNameFn setNameFn) {
+  static const char *const kNames[] = {"qb", "full"};
+  for (auto [i, arg] : llvm::enumerate(region.getArguments()))
+    setNameFn(arg, i < 2 ? kNames[i] : "carried");
+}
+
+LogicalResult QBlockLoopOp::verify() {
+  auto pass = (*this)->getParentOfType<BackwardPassOp>();
+  if (!pass || pass.getPass() != BackwardPass::key_major)
+    return emitOpError() << "expected to be in a key_major backward pass";
+  if (getWalk() != TileWalk::block_map)
+    return emitOpError() << "expected to walk the static block map";
+  Builder b(getContext());
+  return verifyLoop(*this, getBody(), {b.getIndexType(), b.getI1Type()},
+                    getInits(), getResults().getTypes());
 }
 
 void ChunkLoopOp::getAsmBlockArgumentNames(Region &region,
@@ -235,4 +255,71 @@ LogicalResult StateUpdateOp::verify() {
     return emitOpError() << "expected the new states to have the states' "
                             "types";
   return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Backward, softmax family
+//===----------------------------------------------------------------------===//
+
+LogicalResult BackwardPassOp::verify() {
+  auto kernel = (*this)->getParentOfType<KernelFuncOp>();
+  if (!kernel || !isa_and_nonnull<AttentionOp>(kernel.getSourceOp()))
+    return emitOpError() << "expected to be in the kernel of an attn.attention";
+  // Each pass walks its tiles with exactly one loop.
+  unsigned loops = 0;
+  for (Operation &op : getBody().front()) {
+    if (getPass() == BackwardPass::key_major && isa<KBlockLoopOp>(op))
+      return emitOpError() << "a key_major pass walks q-blocks";
+    if (getPass() == BackwardPass::query_major && isa<QBlockLoopOp>(op))
+      return emitOpError() << "a query_major pass walks k-blocks";
+    loops += isa<KBlockLoopOp, QBlockLoopOp>(op);
+  }
+  if (loops != 1)
+    return emitOpError() << "expected one tile loop, got " << loops;
+  return success();
+}
+
+LogicalResult TaskBlockOp::verify() {
+  if (!(*this)->getParentOfType<BackwardPassOp>())
+    return emitOpError() << "expected to be in a backward pass";
+  return success();
+}
+
+LogicalResult ScoreGradientOp::verify() {
+  TileType scores = getScores().getType();
+  if (getDp().getType() != scores || getProbs().getType() != scores ||
+      getDs().getType() != scores)
+    return emitOpError() << "expected scores, dp, probs and ds of one type";
+  if (getStat().getType() != getDelta().getType() ||
+      getStat().getType().getShape().size() != 1 ||
+      getStat().getType().getShape()[0] != scores.getRows())
+    return emitOpError() << "expected row statistics of the tile's "
+                         << scores.getRows() << " rows";
+  auto kernel = (*this)->getParentOfType<KernelFuncOp>();
+  auto source = kernel ? dyn_cast_or_null<AttentionOp>(kernel.getSourceOp())
+                       : AttentionOp();
+  if (!source || source.getScoreVjp().empty())
+    return emitOpError() << "expected the kernel's source to have a "
+                            "score_vjp region (run attn-differentiate)";
+  auto pass = (*this)->getParentOfType<BackwardPassOp>();
+  if (getParamGrads() && (!pass || pass.getPass() != BackwardPass::key_major))
+    return emitOpError() << "parameter gradients are added in the key_major "
+                            "pass only (once per element)";
+  return success();
+}
+
+LogicalResult StoreTileOp::verify() {
+  switch (getRole()) {
+  case TensorRole::dq:
+    if (getIndex())
+      return emitOpError() << "dq is stored for the task's own q-block";
+    return success();
+  case TensorRole::dk:
+  case TensorRole::dv:
+    if (!getIndex())
+      return emitOpError() << "expected the k-block of a dk or dv tile";
+    return success();
+  default:
+    return emitOpError() << "stores gradients (dq, dk, dv) only";
+  }
 }

@@ -8,6 +8,7 @@
 
 #include "lib/Driver/Package.h"
 
+#include "codegen/BackwardCpuEmitter.h"
 #include "codegen/CpuEmitter.h"
 #include "codegen/CudaEmitter.h"
 #include "codegen/EmitterSupport.h"
@@ -163,6 +164,7 @@ LogicalResult writePackage(Operation *op, StringRef specText,
     contents.cpuSource = base + ".cpu.cpp";
     contents.cpuLibrary = "lib" + base + ".cpu.so";
     contents.cpuEntry = cpuEntryName(op);
+    contents.cpuBackwardEntry = cpuBackwardEntryName(op);
     contents.cpuBlockMaskEntry = cpuBlockMaskEntryName(op);
     contents.blockMaskHeads = blockMaskHeads(op);
     std::string sourcePath = join(options.outDir, contents.cpuSource);

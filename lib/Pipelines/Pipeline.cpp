@@ -11,7 +11,11 @@
 
 namespace mlir::attn {
 
-void buildAttncPipeline(OpPassManager &pm, PipelineStage upTo) {
+void buildAttncPipeline(OpPassManager &pm, PipelineStage upTo,
+                        bool backward) {
+  // The backward's derivative regions first: every later pass keeps them.
+  if (backward)
+    pm.addPass(createAttnDifferentiatePass());
   pm.addPass(createAttnChooseSchedulePass());
   if (upTo == PipelineStage::Scheduled)
     return;
@@ -26,6 +30,8 @@ void buildAttncPipeline(OpPassManager &pm, PipelineStage upTo) {
   // Kernel: each planned op written out per target (lib/Conversion).
   pm.addPass(createAttnConvertSoftmaxToKernelPass());
   pm.addPass(createAttnConvertLinearToKernelPass());
+  if (backward)
+    pm.addPass(createAttnConvertSoftmaxBackwardToKernelPass());
 }
 
 void buildBackwardPipeline(OpPassManager &pm) {
@@ -37,6 +43,13 @@ void registerAttncPasses() {
   PassPipelineRegistration<>(
       "attnc-pipeline", "the default attnc pipeline (what `attnc` runs)",
       [](OpPassManager &pm) { buildAttncPipeline(pm); });
+  PassPipelineRegistration<>(
+      "attnc-backward-pipeline",
+      "the attnc pipeline with the backward kernels (`attnc compile "
+      "--backward`)",
+      [](OpPassManager &pm) {
+        buildAttncPipeline(pm, PipelineStage::Kernel, /*backward=*/true);
+      });
 }
 
 } // namespace mlir::attn

@@ -423,3 +423,81 @@ Error attnc::rt::checkArguments(const Manifest &m, const CallTensors &t,
     *pointers = std::move(list);
   return success();
 }
+
+Error attnc::rt::checkBackwardArguments(const Manifest &m,
+                                        const AttncKernelArgs &forward,
+                                        const attnc_backward_tensors *g,
+                                        int numParams,
+                                        AttncBackwardArgs &out) {
+  if (!g)
+    return makeError(ATTNC_ERROR_INVALID_ARGUMENT, "grads is null");
+  const long long B = forward.batch, Nq = forward.q_len, Nk = forward.kv_len;
+  const long long H = m.heads, G = m.kvHeads, D = m.headDim, Dv = m.valueDim;
+  if (m.hasLse && !forward.lse)
+    return makeError(ATTNC_ERROR_INVALID_ARGUMENT,
+                     "tensor 'lse': the backward of a softmax package needs "
+                     "the forward's lse");
+  Error err;
+  if ((err = checkTensor(g->dout, expect4("dout", m.dtype, B, H, Nq, Dv, false),
+                         Target::Cpu, nullptr))
+          .failed() ||
+      (err = checkTensor(g->dq, expect4("dq", m.dtype, B, H, Nq, D, true),
+                         Target::Cpu, nullptr))
+          .failed() ||
+      (err = checkTensor(g->dk, expect4("dk", m.dtype, B, G, Nk, D, true),
+                         Target::Cpu, nullptr))
+          .failed() ||
+      (err = checkTensor(g->dv, expect4("dv", m.dtype, B, G, Nk, Dv, true),
+                         Target::Cpu, nullptr))
+          .failed())
+    return err;
+  AttncBackwardArgs a = {};
+  bool anyGrad = false;
+  for (const ManifestParam &p : m.params)
+    anyGrad |= p.grad;
+  if (anyGrad && !g->param_grads)
+    return makeError(ATTNC_ERROR_INVALID_ARGUMENT,
+                     "param_grads is null, but the package has parameter "
+                     "gradients");
+  for (size_t i = 0; g->param_grads && i < m.params.size() &&
+                     static_cast<int>(i) < numParams;
+       ++i) {
+    const ManifestParam &p = m.params[i];
+    const attnc_tensor &t = g->param_grads[i];
+    if (!p.grad) {
+      if (t.data)
+        return makeError(ATTNC_ERROR_INVALID_ARGUMENT,
+                         "param_grads[" + std::to_string(i) + "] ('" + p.name +
+                             "'): the parameter has no gradient; pass data "
+                             "null");
+      continue;
+    }
+    Expect e;
+    e.label = "param_grads[" + std::to_string(i) + "] ('" + p.name + "')";
+    e.dtype = ATTNC_F32;
+    e.rank = static_cast<int>(p.dims.size());
+    for (int d = 0; d < e.rank; ++d)
+      e.shape[d] = p.dims[d] == 'b'   ? B
+                   : p.dims[d] == 'h' ? H
+                   : p.dims[d] == 'n' ? Nk
+                                      : D;
+    e.contiguous = true;
+    e.output = true;
+    e.vectorized = false;
+    if ((err = checkTensor(&t, e, Target::Cpu, nullptr)).failed())
+      return err;
+    a.param_grads[i] = static_cast<float *>(t.data);
+  }
+  a.dout = g->dout->data;
+  a.dq = g->dq->data;
+  a.dk = g->dk->data;
+  a.dv = g->dv->data;
+  for (int i = 0; i < 4; ++i) {
+    a.dout_strides.s[i] = g->dout->strides[i];
+    a.dq_strides.s[i] = g->dq->strides[i];
+    a.dk_strides.s[i] = g->dk->strides[i];
+    a.dv_strides.s[i] = g->dv->strides[i];
+  }
+  out = a;
+  return success();
+}

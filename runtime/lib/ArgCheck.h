@@ -48,6 +48,12 @@ Error checkArguments(const Manifest &m, const CallTensors &t, Target target,
                      AttncKernelArgs &args,
                      std::vector<CudaLaunch::Pointer> *pointers);
 
+/// Checks the gradients of a backward call (after checkArguments filled
+/// `forward`) and fills `out`.
+Error checkBackwardArguments(const Manifest &m, const AttncKernelArgs &forward,
+                             const attnc_backward_tensors *grads,
+                             int numParams, AttncBackwardArgs &out);
+
 /// Formats a shape for messages: "[2, 8, 128, 64]".
 std::string shapeString(const long long *shape, int rank);
 

@@ -281,6 +281,15 @@ void readParams(Error &error, const JsonValue &array, Manifest &m) {
       }
       p.dims = dims->string;
     }
+    if (const JsonValue *grad = r.get("grad", false)) {
+      if (!grad->isBool())
+        r.fail("'" + r.name("grad") + "' must be true or false, got " +
+               describe(*grad));
+      else if (grad->boolean && dtype != "f32")
+        r.fail("'" + r.name("grad") + "' is true for an i32 parameter");
+      else
+        p.grad = grad->boolean;
+    }
     if (error.failed())
       return;
     parseDtype(dtype, p.dtype);
@@ -383,6 +392,11 @@ void readCpu(Error &error, const JsonValue &object, Manifest &m) {
              std::to_string(m.heads) + "), got " +
              std::to_string(c.blockMaskHeads));
   }
+  // The backward (softmax family): AttncBackwardArgs after the forward's
+  // arguments.
+  if (r.getIdentifier("backward_entry", c.backwardEntry, /*required=*/false) &&
+      m.family != "softmax")
+    r.fail("'cpu.backward_entry' is defined for the softmax family only");
   if (!error.failed())
     m.cpu = std::move(c);
 }

@@ -35,6 +35,8 @@ struct ManifestParam {
   attnc_dtype dtype = ATTNC_I32;
   /// One of 'b', 'h', 'n', 'd' per dimension, 1 to 4 of them.
   std::string dims;
+  /// Whether the backward writes this parameter's gradient ("grad").
+  bool grad = false;
 };
 
 struct ManifestCpu {
@@ -44,6 +46,8 @@ struct ManifestCpu {
   /// The runtime block-mask builder; empty when the package has none.
   std::string blockMaskEntry;
   int blockMaskHeads = 0; ///< 1 or heads, with blockMaskEntry
+  /// The backward entry (softmax family, `attnc compile --backward`).
+  std::string backwardEntry;
 };
 
 struct ManifestCuda {

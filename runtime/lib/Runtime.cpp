@@ -241,6 +241,41 @@ Error runCpu(attnc_package *pkg, const CallTensors &t,
   return success();
 }
 
+/// attnc_run_cpu_backward: the forward's arguments as attnc_run_cpu checks
+/// them, then the gradients; the entry is resolved in the package library.
+Error runCpuBackward(attnc_package *pkg, const CallTensors &t,
+                     const attnc_backward_tensors *grads) {
+  if (!pkg)
+    return nullPackage();
+  const Manifest &m = pkg->manifest;
+  if (!m.cpu || m.cpu->backwardEntry.empty())
+    return makeError(ATTNC_ERROR_UNSUPPORTED,
+                     "package '" + m.name +
+                         "' has no CPU backward (compile it with attnc "
+                         "compile --backward)");
+  AttncKernelArgs args;
+  Error e = checkArguments(m, t, Target::Cpu, args, nullptr);
+  if (e.failed())
+    return e;
+  AttncBackwardArgs bargs;
+  if ((e = checkBackwardArguments(m, args, grads, t.numParams, bargs)).failed())
+    return e;
+  void *sym = nullptr;
+  e = pkg->cpu.resolveSymbol(pkg->dir + "/" + m.cpu->library,
+                             m.cpu->backwardEntry, sym);
+  if (e.failed())
+    return e;
+  using BackwardFn = int (*)(const AttncKernelArgs *, const AttncBackwardArgs *);
+  int status = reinterpret_cast<BackwardFn>(sym)(&args, &bargs);
+  if (status != 0)
+    return makeError(ATTNC_ERROR_KERNEL,
+                     "CPU backward '" + m.cpu->backwardEntry + "' of package '" +
+                         m.name + "' failed with status " +
+                         std::to_string(status) +
+                         (status == 2 ? " (out of memory)" : ""));
+  return success();
+}
+
 /// Checks a mask against the call it is used for.
 Error checkMaskFits(const attnc_block_mask *mask, const attnc_package *pkg,
                     const AttncKernelArgs &args, bool device) {
@@ -571,6 +606,27 @@ int attnc_launch_cuda_state(attnc_package *pkg, const attnc_tensor *q,
     return launchCuda(pkg,
                       CallTensors{q, k, v, o, lse, params, num_params, state},
                       cuda_stream);
+  });
+}
+
+int attnc_package_has_cpu_backward(const attnc_package *pkg) {
+  return pkg && pkg->manifest.cpu && !pkg->manifest.cpu->backwardEntry.empty();
+}
+
+int attnc_package_param_has_grad(const attnc_package *pkg, int index) {
+  return pkg && index >= 0 &&
+         static_cast<size_t>(index) < pkg->manifest.params.size() &&
+         pkg->manifest.params[index].grad;
+}
+
+int attnc_run_cpu_backward(attnc_package *pkg, const attnc_tensor *q,
+                           const attnc_tensor *k, const attnc_tensor *v,
+                           const attnc_tensor *o, const attnc_tensor *lse,
+                           const attnc_tensor *params, int num_params,
+                           const attnc_backward_tensors *grads) {
+  return guarded([&] {
+    return runCpuBackward(pkg, CallTensors{q, k, v, o, lse, params, num_params},
+                          grads);
   });
 }
 

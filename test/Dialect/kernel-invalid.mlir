@@ -141,3 +141,108 @@ attn.kernel @k for @padded target <cpu> plan #attn.cpu_plan<block_q = 64, block_
     attn.kernel_yield %a, %mm, %ll : !attn.tile<[64, 40], f32, shared>, !attn.tile<[64], f32, fragment>, !attn.tile<[64], f32, fragment>
   }
 }
+
+// -----
+
+// Backward: A gradient is an output: it is stored, never loaded.
+attn.attention @padded {block_map = [#attn.clause<lower = [], upper = [<c = 0, q = 1, nq = 0, nk = 0>], exact = true>], cpu_plan = #attn.cpu_plan<block_q = 64, block_k = 64, chunk = 0, memo_keys = false>, dtype = #attn.dtype<bfloat16>, head_dim = 40 : i64, heads = 2 : i64, kv_heads = 2 : i64, normalize = #attn.normalize<softmax>, params = [], scale = 0.15811388300841897 : f64, schedule = #attn.schedule<block_q = 64, block_k = 64, warps = 4, stages = 2, chunk = 0>, value_dim = 40 : i64} mask {
+^bb0(%b: i64, %h: i64, %q: i64, %k: i64, %Nq: i64, %Nk: i64):
+  %0 = arith.cmpi sle, %k, %q : i64
+  attn.yield %0 : i1
+} score {
+^bb0(%b: i64, %h: i64, %q: i64, %k: i64, %Nq: i64, %Nk: i64, %s: f32):
+  attn.yield %s : f32
+}
+attn.kernel @k for @padded target <cpu> plan #attn.cpu_plan<block_q = 64, block_k = 64, chunk = 0, memo_keys = false> {
+  %c0 = arith.constant 0 : index
+  // expected-error @+1 {{cannot load an output}}
+  %g = attn.load_tile <dq>[%c0] : <[64, 40], f32, shared>
+}
+
+// -----
+
+// Backward: Only gradients are stored by store_tile.
+attn.attention @padded {block_map = [#attn.clause<lower = [], upper = [<c = 0, q = 1, nq = 0, nk = 0>], exact = true>], cpu_plan = #attn.cpu_plan<block_q = 64, block_k = 64, chunk = 0, memo_keys = false>, dtype = #attn.dtype<bfloat16>, head_dim = 40 : i64, heads = 2 : i64, kv_heads = 2 : i64, normalize = #attn.normalize<softmax>, params = [], scale = 0.15811388300841897 : f64, schedule = #attn.schedule<block_q = 64, block_k = 64, warps = 4, stages = 2, chunk = 0>, value_dim = 40 : i64} mask {
+^bb0(%b: i64, %h: i64, %q: i64, %k: i64, %Nq: i64, %Nk: i64):
+  %0 = arith.cmpi sle, %k, %q : i64
+  attn.yield %0 : i1
+} score {
+^bb0(%b: i64, %h: i64, %q: i64, %k: i64, %Nq: i64, %Nk: i64, %s: f32):
+  attn.yield %s : f32
+}
+attn.kernel @k for @padded target <cpu> plan #attn.cpu_plan<block_q = 64, block_k = 64, chunk = 0, memo_keys = false> {
+  %t = attn.init_gradients : !attn.tile<[64, 40], f32, shared>
+  // expected-error @+1 {{stores gradients (dq, dk, dv) only}}
+  attn.store_tile %t to <q> : <[64, 40], f32, shared>
+}
+
+// -----
+
+// Backward: dk is stored per k-block.
+attn.attention @padded {block_map = [#attn.clause<lower = [], upper = [<c = 0, q = 1, nq = 0, nk = 0>], exact = true>], cpu_plan = #attn.cpu_plan<block_q = 64, block_k = 64, chunk = 0, memo_keys = false>, dtype = #attn.dtype<bfloat16>, head_dim = 40 : i64, heads = 2 : i64, kv_heads = 2 : i64, normalize = #attn.normalize<softmax>, params = [], scale = 0.15811388300841897 : f64, schedule = #attn.schedule<block_q = 64, block_k = 64, warps = 4, stages = 2, chunk = 0>, value_dim = 40 : i64} mask {
+^bb0(%b: i64, %h: i64, %q: i64, %k: i64, %Nq: i64, %Nk: i64):
+  %0 = arith.cmpi sle, %k, %q : i64
+  attn.yield %0 : i1
+} score {
+^bb0(%b: i64, %h: i64, %q: i64, %k: i64, %Nq: i64, %Nk: i64, %s: f32):
+  attn.yield %s : f32
+}
+attn.kernel @k for @padded target <cpu> plan #attn.cpu_plan<block_q = 64, block_k = 64, chunk = 0, memo_keys = false> {
+  %t = attn.init_gradients : !attn.tile<[64, 40], f32, shared>
+  // expected-error @+1 {{expected the k-block of a dk or dv tile}}
+  attn.store_tile %t to <dk> : <[64, 40], f32, shared>
+}
+
+// -----
+
+// Backward: A task block exists only inside a backward pass.
+attn.attention @padded {block_map = [#attn.clause<lower = [], upper = [<c = 0, q = 1, nq = 0, nk = 0>], exact = true>], cpu_plan = #attn.cpu_plan<block_q = 64, block_k = 64, chunk = 0, memo_keys = false>, dtype = #attn.dtype<bfloat16>, head_dim = 40 : i64, heads = 2 : i64, kv_heads = 2 : i64, normalize = #attn.normalize<softmax>, params = [], scale = 0.15811388300841897 : f64, schedule = #attn.schedule<block_q = 64, block_k = 64, warps = 4, stages = 2, chunk = 0>, value_dim = 40 : i64} mask {
+^bb0(%b: i64, %h: i64, %q: i64, %k: i64, %Nq: i64, %Nk: i64):
+  %0 = arith.cmpi sle, %k, %q : i64
+  attn.yield %0 : i1
+} score {
+^bb0(%b: i64, %h: i64, %q: i64, %k: i64, %Nq: i64, %Nk: i64, %s: f32):
+  attn.yield %s : f32
+}
+attn.kernel @k for @padded target <cpu> plan #attn.cpu_plan<block_q = 64, block_k = 64, chunk = 0, memo_keys = false> {
+  // expected-error @+1 {{expected to be in a backward pass}}
+  %b = attn.task_block
+}
+
+// -----
+
+// Backward: A backward pass walks its tiles with one loop of its direction.
+attn.attention @padded {block_map = [#attn.clause<lower = [], upper = [<c = 0, q = 1, nq = 0, nk = 0>], exact = true>], cpu_plan = #attn.cpu_plan<block_q = 64, block_k = 64, chunk = 0, memo_keys = false>, dtype = #attn.dtype<bfloat16>, head_dim = 40 : i64, heads = 2 : i64, kv_heads = 2 : i64, normalize = #attn.normalize<softmax>, params = [], scale = 0.15811388300841897 : f64, schedule = #attn.schedule<block_q = 64, block_k = 64, warps = 4, stages = 2, chunk = 0>, value_dim = 40 : i64} mask {
+^bb0(%b: i64, %h: i64, %q: i64, %k: i64, %Nq: i64, %Nk: i64):
+  %0 = arith.cmpi sle, %k, %q : i64
+  attn.yield %0 : i1
+} score {
+^bb0(%b: i64, %h: i64, %q: i64, %k: i64, %Nq: i64, %Nk: i64, %s: f32):
+  attn.yield %s : f32
+}
+attn.kernel @k for @padded target <cpu> plan #attn.cpu_plan<block_q = 64, block_k = 64, chunk = 0, memo_keys = false> {
+  // expected-error @+1 {{expected one tile loop, got 0}}
+  attn.backward_pass <key_major> {
+    %b = attn.task_block
+  }
+}
+
+// -----
+
+// Backward: The score gradient needs the source op's score_vjp.
+attn.attention @padded {block_map = [#attn.clause<lower = [], upper = [<c = 0, q = 1, nq = 0, nk = 0>], exact = true>], cpu_plan = #attn.cpu_plan<block_q = 64, block_k = 64, chunk = 0, memo_keys = false>, dtype = #attn.dtype<bfloat16>, head_dim = 40 : i64, heads = 2 : i64, kv_heads = 2 : i64, normalize = #attn.normalize<softmax>, params = [], scale = 0.15811388300841897 : f64, schedule = #attn.schedule<block_q = 64, block_k = 64, warps = 4, stages = 2, chunk = 0>, value_dim = 40 : i64} mask {
+^bb0(%b: i64, %h: i64, %q: i64, %k: i64, %Nq: i64, %Nk: i64):
+  %0 = arith.cmpi sle, %k, %q : i64
+  attn.yield %0 : i1
+} score {
+^bb0(%b: i64, %h: i64, %q: i64, %k: i64, %Nq: i64, %Nk: i64, %s: f32):
+  attn.yield %s : f32
+}
+attn.kernel @k for @padded target <cpu> plan #attn.cpu_plan<block_q = 64, block_k = 64, chunk = 0, memo_keys = false> {
+  %s, %d = attn.backward_row_stats : <[64], f32, fragment>, <[64], f32, fragment>
+  %t = attn.init_gradients : !attn.tile<[64, 64], f32, fragment>
+  %c0 = arith.constant 0 : index
+  %true = arith.constant true
+  // expected-error @+1 {{expected the kernel's source to have a score_vjp region (run attn-differentiate)}}
+  %p, %ds = attn.score_gradient %t, %t rows %s, %d at %c0, %c0 full %true : <[64, 64], f32, fragment>, <[64, 64], f32, fragment>, <[64], f32, fragment>, <[64], f32, fragment> -> <[64, 64], f32, fragment>, <[64, 64], f32, fragment>
+}

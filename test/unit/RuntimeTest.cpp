@@ -164,7 +164,7 @@ JsonObject linearCudaSection() {
 JsonObject baseManifest() {
   return JsonObject()
       .set("format", "1")
-      .set("abi_version", "4")
+      .set("abi_version", "5")
       .set("attnc_version", "\"0.1.0\"")
       .set("spec_hash", "\"9f2c0a1b3d4e5f60\"")
       .set("name", "\"naive\"")
@@ -518,7 +518,7 @@ TEST(Manifest, ReadsEveryField) {
   Error e = parseManifest(text, m);
   ASSERT_FALSE(e.failed()) << e.message;
   EXPECT_EQ(m.format, 1);
-  EXPECT_EQ(m.abiVersion, 4);
+  EXPECT_EQ(m.abiVersion, ATTNC_ABI_VERSION);
   EXPECT_EQ(m.attncVersion, "0.1.0");
   EXPECT_EQ(m.specHash, "9f2c0a1b3d4e5f60");
   EXPECT_EQ(m.name, "naive");
@@ -636,10 +636,10 @@ std::vector<BadManifest> badManifests() {
        p + "unsupported format 2 (this runtime reads format 1)"},
       {without("format"), p + "missing required field 'format'"},
       {with("abi_version", "2"),
-       p + "'abi_version' is 2, but this runtime implements kernel ABI 4 "
+       p + "'abi_version' is 2, but this runtime implements kernel ABI 5 "
            "(recompile the package with an attnc of the same ABI)"},
-      {with("abi_version", "5"),
-       p + "'abi_version' is 5, but this runtime implements kernel ABI 4 "
+      {with("abi_version", "6"),
+       p + "'abi_version' is 6, but this runtime implements kernel ABI 5 "
            "(recompile the package with an attnc of the same ABI)"},
       {with("heads", "-3"), p + "'heads' must be a positive integer, got -3"},
       {with("heads", "0"), p + "'heads' must be a positive integer, got 0"},

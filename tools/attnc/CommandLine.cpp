@@ -88,8 +88,10 @@ const std::vector<OptionSpec> &optionSpecs() {
       {"check", "compare against the reference executor (with --backward on "
                 "the reference: against finite differences)", false, false,
        {"run"}},
-      {"backward", "also compute the gradients of loss = sum(o * dO) (give "
-                   "dO as --input do=FILE.npy)", false, false, {"run"}},
+      {"backward", "run: also compute the gradients of loss = sum(o * dO) "
+                   "(give dO as --input do=FILE.npy); emit, compile: include "
+                   "the backward kernels", false, false,
+       {"emit", "run", "compile"}},
       {"grad", "NAME=FILE.npy: write the gradient of q, k, v or a parameter",
        true, true, {"run"}},
       {"random-state", "a random initial state", false, false, {"run"}},

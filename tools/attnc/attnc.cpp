@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "tools/attnc/BackendRun.h"
+#include "tools/attnc/BackwardRun.h"
 #include "tools/attnc/CommandLine.h"
 #include "tools/attnc/Inputs.h"
 
@@ -69,14 +70,15 @@ int fail(const std::string &message) {
 }
 
 /// Runs the default pipeline (attnc-pipeline) on `module`, up to `upTo`.
-LogicalResult schedule(ModuleOp module, attn::PipelineStage upTo =
-                                            attn::PipelineStage::Kernel) {
+LogicalResult schedule(ModuleOp module,
+                       attn::PipelineStage upTo = attn::PipelineStage::Kernel,
+                       bool backward = false) {
   PassManager pm(module.getContext());
   // --mlir-print-ir-after-all, --mlir-timing and the rest of MLIR's options.
   if (failed(applyPassManagerCLOptions(pm)))
     return failure();
   applyDefaultTimingPassManagerCLOptions(pm);
-  attn::buildAttncPipeline(pm, upTo);
+  attn::buildAttncPipeline(pm, upTo, backward);
   return pm.run(module);
 }
 
@@ -116,7 +118,8 @@ LogicalResult emitCommand(const CommandLine &cl, MLIRContext &context,
   if (emit == "backward") {
     if (failed(differentiate(*module)))
       return failure();
-  } else if (emit != "mlir" && failed(schedule(*module, upTo))) {
+  } else if (emit != "mlir" &&
+             failed(schedule(*module, upTo, cl.has("backward")))) {
     return failure();
   }
   if (emit == "cpu" || emit == "cuda" || emit == "cuda-header") {
@@ -144,7 +147,8 @@ LogicalResult emitCommand(const CommandLine &cl, MLIRContext &context,
 LogicalResult compileCommand(const CommandLine &cl, MLIRContext &context,
                              const llvm::MemoryBuffer &buffer) {
   OwningOpRef<ModuleOp> module = loadSpec(&context, buffer);
-  if (!module || failed(schedule(*module)))
+  if (!module || failed(schedule(*module, attn::PipelineStage::Kernel,
+                                 cl.has("backward"))))
     return failure();
   Operation *op = selectAttention(*module, cl.get("name"));
   if (!op)
@@ -267,15 +271,20 @@ LogicalResult writeForwardOutputs(const CommandLine &cl, Operation *op,
 /// --grad NAME=FILE (q, k, v, each differentiable parameter) or summarized.
 bool runBackwardCommand(const CommandLine &cl, Operation *op,
                         const reference::Inputs &inputs,
-                        const reference::Tensor &dO, llvm::raw_ostream &os) {
+                        const reference::Tensor &dO,
+                        const reference::Gradients *backendGrads,
+                        llvm::raw_ostream &os) {
   auto fail = [&](const std::string &message) {
     op->emitError() << message;
     return false;
   };
-  reference::Gradients grads;
+  // A compiled backend's gradients, or the reference's.
+  reference::Gradients reference;
   std::string error;
-  if (failed(reference::runBackward(op, inputs, dO, grads, error)))
+  if ((!backendGrads || cl.has("check")) &&
+      failed(reference::runBackward(op, inputs, dO, reference, error)))
     return error.empty() ? false : fail(error);
+  const reference::Gradients &grads = backendGrads ? *backendGrads : reference;
 
   // The tensors --grad may name.
   std::vector<std::pair<std::string, reference::Tensor>> named = {
@@ -310,7 +319,11 @@ bool runBackwardCommand(const CommandLine &cl, Operation *op,
         !e.empty())
       return fail(e);
   }
-  if (cl.has("check")) {
+  if (cl.has("check") && backendGrads) {
+    if (!compareGradients(op, grads, reference, os))
+      return fail("the " + cl.get("backend") +
+                  " backward disagrees with the reference backward");
+  } else if (cl.has("check")) {
     FailureOr<bool> ok =
         reference::checkGradients(op, inputs, dO, grads, os, error);
     if (failed(ok))
@@ -348,7 +361,11 @@ LogicalResult runCommand(const CommandLine &cl, MLIRContext &context,
   bool scheduled = false;
   if (auto softmax = dyn_cast<attn::AttentionOp>(op);
       softmax && softmax.getSelect()) {
-    if (failed(schedule(*module)))
+    // A compiled backend's backward needs its backward kernel too.
+    const bool compiledBackward =
+        cl.has("backward") && cl.get("backend", "reference") != "reference";
+    if (failed(schedule(*module, attn::PipelineStage::Kernel,
+                        compiledBackward)))
       return failure();
     scheduled = true;
   }
@@ -365,10 +382,8 @@ LogicalResult runCommand(const CommandLine &cl, MLIRContext &context,
   if (backward && !isa<attn::AttentionOp>(op))
     return inputError("--backward: the linear family has no backward pass "
                       "yet");
-  if (backward && backend != "reference")
-    return inputError("--backward runs on the reference backend for now: "
-                      "the " + backend + " backend has no backward kernels "
-                      "yet");
+  if (backward && (cl.has("block-mask") || cl.has("repeat")))
+    return inputError("--block-mask and --repeat do not apply to --backward");
   if (backend == "reference" && cl.has("package"))
     return inputError("--package applies to compiled backends");
   if (backend == "reference" && cl.has("check") && !backward)
@@ -479,6 +494,7 @@ LogicalResult runCommand(const CommandLine &cl, MLIRContext &context,
                       "spec");
   BlockMaskReport blockMask;
   reference::Outputs outputs;
+  reference::Gradients backendGrads; // --backward on a compiled backend
   if (backend == "reference") {
     for (int i = 0; i < repeat; ++i)
       if (failed(timed([&] { return reference::run(op, inputs, outputs, error); })))
@@ -486,7 +502,8 @@ LogicalResult runCommand(const CommandLine &cl, MLIRContext &context,
   } else {
     std::string dir = cl.get("package");
     if (dir.empty()) {
-      if (!scheduled && failed(schedule(*module)))
+      if (!scheduled && failed(schedule(*module, attn::PipelineStage::Kernel,
+                                        backward)))
         return failure();
       dir = temporaryPackageDir();
       if (dir.empty())
@@ -497,7 +514,10 @@ LogicalResult runCommand(const CommandLine &cl, MLIRContext &context,
       if (failed(writePackage(op, buffer.getBuffer(), options)))
         return failure();
     }
-    if (cl.has("block-mask")) {
+    if (backward) {
+      error = runPackageBackwardOnCpu(op, dir, inputs, outputGradient,
+                                      outputs, backendGrads);
+    } else if (cl.has("block-mask")) {
       blockMask.repeat = cl.has("repeat") ? repeat : 0;
       error = runPackageOnCpu(op, dir, inputs, wantLse, wantState, outputs,
                               &blockMask);
@@ -534,7 +554,9 @@ LogicalResult runCommand(const CommandLine &cl, MLIRContext &context,
        << " backend, excluding compilation and I/O)\n";
   }
   if (backward)
-    return runBackwardCommand(cl, op, inputs, outputGradient, os)
+    return runBackwardCommand(cl, op, inputs, outputGradient,
+                              backend == "reference" ? nullptr : &backendGrads,
+                              os)
                ? (cl.has("output") || cl.has("lse")
                       ? writeForwardOutputs(cl, op, outputs)
                       : success())

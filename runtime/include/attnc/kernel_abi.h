@@ -10,7 +10,7 @@
 #ifndef ATTNC_KERNEL_ABI_H
 #define ATTNC_KERNEL_ABI_H
 
-#define ATTNC_ABI_VERSION 4
+#define ATTNC_ABI_VERSION 5
 #define ATTNC_MAX_PARAMS 8
 
 /* Element strides of a rank-4 tensor; the last one must be 1. */
@@ -61,5 +61,21 @@ typedef struct AttncKernelArgs {
    * every attnc kernel. Null otherwise; CPU kernels allocate their own. */
   void *scratch[8];
 } AttncKernelArgs;
+
+/* ABI 5: the backward pass of the softmax family (docs/runtime.md,
+ * "Backward"). The forward's AttncKernelArgs carries q, k, v, o (the
+ * forward's output), lse (required under normalize softmax) and params;
+ * this struct the gradient of o and the gradients written. dq, dk, dv are
+ * overwritten in the storage dtype; param_grads[i] (float32, contiguous,
+ * the parameter's shape) is overwritten for every parameter with a
+ * gradient (manifest "grad": true) and must be null for the others. */
+typedef struct AttncBackwardArgs {
+  const void *dout; /* [B, H, Nq, Dv] storage dtype: dL/do */
+  void *dq;         /* [B, H, Nq, D]  storage dtype */
+  void *dk;         /* [B, G, Nk, D]  storage dtype */
+  void *dv;         /* [B, G, Nk, Dv] storage dtype */
+  AttncStrides4 dout_strides, dq_strides, dk_strides, dv_strides;
+  float *param_grads[ATTNC_MAX_PARAMS];
+} AttncBackwardArgs;
 
 #endif /* ATTNC_KERNEL_ABI_H */

@@ -232,6 +232,41 @@ attnc_launch_cuda_state(attnc_package *pkg, const attnc_tensor *q,
                         const attnc_tensor *params, int num_params,
                         const attnc_linear_state *state, void *cuda_stream);
 
+/* ---- Backward (softmax family, `attnc compile --backward`) --------------- */
+
+/* The gradients of one backward call. dout = dL/do, shaped like o; dq, dk,
+ * dv are written, shaped like q, k, v, all four in the package dtype with
+ * any positive strides and the last one 1. param_grads holds num_params
+ * tensors in manifest order: float32, contiguous, the parameter's shape for
+ * every parameter the manifest marks "grad": true (written), data NULL for
+ * the others (i32 and frozen ones); or param_grads itself NULL when no
+ * parameter has a gradient. */
+typedef struct attnc_backward_tensors {
+  const attnc_tensor *dout;
+  const attnc_tensor *dq, *dk, *dv;
+  const attnc_tensor *param_grads;
+} attnc_backward_tensors;
+
+/* 1 when the package has a CPU backward entry. */
+ATTNC_API int attnc_package_has_cpu_backward(const attnc_package *pkg);
+
+/* 1 when the backward writes the gradient of parameter `index`. */
+ATTNC_API int attnc_package_param_has_grad(const attnc_package *pkg,
+                                           int index);
+
+/* The backward pass on the CPU: the forward's q, k, v, params, its output o
+ * and (normalize softmax) its lse are read, checked as for attnc_run_cpu;
+ * then `grads`. Deterministic: no atomics (docs/runtime.md, "Backward").
+ * Nothing is written unless every check passes. */
+ATTNC_API int attnc_run_cpu_backward(attnc_package *pkg, const attnc_tensor *q,
+                                     const attnc_tensor *k,
+                                     const attnc_tensor *v,
+                                     const attnc_tensor *o,
+                                     const attnc_tensor *lse,
+                                     const attnc_tensor *params,
+                                     int num_params,
+                                     const attnc_backward_tensors *grads);
+
 /* ---- Runtime block masks (CPU, softmax family) --------------------------- */
 
 /* 1 when the package's CPU object has a block-mask builder (every softmax

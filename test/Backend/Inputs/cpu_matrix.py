@@ -13,7 +13,9 @@ runs content-based block selection (docs/language.md §8a), which the
 reference executor computes densely: both must pick exactly the same tiles.
 hybrid runs sparse + linear hybrids (docs/language.md §8b): the fused CPU
 kernel folds whole complement tiles into block states, the reference sums
-element by element.
+element by element. backward runs `--backward`: the CPU backward kernel's
+dq, dk, dv and parameter gradients against the reference backward (which
+test/Reference/backward-fd.test checks against finite differences).
 """
 import os
 import subprocess
@@ -159,8 +161,42 @@ def cases(group):
                ["--block-mask"])
     elif group == "hybrid":
         yield from hybrid_cases()
+    elif group == "backward":
+        yield from backward_cases()
     else:
         sys.exit(f"unknown group {group}")
+
+
+def backward_cases():
+    """Every mask of the forward matrix (static plans with full, partial and
+    skipped tiles, a param-reading mask), learned score params, every
+    normalizer, GQA/MQA, Nq != Nk both ways (rows with no visible key),
+    decode, head dims and tiles, every dtype; lengths no multiple of a tile."""
+    dtypes = ("f32", "bf16", "f16")
+    for i, (mask_name, body) in enumerate(MASKS.items()):
+        extra = ["--mean-segment", "20"] if mask_name == "document" else []
+        yield (f"{mask_name}_{dtypes[i % 3]}",
+               spec(f"b_{mask_name}", 4, 2, 32, dtypes[i % 3], body), "2,150,150", extra)
+    for i, (score_name, (body, normalize)) in enumerate(SCORES.items()):
+        yield (f"{score_name}_{dtypes[i % 3]}",
+               spec(f"b_{score_name}", 2, 2, 32, dtypes[i % 3], body, normalize),
+               "2,130,130", [])
+    causal = "mask causal"
+    learned = ("param temp: f32[h]\n  param bias: f32[b, n]\n  mask causal && q - k < 90\n"
+               "  score s * temp[h] + bias[b, k] + 0.1 * relu(s)")
+    yield ("learned_params_f32", spec("b_learned", 2, 1, 32, "f32", learned), "2,140,140", [])
+    yield ("learned_params_bf16", spec("b_learned_bf", 4, 2, 32, "bf16", learned),
+           "1,140,140", [])
+    yield ("nq_lt_nk", spec("b_lt", 2, 2, 64, "f32", causal), "1,37,300", [])
+    yield ("nq_gt_nk_empty_rows", spec("b_gt", 2, 2, 64, "f32", causal), "1,90,50", [])
+    yield ("decode", spec("b_dec", 4, 4, 64, "bf16", causal), "3,1,517", [])
+    yield ("mqa", spec("b_mqa", 4, 1, 64, "f16", "mask causal && q - k < 77"), "2,201,201", [])
+    yield ("hd128", spec("b_hd128", 2, 2, 128, "bf16", causal), "1,150,150", [])
+    yield ("hd40", spec("b_hd40", 2, 2, 40, "f32", causal), "1,100,100", [])
+    yield ("tile_q128_k32", spec("b_tiled", 2, 2, 32, "f32", "mask causal && q - k < 300",
+                                 tile="tile q=128 k=32 warps=4"), "1,333,333", [])
+    yield ("tile_q32_k16", spec("b_tiled32", 2, 2, 32, "f16", causal,
+                                tile="tile q=32 k=16 warps=2"), "1,70,70", [])
 
 
 def hybrid_cases():
@@ -260,7 +296,8 @@ def main():
         backend = sys.argv[sys.argv.index("--backend") + 1]
     passed = failed = 0
     with tempfile.TemporaryDirectory() as tmp:
-        extra_for_group = ["--block-mask"] if group == "blockmask" else []
+        extra_for_group = {"blockmask": ["--block-mask"],
+                           "backward": ["--backward"]}.get(group, [])
         for seed, case in enumerate(cases(group)):
             name, text, shape = case[:3]
             extra = extra_for_group + (case[3] if len(case) > 3 else [])
@@ -271,7 +308,13 @@ def main():
                 [attnc, "run", path, "--backend", backend, "--random", shape,
                  "--seed", str(seed + 1), "--check"] + extra,
                 capture_output=True, text=True)
-            verdict = result.stdout.strip().splitlines()[-1:] or [""]
+            lines = result.stdout.strip().splitlines()
+            verdict = lines[-1:] or [""]
+            if group == "backward":  # one line per gradient
+                verdict = ["; ".join(lines)] if lines and all(
+                    line.endswith(": ok") for line in lines) else [""]
+                if verdict[0]:
+                    verdict[0] += " PASS"
             if result.returncode == 0 and verdict[0].endswith("PASS"):
                 passed += 1
                 print(f"PASS {group}/{name}: {verdict[0]}")

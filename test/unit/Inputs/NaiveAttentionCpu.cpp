@@ -16,7 +16,7 @@
 // to 0. Tests see from it which pointers the runtime passed.
 //
 // attnc_naive_cpu_block_mask and attnc_naive_block_mask_probe_cpu stand in
-// for a block-mask builder and a kernel that reads the mask (kernel ABI 3; ABI 4 added the CUDA scratch pointers).
+// for a block-mask builder and a kernel that reads the mask (kernel ABI 3; ABI 4 added the CUDA scratch pointers, ABI 5 the backward struct).
 //
 //===----------------------------------------------------------------------===//
 

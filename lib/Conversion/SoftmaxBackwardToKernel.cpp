@@ -1,0 +1,191 @@
+//===- SoftmaxBackwardToKernel.cpp - The softmax backward kernel ----------===//
+//
+// This file implements attn-convert-softmax-backward-to-kernel: every
+// planned attn.attention with a score_vjp region (attn-differentiate) gets
+// `attn.kernel @<name>_cpu_backward`, the backward schedule written out:
+// the row statistics (lse or the row sum, and delta = dO . o), then the
+// key-major pass (per k-block: K, V; over the q-blocks that visit it:
+// S = Q K^T, dP = dO V^T, P and dS from attn.score_gradient, dV += P^T dO,
+// dK += dS^T Q, parameter gradients) and the query-major pass (per
+// q-block: dQ += dS K over its k-blocks). Tiles are the forward CPU plan's:
+// the backward walks exactly the forward's block plan.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialect/AttnPasses.h"
+#include "lib/Conversion/KernelBuilding.h"
+
+#define DEBUG_TYPE "attn-convert-softmax-backward-to-kernel"
+
+namespace mlir::attn {
+#define GEN_PASS_DEF_ATTNCONVERTSOFTMAXBACKWARDTOKERNELPASS
+#include "dialect/AttnPasses.h.inc"
+} // namespace mlir::attn
+
+using namespace mlir;
+using namespace mlir::attn;
+
+namespace {
+
+struct BackwardTiles {
+  TileType q, k, v, dout, dq, dk, dv, scores, rows;
+};
+
+BackwardTiles tilesFor(AttentionOp op, CpuPlanAttr plan) {
+  MLIRContext *ctx = op.getContext();
+  Type storage = storageType(ctx, op.getDtype());
+  Type f32 = Float32Type::get(ctx);
+  const int64_t bq = plan.getBlockQ(), bk = plan.getBlockK();
+  const int64_t d = op.getHeadDim(), dv = op.getValueDim();
+  auto shared = [&](int64_t r, int64_t c, Type elem) {
+    return tileType(ctx, {r, c}, elem, TileSpace::shared);
+  };
+  BackwardTiles t;
+  t.q = shared(bq, d, storage);
+  t.dout = shared(bq, dv, storage);
+  t.k = shared(bk, d, storage);
+  t.v = shared(bk, dv, storage);
+  t.dq = shared(bq, d, f32);
+  t.dk = shared(bk, d, f32);
+  t.dv = shared(bk, dv, f32);
+  t.scores = tileType(ctx, {bq, bk}, f32, TileSpace::fragment);
+  t.rows = tileType(ctx, {bq}, f32, TileSpace::fragment);
+  return t;
+}
+
+/// Builds a tile loop's single block with (index, i1, carried...) arguments
+/// and leaves the insertion point in it.
+Block *loopBlock(OpBuilder &b, Region &region, TypeRange carried,
+                 Location loc) {
+  SmallVector<Type> types = {b.getIndexType(), b.getI1Type()};
+  llvm::append_range(types, carried);
+  return b.createBlock(&region, {}, types,
+                       SmallVector<Location>(types.size(), loc));
+}
+
+/// The key-major pass: dK and dV of one k-block.
+void buildKeyMajor(OpBuilder &b, const BackwardTiles &t, Value stat,
+                   Value delta, Location loc) {
+  auto pass = b.create<BackwardPassOp>(loc, BackwardPass::key_major);
+  OpBuilder::InsertionGuard guard(b);
+  b.createBlock(&pass.getBody());
+  Value kb = b.create<TaskBlockOp>(loc, b.getIndexType()); // the task's k-block
+  Value k = b.create<LoadTileOp>(loc, t.k, TensorRole::k, kb);
+  Value v = b.create<LoadTileOp>(loc, t.v, TensorRole::v, kb);
+  auto init =
+      b.create<InitGradientsOp>(loc, TypeRange{t.dk, t.dv});
+  auto loop = b.create<QBlockLoopOp>(loc, TypeRange{t.dk, t.dv},
+                                     TileWalk::block_map, init.getResults());
+  {
+    OpBuilder::InsertionGuard inner(b);
+    Block *body = loopBlock(b, loop.getBody(), {t.dk, t.dv}, loc);
+    Value qb = body->getArgument(0), full = body->getArgument(1);
+    Value dk = body->getArgument(2), dv = body->getArgument(3);
+    Value q = b.create<LoadTileOp>(loc, t.q, TensorRole::q, qb);
+    Value dout = b.create<LoadTileOp>(loc, t.dout, TensorRole::dout, qb);
+    Value s = b.create<TileMatmulOp>(loc, t.scores, q, k, Value(),
+                                     /*transpose_rhs=*/true,
+                                     /*transpose_lhs=*/false);
+    Value dp = b.create<TileMatmulOp>(loc, t.scores, dout, v, Value(),
+                                      /*transpose_rhs=*/true,
+                                      /*transpose_lhs=*/false);
+    auto grad = b.create<ScoreGradientOp>(loc, t.scores, t.scores, s, dp, stat,
+                                          delta, qb, kb, full,
+                                          /*param_grads=*/true);
+    Value dv1 = b.create<TileMatmulOp>(loc, t.dv, grad.getProbs(), dout, dv,
+                                       /*transpose_rhs=*/false,
+                                       /*transpose_lhs=*/true);
+    Value dk1 = b.create<TileMatmulOp>(loc, t.dk, grad.getDs(), q, dk,
+                                       /*transpose_rhs=*/false,
+                                       /*transpose_lhs=*/true);
+    b.create<KernelYieldOp>(loc, ValueRange{dk1, dv1});
+  }
+  b.create<StoreTileOp>(loc, TensorRole::dk, loop.getResult(0), kb);
+  b.create<StoreTileOp>(loc, TensorRole::dv, loop.getResult(1), kb);
+}
+
+/// The query-major pass: dQ of one q-block.
+void buildQueryMajor(OpBuilder &b, const BackwardTiles &t, Value stat,
+                     Value delta, Location loc) {
+  auto pass = b.create<BackwardPassOp>(loc, BackwardPass::query_major);
+  OpBuilder::InsertionGuard guard(b);
+  b.createBlock(&pass.getBody());
+  Value qb = b.create<TaskBlockOp>(loc, b.getIndexType()); // the task's q-block
+  Value q = b.create<LoadTileOp>(loc, t.q, TensorRole::q, Value());
+  Value dout = b.create<LoadTileOp>(loc, t.dout, TensorRole::dout, Value());
+  auto init = b.create<InitGradientsOp>(loc, TypeRange{t.dq});
+  auto loop = b.create<KBlockLoopOp>(loc, TypeRange{t.dq},
+                                     TileWalk::block_map, /*stages=*/1,
+                                     init.getResults());
+  {
+    OpBuilder::InsertionGuard inner(b);
+    Block *body = loopBlock(b, loop.getBody(), {t.dq}, loc);
+    Value kb = body->getArgument(0), full = body->getArgument(1);
+    Value dq = body->getArgument(2);
+    Value k = b.create<LoadTileOp>(loc, t.k, TensorRole::k, kb);
+    Value v = b.create<LoadTileOp>(loc, t.v, TensorRole::v, kb);
+    Value s = b.create<TileMatmulOp>(loc, t.scores, q, k, Value(),
+                                     /*transpose_rhs=*/true,
+                                     /*transpose_lhs=*/false);
+    Value dp = b.create<TileMatmulOp>(loc, t.scores, dout, v, Value(),
+                                      /*transpose_rhs=*/true,
+                                      /*transpose_lhs=*/false);
+    auto grad = b.create<ScoreGradientOp>(loc, t.scores, t.scores, s, dp, stat,
+                                          delta, qb, kb, full,
+                                          /*param_grads=*/false);
+    Value dq1 = b.create<TileMatmulOp>(loc, t.dq, grad.getDs(), k, dq,
+                                       /*transpose_rhs=*/false,
+                                       /*transpose_lhs=*/false);
+    b.create<KernelYieldOp>(loc, ValueRange{dq1});
+  }
+  b.create<StoreTileOp>(loc, TensorRole::dq, loop.getResult(0), Value());
+}
+
+void buildBackwardKernel(AttentionOp op, CpuPlanAttr plan) {
+  MLIRContext *ctx = op.getContext();
+  Location loc = op.getLoc();
+  OpBuilder b(ctx);
+  // After the op's forward kernels.
+  Operation *after = op;
+  while (auto next = dyn_cast_or_null<KernelFuncOp>(after->getNextNode()))
+    if (next.getSource() == op.getSymName())
+      after = next;
+    else
+      break;
+  b.setInsertionPointAfter(after);
+  auto kernel = b.create<KernelFuncOp>(
+      loc, StringAttr::get(ctx, backwardKernelName(op, Target::cpu)),
+      FlatSymbolRefAttr::get(op.getSymNameAttr()),
+      TargetAttr::get(ctx, Target::cpu), plan);
+  b.createBlock(&kernel.getBody());
+  const BackwardTiles t = tilesFor(op, plan);
+  auto stats = b.create<BackwardRowStatsOp>(loc, t.rows, t.rows);
+  buildKeyMajor(b, t, stats.getStat(), stats.getDelta(), loc);
+  buildQueryMajor(b, t, stats.getStat(), stats.getDelta(), loc);
+}
+
+struct ConvertSoftmaxBackwardToKernel
+    : public attn::impl::AttnConvertSoftmaxBackwardToKernelPassBase<
+          ConvertSoftmaxBackwardToKernel> {
+  void runOnOperation() override {
+    SmallVector<AttentionOp> ops;
+    getOperation().walk([&](AttentionOp op) { ops.push_back(op); });
+    for (AttentionOp op : ops) {
+      auto plan = op.getCpuPlanAttr();
+      if (op.getScoreVjp().empty() || !plan)
+        continue; // Not differentiated, or not planned.
+      if (SymbolTable::lookupNearestSymbolFrom(
+              op, StringAttr::get(op.getContext(),
+                                  backwardKernelName(op, Target::cpu))))
+        continue; // Converted once.
+      if (op.getSelect()) {
+        op.emitError() << "the CPU backward of content-based selection "
+                          "('select') is not supported yet";
+        return signalPassFailure();
+      }
+      buildBackwardKernel(op, plan);
+    }
+  }
+};
+
+} // namespace

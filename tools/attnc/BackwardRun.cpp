@@ -1,0 +1,178 @@
+//===- BackwardRun.cpp - The backward pass through a package --------------===//
+
+#include "tools/attnc/BackwardRun.h"
+
+#include "tools/attnc/HostTensors.h"
+
+#include "dialect/AttnOps.h"
+
+#include "attnc/runtime.h"
+
+#include "llvm/Support/Format.h"
+
+#include <cmath>
+#include <memory>
+
+using namespace mlir;
+
+namespace attnc {
+
+std::string runPackageBackwardOnCpu(Operation *op, const std::string &packageDir,
+                                    const reference::Inputs &inputs,
+                                    const reference::Tensor &dO,
+                                    reference::Outputs &outputs,
+                                    reference::Gradients &gradients) {
+  auto attention = cast<attn::AttentionOp>(op);
+  attnc_package *raw = nullptr;
+  if (attnc_package_open(packageDir.c_str(), &raw) != 0)
+    return std::string("cannot open package: ") + attnc_last_error();
+  std::unique_ptr<attnc_package, void (*)(attnc_package *)> pkg(
+      raw, attnc_package_close);
+  if (!attnc_package_has_cpu_backward(pkg.get()))
+    return "package '" + packageDir +
+           "' has no CPU backward (compile it with --backward)";
+
+  const attn::Dtype dtype = attention.getDtype();
+  Buffer q, k, v, o, lse, dout, dq, dk, dv;
+  fill(q, dtype, inputs.q);
+  fill(k, dtype, inputs.k);
+  fill(v, dtype, inputs.v);
+  fill(dout, dtype, dO);
+  const int64_t B = inputs.q.dim(0), H = inputs.q.dim(1), Nq = inputs.q.dim(2);
+  const int64_t Dv = inputs.v.dim(3);
+  const std::vector<int64_t> oShape = {B, H, Nq, Dv};
+  fill(o, dtype, {oShape, std::vector<double>(elements(oShape))});
+  fill(dq, dtype, {inputs.q.shape, std::vector<double>(inputs.q.data.size())});
+  fill(dk, dtype, {inputs.k.shape, std::vector<double>(inputs.k.data.size())});
+  fill(dv, dtype, {inputs.v.shape, std::vector<double>(inputs.v.data.size())});
+  describe(lse, ATTNC_F32, {B, H, Nq}, 4);
+  const bool hasLse = attnc_package_has_lse(pkg.get());
+
+  // Parameters and their gradients, in manifest order.
+  const int count = attnc_package_num_params(pkg.get());
+  std::vector<Buffer> params(count), grads(count);
+  std::vector<attnc_tensor> paramViews, gradViews;
+  for (int i = 0; i < count; ++i) {
+    attnc_param_info info{};
+    attnc_package_param(pkg.get(), i, &info);
+    auto it = inputs.params.find(info.name);
+    if (it == inputs.params.end())
+      return std::string("input '") + info.name + "': missing";
+    const reference::ParamValues &values = it->second;
+    describe(params[i], info.dtype, values.shape, 4);
+    for (size_t j = 0; j < values.values.size(); ++j) {
+      if (info.dtype == ATTNC_I32) {
+        int32_t x = static_cast<int32_t>(values.values[j]);
+        std::memcpy(&params[i].bytes[4 * j], &x, 4);
+      } else {
+        float x = static_cast<float>(values.values[j]);
+        std::memcpy(&params[i].bytes[4 * j], &x, 4);
+      }
+    }
+    paramViews.push_back(params[i].view);
+    attnc_tensor none{};
+    if (attnc_package_param_has_grad(pkg.get(), i)) {
+      describe(grads[i], ATTNC_F32, values.shape, 4);
+      gradViews.push_back(grads[i].view);
+    } else {
+      gradViews.push_back(none);
+    }
+  }
+  const attnc_tensor *paramPtr = paramViews.empty() ? nullptr : paramViews.data();
+  if (attnc_run_cpu(pkg.get(), &q.view, &k.view, &v.view, &o.view,
+                    hasLse ? &lse.view : nullptr, paramPtr, count) != 0)
+    return std::string("the CPU forward failed: ") + attnc_last_error();
+  attnc_backward_tensors g{&dout.view, &dq.view, &dk.view, &dv.view,
+                           gradViews.empty() ? nullptr : gradViews.data()};
+  if (attnc_run_cpu_backward(pkg.get(), &q.view, &k.view, &v.view, &o.view,
+                             hasLse ? &lse.view : nullptr, paramPtr, count,
+                             &g) != 0)
+    return std::string("the CPU backward failed: ") + attnc_last_error();
+
+  outputs.o = readBack(o, dtype, oShape);
+  outputs.lse = readBack(lse, attn::Dtype::f32, {B, H, Nq});
+  gradients.dq = readBack(dq, dtype, inputs.q.shape);
+  gradients.dk = readBack(dk, dtype, inputs.k.shape);
+  gradients.dv = readBack(dv, dtype, inputs.v.shape);
+  gradients.params.clear();
+  for (int i = 0; i < count; ++i) {
+    if (!attnc_package_param_has_grad(pkg.get(), i))
+      continue;
+    attnc_param_info info{};
+    attnc_package_param(pkg.get(), i, &info);
+    const reference::ParamValues &values = inputs.params.find(info.name)->second;
+    reference::Tensor t = readBack(grads[i], attn::Dtype::f32, values.shape);
+    gradients.params[info.name] = {t.shape, t.data};
+  }
+  return "";
+}
+
+double gradientToleranceFor(Operation *op) {
+  // Measured on test/Backend/cpu-backward.test (docs/testing.md,
+  // "Backward"): f32 gradients are within 1.3e-6 of the double reference
+  // (relative to max|grad|); f16 within 8e-4 and bf16 within 5e-3, where
+  // dq, dk and dv are stored in the storage dtype (half an ulp is 4.9e-4
+  // and 3.9e-3 of the largest value). The bounds keep 1.6x to 2.5x of room
+  // for longer sums, as the forward's do.
+  switch (cast<attn::AttentionOp>(op).getDtype()) {
+  case attn::Dtype::f32:
+    return 5e-5;
+  case attn::Dtype::f16:
+    return 2e-3;
+  case attn::Dtype::bf16:
+    return 8e-3;
+  }
+  return 5e-5;
+}
+
+bool compareGradients(Operation *op, const reference::Gradients &got,
+                      const reference::Gradients &want, llvm::raw_ostream &os) {
+  const double tolerance = gradientToleranceFor(op);
+  bool allOk = true;
+  auto compare = [&](const std::string &name, const std::vector<double> &g,
+                     const std::vector<double> &w) {
+    double scale = 1, worst = 0;
+    size_t at = 0;
+    bool finite = g.size() == w.size();
+    for (double x : w)
+      scale = std::max(scale, std::fabs(x));
+    for (size_t i = 0; finite && i < g.size(); ++i) {
+      if (std::isfinite(g[i]) != std::isfinite(w[i]) ||
+          (!std::isfinite(w[i]) && g[i] != w[i])) {
+        finite = false;
+        at = i;
+        break;
+      }
+      const double d = std::isfinite(w[i]) ? std::fabs(g[i] - w[i]) : 0;
+      if (d > worst) {
+        worst = d;
+        at = i;
+      }
+    }
+    const double relative = worst / scale;
+    const bool ok = finite && relative <= tolerance;
+    allOk &= ok;
+    os << "grad " << name << ": max error "
+       << llvm::format("%.3g", relative) << " (relative to max|ref| "
+       << llvm::format("%.3g", scale) << ", tolerance "
+       << llvm::format("%.3g", tolerance) << ")";
+    if (!finite)
+      os << " non-finite values differ at flat index " << at;
+    os << (ok ? ": ok\n" : ": FAIL\n");
+  };
+  compare("q", got.dq.data, want.dq.data);
+  compare("k", got.dk.data, want.dk.data);
+  compare("v", got.dv.data, want.dv.data);
+  for (const std::string &name : reference::differentiableParams(op)) {
+    auto g = got.params.find(name), w = want.params.find(name);
+    if (g == got.params.end() || w == want.params.end()) {
+      os << "grad " << name << ": missing: FAIL\n";
+      allOk = false;
+      continue;
+    }
+    compare(name, g->second.values, w->second.values);
+  }
+  return allOk;
+}
+
+} // namespace attnc
