@@ -64,17 +64,7 @@ std::string runPackageOnCpu(Operation *op, const std::string &packageDir,
     auto it = inputs.params.find(info.name);
     if (it == inputs.params.end())
       return std::string("input '") + info.name + "': missing";
-    const reference::ParamValues &values = it->second;
-    describe(params[i], info.dtype, values.shape, 4);
-    for (size_t j = 0; j < values.values.size(); ++j) {
-      if (info.dtype == ATTNC_I32) {
-        int32_t x = static_cast<int32_t>(values.values[j]);
-        std::memcpy(&params[i].bytes[4 * j], &x, 4);
-      } else {
-        float x = static_cast<float>(values.values[j]);
-        std::memcpy(&params[i].bytes[4 * j], &x, 4);
-      }
-    }
+    fillParam(params[i], info.dtype, it->second);
     views.push_back(params[i].view);
   }
 

@@ -59,16 +59,7 @@ std::string runPackageBackwardOnCpu(Operation *op, const std::string &packageDir
     if (it == inputs.params.end())
       return std::string("input '") + info.name + "': missing";
     const reference::ParamValues &values = it->second;
-    describe(params[i], info.dtype, values.shape, 4);
-    for (size_t j = 0; j < values.values.size(); ++j) {
-      if (info.dtype == ATTNC_I32) {
-        int32_t x = static_cast<int32_t>(values.values[j]);
-        std::memcpy(&params[i].bytes[4 * j], &x, 4);
-      } else {
-        float x = static_cast<float>(values.values[j]);
-        std::memcpy(&params[i].bytes[4 * j], &x, 4);
-      }
-    }
+    fillParam(params[i], info.dtype, values);
     paramViews.push_back(params[i].view);
     attnc_tensor none{};
     if (attnc_package_param_has_grad(pkg.get(), i)) {

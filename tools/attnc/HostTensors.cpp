@@ -64,4 +64,18 @@ reference::Tensor readBack(const Buffer &buf, attn::Dtype dtype,
   return t;
 }
 
+void fillParam(Buffer &buf, attnc_dtype dtype,
+               const reference::ParamValues &values) {
+  describe(buf, dtype, values.shape, 4);
+  for (size_t j = 0; j < values.values.size(); ++j) {
+    if (dtype == ATTNC_I32) {
+      int32_t x = static_cast<int32_t>(values.values[j]);
+      std::memcpy(&buf.bytes[4 * j], &x, 4);
+    } else {
+      float x = static_cast<float>(values.values[j]);
+      std::memcpy(&buf.bytes[4 * j], &x, 4);
+    }
+  }
+}
+
 } // namespace attnc

@@ -35,6 +35,10 @@ void describe(Buffer &buf, attnc_dtype dtype, const std::vector<int64_t> &shape,
 /// `t` converted to the storage dtype `dtype` (round to nearest even).
 void fill(Buffer &buf, mlir::attn::Dtype dtype, const reference::Tensor &t);
 
+/// A parameter's values as int32 or float32 (`dtype`), its shape.
+void fillParam(Buffer &buf, attnc_dtype dtype,
+               const reference::ParamValues &values);
+
 /// The buffer's values (storage dtype `dtype`) as doubles.
 reference::Tensor readBack(const Buffer &buf, mlir::attn::Dtype dtype,
                            const std::vector<int64_t> &shape);
