@@ -4,7 +4,9 @@
 // (any f32 causal softmax spec), runs it on the CPU through the runtime
 // (or on CUDA with --cuda when a GPU is present and the caller passes device
 // memory; this example stays on the CPU), and checks the result against a
-// naive causal attention written here, so the example proves itself.
+// naive causal attention written here, so the example proves itself. A
+// package compiled with --backward also runs one backward step (as a
+// training loop would, with dO = o) and checks dV = P^T dO.
 //
 // usage: embed PACKAGE_DIR
 //
@@ -52,9 +54,26 @@ int main(int argc, char **argv) {
     return 1;
   }
 
-  // Naive causal softmax attention in double for comparison.
+  // The backward, when the package has one: the gradients of
+  // L = |o|^2 / 2, so dO = o.
+  const bool backward = pkg.hasCpuBackward();
+  std::vector<float> dq(q.size()), dk(k.size()), dv(v.size());
+  if (backward) {
+    Tensor tdq = Tensor::contiguous(dq.data(), ATTNC_F32, {B, H, N, D});
+    Tensor tdk = Tensor::contiguous(dk.data(), ATTNC_F32, {B, G, N, D});
+    Tensor tdv = Tensor::contiguous(dv.data(), ATTNC_F32, {B, G, N, Dv});
+    if (attnc::Status s =
+            pkg.runCpuBackward(tq, tk, tv, to, &tl, {}, to, tdq, tdk, tdv);
+        !s.ok) {
+      std::fprintf(stderr, "embed: %s\n", s.message.c_str());
+      return 1;
+    }
+  }
+
+  // Naive causal softmax attention in double for comparison (and its dV).
   const double scale = 1.0 / std::sqrt(double(D));
   double worst = 0;
+  std::vector<double> wantDv(v.size(), 0.0);
   for (long long b = 0; b < B; ++b)
     for (long long h = 0; h < H; ++h)
       for (long long i = 0; i < N; ++i) {
@@ -75,9 +94,18 @@ int main(int argc, char **argv) {
           for (long long j = 0; j <= i; ++j)
             acc += w[j] * v[((b * G + g) * N + j) * Dv + e];
           worst = std::max(worst, std::fabs(acc / sum - o[((b * H + h) * N + i) * Dv + e]));
+          for (long long j = 0; j <= i; ++j)
+            wantDv[((b * G + g) * N + j) * Dv + e] +=
+                w[j] / sum * o[((b * H + h) * N + i) * Dv + e];
         }
       }
   std::printf("embed: ran '%s' on the CPU, max |error| vs naive causal attention %.3g\n",
               pkg.name().c_str(), worst);
-  return worst < 1e-4 ? 0 : 1;
+  if (!backward)
+    return worst < 1e-4 ? 0 : 1;
+  double worstDv = 0;
+  for (size_t i = 0; i < dv.size(); ++i)
+    worstDv = std::max(worstDv, std::fabs(wantDv[i] - dv[i]));
+  std::printf("embed: backward step, max |error| of dv vs naive %.3g\n", worstDv);
+  return worst < 1e-4 && worstDv < 1e-4 ? 0 : 1;
 }

@@ -258,6 +258,34 @@ public:
         static_cast<int>(raw.size()), &s));
   }
 
+  /// Whether the package has a CPU backward (attnc compile --backward).
+  bool hasCpuBackward() const {
+    return attnc_package_has_cpu_backward(pkg) != 0;
+  }
+  /// Whether the backward writes the gradient of parameter `index`.
+  bool paramHasGrad(int index) const {
+    return attnc_package_param_has_grad(pkg, index) != 0;
+  }
+
+  /// The backward on the CPU (attnc_run_cpu_backward): o and lse are the
+  /// forward's; dq, dk, dv and the parameter gradients are written.
+  /// `paramGrads` holds one tensor per parameter (a default Tensor() for
+  /// those without a gradient), or is empty when none has one.
+  Status runCpuBackward(const Tensor &q, const Tensor &k, const Tensor &v,
+                        const Tensor &o, const Tensor *lse,
+                        const std::vector<Tensor> &params, const Tensor &dout,
+                        const Tensor &dq, const Tensor &dk, const Tensor &dv,
+                        const std::vector<Tensor> &paramGrads = {}) const {
+    std::vector<attnc_tensor> raw = rawParams(params);
+    std::vector<attnc_tensor> grads = rawParams(paramGrads);
+    attnc_backward_tensors g = {&dout.raw(), &dq.raw(), &dk.raw(), &dv.raw(),
+                                grads.empty() ? nullptr : grads.data()};
+    return Status::fromCode(attnc_run_cpu_backward(
+        pkg, &q.raw(), &k.raw(), &v.raw(), &o.raw(),
+        lse ? &lse->raw() : nullptr, raw.empty() ? nullptr : raw.data(),
+        static_cast<int>(raw.size()), &g));
+  }
+
   bool hasBlockMask() const { return attnc_package_has_block_mask(pkg) != 0; }
 
   /// Builds the block mask of a call (attnc_block_mask_build_cpu); on
