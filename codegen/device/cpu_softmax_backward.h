@@ -60,15 +60,38 @@ static inline bool attnc_bwd_visits(long long qb, long long kb, long long Nq, lo
   return true;
 }
 
+// A [rows x W] tile transposed into [W x BK], columns past `rows` zero (so that the
+// products below stay finite over the whole tile width).
+template <int W>
+static inline void attnc_bwd_transpose(const float (*in)[W], int rows, float (*out)[BK]) {
+  for (int w = 0; w < W; ++w)
+    for (int c = 0; c < BK; ++c) out[w][c] = c < rows ? in[c][w] : 0.0f;
+}
+
 // One tile (rows x cols of q-block row0.. and k-block col0.. of head (b, h)): the
-// probabilities P and dS = d(loss)/d(s), where s = scale q.k. pg: the thread's parameter
-// gradient accumulators (dK/dV pass), or null (dQ pass: every (q, k) adds once).
+// probabilities P and dS = d(loss)/d(s), where s = scale q.k; S and dP are scratch. Kt
+// and Vt are the k-block's K and V transposed: the products' innermost loops run over
+// the tile's columns, contiguous and without a reduction, so they vectorize without
+// -ffast-math. pg: the thread's parameter gradient accumulators (dK/dV pass), or null
+// (dQ pass: every (q, k) adds once).
 static void attnc_bwd_tile(const AttncKernelArgs &a, const AttncBwdRows &st, double *const *pg,
                            long long b, long long h, long long row0, int rows, long long col0,
                            int cols, bool full, const float (*Q)[D], const float (*dO)[DV],
-                           const float (*K)[D], const float (*V)[DV], float (*P)[BK],
-                           float (*dS)[BK]) {
+                           const float (*Kt)[BK], const float (*Vt)[BK], float (*S)[BK],
+                           float (*dP)[BK], float (*P)[BK], float (*dS)[BK]) {
   const long long Nq = a.q_len, Nk = a.kv_len, offset = Nk - Nq;
+  for (int r = 0; r < rows; ++r) {
+    float *s = S[r], *dp = dP[r];
+    for (int c = 0; c < BK; ++c) s[c] = dp[c] = 0.0f;
+    for (int d = 0; d < D; ++d) {
+      const float x = Q[r][d];
+      for (int c = 0; c < BK; ++c) s[c] += x * Kt[d][c];
+    }
+    for (int e = 0; e < DV; ++e) {
+      const float y = dO[r][e];
+      for (int c = 0; c < BK; ++c) dp[c] += y * Vt[e][c];
+    }
+  }
   for (int r = 0; r < rows; ++r) {
     const long long i = row0 + r, row = (b * H + h) * Nq + i;
     const float stat = st.stat[row], delta = st.delta[row];
@@ -77,10 +100,7 @@ static void attnc_bwd_tile(const AttncKernelArgs &a, const AttncBwdRows &st, dou
       P[r][c] = 0.0f;
       dS[r][c] = 0.0f;
       if (!full && !attnc_mask(a, b, h, i + offset, j, Nq, Nk)) continue;
-      float s = 0.0f, dp = 0.0f;
-      for (int d = 0; d < D; ++d) s += Q[r][d] * K[c][d];
-      s *= kScale;
-      for (int e = 0; e < DV; ++e) dp += dO[r][e] * V[c][e];
+      const float s = S[r][c] * kScale, dp = dP[r][c];
       const float t = attnc_score(a, b, h, i + offset, j, Nq, Nk, s);
       float p, dt;
       if (kBackwardNormalize == 0) { // softmax: P = exp(t - lse)
@@ -141,6 +161,7 @@ static void attnc_bwd_row_stats(const AttncKernelArgs &a, const AttncBackwardArg
 // The work buffers of one task, allocated once per thread.
 typedef struct AttncBwdTiles {
   float (*Q)[D], (*dO)[DV], (*K)[D], (*V)[DV], (*P)[BK], (*dS)[BK];
+  float (*Kt)[BK], (*Vt)[BK], (*S)[BK], (*dP)[BK];
   float (*accA)[D], (*accB)[DV]; // dK and dV, or dQ
 } AttncBwdTiles;
 
@@ -152,14 +173,19 @@ static bool attnc_bwd_tiles_alloc(AttncBwdTiles *t) {
   t->V = (float (*)[DV])malloc(sizeof(float) * BK * DV);
   t->P = (float (*)[BK])malloc(sizeof(float) * BQ * BK);
   t->dS = (float (*)[BK])malloc(sizeof(float) * BQ * BK);
+  t->Kt = (float (*)[BK])malloc(sizeof(float) * D * BK);
+  t->Vt = (float (*)[BK])malloc(sizeof(float) * DV * BK);
+  t->S = (float (*)[BK])malloc(sizeof(float) * BQ * BK);
+  t->dP = (float (*)[BK])malloc(sizeof(float) * BQ * BK);
   t->accA = (float (*)[D])malloc(sizeof(float) * rows * D);
   t->accB = (float (*)[DV])malloc(sizeof(float) * rows * DV);
-  return t->Q && t->dO && t->K && t->V && t->P && t->dS && t->accA && t->accB;
+  return t->Q && t->dO && t->K && t->V && t->P && t->dS && t->accA && t->accB && t->Kt &&
+         t->Vt && t->S && t->dP;
 }
 
 static void attnc_bwd_tiles_free(AttncBwdTiles *t) {
   free(t->Q); free(t->dO); free(t->K); free(t->V); free(t->P); free(t->dS);
-  free(t->accA); free(t->accB);
+  free(t->accA); free(t->accB); free(t->Kt); free(t->Vt); free(t->S); free(t->dP);
 }
 
 // dK and dV, key-major: task (b, kv head gh, k-block kb) sums over the query heads of its
@@ -188,6 +214,8 @@ static bool attnc_bwd_dkdv(const AttncKernelArgs &a, const AttncBackwardArgs &g,
       const int cols = (int)(Nk - col0 < BK ? Nk - col0 : BK);
       attnc_bwd_load_rows<D>(a.k, a.k_strides, b, gh, col0, cols, t.K);
       attnc_bwd_load_rows<DV>(a.v, a.v_strides, b, gh, col0, cols, t.V);
+      attnc_bwd_transpose<D>(t.K, cols, t.Kt);
+      attnc_bwd_transpose<DV>(t.V, cols, t.Vt);
       for (int c = 0; c < cols; ++c) {
         for (int d = 0; d < D; ++d) t.accA[c][d] = 0.0f;
         for (int e = 0; e < DV; ++e) t.accB[c][e] = 0.0f;
@@ -200,8 +228,8 @@ static bool attnc_bwd_dkdv(const AttncKernelArgs &a, const AttncBackwardArgs &g,
           const int rows = (int)(Nq - row0 < BQ ? Nq - row0 : BQ);
           attnc_bwd_load_rows<D>(a.q, a.q_strides, b, h, row0, rows, t.Q);
           attnc_bwd_load_rows<DV>(g.dout, g.dout_strides, b, h, row0, rows, t.dO);
-          attnc_bwd_tile(a, st, pg, b, h, row0, rows, col0, cols, full, t.Q, t.dO, t.K, t.V,
-                         t.P, t.dS);
+          attnc_bwd_tile(a, st, pg, b, h, row0, rows, col0, cols, full, t.Q, t.dO, t.Kt, t.Vt,
+                         t.S, t.dP, t.P, t.dS);
           // dV += P^T dO, dK += scale dS^T Q: innermost loops contiguous, no reduction.
           for (int c = 0; c < cols; ++c) {
             for (int r = 0; r < rows; ++r) {
@@ -247,8 +275,10 @@ static bool attnc_bwd_dq(const AttncKernelArgs &a, const AttncBackwardArgs &g,
         const int cols = (int)(Nk - col0 < BK ? Nk - col0 : BK);
         attnc_bwd_load_rows<D>(a.k, a.k_strides, b, gh, col0, cols, t.K);
         attnc_bwd_load_rows<DV>(a.v, a.v_strides, b, gh, col0, cols, t.V);
+        attnc_bwd_transpose<D>(t.K, cols, t.Kt);
+        attnc_bwd_transpose<DV>(t.V, cols, t.Vt);
         attnc_bwd_tile(a, st, 0, b, h, row0, rows, col0, cols, attnc_plan_full(p, kb), t.Q,
-                       t.dO, t.K, t.V, t.P, t.dS);
+                       t.dO, t.Kt, t.Vt, t.S, t.dP, t.P, t.dS);
         for (int r = 0; r < rows; ++r)
           for (int c = 0; c < cols; ++c) {
             const float ds = kScale * t.dS[r][c];
