@@ -99,12 +99,20 @@ LogicalResult checkSchedule(AttentionOp op, KernelFuncOp kernel) {
         return WalkResult::advance();
       }
       if (isa<TaskBlockOp, LoadTileOp, InitGradientsOp, TileMatmulOp,
-              StoreTileOp, KernelYieldOp, QBlockLoopOp>(inner))
+              StoreTileOp, KernelYieldOp>(inner))
         return WalkResult::advance();
+      // The loops walk the forward's tiles: its static plan or its
+      // selection.
+      const TileWalk walk = op.getSelect() ? TileWalk::selected
+                                           : TileWalk::block_map;
       if (auto loop = dyn_cast<KBlockLoopOp>(inner)) {
-        if (loop.getWalk() != TileWalk::block_map)
-          return inner->emitError() << "the CPU backward walks the static "
-                                       "block map";
+        if (loop.getWalk() != walk)
+          return inner->emitError() << "expected the forward's tile walk";
+        return WalkResult::advance();
+      }
+      if (auto loop = dyn_cast<QBlockLoopOp>(inner)) {
+        if (loop.getWalk() != walk)
+          return inner->emitError() << "expected the forward's tile walk";
         return WalkResult::advance();
       }
       if (inner == pass)
@@ -189,6 +197,14 @@ LogicalResult emitSoftmaxBackwardCpu(AttentionOp op, KernelFuncOp kernel,
          : op.getNormalize() == Normalize::sum   ? 1
                                                  : 2)
      << "; // 0 softmax, 1 sum, 2 none\n"
+     << "// Content-based selection: the forward's tiles, rebuilt by its "
+        "builder.\n"
+     << "static const bool kBackwardSelected = "
+     << (op.getSelect() ? "true" : "false") << ";\n"
+     << "static int attnc_bwd_select(const AttncKernelArgs *args, int "
+        "*counts, int *col,\n    unsigned char *full) {\n"
+     << "  return " << cpuBlockMaskEntryName(op)
+     << "(args, (int)H, counts, col, full, 0);\n}\n"
      << kCpuSoftmaxBackward
      << "\n// The backward entry (docs/runtime.md, \"Backward\"): 0, 1 for "
         "bad arguments, 2 out of memory.\n"

@@ -487,8 +487,9 @@ def Attn_QBlockLoopOp : Attn_KernelOp<"q_block_loop", [SingleBlock,
   let summary = "the (query head, q-block) pairs that visit one k-block";
   let description = [{
     The transposed walk of the key-major backward pass: for the task's
-    k-block, every query head of its kv group and every q-block whose static
-    block plan visits the k-block, in order; the body gets the q-block, the
+    k-block, every query head of its kv group and every q-block that visits
+    the k-block in the forward (its static block plan, or with `walk =
+    selected` the forward's selection), in order; the body gets the q-block, the
     tile's `full` flag (the same as the forward's k_block_loop gives that
     tile) and the loop-carried tiles.
   }];

@@ -107,8 +107,9 @@ def AttnConvertSoftmaxBackwardToKernelPass
     `attn.kernel @<name>_cpu_backward`: the row statistics, the key-major
     pass (dK, dV and parameter gradients per k-block, over the q-blocks
     whose plan visits it) and the query-major pass (dQ per q-block). Tiles
-    are the CPU plan's. Content-based selection is not supported yet (an
-    error at the op).
+    are the CPU plan's; the loops walk the forward's tiles (its static
+    block map, or with `select` the selection, which the kernel rebuilds:
+    selection is deterministic).
   }];
   let dependentDialects = ["::mlir::attn::AttnDialect"];
 }

@@ -4,6 +4,9 @@
 // attnc_store, the block plan (attnc_plan_qblock, attnc_plan_next, attnc_plan_full), attnc_mask,
 // attnc_score, H, G, D, DV, BQ, BK and kScale. The emitter defines before it:
 //   kBackwardNormalize      0 softmax, 1 sum, 2 none;
+//   kBackwardSelected       true for content-based selection: the tiles are the forward's
+//                           selection, rebuilt by attnc_bwd_select (the forward's builder,
+//                           deterministic, so the same tiles), not the static plan;
 //   ATTNC_PARAM_GRADS       the number of parameters with a gradient (slots), and for them
 //   attnc_param_grad_param  slot -> manifest parameter index,
 //   attnc_param_grad_size   slot -> element count for these sizes,
@@ -51,13 +54,50 @@ static inline void attnc_bwd_store_rows(void *base, const AttncStrides4 &st, lon
   }
 }
 
-// Whether q-block qb visits k-block kb in the static plan, and whether that tile is full.
-static inline bool attnc_bwd_visits(long long qb, long long kb, long long Nq, long long Nk,
+// The tiles the forward visited: the static plan, or with selection a map per
+// (b, h, q-block, k-block): 0 not selected, 1 partial, 2 full.
+typedef struct AttncBwdTilesMap {
+  const unsigned char *selected; // [B * H * QB * KB], or null: the static plan
+  long long q_blocks, k_blocks;
+} AttncBwdTilesMap;
+
+// Whether q-block qb of head (b, h) visits k-block kb, and whether that tile is full.
+static inline bool attnc_bwd_visits(const AttncBwdTilesMap &m, long long b, long long h,
+                                    long long qb, long long kb, long long Nq, long long Nk,
                                     bool *full) {
+  if (m.selected) {
+    const unsigned char v = m.selected[((b * H + h) * m.q_blocks + qb) * m.k_blocks + kb];
+    *full = v == 2;
+    return v != 0;
+  }
   const AttncPlan p = attnc_plan_qblock(qb, Nq, Nk);
   if (attnc_plan_next(p, kb - 1) != kb) return false;
   *full = attnc_plan_full(p, kb);
   return true;
+}
+
+// The selection map of the call (kBackwardSelected), from the forward's block builder.
+// Returns 0, or the builder's nonzero status (2 when out of memory).
+static int attnc_bwd_select_map(const AttncKernelArgs &a, unsigned char **out) {
+  const long long QB = (a.q_len + BQ - 1) / BQ, KB = (a.kv_len + BK - 1) / BK;
+  const long long rows = a.batch * H * QB;
+  int *counts = (int *)malloc(sizeof(int) * (size_t)rows);
+  int *col = (int *)malloc(sizeof(int) * (size_t)(rows * KB));
+  unsigned char *full = (unsigned char *)malloc((size_t)(rows * KB));
+  unsigned char *map = (unsigned char *)calloc((size_t)(rows * KB), 1);
+  int status = counts && col && full && map ? attnc_bwd_select(&a, counts, col, full) : 2;
+  for (long long r = 0; status == 0 && r < rows; ++r)
+    for (int i = 0; i < counts[r]; ++i)
+      map[r * KB + col[r * KB + i]] = full[r * KB + i] ? 2 : 1;
+  free(counts);
+  free(col);
+  free(full);
+  if (status != 0) {
+    free(map);
+    map = 0;
+  }
+  *out = map;
+  return status;
 }
 
 // A [rows x W] tile transposed into [W x BK], columns past `rows` zero (so that the
@@ -123,7 +163,7 @@ static void attnc_bwd_tile(const AttncKernelArgs &a, const AttncBwdRows &st, dou
 // Row pass: delta = dO . o per row, and under `sum` the row's sum of scores (the forward's
 // normalizer, recomputed over the same tiles).
 static void attnc_bwd_row_stats(const AttncKernelArgs &a, const AttncBackwardArgs &g,
-                                AttncBwdRows st) {
+                                AttncBwdRows st, const AttncBwdTilesMap &m) {
   const long long Nq = a.q_len, Nk = a.kv_len, offset = Nk - Nq, rows = a.batch * H * Nq;
 #pragma omp parallel for schedule(static)
   for (long long row = 0; row < rows; ++row) {
@@ -139,10 +179,10 @@ static void attnc_bwd_row_stats(const AttncKernelArgs &a, const AttncBackwardArg
     } else if (kBackwardNormalize == 1) {
       float q[1][D], k[1][D];
       attnc_bwd_load_rows<D>(a.q, a.q_strides, b, h, i, 1, q);
-      const AttncPlan p = attnc_plan_qblock(i / BQ, Nq, Nk);
       float sum = 0.0f;
-      for (long long kb = attnc_plan_next(p, -1); kb >= 0; kb = attnc_plan_next(p, kb)) {
-        const bool full = attnc_plan_full(p, kb);
+      for (long long kb = 0; kb < m.k_blocks; ++kb) {
+        bool full = false;
+        if (!attnc_bwd_visits(m, b, h, i / BQ, kb, Nq, Nk, &full)) continue;
         for (long long j = kb * BK; j < kb * BK + BK && j < Nk; ++j) {
           if (!full && !attnc_mask(a, b, h, i + offset, j, Nq, Nk)) continue;
           attnc_bwd_load_rows<D>(a.k, a.k_strides, b, gh, j, 1, k);
@@ -191,7 +231,8 @@ static void attnc_bwd_tiles_free(AttncBwdTiles *t) {
 // dK and dV, key-major: task (b, kv head gh, k-block kb) sums over the query heads of its
 // group and the q-blocks whose plan visits kb. Returns false when out of memory.
 static bool attnc_bwd_dkdv(const AttncKernelArgs &a, const AttncBackwardArgs &g,
-                           const AttncBwdRows &st, double **pg_threads) {
+                           const AttncBwdRows &st, const AttncBwdTilesMap &m,
+                           double **pg_threads) {
   const long long Nq = a.q_len, Nk = a.kv_len, QB = (Nq + BQ - 1) / BQ, KB = (Nk + BK - 1) / BK;
   const long long tasks = a.batch * G * KB;
   bool ok = true;
@@ -223,7 +264,7 @@ static bool attnc_bwd_dkdv(const AttncKernelArgs &a, const AttncBackwardArgs &g,
       for (long long h = gh * (H / G); h < (gh + 1) * (H / G); ++h) {
         for (long long qb = 0; qb < QB; ++qb) {
           bool full = false;
-          if (!attnc_bwd_visits(qb, kb, Nq, Nk, &full)) continue;
+          if (!attnc_bwd_visits(m, b, h, qb, kb, Nq, Nk, &full)) continue;
           const long long row0 = qb * BQ;
           const int rows = (int)(Nq - row0 < BQ ? Nq - row0 : BQ);
           attnc_bwd_load_rows<D>(a.q, a.q_strides, b, h, row0, rows, t.Q);
@@ -250,8 +291,9 @@ static bool attnc_bwd_dkdv(const AttncKernelArgs &a, const AttncBackwardArgs &g,
 
 // dQ, query-major: task (b, h, q-block) walks the k-blocks of its plan.
 static bool attnc_bwd_dq(const AttncKernelArgs &a, const AttncBackwardArgs &g,
-                         const AttncBwdRows &st) {
+                         const AttncBwdRows &st, const AttncBwdTilesMap &m) {
   const long long Nq = a.q_len, Nk = a.kv_len, QB = (Nq + BQ - 1) / BQ;
+  const long long KB = (Nk + BK - 1) / BK;
   const long long tasks = a.batch * H * QB;
   bool ok = true;
 #pragma omp parallel reduction(&& : ok)
@@ -269,15 +311,16 @@ static bool attnc_bwd_dq(const AttncKernelArgs &a, const AttncBackwardArgs &g,
       attnc_bwd_load_rows<DV>(g.dout, g.dout_strides, b, h, row0, rows, t.dO);
       for (int r = 0; r < rows; ++r)
         for (int d = 0; d < D; ++d) t.accA[r][d] = 0.0f;
-      const AttncPlan p = attnc_plan_qblock(qb, Nq, Nk);
-      for (long long kb = attnc_plan_next(p, -1); kb >= 0; kb = attnc_plan_next(p, kb)) {
+      for (long long kb = 0; kb < KB; ++kb) {
+        bool full = false;
+        if (!attnc_bwd_visits(m, b, h, qb, kb, Nq, Nk, &full)) continue;
         const long long col0 = kb * BK;
         const int cols = (int)(Nk - col0 < BK ? Nk - col0 : BK);
         attnc_bwd_load_rows<D>(a.k, a.k_strides, b, gh, col0, cols, t.K);
         attnc_bwd_load_rows<DV>(a.v, a.v_strides, b, gh, col0, cols, t.V);
         attnc_bwd_transpose<D>(t.K, cols, t.Kt);
         attnc_bwd_transpose<DV>(t.V, cols, t.Vt);
-        attnc_bwd_tile(a, st, 0, b, h, row0, rows, col0, cols, attnc_plan_full(p, kb), t.Q,
+        attnc_bwd_tile(a, st, 0, b, h, row0, rows, col0, cols, full, t.Q,
                        t.dO, t.Kt, t.Vt, t.S, t.dP, t.P, t.dS);
         for (int r = 0; r < rows; ++r)
           for (int c = 0; c < cols; ++c) {
@@ -319,9 +362,17 @@ static int attnc_softmax_backward(const AttncKernelArgs *args, const AttncBackwa
                              sizeof(double));
     ok = pg[i] != 0;
   }
+  AttncBwdTilesMap m = {0, (a.q_len + BQ - 1) / BQ, (a.kv_len + BK - 1) / BK};
+  unsigned char *selected = 0;
+  int status = 0;
+  if (ok && kBackwardSelected) {
+    status = attnc_bwd_select_map(a, &selected);
+    ok = status == 0;
+    m.selected = selected;
+  }
   if (ok) {
-    attnc_bwd_row_stats(a, *grads, st);
-    ok = attnc_bwd_dkdv(a, *grads, st, pg) && attnc_bwd_dq(a, *grads, st);
+    attnc_bwd_row_stats(a, *grads, st, m);
+    ok = attnc_bwd_dkdv(a, *grads, st, m, pg) && attnc_bwd_dq(a, *grads, st, m);
   }
   for (int slot = 0; ok && slot < ATTNC_PARAM_GRADS; ++slot) {
     float *out = grads->param_grads[attnc_param_grad_param[slot]];
@@ -336,5 +387,6 @@ static int attnc_softmax_backward(const AttncKernelArgs *args, const AttncBackwa
   free(pg);
   free(st.stat);
   free(st.delta);
-  return ok ? 0 : 2;
+  free(selected);
+  return ok ? 0 : status != 0 ? status : 2;
 }

@@ -64,8 +64,8 @@ Block *loopBlock(OpBuilder &b, Region &region, TypeRange carried,
 }
 
 /// The key-major pass: dK and dV of one k-block.
-void buildKeyMajor(OpBuilder &b, const BackwardTiles &t, Value stat,
-                   Value delta, Location loc) {
+void buildKeyMajor(OpBuilder &b, const BackwardTiles &t, TileWalk walk,
+                   Value stat, Value delta, Location loc) {
   auto pass = b.create<BackwardPassOp>(loc, BackwardPass::key_major);
   OpBuilder::InsertionGuard guard(b);
   b.createBlock(&pass.getBody());
@@ -74,8 +74,8 @@ void buildKeyMajor(OpBuilder &b, const BackwardTiles &t, Value stat,
   Value v = b.create<LoadTileOp>(loc, t.v, TensorRole::v, kb);
   auto init =
       b.create<InitGradientsOp>(loc, TypeRange{t.dk, t.dv});
-  auto loop = b.create<QBlockLoopOp>(loc, TypeRange{t.dk, t.dv},
-                                     TileWalk::block_map, init.getResults());
+  auto loop = b.create<QBlockLoopOp>(loc, TypeRange{t.dk, t.dv}, walk,
+                                     init.getResults());
   {
     OpBuilder::InsertionGuard inner(b);
     Block *body = loopBlock(b, loop.getBody(), {t.dk, t.dv}, loc);
@@ -105,8 +105,8 @@ void buildKeyMajor(OpBuilder &b, const BackwardTiles &t, Value stat,
 }
 
 /// The query-major pass: dQ of one q-block.
-void buildQueryMajor(OpBuilder &b, const BackwardTiles &t, Value stat,
-                     Value delta, Location loc) {
+void buildQueryMajor(OpBuilder &b, const BackwardTiles &t, TileWalk walk,
+                     Value stat, Value delta, Location loc) {
   auto pass = b.create<BackwardPassOp>(loc, BackwardPass::query_major);
   OpBuilder::InsertionGuard guard(b);
   b.createBlock(&pass.getBody());
@@ -114,8 +114,8 @@ void buildQueryMajor(OpBuilder &b, const BackwardTiles &t, Value stat,
   Value q = b.create<LoadTileOp>(loc, t.q, TensorRole::q, Value());
   Value dout = b.create<LoadTileOp>(loc, t.dout, TensorRole::dout, Value());
   auto init = b.create<InitGradientsOp>(loc, TypeRange{t.dq});
-  auto loop = b.create<KBlockLoopOp>(loc, TypeRange{t.dq},
-                                     TileWalk::block_map, /*stages=*/1,
+  auto loop = b.create<KBlockLoopOp>(loc, TypeRange{t.dq}, walk,
+                                     /*stages=*/1,
                                      init.getResults());
   {
     OpBuilder::InsertionGuard inner(b);
@@ -160,8 +160,12 @@ void buildBackwardKernel(AttentionOp op, CpuPlanAttr plan) {
   b.createBlock(&kernel.getBody());
   const BackwardTiles t = tilesFor(op, plan);
   auto stats = b.create<BackwardRowStatsOp>(loc, t.rows, t.rows);
-  buildKeyMajor(b, t, stats.getStat(), stats.getDelta(), loc);
-  buildQueryMajor(b, t, stats.getStat(), stats.getDelta(), loc);
+  // The forward's tiles: its static plan, or the selection it made
+  // (rebuilt the same way: selection is deterministic).
+  const TileWalk walk =
+      op.getSelect() ? TileWalk::selected : TileWalk::block_map;
+  buildKeyMajor(b, t, walk, stats.getStat(), stats.getDelta(), loc);
+  buildQueryMajor(b, t, walk, stats.getStat(), stats.getDelta(), loc);
 }
 
 struct ConvertSoftmaxBackwardToKernel
@@ -178,11 +182,6 @@ struct ConvertSoftmaxBackwardToKernel
               op, StringAttr::get(op.getContext(),
                                   backwardKernelName(op, Target::cpu))))
         continue; // Converted once.
-      if (op.getSelect()) {
-        op.emitError() << "the CPU backward of content-based selection "
-                          "('select') is not supported yet";
-        return signalPassFailure();
-      }
       buildBackwardKernel(op, plan);
     }
   }

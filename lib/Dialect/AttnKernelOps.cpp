@@ -168,8 +168,6 @@ LogicalResult QBlockLoopOp::verify() {
   auto pass = (*this)->getParentOfType<BackwardPassOp>();
   if (!pass || pass.getPass() != BackwardPass::key_major)
     return emitOpError() << "expected to be in a key_major backward pass";
-  if (getWalk() != TileWalk::block_map)
-    return emitOpError() << "expected to walk the static block map";
   Builder b(getContext());
   return verifyLoop(*this, getBody(), {b.getIndexType(), b.getI1Type()},
                     getInits(), getResults().getTypes());

@@ -197,6 +197,17 @@ def backward_cases():
                                  tile="tile q=128 k=32 warps=4"), "1,333,333", [])
     yield ("tile_q32_k16", spec("b_tiled32", 2, 2, 32, "f16", causal,
                                 tile="tile q=32 k=16 warps=2"), "1,70,70", [])
+    # Content-based selection: the backward walks the forward's selection.
+    est = "by mean(q) . mean(k)"
+    yield ("select_topk_keep_f32", spec(
+        "b_sel", 4, 2, 32, "f32",
+        causal + f"\n  select topk(2) {est}\n  keep k < 16 || q - k < 40"), "2,333,333", [])
+    yield ("select_cumulative_bf16", spec(
+        "b_sel_cum", 2, 2, 32, "bf16", causal + f"\n  select cumulative(0.8) {est}"),
+        "1,300,300", [])
+    yield ("select_sum_f32", spec(
+        "b_sel_sum", 2, 2, 32, "f32",
+        causal + f"\n  select topk(2) {est}\n  score exp(s / 2)", "sum"), "1,200,150", [])
 
 
 def hybrid_cases():
