@@ -77,9 +77,16 @@ def AttnDifferentiatePass : Pass<"attn-differentiate", "mlir::ModuleOp"> {
     with an `attn.param_grad` per read of an f32 parameter that is not
     frozen. Derivatives come from one rule per arith/math op
     (lib/Autodiff/ScalarVjp.cpp; conventions at kinks as PyTorch's).
-    Sparse + linear hybrids are reported as not differentiable yet.
+    Sparse + linear hybrids and the linear family are reported as not
+    differentiable yet: an error, or with `allow-unsupported` (the
+    pipeline's backward mode, where a spec file's other blocks may be of
+    either) a warning, and the op keeps no score_vjp region.
     `attnc SPEC --emit=backward` prints the result.
   }];
+  let options = [
+    Option<"allowUnsupported", "allow-unsupported", "bool", "false",
+           "warn about ops without a backward instead of failing">
+  ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::math::MathDialect"];
 }

@@ -42,14 +42,19 @@ LogicalResult simplify(Region &region) {
   return success();
 }
 
-LogicalResult differentiateScore(AttentionOp op) {
+/// An op the pass cannot differentiate: an error, or a warning when the
+/// pipeline allows them.
+LogicalResult unsupported(Operation *op, bool allow, StringRef what) {
+  (allow ? op->emitWarning() : op->emitError())
+      << "the backward pass of " << what << " is not supported yet";
+  return success(allow);
+}
+
+LogicalResult differentiateScore(AttentionOp op, bool allowUnsupported) {
   if (!op.getScoreVjp().empty())
     return success(); // Already differentiated: the pass is idempotent.
   if (op.getHybridFeature())
-    return op.emitError()
-           << "the backward pass of sparse + linear hybrids is not "
-              "supported yet; differentiate the softmax and linear parts as "
-              "separate specs";
+    return unsupported(op, allowUnsupported, "sparse + linear hybrids");
   Block &score = op.getScore().front();
   OpBuilder builder(op.getContext());
   Block *vjp = builder.createBlock(&op.getScoreVjp());
@@ -76,15 +81,14 @@ LogicalResult differentiateScore(AttentionOp op) {
 
 struct AttnDifferentiatePass
     : mlir::attn::impl::AttnDifferentiatePassBase<AttnDifferentiatePass> {
+  using AttnDifferentiatePassBase::AttnDifferentiatePassBase;
   void runOnOperation() override {
     bool ok = true;
     getOperation().walk([&](AttentionOp op) {
-      ok &= succeeded(differentiateScore(op));
+      ok &= succeeded(differentiateScore(op, allowUnsupported));
     });
     getOperation().walk([&](LinearAttentionOp op) {
-      op.emitError() << "the backward pass of the linear family is not "
-                        "supported yet";
-      ok = false;
+      ok &= succeeded(unsupported(op, allowUnsupported, "the linear family"));
     });
     if (!ok)
       signalPassFailure();

@@ -15,6 +15,7 @@
 #include "tools/attnc/CommandLine.h"
 #include "tools/attnc/Inputs.h"
 
+#include "codegen/BackwardCpuEmitter.h"
 #include "codegen/CpuEmitter.h"
 #include "codegen/CudaEmitter.h"
 #include "dialect/AttnOps.h"
@@ -84,12 +85,17 @@ LogicalResult schedule(ModuleOp module,
 
 /// Runs attn-differentiate on `module`: the derivative regions of the
 /// backward pass (`--emit=backward`, `attnc run --backward`).
-LogicalResult differentiate(ModuleOp module) {
+/// With `allowUnsupported`, blocks without a backward only get a warning
+/// (the caller checks the block it runs).
+LogicalResult differentiate(ModuleOp module, bool allowUnsupported = false) {
   PassManager pm(module.getContext());
   if (failed(applyPassManagerCLOptions(pm)))
     return failure();
   applyDefaultTimingPassManagerCLOptions(pm);
-  attn::buildBackwardPipeline(pm);
+  if (allowUnsupported)
+    pm.addPass(attn::createAttnDifferentiatePass({/*allowUnsupported=*/true}));
+  else
+    attn::buildBackwardPipeline(pm);
   return pm.run(module);
 }
 
@@ -153,6 +159,11 @@ LogicalResult compileCommand(const CommandLine &cl, MLIRContext &context,
   Operation *op = selectAttention(*module, cl.get("name"));
   if (!op)
     return failure();
+  if (cl.has("backward") && cpuBackwardEntryName(op).empty()) {
+    op->emitError() << "--backward: this spec has no backward pass yet (the "
+                       "linear family and sparse + linear hybrids)";
+    return failure();
+  }
   PackageOptions options;
   options.outDir = cl.get("o");
   if (options.outDir.empty() || options.outDir == "-") {
@@ -391,7 +402,11 @@ LogicalResult runCommand(const CommandLine &cl, MLIRContext &context,
                       "--backward on the reference backend (finite "
                       "differences)");
   // The derivative regions the backward evaluates (attn-differentiate).
-  if (backward && failed(differentiate(*module)))
+  if (backward && isa<attn::AttentionOp>(op) &&
+      cast<attn::AttentionOp>(op).getHybridFeature())
+    return inputError("--backward: sparse + linear hybrids have no backward "
+                      "pass yet");
+  if (backward && failed(differentiate(*module, /*allowUnsupported=*/true)))
     return failure();
   bool wantLse = cl.has("lse") || (cl.has("check") && isa<attn::AttentionOp>(op) &&
                                    cast<attn::AttentionOp>(op).getNormalize() ==
