@@ -41,7 +41,9 @@ typedef enum attnc_status {
   ATTNC_ERROR_CUDA = 8,             /* a CUDA driver call failed */
   ATTNC_ERROR_COMPILE = 9,          /* NVRTC is missing or failed */
   ATTNC_ERROR_OUT_OF_MEMORY = 10,   /* host allocation failed */
-  ATTNC_ERROR_INTERNAL = 11         /* a bug in the runtime */
+  ATTNC_ERROR_INTERNAL = 11,        /* a bug in the runtime */
+  ATTNC_ERROR_SIGNATURE = 12        /* the kernel was not compiled for the
+                                       manifest beside it */
 } attnc_status;
 
 /* Element types. f16 and bf16 elements are stored as uint16_t bits. */
