@@ -7,6 +7,7 @@
 
 #include "tools/attnc/BackendRun.h"
 
+#include "codegen/ManifestEmitter.h"
 #include "dialect/AttnOps.h"
 #include "tools/compare/Compare.h"
 
@@ -296,6 +297,24 @@ bool compareToReference(Operation *op, const reference::Outputs &got,
   }
   os << " " << (ok ? "PASS" : "FAIL") << "\n";
   return ok;
+}
+
+std::string checkPackageSpec(const std::string &packageDir,
+                             llvm::StringRef specText) {
+  attnc_package *raw = nullptr;
+  if (attnc_package_open(packageDir.c_str(), &raw) != 0)
+    return std::string("cannot open package: ") + attnc_last_error();
+  std::unique_ptr<attnc_package, void (*)(attnc_package *)> pkg(
+      raw, attnc_package_close);
+  // The hash `attnc compile` records (codegen/ManifestEmitter.h); the
+  // runtime checks that the kernel carries the same one.
+  const std::string want = hashText(specText);
+  const std::string got = attnc_package_spec_hash(pkg.get());
+  if (got != want)
+    return "package '" + packageDir +
+           "' was compiled from another spec (its spec_hash is " + got +
+           ", this spec's is " + want + "); recompile it with 'attnc compile'";
+  return "";
 }
 
 } // namespace attnc
