@@ -173,9 +173,18 @@ Error buildBlockMask(attnc_package *pkg, const CallTensors &t,
                          " k-blocks exceeds 2^31-1 entries");
   mask->qBlocks = static_cast<int>(qBlocks);
   mask->kBlocks = static_cast<int>(kBlocks);
-  std::vector<int> counts(rows);
-  mask->col.resize(rows * kBlocks);
-  mask->full.resize(rows * kBlocks);
+  std::vector<int> counts;
+  try {
+    counts.resize(rows);
+    mask->col.resize(rows * kBlocks);
+    mask->full.resize(rows * kBlocks);
+  } catch (const std::bad_alloc &) {
+    return makeError(ATTNC_ERROR_OUT_OF_MEMORY,
+                     "out of memory allocating a block mask of " +
+                         std::to_string(rows) + " rows of " +
+                         std::to_string(kBlocks) + " k-blocks (" +
+                         std::to_string(rows * (kBlocks * 5 + 4)) + " bytes)");
+  }
   int status = reinterpret_cast<BlockMaskFn>(sym)(
       &args, mask->heads, counts.data(), mask->col.data(), mask->full.data(),
       &mask->staticTiles);

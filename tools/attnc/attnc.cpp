@@ -13,6 +13,7 @@
 #include "tools/attnc/BackendRun.h"
 #include "tools/attnc/CommandLine.h"
 #include "tools/attnc/Inputs.h"
+#include "tools/attnc/OutOfMemory.h"
 
 #include "codegen/CpuEmitter.h"
 #include "codegen/CudaEmitter.h"
@@ -448,6 +449,7 @@ LogicalResult runCommand(const CommandLine &cl, MLIRContext &context,
 
 int main(int argc, char **argv) {
   llvm::InitLLVM initLLVM(argc, argv);
+  attnc::installOutOfMemoryHandler();
   using namespace attnc;
   CommandLine cl;
   std::string error;
