@@ -15,16 +15,16 @@ using namespace attnc::rt;
 namespace {
 
 const char *dtypeText(attnc_dtype d) {
-  switch (d) {
-  case ATTNC_F32:
+  // The manifest's spelling (attnc_dtype_name is the C API's, and this file
+  // does not depend on it).
+  if (d == ATTNC_F32)
     return "f32";
-  case ATTNC_F16:
+  if (d == ATTNC_F16)
     return "f16";
-  case ATTNC_BF16:
+  if (d == ATTNC_BF16)
     return "bf16";
-  case ATTNC_I32:
+  if (d == ATTNC_I32)
     return "i32";
-  }
   return "?";
 }
 

@@ -52,8 +52,10 @@ typedef enum attnc_dtype {
   ATTNC_F16 = 1,
   ATTNC_BF16 = 2,
   ATTNC_I32 = 3,
-  /* Makes every int a valid value in C++, so a descriptor from C holding
-   * garbage is reported rather than undefined. Not a dtype. */
+  /* Make every int a valid value in C++ (negative ones too), so a
+   * descriptor from C holding garbage is reported rather than undefined.
+   * Not dtypes. */
+  ATTNC_DTYPE_FORCE_INT_MIN = -0x7fffffff - 1,
   ATTNC_DTYPE_FORCE_INT = 0x7fffffff
 } attnc_dtype;
 
