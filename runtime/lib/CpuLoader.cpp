@@ -38,8 +38,7 @@ Error CpuLibrary::lookup(const std::string &name, void *&out) {
     return makeError(ATTNC_ERROR_LOAD, "the CPU library '" +
                                            sanitize(path, 512) +
                                            "' has no symbol '" + name + "'");
-  if (!::dladdr(sym, &info) || !info.dli_fname ||
-      loadedName != info.dli_fname)
+  if (!::dladdr(sym, &info) || !info.dli_fname || loadedName != info.dli_fname)
     return makeError(ATTNC_ERROR_LOAD,
                      "the CPU library '" + sanitize(path, 512) +
                          "' does not define '" + name + "' itself (found in '" +
@@ -86,10 +85,10 @@ Error CpuLibrary::load(const std::string &dir, const Manifest &m) {
                 "recompile the package)";
   } else {
     const char *text = static_cast<const char *>(sig);
-    e = checkSignature(m, SignatureTarget::Cpu,
-                       std::string_view(text, ::strnlen(text,
-                                                        kMaxSignatureBytes)),
-                       "the CPU library '" + m.cpu->library + "'");
+    e = checkSignature(
+        m, SignatureTarget::Cpu,
+        std::string_view(text, ::strnlen(text, kMaxSignatureBytes)),
+        "the CPU library '" + m.cpu->library + "'");
   }
   if (e.failed()) {
     ::dlclose(handle);

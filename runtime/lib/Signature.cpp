@@ -36,11 +36,10 @@ Fields manifestFields(const Manifest &m, SignatureTarget target) {
     params += (i ? "," : "") + m.params[i].name + ":" +
               dtypeText(m.params[i].dtype) + ":" + m.params[i].dims;
   const attnc_schedule &s = m.schedule;
-  std::string schedule = std::to_string(s.block_q) + "," +
-                         std::to_string(s.block_k) + "," +
-                         std::to_string(s.warps) + "," +
-                         std::to_string(s.stages) + "," +
-                         std::to_string(s.chunk);
+  std::string schedule =
+      std::to_string(s.block_q) + "," + std::to_string(s.block_k) + "," +
+      std::to_string(s.warps) + "," + std::to_string(s.stages) + "," +
+      std::to_string(s.chunk);
   int maskHeads = 0;
   if (target == SignatureTarget::Cpu && m.cpu)
     maskHeads = m.cpu->blockMaskEntry.empty() ? 0 : m.cpu->blockMaskHeads;
@@ -112,7 +111,8 @@ Error attnc::rt::checkSignature(const Manifest &m, SignatureTarget target,
   Fields got;
   if (!parseSignature(kernel, got))
     return makeError(ATTNC_ERROR_SIGNATURE,
-                     prefix + what + " carries no valid attnc signature, got \"" +
+                     prefix + what +
+                         " carries no valid attnc signature, got \"" +
                          sanitize(kernel, 96) +
                          "\" (compiled by another tool or another attnc; "
                          "recompile the package)");

@@ -4,7 +4,8 @@
 // (NaiveAttentionCpu.cpp) links. It defines an attnc-prefixed entry and a
 // signature for it: dlsym on the fixture's handle finds both through the
 // dependency, and the runtime must refuse them because they are not the
-// package library's own symbols (RuntimeTest's SymbolsOfDependenciesAreRefused).
+// package library's own symbols (RuntimeTest's
+// SymbolsOfDependenciesAreRefused).
 //
 //===----------------------------------------------------------------------===//
 
@@ -12,8 +13,8 @@
 
 #include <cstdlib>
 
-extern "C" __attribute__((visibility("default"))) const char
-    attnc_dep_entry_signature[] = "attnc-signature 1;name=naive";
+extern "C" __attribute__((visibility("default")))
+const char attnc_dep_entry_signature[] = "attnc-signature 1;name=naive";
 
 extern "C" __attribute__((visibility("default"))) int
 attnc_dep_entry(const AttncKernelArgs *) {
