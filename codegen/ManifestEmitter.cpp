@@ -150,4 +150,71 @@ void emitManifest(Operation *op, const PackageContents &c, raw_ostream &os) {
   os << "\n";
 }
 
+std::string kernelSignature(Operation *op, const PackageContents &c,
+                            KernelTarget target) {
+  // The same values as the manifest above, in the order and form that
+  // runtime/lib/Signature.cpp renders from a manifest.
+  auto softmax = dyn_cast<attn::AttentionOp>(op);
+  auto linear = dyn_cast<attn::LinearAttentionOp>(op);
+  auto get = [&](auto fn) { return softmax ? fn(softmax) : fn(linear); };
+  attn::ScheduleAttr schedule =
+      get([](auto o) { return o.getScheduleAttr(); });
+  attn::Normalize normalize = get([](auto o) { return o.getNormalize(); });
+  std::string out;
+  llvm::raw_string_ostream os(out);
+  os << "attnc-signature 1";
+  os << ";abi_version=" << ATTNC_ABI_VERSION;
+  os << ";name=" << SymbolTable::getSymbolName(op).getValue();
+  os << ";family=" << (softmax ? "softmax" : "linear");
+  os << ";dtype=" << dtypeShortName(get([](auto o) { return o.getDtype(); }));
+  os << ";heads=" << get([](auto o) { return o.getHeads(); });
+  os << ";kv_heads=" << get([](auto o) { return o.getKvHeads(); });
+  os << ";head_dim=" << get([](auto o) { return o.getHeadDim(); });
+  os << ";value_dim=" << get([](auto o) { return o.getValueDim(); });
+  os << ";normalize=" << attn::stringifyNormalize(normalize);
+  os << ";has_lse="
+     << (softmax && normalize == attn::Normalize::softmax ? 1 : 0);
+  os << ";feature_dim=" << (linear ? linear.getFeatureDim() : 0);
+  os << ";has_state=" << (linear && !linear.getBidirectional() ? 1 : 0);
+  os << ";params=";
+  ArrayAttr params = get([](auto o) { return o.getParams(); });
+  llvm::interleave(
+      params.getAsRange<attn::ParamAttr>(), os,
+      [&](attn::ParamAttr p) {
+        os << p.getName() << ":"
+           << (p.getElementType().isInteger(32) ? "i32" : "f32") << ":"
+           << p.getDims();
+      },
+      ",");
+  os << ";schedule=";
+  if (schedule)
+    os << schedule.getBlockQ() << "," << schedule.getBlockK() << ","
+       << schedule.getWarps() << "," << schedule.getStages() << ","
+       << schedule.getChunk();
+  else
+    os << "0,0,0,0,0";
+  const bool hasMask = target == KernelTarget::Cpu
+                           ? !c.cpuBlockMaskEntry.empty()
+                           : !c.cudaBlockMaskKernel.empty();
+  os << ";block_mask_heads=" << (hasMask ? c.blockMaskHeads : 0);
+  os << ";spec_hash=" << c.specHash;
+  return out;
+}
+
+void emitKernelSignature(Operation *op, const PackageContents &c,
+                         KernelTarget target, raw_ostream &os) {
+  const bool cpu = target == KernelTarget::Cpu;
+  os << "\n// The kernel's signature: the runtime compares it with "
+        "manifest.json before\n// the first launch (docs/runtime.md, "
+        "\"Kernel signatures\").\n";
+  os << (cpu ? "extern \"C\" __attribute__((visibility(\"default\"))) const "
+               "char "
+             : "extern \"C\" __constant__ char ")
+     << (cpu ? c.cpuEntry : c.cudaKernel) << "_signature[] =\n    \"";
+  // The signature holds identifiers, digits and punctuation only; escape
+  // anyway so that the literal can never end early.
+  os.write_escaped(kernelSignature(op, c, target));
+  os << "\";\n";
+}
+
 } // namespace attnc

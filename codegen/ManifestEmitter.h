@@ -52,6 +52,24 @@ struct PackageContents {
 void emitManifest(mlir::Operation *op, const PackageContents &contents,
                   llvm::raw_ostream &os);
 
+/// Which compiled code a signature is written into.
+enum class KernelTarget { Cpu, Cuda };
+
+/// The signature a kernel carries (docs/runtime.md, "Kernel signatures"):
+/// "attnc-signature 1;abi_version=...;...;spec_hash=..." from the same
+/// values as the manifest; the runtime renders it from the manifest
+/// (runtime/lib/Signature.cpp) and refuses a kernel whose signature
+/// differs.
+std::string kernelSignature(mlir::Operation *op,
+                            const PackageContents &contents,
+                            KernelTarget target);
+
+/// Appends the signature to a kernel's source as the definition of
+/// `ENTRY_signature` (CPU: an exported const char array) or
+/// `KERNEL_signature` (CUDA: a __constant__ array).
+void emitKernelSignature(mlir::Operation *op, const PackageContents &contents,
+                         KernelTarget target, llvm::raw_ostream &os);
+
 /// 64-bit FNV-1a of `text`, as 16 hex digits.
 std::string hashText(llvm::StringRef text);
 

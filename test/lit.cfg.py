@@ -37,6 +37,11 @@ if os.path.exists(spec_fuzzer):
     config.available_features.add("fuzzer")
 # First, so that no shorter substitution (%s) matches a prefix of it.
 config.substitutions.insert(0, ("%spec-parser-fuzzer", spec_fuzzer))
+# The runtime's fuzzers (manifest, npy, args) are built with the spec
+# parser's, under the same feature.
+for target in ("manifest", "npy", "args"):
+    config.substitutions.insert(0, ("%%runtime-%s-fuzzer" % target, os.path.join(
+        config.attnc_obj_root, "test", "Fuzz", "runtime-%s-fuzzer" % target)))
 
 # nvcc compiles generated kernels (no GPU needed).
 nvcc = shutil.which("nvcc") or ("/usr/local/cuda/bin/nvcc" if os.path.exists("/usr/local/cuda/bin/nvcc") else None)

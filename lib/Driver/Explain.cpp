@@ -261,13 +261,22 @@ LogicalResult explainSvg(Operation *op, int64_t nq, int64_t nk,
     return failure();
   const int64_t qBlocks = (nq + s->bq - 1) / s->bq;
   const int64_t kBlocks = (nk + s->bk - 1) / s->bk;
-  // Cells shrink for big maps so the picture stays about 800 px wide.
+  // A drawable map: at most kMaxCells cells a side, each cell merging
+  // group x group tiles beyond that (at --len 1048576 a map of every tile
+  // was 8 GB). Cells shrink for big maps so the picture stays about 800 px
+  // wide.
+  constexpr int64_t kMaxCells = 512;
+  const int64_t group =
+      std::max<int64_t>(1, (std::max(qBlocks, kBlocks) + kMaxCells - 1) /
+                               kMaxCells);
+  const int64_t rows = (qBlocks + group - 1) / group;
+  const int64_t cols = (kBlocks + group - 1) / group;
   const int64_t cell =
       std::max<int64_t>(1, std::min<int64_t>(16, 800 / std::max<int64_t>(
-                                                       kBlocks, 1)));
+                                                       cols, 1)));
   const int64_t margin = 40;
-  const int64_t width = kBlocks * cell + 2 * margin;
-  const int64_t height = qBlocks * cell + 2 * margin + 20;
+  const int64_t width = cols * cell + 2 * margin;
+  const int64_t height = rows * cell + 2 * margin + 20;
   os << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << width
      << "\" height=\"" << height << "\" font-family=\"sans-serif\" "
      << "font-size=\"12\">\n"
@@ -277,18 +286,70 @@ LogicalResult explainSvg(Operation *op, int64_t nq, int64_t nk,
      << "<text x=\"" << margin << "\" y=\"20\">"
      << SymbolTable::getSymbolName(op).getValue() << ": Nq " << nq << ", Nk "
      << nk << " (rows: q-blocks of " << s->bq << ", columns: k-blocks of "
-     << s->bk << "; dark full, light partial, white skipped)</text>\n";
-  for (int64_t qb = 0; qb < qBlocks; ++qb) {
-    QBlockPlan plan = planQBlock(s->clauses, s->bq, s->bk, nq, nk, qb);
-    for (const BlockRange &r : plan.segments)
-      for (int64_t kb = r.first; kb <= r.last; ++kb)
-        os << "<rect x=\"" << margin + kb * cell << "\" y=\""
-           << margin + qb * cell << "\" width=\"" << cell << "\" height=\""
-           << cell << "\" fill=\"" << (plan.isFull(kb) ? "#1f4e79" : "#9dc3e6")
-           << "\"/>\n";
+     << s->bk;
+  if (group > 1)
+    os << "; each cell " << group << " x " << group << " tiles";
+  os << "; dark full, light partial, white skipped)</text>\n";
+  // Per row of cells, how many tiles of each cell are visited and full,
+  // from the q-blocks' block ranges (a difference array over the cells
+  // wholly inside a range, the two end cells directly): the work is linear
+  // in the q-blocks and the cells, not in the tiles.
+  std::vector<int64_t> visited(cols), full(cols);
+  for (int64_t row = 0; row < rows; ++row) {
+    std::fill(visited.begin(), visited.end(), 0);
+    std::fill(full.begin(), full.end(), 0);
+    std::vector<int64_t> visitedStep(cols + 1), fullStep(cols + 1);
+    auto add = [&](std::vector<int64_t> &counts, std::vector<int64_t> &step,
+                   const BlockRange &r) {
+      if (r.empty())
+        return;
+      const int64_t c0 = r.first / group, c1 = r.last / group;
+      if (c0 == c1) {
+        counts[c0] += r.last - r.first + 1;
+        return;
+      }
+      counts[c0] += (c0 + 1) * group - r.first;
+      counts[c1] += r.last - c1 * group + 1;
+      step[c0 + 1] += group;
+      step[c1] -= group;
+    };
+    const int64_t qb0 = row * group, qb1 = std::min(qBlocks, qb0 + group);
+    for (int64_t qb = qb0; qb < qb1; ++qb) {
+      QBlockPlan plan = planQBlock(s->clauses, s->bq, s->bk, nq, nk, qb);
+      for (const BlockRange &r : plan.segments)
+        add(visited, visitedStep, r);
+      for (const BlockRange &r : visitedFullRanges(plan))
+        add(full, fullStep, r);
+    }
+    int64_t v = 0, f = 0;
+    for (int64_t c = 0; c < cols; ++c) {
+      v += visitedStep[c];
+      f += fullStep[c];
+      visited[c] += v;
+      full[c] += f;
+    }
+    // One rect per run of equal cells in the row.
+    auto colour = [&](int64_t c) -> const char * {
+      const int64_t tiles = (qb1 - qb0) * (std::min(kBlocks, (c + 1) * group) -
+                                           c * group);
+      if (visited[c] == 0)
+        return nullptr;
+      return full[c] == tiles ? "#1f4e79" : "#9dc3e6";
+    };
+    for (int64_t c = 0; c < cols;) {
+      const char *fill = colour(c);
+      int64_t end = c + 1;
+      while (end < cols && colour(end) == fill)
+        ++end;
+      if (fill)
+        os << "<rect x=\"" << margin + c * cell << "\" y=\""
+           << margin + row * cell << "\" width=\"" << (end - c) * cell
+           << "\" height=\"" << cell << "\" fill=\"" << fill << "\"/>\n";
+      c = end;
+    }
   }
   os << "<rect x=\"" << margin << "\" y=\"" << margin << "\" width=\""
-     << kBlocks * cell << "\" height=\"" << qBlocks * cell
+     << cols * cell << "\" height=\"" << rows * cell
      << "\" fill=\"none\" stroke=\"black\"/>\n</svg>\n";
   return success();
 }

@@ -120,6 +120,9 @@ LogicalResult writeCuda(Operation *op, const PackageOptions &options,
       info->grid == CudaGrid::ValueTiles ? "value_tiles" : "q_blocks";
   contents.cudaValueTiles = info->valueTiles;
   contents.archs = options.archs;
+  // The module carries its own signature (a __constant__ string), which the
+  // runtime reads back and checks against the manifest after loading it.
+  emitKernelSignature(op, contents, KernelTarget::Cuda, sourceOs);
   std::string sourcePath = join(options.outDir, contents.cudaSource);
   if (failed(writeFile(op, sourcePath, source)) ||
       failed(writeFile(op, join(options.outDir, contents.cudaHeader), header)))
@@ -167,6 +170,9 @@ LogicalResult writePackage(Operation *op, StringRef specText,
     contents.cpuBackwardEntry = cpuBackwardEntryName(op);
     contents.cpuBlockMaskEntry = cpuBlockMaskEntryName(op);
     contents.blockMaskHeads = blockMaskHeads(op);
+    // The library carries its own signature, which the runtime checks
+    // against the manifest before the first call.
+    emitKernelSignature(op, contents, KernelTarget::Cpu, os);
     std::string sourcePath = join(options.outDir, contents.cpuSource);
     if (failed(writeFile(op, sourcePath, source)))
       return failure();

@@ -7,11 +7,21 @@
 // RTLD_NODELETE: a kernel built with OpenMP pulls in libgomp, whose idle
 // worker threads outlive the call; unmapping it at close would crash them.
 //
+// dlsym on a handle also searches the library's dependencies (libc among
+// them), so a manifest naming "abort" as its entry would find it there;
+// every symbol is therefore checked with dladdr to be defined in the
+// package's own library.
+//
 //===----------------------------------------------------------------------===//
 
 #include "CpuLoader.h"
 
+#include "Signature.h"
+
+#include <cstring>
+
 #include <dlfcn.h>
+#include <link.h>
 
 using namespace attnc::rt;
 
@@ -20,36 +30,83 @@ CpuLibrary::~CpuLibrary() {
     ::dlclose(handle);
 }
 
-Error CpuLibrary::load(const std::string &path) {
+Error CpuLibrary::lookup(const std::string &name, void *&out) {
+  ::dlerror();
+  void *sym = ::dlsym(handle, name.c_str());
+  Dl_info info{};
+  if (!sym)
+    return makeError(ATTNC_ERROR_LOAD, "the CPU library '" +
+                                           sanitize(path, 512) +
+                                           "' has no symbol '" + name + "'");
+  if (!::dladdr(sym, &info) || !info.dli_fname || loadedName != info.dli_fname)
+    return makeError(ATTNC_ERROR_LOAD,
+                     "the CPU library '" + sanitize(path, 512) +
+                         "' does not define '" + name + "' itself (found in '" +
+                         sanitize(info.dli_fname ? info.dli_fname : "?", 256) +
+                         "'); entries must be the package's own symbols");
+  out = sym;
+  return success();
+}
+
+Error CpuLibrary::load(const std::string &dir, const Manifest &m) {
   if (handle)
     return success();
+  std::string real;
+  if (Error e = realPathInPackage(dir, "cpu.library", m.cpu->library, real);
+      e.failed())
+    return e;
   // dlerror() is per thread on glibc, but clear it first anyway.
   ::dlerror();
-  handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
-  if (!handle) {
+  void *h = ::dlopen(real.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
+  if (!h) {
     const char *why = ::dlerror();
     return makeError(ATTNC_ERROR_LOAD,
-                     "cannot load the CPU library '" + sanitize(path, 512) +
+                     "cannot load the CPU library '" + sanitize(real, 512) +
                          "': " + (why ? why : "unknown dlopen error"));
+  }
+  struct link_map *map = nullptr;
+  if (::dlinfo(h, RTLD_DI_LINKMAP, &map) != 0 || !map || !map->l_name) {
+    ::dlclose(h);
+    return makeError(ATTNC_ERROR_LOAD, "cannot inspect the CPU library '" +
+                                           sanitize(real, 512) + "'");
+  }
+  handle = h;
+  path = real;
+  loadedName = map->l_name;
+  // The kernel's own signature against the manifest, before any entry can
+  // be resolved (and so before any launch).
+  const std::string symbol = signatureSymbol(m.cpu->entry);
+  void *sig = nullptr;
+  Error e = lookup(symbol, sig);
+  if (e.failed()) {
+    e.code = ATTNC_ERROR_SIGNATURE;
+    e.message = "package '" + m.name + "': " + e.message +
+                " (the signature the compiler writes into every kernel; "
+                "recompile the package)";
+  } else {
+    const char *text = static_cast<const char *>(sig);
+    e = checkSignature(
+        m, SignatureTarget::Cpu,
+        std::string_view(text, ::strnlen(text, kMaxSignatureBytes)),
+        "the CPU library '" + m.cpu->library + "'");
+  }
+  if (e.failed()) {
+    ::dlclose(handle);
+    handle = nullptr;
+    return e;
   }
   return success();
 }
 
-Error CpuLibrary::resolveSymbol(const std::string &path,
+Error CpuLibrary::resolveSymbol(const std::string &dir, const Manifest &m,
                                 const std::string &name, void *&out) {
   std::lock_guard<std::mutex> lock(mutex);
-  if (Error e = load(path); e.failed())
+  if (Error e = load(dir, m); e.failed())
     return e;
-  ::dlerror();
-  out = ::dlsym(handle, name.c_str());
-  if (!out)
-    return makeError(ATTNC_ERROR_LOAD, "the CPU library '" +
-                                           sanitize(path, 512) +
-                                           "' has no symbol '" + name + "'");
-  return success();
+  return lookup(name, out);
 }
 
-Error CpuLibrary::resolve(const std::string &path, const std::string &entry,
+Error CpuLibrary::resolve(const std::string &dir, const Manifest &m,
                           CpuEntryFn &out) {
   if (CpuEntryFn f = fn.load(std::memory_order_acquire)) {
     out = f;
@@ -60,14 +117,11 @@ Error CpuLibrary::resolve(const std::string &path, const std::string &entry,
     out = f;
     return success();
   }
-  if (Error e = load(path); e.failed())
+  if (Error e = load(dir, m); e.failed())
     return e;
-  ::dlerror();
-  void *sym = ::dlsym(handle, entry.c_str());
-  if (!sym)
-    return makeError(ATTNC_ERROR_LOAD, "the CPU library '" +
-                                           sanitize(path, 512) +
-                                           "' has no symbol '" + entry + "'");
+  void *sym = nullptr;
+  if (Error e = lookup(m.cpu->entry, sym); e.failed())
+    return e;
   CpuEntryFn f = reinterpret_cast<CpuEntryFn>(sym);
   fn.store(f, std::memory_order_release);
   out = f;

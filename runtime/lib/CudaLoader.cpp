@@ -16,12 +16,16 @@
 
 #include "CudaLoader.h"
 
+#include "Signature.h"
+
 #include <cuda.h>
 #include <nvrtc.h>
 
+#include <algorithm>
 #include <climits>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <map>
 #include <mutex>
 #include <vector>
@@ -50,6 +54,8 @@ using namespace attnc::rt;
   X(cuModuleLoadData)                                                          \
   X(cuModuleUnload)                                                            \
   X(cuModuleGetFunction)                                                       \
+  X(cuModuleGetGlobal)                                                         \
+  X(cuMemcpyDtoH)                                                              \
   X(cuFuncSetAttribute)                                                        \
   X(cuLaunchKernel)
 
@@ -444,6 +450,35 @@ Error attnc::rt::compileWithNvrtc(const std::string &source,
 // CudaModules
 //===----------------------------------------------------------------------===//
 
+/// Reads the signature the compiler wrote into the module (a __constant__
+/// string named after the kernel) and compares it with the manifest
+/// (Signature.h), before the module is used. cuModuleGetGlobal finds only
+/// the module's own variables.
+Error checkModuleSignature(const Driver &d, CUmodule module,
+                           const Manifest &manifest, const std::string &what) {
+  const std::string symbol = signatureSymbol(manifest.cuda->kernel);
+  CUdeviceptr ptr = 0;
+  size_t bytes = 0;
+  CUresult r = d.cuModuleGetGlobal(&ptr, &bytes, module, symbol.c_str());
+  if (r != CUDA_SUCCESS)
+    return makeError(ATTNC_ERROR_SIGNATURE,
+                     "package '" + manifest.name + "': " + what +
+                         " has no symbol '" + symbol + "' (" +
+                         cuError(d, "cuModuleGetGlobal", r) +
+                         "; the signature the compiler writes into every "
+                         "kernel; recompile the package)");
+  std::string text(std::min(bytes, kMaxSignatureBytes), '\0');
+  if (!text.empty()) {
+    r = d.cuMemcpyDtoH(&text[0], ptr, text.size());
+    if (r != CUDA_SUCCESS)
+      return makeError(ATTNC_ERROR_CUDA, cuError(d, "cuMemcpyDtoH", r) +
+                                             " (reading the signature of " +
+                                             what + ")");
+  }
+  text.resize(::strnlen(text.c_str(), text.size()));
+  return checkSignature(manifest, SignatureTarget::Cuda, text, what);
+}
+
 struct CudaModules::Impl {
   std::mutex mutex;
   std::vector<LoadedModule> modules;
@@ -488,7 +523,10 @@ Error CudaModules::Impl::getFunction(const std::shared_ptr<const Driver> &dp,
   // The image: the exact-arch cubin, else NVRTC's output for this arch.
   std::string image, what;
   if (const std::string *file = cuda.findCubin(arch)) {
-    Error e = readFile(dir + "/" + *file, kMaxCubinBytes, image);
+    std::string path;
+    Error e = realPathInPackage(dir, "cuda.cubins." + arch, *file, path);
+    if (!e.failed())
+      e = readFile(path, kMaxCubinBytes, image);
     if (e.failed())
       return e;
     what = "cubin '" + *file + "'";
@@ -496,7 +534,10 @@ Error CudaModules::Impl::getFunction(const std::shared_ptr<const Driver> &dp,
     auto it = compiled.find(arch);
     if (it == compiled.end()) {
       std::string source;
-      Error e = readFile(dir + "/" + cuda.source, kMaxSourceBytes, source);
+      std::string path;
+      Error e = realPathInPackage(dir, "cuda.source", cuda.source, path);
+      if (!e.failed())
+        e = readFile(path, kMaxSourceBytes, source);
       if (e.failed()) {
         e.message = "the package has no cubin for " + arch +
                     " and its CUDA source cannot be compiled: " + e.message;
@@ -520,6 +561,11 @@ Error CudaModules::Impl::getFunction(const std::shared_ptr<const Driver> &dp,
   if (r != CUDA_SUCCESS)
     return makeError(ATTNC_ERROR_CUDA, cuError(d, "cuModuleLoadData", r) +
                                            " (loading " + what + ")");
+  if (Error e = checkModuleSignature(d, m.module, manifest, what);
+      e.failed()) {
+    d.cuModuleUnload(m.module);
+    return e;
+  }
   r = d.cuModuleGetFunction(&m.function, m.module, cuda.kernel.c_str());
   if (r != CUDA_SUCCESS) {
     d.cuModuleUnload(m.module);

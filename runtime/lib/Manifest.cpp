@@ -15,6 +15,7 @@
 #include <cerrno>
 #include <climits>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 #include <sys/stat.h>
@@ -207,6 +208,21 @@ public:
     return true;
   }
 
+  /// A kernel entry point or CUDA kernel: a C identifier with attnc's
+  /// prefix, so that a manifest cannot name an arbitrary function (such as
+  /// "abort") for the runtime to call.
+  bool getEntryName(std::string_view key, std::string &out,
+                    bool required = true) {
+    if (!getIdentifier(key, out, required))
+      return false;
+    if (out.compare(0, 6, "attnc_") != 0 || out.size() == 6)
+      return fail("'" + name(key) +
+                  "' must be an attnc kernel name (starting with \"attnc_\"), "
+                  "got \"" +
+                  out + "\"");
+    return true;
+  }
+
   const JsonValue *getObject(std::string_view key, bool required) {
     const JsonValue *v = get(key, required);
     if (!v)
@@ -307,12 +323,12 @@ void readCuda(Error &error, const JsonValue &object, Manifest &m) {
   ManifestCuda c;
   r.getFileName("source", c.source);
   r.getFileName("header", c.header, /*required=*/false);
-  r.getIdentifier("kernel", c.kernel);
+  r.getEntryName("kernel", c.kernel);
   r.getInt("block_threads", 1, 1024, c.blockThreads);
   r.getInt("shared_bytes", 0, INT_MAX, c.sharedBytes);
-  if (r.getIdentifier("block_mask_kernel", c.blockMaskKernel,
+  if (r.getEntryName("block_mask_kernel", c.blockMaskKernel,
                       /*required=*/false)) {
-    r.getIdentifier("block_mask_csr_kernel", c.blockMaskCsrKernel);
+    r.getEntryName("block_mask_csr_kernel", c.blockMaskCsrKernel);
     r.getInt("block_mask_heads", 1, INT_MAX, c.blockMaskHeads);
     r.getInt("prologue_threads", 1, 1024, c.prologueThreads);
     if (!error.failed() && c.blockMaskHeads != 1 &&
@@ -321,11 +337,11 @@ void readCuda(Error &error, const JsonValue &object, Manifest &m) {
              std::to_string(m.heads) + "), got " +
              std::to_string(c.blockMaskHeads));
   }
-  if (r.getIdentifier("select_kernel", c.selectKernel, /*required=*/false))
-    r.getIdentifier("select_kmean_kernel", c.selectKMeanKernel);
-  if (r.getIdentifier("hybrid_states_kernel", c.hybridStatesKernel,
+  if (r.getEntryName("select_kernel", c.selectKernel, /*required=*/false))
+    r.getEntryName("select_kmean_kernel", c.selectKMeanKernel);
+  if (r.getEntryName("hybrid_states_kernel", c.hybridStatesKernel,
                       /*required=*/false)) {
-    r.getIdentifier("hybrid_scan_kernel", c.hybridScanKernel);
+    r.getEntryName("hybrid_scan_kernel", c.hybridScanKernel);
     r.getInt("hybrid_feature_dim", 1, INT_MAX, c.hybridFeatureDim);
   }
   if (!error.failed() &&
@@ -380,10 +396,10 @@ void readCpu(Error &error, const JsonValue &object, Manifest &m) {
   ManifestCpu c;
   r.getFileName("source", c.source, /*required=*/false);
   r.getFileName("library", c.library);
-  r.getIdentifier("entry", c.entry);
+  r.getEntryName("entry", c.entry);
   // The runtime block-mask builder (softmax family) and the heads of its
   // rows: 1 (shared by every head) or 'heads' (the mask reads h).
-  if (r.getIdentifier("block_mask_entry", c.blockMaskEntry,
+  if (r.getEntryName("block_mask_entry", c.blockMaskEntry,
                       /*required=*/false)) {
     r.getInt("block_mask_heads", 1, INT_MAX, c.blockMaskHeads);
     if (!error.failed() && c.blockMaskHeads != 1 &&
@@ -394,7 +410,7 @@ void readCpu(Error &error, const JsonValue &object, Manifest &m) {
   }
   // The backward (softmax family): AttncBackwardArgs after the forward's
   // arguments.
-  if (r.getIdentifier("backward_entry", c.backwardEntry, /*required=*/false) &&
+  if (r.getEntryName("backward_entry", c.backwardEntry, /*required=*/false) &&
       m.family != "softmax")
     r.fail("'cpu.backward_entry' is defined for the softmax family only");
   if (!error.failed())
@@ -555,23 +571,59 @@ Error attnc::rt::readFile(const std::string &path, size_t maxBytes,
   return success();
 }
 
+Error attnc::rt::realPathInPackage(const std::string &dir,
+                                   const std::string &field,
+                                   const std::string &file, std::string &out) {
+  // How the file is named in messages: by its manifest field, or by itself
+  // (manifest.json).
+  const std::string named =
+      field.empty() ? "'" + sanitize(file) + "'"
+                    : "manifest.json: '" + field + "' names '" +
+                          sanitize(file) + "', which";
+  const std::string joined = dir + "/" + file;
+  char *resolved = ::realpath(joined.c_str(), nullptr);
+  if (!resolved)
+    return makeError(ATTNC_ERROR_IO, "cannot read '" + sanitize(joined, 512) +
+                                         "': " + std::strerror(errno));
+  std::string real = resolved;
+  std::free(resolved);
+  // `dir` is itself a real path (attnc_package_open resolves it).
+  if (real.size() <= dir.size() + 1 || real.compare(0, dir.size(), dir) != 0 ||
+      real[dir.size()] != '/')
+    return makeError(ATTNC_ERROR_IO,
+                     named + " resolves to '" + sanitize(real, 256) +
+                         "', outside the package directory '" +
+                         sanitize(dir, 256) + "'");
+  out = std::move(real);
+  return success();
+}
+
 Error attnc::rt::readManifest(const std::string &dir, Manifest &out) {
-  std::string text;
-  Error e = readFile(dir + "/manifest.json", kMaxManifestBytes, text);
+  std::string text, manifestPath;
+  Error e = realPathInPackage(dir, "", "manifest.json", manifestPath);
+  if (!e.failed())
+    e = readFile(manifestPath, kMaxManifestBytes, text);
   if (e.failed())
     return e;
   Manifest m;
   e = parseManifest(text, m);
   if (e.failed())
     return e;
+  // Every file the runtime will open must exist and, symlinks resolved,
+  // lie inside the package (the .cu is checked when NVRTC needs it).
+  std::string real;
   if (m.cpu) {
     e = checkFileExists(dir, "cpu.library", m.cpu->library);
+    if (!e.failed())
+      e = realPathInPackage(dir, "cpu.library", m.cpu->library, real);
     if (e.failed())
       return e;
   }
   if (m.cuda) {
     for (const auto &[arch, file] : m.cuda->cubins) {
       e = checkFileExists(dir, "cuda.cubins." + arch, file);
+      if (!e.failed())
+        e = realPathInPackage(dir, "cuda.cubins." + arch, file, real);
       if (e.failed())
         return e;
     }

@@ -111,6 +111,13 @@ Error parseManifest(std::string_view text, Manifest &out);
 /// file it names exists in `dir`.
 Error readManifest(const std::string &dir, Manifest &out);
 
+/// Resolves `file` (a plain name from the manifest) in the package `dir`
+/// and checks that its real path stays inside `dir`: a symlink to a file
+/// outside the package is refused before anything opens it. `field` names
+/// the manifest field in messages.
+Error realPathInPackage(const std::string &dir, const std::string &field,
+                        const std::string &file, std::string &out);
+
 /// Reads a whole file (at most `maxBytes`) into `out`.
 Error readFile(const std::string &path, size_t maxBytes, std::string &out);
 

@@ -143,8 +143,13 @@ Error buildBlockMask(attnc_package *pkg, const CallTensors &t,
                      "package '" + m.name +
                          "': a block mask needs positive 'schedule.block_q' "
                          "and 'schedule.block_k'");
+  // The builder of a verified library (see runCpu).
+  void *sym = nullptr;
+  Error e = pkg->cpu.resolveSymbol(pkg->dir, m, m.cpu->blockMaskEntry, sym);
+  if (e.failed())
+    return e;
   AttncKernelArgs args;
-  Error e = checkArguments(m, t, Target::Cpu, args, nullptr);
+  e = checkArguments(m, t, Target::Cpu, args, nullptr);
   if (e.failed())
     return e;
   auto mask = std::make_unique<attnc_block_mask>();
@@ -168,14 +173,18 @@ Error buildBlockMask(attnc_package *pkg, const CallTensors &t,
                          " k-blocks exceeds 2^31-1 entries");
   mask->qBlocks = static_cast<int>(qBlocks);
   mask->kBlocks = static_cast<int>(kBlocks);
-  std::vector<int> counts(rows);
-  mask->col.resize(rows * kBlocks);
-  mask->full.resize(rows * kBlocks);
-  void *sym = nullptr;
-  e = pkg->cpu.resolveSymbol(pkg->dir + "/" + m.cpu->library,
-                             m.cpu->blockMaskEntry, sym);
-  if (e.failed())
-    return e;
+  std::vector<int> counts;
+  try {
+    counts.resize(rows);
+    mask->col.resize(rows * kBlocks);
+    mask->full.resize(rows * kBlocks);
+  } catch (const std::bad_alloc &) {
+    return makeError(ATTNC_ERROR_OUT_OF_MEMORY,
+                     "out of memory allocating a block mask of " +
+                         std::to_string(rows) + " rows of " +
+                         std::to_string(kBlocks) + " k-blocks (" +
+                         std::to_string(rows * (kBlocks * 5 + 4)) + " bytes)");
+  }
   int status = reinterpret_cast<BlockMaskFn>(sym)(
       &args, mask->heads, counts.data(), mask->col.data(), mask->full.data(),
       &mask->staticTiles);
@@ -220,8 +229,14 @@ Error runCpu(attnc_package *pkg, const CallTensors &t,
   if (!m.cpu)
     return makeError(ATTNC_ERROR_UNSUPPORTED,
                      "package '" + m.name + "' has no CPU code");
+  // Load and verify the library first: a manifest that does not belong to
+  // the kernel is the problem to report, not the tensors checked against it.
+  CpuEntryFn fn = nullptr;
+  Error e = pkg->cpu.resolve(pkg->dir, m, fn);
+  if (e.failed())
+    return e;
   AttncKernelArgs args;
-  Error e = checkArguments(m, t, Target::Cpu, args, nullptr);
+  e = checkArguments(m, t, Target::Cpu, args, nullptr);
   if (e.failed())
     return e;
   if (mask) {
@@ -229,10 +244,6 @@ Error runCpu(attnc_package *pkg, const CallTensors &t,
       return e;
     args.block_mask = &mask->abi;
   }
-  CpuEntryFn fn = nullptr;
-  e = pkg->cpu.resolve(pkg->dir + "/" + m.cpu->library, m.cpu->entry, fn);
-  if (e.failed())
-    return e;
   int status = fn(&args);
   if (status != 0)
     return makeError(ATTNC_ERROR_KERNEL,
@@ -261,8 +272,8 @@ Error runCpuBackward(attnc_package *pkg, const CallTensors &t,
   if ((e = checkBackwardArguments(m, args, grads, t.numParams, bargs)).failed())
     return e;
   void *sym = nullptr;
-  e = pkg->cpu.resolveSymbol(pkg->dir + "/" + m.cpu->library,
-                             m.cpu->backwardEntry, sym);
+  // The backward of a verified library (see runCpu).
+  e = pkg->cpu.resolveSymbol(pkg->dir, m, m.cpu->backwardEntry, sym);
   if (e.failed())
     return e;
   using BackwardFn = int (*)(const AttncKernelArgs *, const AttncBackwardArgs *);
@@ -429,6 +440,8 @@ const char *attnc_status_name(int status) {
     return "ATTNC_ERROR_OUT_OF_MEMORY";
   case ATTNC_ERROR_INTERNAL:
     return "ATTNC_ERROR_INTERNAL";
+  case ATTNC_ERROR_SIGNATURE:
+    return "ATTNC_ERROR_SIGNATURE";
   }
   return "unknown";
 }

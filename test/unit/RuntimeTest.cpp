@@ -15,6 +15,7 @@
 #include "CudaLoader.h"
 #include "Json.h"
 #include "Manifest.h"
+#include "Signature.h"
 
 #include "Inputs/FakeCudaDriver.h"
 
@@ -183,23 +184,54 @@ JsonObject baseManifest() {
       .set("cpu", kCpuSection);
 }
 
-/// Writes a package: the manifest, the fixture CPU kernel as its library,
-/// and, when the manifest has CUDA code, fake cubins and a real .cu.
+/// Writes `signature` over the fixture's placeholder for `entry` in the
+/// library file at `path` (NaiveAttentionCpu.cpp); false if the library has
+/// no placeholder for it or the signature does not fit.
+bool stampSignature(const std::string &path, const std::string &entry,
+                    const std::string &signature) {
+  std::string bytes = readText(path);
+  const std::string marker = "@@attnc-fixture-signature:" + entry + "@@";
+  size_t at = bytes.find(marker);
+  if (at == std::string::npos || signature.size() >= 512)
+    return false;
+  std::string stamped = signature;
+  stamped.resize(512, '\0');
+  bytes.replace(at, 512, stamped);
+  writeFile(path, bytes);
+  return true;
+}
+
+/// Writes a package: the manifest, the fixture CPU kernel as its library
+/// (with the manifest's signature stamped in when the manifest is valid, as
+/// the compiler writes it), and, when the manifest has CUDA code, fake
+/// cubins and a real .cu.
 void writePackage(const std::string &dir, const std::string &manifest,
                   const std::string &cudaSource = "") {
   writeFile(dir + "/manifest.json", manifest);
   fs::copy_file(ATTNC_TEST_CPU_KERNEL, dir + "/libnaive.cpu.so",
                 fs::copy_options::overwrite_existing);
-  writeFile(dir + "/naive.sm_80.cubin", "FAKE-CUBIN sm_80");
-  writeFile(dir + "/naive.sm_90.cubin", "FAKE-CUBIN sm_90");
+  Manifest m;
+  const bool valid = !parseManifest(manifest, m).failed();
+  if (valid && m.cpu)
+    stampSignature(dir + "/libnaive.cpu.so", m.cpu->entry,
+                   expectedSignature(m, SignatureTarget::Cpu));
+  // The fake driver finds a module's signature anywhere in its image.
+  const std::string cudaSignature =
+      valid && m.cuda ? expectedSignature(m, SignatureTarget::Cuda) : "";
+  writeFile(dir + "/naive.sm_80.cubin",
+            "FAKE-CUBIN sm_80\n" + cudaSignature);
+  writeFile(dir + "/naive.sm_90.cubin",
+            "FAKE-CUBIN sm_90\n" + cudaSignature);
   std::string source = cudaSource;
   // Like generated kernels, include the fp16 header (NVRTC needs the
-  // toolkit's include directory for it).
+  // toolkit's include directory for it) and end with the signature.
   if (source.empty())
     source = "#include <cuda_fp16.h>\n" + readText(ATTNC_TEST_KERNEL_ABI_H) +
              "\nextern \"C\" __global__ void attnc_fake_fwd(AttncKernelArgs "
              "args) {\n  if (args.lse && threadIdx.x == 0)\n"
-             "    args.lse[blockIdx.x] = 0.0f;\n}\n";
+             "    args.lse[blockIdx.x] = 0.0f;\n}\n"
+             "extern \"C\" __constant__ char attnc_fake_fwd_signature[] = \"" +
+             cudaSignature + "\";\n";
   writeFile(dir + "/naive.cu", source);
 }
 
@@ -1613,6 +1645,8 @@ TEST_F(RuntimeState, CppWrapper) {
 //===----------------------------------------------------------------------===//
 
 TEST(RuntimeCpuLoad, MissingSymbol) {
+  // An entry the library lacks has no signature either: the library is
+  // refused before any entry is resolved.
   TempDir dir;
   writePackage(dir.path, baseManifest()
                              .set("cpu", R"({"library": "libnaive.cpu.so", )"
@@ -1622,11 +1656,341 @@ TEST(RuntimeCpuLoad, MissingSymbol) {
   ASSERT_EQ(attnc_package_open(dir.path.c_str(), &pkg), ATTNC_OK);
   Problem p(1, 3, 3, 22);
   EXPECT_EQ(attnc_run_cpu(pkg, &p.tq, &p.tk, &p.tv, &p.to, nullptr, &p.tdoc, 1),
+            ATTNC_ERROR_SIGNATURE);
+  EXPECT_EQ(std::string(attnc_last_error()),
+            "package 'naive': the CPU library '" +
+                fs::canonical(dir.path).string() +
+                "/libnaive.cpu.so' has no symbol 'attnc_missing_signature' "
+                "(the signature the compiler writes into every kernel; "
+                "recompile the package)");
+  attnc_package_close(pkg);
+
+  // A verified library without the block-mask builder the manifest names
+  // (another directory: the refused library stays mapped, RTLD_NODELETE).
+  TempDir other;
+  writePackage(other.path,
+               baseManifest()
+                   .set("cpu", R"({"library": "libnaive.cpu.so", )"
+                               R"("entry": "attnc_naive_cpu", )"
+                               R"("block_mask_entry": "attnc_no_builder", )"
+                               R"("block_mask_heads": 1})")
+                   .str());
+  ASSERT_EQ(attnc_package_open(other.path.c_str(), &pkg), ATTNC_OK);
+  attnc_block_mask *mask = nullptr;
+  EXPECT_EQ(attnc_block_mask_build_cpu(pkg, &p.tq, &p.tk, &p.tv, &p.tdoc, 1,
+                                       &mask),
             ATTNC_ERROR_LOAD);
   EXPECT_EQ(std::string(attnc_last_error()),
-            "the CPU library '" + fs::canonical(dir.path).string() +
-                "/libnaive.cpu.so' has no symbol 'attnc_missing'");
+            "the CPU library '" + fs::canonical(other.path).string() +
+                "/libnaive.cpu.so' has no symbol 'attnc_no_builder'");
   attnc_package_close(pkg);
+}
+
+//===----------------------------------------------------------------------===//
+// Verifying a package against its kernel (docs/runtime.md, "Kernel
+// signatures")
+//===----------------------------------------------------------------------===//
+
+/// Writes the fixture package for `compiled`, then replaces its manifest by
+/// `edited`, as a user editing manifest.json by hand would; runs the CPU
+/// entry on a problem of the compiled shape and returns the status, with
+/// the message in `message`. o and lse must stay untouched on failure.
+int runEdited(const JsonObject &compiled, const JsonObject &edited,
+              std::string &message) {
+  TempDir dir;
+  writePackage(dir.path, compiled.str());
+  writeFile(dir.path + "/manifest.json", edited.str());
+  attnc_package *pkg = nullptr;
+  int status = attnc_package_open(dir.path.c_str(), &pkg);
+  if (status != ATTNC_OK) {
+    message = attnc_last_error();
+    return status;
+  }
+  const int H = attnc_package_heads(pkg), G = attnc_package_kv_heads(pkg);
+  const int D = attnc_package_head_dim(pkg), Dv = attnc_package_value_dim(pkg);
+  // Tensors shaped after the edited manifest, so that the argument checks
+  // pass and only the signature can stop the call.
+  const long long B = 1, N = 5;
+  std::vector<float> q(B * H * N * D, 0.5f), k(B * G * N * D, 0.25f),
+      v(B * G * N * Dv, 1.0f), o(B * H * N * Dv, -7.0f), lse(B * H * N, -7.0f);
+  // The param shaped by the edited manifest's dims as well.
+  std::vector<long long> docShape;
+  attnc_param_info info{};
+  if (attnc_package_num_params(pkg) > 0 &&
+      attnc_package_param(pkg, 0, &info) == ATTNC_OK)
+    for (const char *c = info.dims; *c; ++c)
+      docShape.push_back(*c == 'b' ? B : *c == 'h' ? H : *c == 'n' ? N : D);
+  long long docSize = 1;
+  for (long long d : docShape)
+    docSize *= d;
+  std::vector<int> doc(docSize, 0);
+  attnc_dtype dt = attnc_package_dtype(pkg);
+  attnc_tensor tq = makeTensor(q.data(), dt, {B, H, N, D});
+  attnc_tensor tk = makeTensor(k.data(), dt, {B, G, N, D});
+  attnc_tensor tv = makeTensor(v.data(), dt, {B, G, N, Dv});
+  attnc_tensor to = makeTensor(o.data(), dt, {B, H, N, Dv});
+  attnc_tensor tl = makeTensor(lse.data(), ATTNC_F32, {B, H, N});
+  attnc_tensor td = makeTensor(doc.data(), ATTNC_I32,
+                              docShape.empty() ? std::vector<long long>{1}
+                                               : docShape);
+  status = attnc_run_cpu(pkg, &tq, &tk, &tv, &to,
+                         attnc_package_has_lse(pkg) ? &tl : nullptr, &td,
+                         attnc_package_num_params(pkg));
+  message = attnc_last_error();
+  if (status != ATTNC_OK) {
+    for (float x : o)
+      EXPECT_EQ(x, -7.0f);
+    for (float x : lse)
+      EXPECT_EQ(x, -7.0f);
+  }
+  attnc_package_close(pkg);
+  return status;
+}
+
+TEST(RuntimeSignature, MatchingManifestRuns) {
+  std::string message;
+  EXPECT_EQ(runEdited(baseManifest(), baseManifest(), message), ATTNC_OK)
+      << message;
+}
+
+TEST(RuntimeSignature, EditedManifestIsRefused) {
+  const std::string lib = "the CPU library 'libnaive.cpu.so'";
+  const std::string tail =
+      " (the manifest does not belong to this kernel; recompile the package)";
+  const std::pair<JsonObject, std::string> cases[] = {
+      {baseManifest().set("heads", "8"),
+       "manifest.json says heads 8, but " + lib + " was compiled for heads 4"},
+      {baseManifest().set("heads", "2").set("kv_heads", "1"),
+       "manifest.json says heads 2, but " + lib + " was compiled for heads 4"},
+      {baseManifest().set("head_dim", "8"),
+       "manifest.json says head_dim 8, but " + lib +
+           " was compiled for head_dim 16"},
+      {baseManifest().set("value_dim", "64"),
+       "manifest.json says value_dim 64, but " + lib +
+           " was compiled for value_dim 8"},
+      {baseManifest().set("kv_heads", "4"),
+       "manifest.json says kv_heads 4, but " + lib +
+           " was compiled for kv_heads 2"},
+      {baseManifest().set("dtype", "\"f16\""),
+       "manifest.json says dtype f16, but " + lib +
+           " was compiled for dtype f32"},
+      {baseManifest().set("has_lse", "false"),
+       "manifest.json says has_lse 0, but " + lib +
+           " was compiled for has_lse 1"},
+      {baseManifest().set("params",
+                          R"([{"name": "doc", "dtype": "i32", "dims": "bhn"}])"),
+       "manifest.json says params doc:i32:bhn, but " + lib +
+           " was compiled for params doc:i32:bn"},
+      {baseManifest().set("schedule", R"({"block_q": 32, "block_k": 16, )"
+                                      R"("warps": 4, "stages": 2, "chunk": 0})"),
+       "manifest.json says schedule 32,16,4,2,0, but " + lib +
+           " was compiled for schedule 16,16,4,2,0"},
+      {baseManifest().set("spec_hash", "\"0123456789abcdef\""),
+       "manifest.json says spec_hash 0123456789abcdef, but " + lib +
+           " was compiled for spec_hash 9f2c0a1b3d4e5f60"},
+  };
+  for (const auto &[edited, why] : cases) {
+    std::string message;
+    EXPECT_EQ(runEdited(baseManifest(), edited, message),
+              ATTNC_ERROR_SIGNATURE)
+        << edited.str();
+    EXPECT_EQ(message, "package 'naive': " + why + tail);
+  }
+  // Without params the call passes no param: the kernel's param is gone.
+  std::string message;
+  EXPECT_EQ(runEdited(baseManifest(), baseManifest().set("params", "[]"),
+                      message),
+            ATTNC_ERROR_SIGNATURE);
+  EXPECT_EQ(message, "package 'naive': manifest.json says params (none), but " +
+                         lib + " was compiled for params doc:i32:bn" + tail);
+}
+
+TEST(RuntimeSignature, BadOrMissingSignature) {
+  TempDir dir;
+  writePackage(dir.path, baseManifest().str());
+  // A library that is not attnc's: its signature text is something else.
+  const std::string path = dir.path + "/libnaive.cpu.so";
+  std::string bytes = readText(path);
+  size_t at = bytes.find("attnc-signature 1;");
+  ASSERT_NE(at, std::string::npos);
+  bytes.replace(at, 15, "not-a-signature");
+  writeFile(path, bytes);
+  writeFile(dir.path + "/manifest.json", baseManifest().str());
+  attnc_package *pkg = nullptr;
+  ASSERT_EQ(attnc_package_open(dir.path.c_str(), &pkg), ATTNC_OK);
+  Problem p(1, 3, 3, 22);
+  EXPECT_EQ(attnc_run_cpu(pkg, &p.tq, &p.tk, &p.tv, &p.to, nullptr, &p.tdoc, 1),
+            ATTNC_ERROR_SIGNATURE);
+  EXPECT_TRUE(startsWith(attnc_last_error(),
+                         "package 'naive': the CPU library 'libnaive.cpu.so' "
+                         "carries no valid attnc signature, got "
+                         "\"not-a-signature"))
+      << attnc_last_error();
+  attnc_package_close(pkg);
+}
+
+TEST(RuntimeSignature, CompareFunction) {
+  // The comparison the CPU and CUDA loaders share, on its own.
+  Manifest m;
+  ASSERT_FALSE(parseManifest(baseManifest().str(), m).failed());
+  const std::string sig = expectedSignature(m, SignatureTarget::Cpu);
+  EXPECT_EQ(sig, "attnc-signature 1;abi_version=4;name=naive;family=softmax;"
+                 "dtype=f32;heads=4;kv_heads=2;head_dim=16;value_dim=8;"
+                 "normalize=softmax;has_lse=1;feature_dim=0;has_state=0;"
+                 "params=doc:i32:bn;schedule=16,16,4,2,0;block_mask_heads=0;"
+                 "spec_hash=9f2c0a1b3d4e5f60");
+  EXPECT_FALSE(checkSignature(m, SignatureTarget::Cpu, sig, "k").failed());
+  // Fields the runtime does not know are ignored; missing ones are not.
+  EXPECT_FALSE(
+      checkSignature(m, SignatureTarget::Cpu, sig + ";future=1", "k").failed());
+  std::string noHash = sig.substr(0, sig.find(";spec_hash="));
+  Error e = checkSignature(m, SignatureTarget::Cuda, noHash, "the kernel 'k'");
+  EXPECT_EQ(e.code, ATTNC_ERROR_SIGNATURE);
+  EXPECT_EQ(e.message, "package 'naive': the kernel 'k' has no 'spec_hash' in "
+                       "its signature (recompile the package)");
+  for (const char *bad : {"", "attnc-signature 2;heads=4", "attnc-signature 1;",
+                          "attnc-signature 1;heads", "attnc-signature 1;=4",
+                          "attnc-signature 1;heads=4;heads=4"}) {
+    e = checkSignature(m, SignatureTarget::Cpu, bad, "k");
+    EXPECT_EQ(e.code, ATTNC_ERROR_SIGNATURE) << bad;
+    EXPECT_TRUE(startsWith(e.message,
+                           "package 'naive': k carries no valid attnc signature"))
+        << e.message;
+  }
+  // The CUDA module's signature holds the CUDA builder's heads.
+  ASSERT_FALSE(parseManifest(baseManifest()
+                                 .set("cuda", cudaSection()
+                                                  .set("block_mask_kernel",
+                                                       "\"attnc_naive_bm\"")
+                                                  .set("block_mask_csr_kernel",
+                                                       "\"attnc_naive_csr\"")
+                                                  .set("block_mask_heads", "4")
+                                                  .set("prologue_threads", "256")
+                                                  .str())
+                                 .str(),
+                             m)
+                   .failed());
+  std::string cuda = expectedSignature(m, SignatureTarget::Cuda);
+  EXPECT_NE(cuda.find(";block_mask_heads=4;"), std::string::npos) << cuda;
+  e = checkSignature(m, SignatureTarget::Cuda, sig, "the CUDA kernel");
+  EXPECT_EQ(e.message,
+            "package 'naive': manifest.json says block_mask_heads 4, but the "
+            "CUDA kernel was compiled for block_mask_heads 0 (the manifest "
+            "does not belong to this kernel; recompile the package)");
+}
+
+TEST(RuntimeSignature, EntryNamesArePrefixed) {
+  // libc's functions are reachable through the library's dependencies; a
+  // manifest may name only attnc's kernels.
+  for (const char *entry : {"abort", "exit", "puts", "attnc_", "Attnc_x"}) {
+    Manifest m;
+    Error e = parseManifest(
+        baseManifest()
+            .set("cpu", std::string(R"({"library": "l.so", "entry": ")") +
+                            entry + "\"}")
+            .str(),
+        m);
+    EXPECT_EQ(e.code, ATTNC_ERROR_MANIFEST) << entry;
+    EXPECT_EQ(e.message, std::string("manifest.json: 'cpu.entry' must be an "
+                                     "attnc kernel name (starting with "
+                                     "\"attnc_\"), got \"") +
+                             entry + "\"");
+  }
+  Manifest m;
+  Error e = parseManifest(
+      baseManifest().set("cuda", cudaSection().set("kernel", "\"exit\"").str())
+          .str(),
+      m);
+  EXPECT_EQ(e.message, "manifest.json: 'cuda.kernel' must be an attnc kernel "
+                       "name (starting with \"attnc_\"), got \"exit\"");
+}
+
+TEST(RuntimeSignature, SymbolsOfDependenciesAreRefused) {
+  // dlsym on the library's handle also finds its dependencies' symbols; the
+  // fixture links libattnc_test_dep (Inputs/DependencyOfKernel.cpp), which
+  // defines attnc_dep_entry and a signature for it. Neither may be used.
+  TempDir dir;
+  writePackage(dir.path, baseManifest()
+                             .set("cpu", R"({"library": "libnaive.cpu.so", )"
+                                         R"("entry": "attnc_dep_entry"})")
+                             .str());
+  attnc_package *pkg = nullptr;
+  ASSERT_EQ(attnc_package_open(dir.path.c_str(), &pkg), ATTNC_OK);
+  Problem p(1, 3, 3, 22);
+  EXPECT_EQ(attnc_run_cpu(pkg, &p.tq, &p.tk, &p.tv, &p.to, nullptr, &p.tdoc, 1),
+            ATTNC_ERROR_SIGNATURE);
+  const std::string lib = fs::canonical(dir.path).string() + "/libnaive.cpu.so";
+  EXPECT_EQ(std::string(attnc_last_error()),
+            "package 'naive': the CPU library '" + lib +
+                "' does not define 'attnc_dep_entry_signature' itself (found "
+                "in '" ATTNC_TEST_DEP_LIBRARY
+                "'); entries must be the package's own symbols (the signature "
+                "the compiler writes into every kernel; recompile the "
+                "package)");
+  attnc_package_close(pkg);
+
+  // The block-mask builder is looked up after the library is verified.
+  TempDir other;
+  const std::string otherLib =
+      fs::canonical(other.path).string() + "/libnaive.cpu.so";
+  writePackage(other.path,
+               baseManifest()
+                   .set("cpu", R"({"library": "libnaive.cpu.so", )"
+                               R"("entry": "attnc_naive_cpu", )"
+                               R"("block_mask_entry": "attnc_dep_entry", )"
+                               R"("block_mask_heads": 1})")
+                   .str());
+  ASSERT_EQ(attnc_package_open(other.path.c_str(), &pkg), ATTNC_OK);
+  attnc_block_mask *mask = nullptr;
+  EXPECT_EQ(attnc_block_mask_build_cpu(pkg, &p.tq, &p.tk, &p.tv, &p.tdoc, 1,
+                                       &mask),
+            ATTNC_ERROR_LOAD);
+  EXPECT_EQ(std::string(attnc_last_error()),
+            "the CPU library '" + otherLib +
+                "' does not define 'attnc_dep_entry' itself (found in '" ATTNC_TEST_DEP_LIBRARY
+                "'); entries must be the package's own symbols");
+  EXPECT_EQ(mask, nullptr);
+  attnc_package_close(pkg);
+}
+
+TEST(RuntimeSignature, SymlinkOutsideThePackageIsRefused) {
+  TempDir dir, outside;
+  writePackage(outside.path, baseManifest().str());
+  writePackage(dir.path, baseManifest().str());
+  fs::remove(dir.path + "/libnaive.cpu.so");
+  fs::create_symlink(outside.path + "/libnaive.cpu.so",
+                     dir.path + "/libnaive.cpu.so");
+  attnc_package *pkg = nullptr;
+  EXPECT_EQ(attnc_package_open(dir.path.c_str(), &pkg), ATTNC_ERROR_IO);
+  EXPECT_EQ(pkg, nullptr);
+  const std::string real = fs::canonical(dir.path).string();
+  EXPECT_EQ(std::string(attnc_last_error()),
+            real + "/manifest.json: 'cpu.library' names 'libnaive.cpu.so', "
+                   "which resolves to '" +
+                fs::canonical(outside.path).string() +
+                "/libnaive.cpu.so', outside the package directory '" + real +
+                "'");
+  // A symlink inside the package is fine.
+  fs::remove(dir.path + "/libnaive.cpu.so");
+  fs::copy_file(outside.path + "/libnaive.cpu.so", dir.path + "/real.so");
+  fs::create_symlink("real.so", dir.path + "/libnaive.cpu.so");
+  ASSERT_EQ(attnc_package_open(dir.path.c_str(), &pkg), ATTNC_OK)
+      << attnc_last_error();
+  Problem p(1, 3, 3, 22);
+  EXPECT_EQ(attnc_run_cpu(pkg, &p.tq, &p.tk, &p.tv, &p.to, nullptr, &p.tdoc, 1),
+            ATTNC_OK)
+      << attnc_last_error();
+  attnc_package_close(pkg);
+  // So is the manifest itself.
+  fs::remove(dir.path + "/manifest.json");
+  fs::create_symlink(outside.path + "/manifest.json",
+                     dir.path + "/manifest.json");
+  EXPECT_EQ(attnc_package_open(dir.path.c_str(), &pkg), ATTNC_ERROR_IO);
+  EXPECT_EQ(std::string(attnc_last_error()),
+            "'manifest.json' resolves to '" +
+                fs::canonical(outside.path).string() +
+                "/manifest.json', outside the package directory '" + real +
+                "'");
 }
 
 TEST(RuntimeCpuLoad, NotALibrary) {
@@ -1847,7 +2211,7 @@ TEST_F(FakeCuda, LaunchesWithTheManifestConfiguration) {
   void *stream = reinterpret_cast<void *>(0x5000);
   ASSERT_EQ(launch(p, stream), ATTNC_OK) << attnc_last_error();
   EXPECT_EQ(fake->moduleLoads, 1);
-  EXPECT_STREQ(fake->lastImage, "FAKE-CUBIN sm_80");
+  EXPECT_TRUE(startsWith(fake->lastImage, "FAKE-CUBIN sm_80\n")) << fake->lastImage;
   EXPECT_EQ(fake->launches, 1);
   // grid (ceil(Nq / block_q), H, B), block (block_threads).
   EXPECT_EQ(fake->grid[0], 3u);
@@ -1953,7 +2317,7 @@ TEST_F(FakeCuda, PicksTheExactArch) {
   ASSERT_EQ(attnc_prepare_cuda(pkg, nullptr), ATTNC_OK) << attnc_last_error();
   EXPECT_EQ(fake->moduleLoads, 1);
   EXPECT_EQ(fake->launches, 0);
-  EXPECT_STREQ(fake->lastImage, "FAKE-CUBIN sm_90");
+  EXPECT_TRUE(startsWith(fake->lastImage, "FAKE-CUBIN sm_90\n")) << fake->lastImage;
   ASSERT_EQ(launch(p), ATTNC_OK) << attnc_last_error();
   EXPECT_EQ(fake->moduleLoads, 1);
   EXPECT_EQ(fake->stream, nullptr);
@@ -2038,6 +2402,44 @@ TEST_F(FakeCuda, KernelNotInModule) {
                "kernel 'attnc_fake_fwd' not found in cubin "
                "'naive.sm_80.cubin' (cuModuleGetFunction: "
                "CUDA_ERROR_NOT_FOUND: named symbol not found)");
+}
+
+TEST_F(FakeCuda, ModuleSignatureIsChecked) {
+  // The cubin's signature against an edited manifest: the schedule fixes
+  // the grid, so a block_q the kernel was not compiled for must not launch.
+  const std::string manifest =
+      baseManifest().set("cuda", cudaSection().str()).str();
+  reopen(manifest);
+  attnc_package_close(pkg);
+  pkg = nullptr;
+  writeFile(dir.path + "/manifest.json",
+            baseManifest()
+                .set("cuda", cudaSection().str())
+                .set("schedule", R"({"block_q": 8, "block_k": 16, )"
+                                 R"("warps": 4, "stages": 2, "chunk": 0})")
+                .str());
+  ASSERT_EQ(attnc_package_open(dir.path.c_str(), &pkg), ATTNC_OK);
+  Problem p(1, 5, 9, 36);
+  toDevice(p);
+  EXPECT_EQ(launch(p), ATTNC_ERROR_SIGNATURE);
+  EXPECT_EQ(std::string(attnc_last_error()),
+            "package 'naive': manifest.json says schedule 8,16,4,2,0, but "
+            "cubin 'naive.sm_80.cubin' was compiled for schedule 16,16,4,2,0 "
+            "(the manifest does not belong to this kernel; recompile the "
+            "package)");
+  EXPECT_EQ(fake->launches, 0);
+  EXPECT_EQ(fake->moduleUnloads, 1);
+
+  // A cubin without a signature (not attnc's, or from before signatures).
+  reopen(manifest);
+  writeFile(dir.path + "/naive.sm_80.cubin", "FAKE-CUBIN sm_80");
+  EXPECT_EQ(launch(p), ATTNC_ERROR_SIGNATURE);
+  EXPECT_EQ(std::string(attnc_last_error()),
+            "package 'naive': cubin 'naive.sm_80.cubin' has no symbol "
+            "'attnc_fake_fwd_signature' (cuModuleGetGlobal: "
+            "CUDA_ERROR_NOT_FOUND: named symbol not found; the signature the "
+            "compiler writes into every kernel; recompile the package)");
+  EXPECT_EQ(fake->launches, 0);
 }
 
 TEST_F(FakeCuda, GridLimits) {

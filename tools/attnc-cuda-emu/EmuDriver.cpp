@@ -33,6 +33,7 @@
 
 #include <dlfcn.h>
 #include <elf.h>
+#include <link.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -66,6 +67,8 @@ struct Context {
 struct Module {
   void *handle;
   void *launch; ///< attnc_emu_launch of this module
+  /// Variables handed out by cuModuleGetGlobal, forgotten at unload.
+  std::vector<const char *> globals;
 };
 struct Function {
   Module *module;
@@ -108,6 +111,21 @@ const Allocation *findAllocation(const void *p, size_t bytes) {
       c - a.data > static_cast<ptrdiff_t>(a.bytes - bytes))
     return nullptr;
   return &a;
+}
+
+/// Module globals handed out by cuModuleGetGlobal (__constant__ and
+/// __device__ variables), by address, with their sizes: device memory too.
+std::map<const char *, size_t> gModuleGlobals;
+
+/// True when [p, p + bytes) lies in one module global.
+bool findModuleGlobal(const void *p, size_t bytes) {
+  const char *c = static_cast<const char *>(p);
+  auto it = gModuleGlobals.upper_bound(c);
+  if (it == gModuleGlobals.begin())
+    return false;
+  --it;
+  return c >= it->first && bytes <= it->second &&
+         c - it->first <= static_cast<ptrdiff_t>(it->second - bytes);
 }
 
 struct KernelCall {
@@ -302,7 +320,8 @@ EMU_API CUresult cuMemcpyHtoD_v2(CUdeviceptr dst, const void *src,
 
 EMU_API CUresult cuMemcpyDtoH_v2(void *dst, CUdeviceptr src, size_t bytes) {
   std::lock_guard<std::mutex> lock(gMutex);
-  if (!findAllocation(reinterpret_cast<void *>(src), bytes))
+  if (!findAllocation(reinterpret_cast<void *>(src), bytes) &&
+      !findModuleGlobal(reinterpret_cast<void *>(src), bytes))
     return kInvalidValue;
   std::memcpy(dst, reinterpret_cast<void *>(src), bytes);
   return kSuccess;
@@ -382,13 +401,18 @@ EMU_API CUresult cuModuleLoadData(Module **module, const void *image) {
     dlclose(handle);
     return failWith(kInvalidImage, "the module lacks attnc_emu_launch");
   }
-  *module = new Module{handle, launch};
+  *module = new Module{handle, launch, {}};
   return kSuccess;
 }
 
 EMU_API CUresult cuModuleUnload(Module *module) {
   if (!module)
     return kInvalidHandle;
+  {
+    std::lock_guard<std::mutex> lock(gMutex);
+    for (const char *global : module->globals)
+      gModuleGlobals.erase(global);
+  }
   dlclose(module->handle);
   delete module;
   return kSuccess;
@@ -404,6 +428,35 @@ EMU_API CUresult cuModuleGetFunction(Function **fn, Module *module,
   std::lock_guard<std::mutex> lock(gMutex);
   gFunctions.push_back(new Function{module, symbol});
   *fn = gFunctions.back();
+  return kSuccess;
+}
+
+EMU_API CUresult cuModuleGetGlobal_v2(CUdeviceptr *out, size_t *bytes,
+                                      Module *module, const char *name) {
+  if (!module)
+    return kInvalidHandle;
+  void *symbol = dlsym(module->handle, name);
+  void *extra = nullptr;
+  Dl_info info;
+  if (!symbol || !dladdr1(symbol, &info, &extra, RTLD_DL_SYMENT))
+    return kNotFound;
+  const ElfW(Sym) *entry = static_cast<const ElfW(Sym) *>(extra);
+  if (!entry || ELF64_ST_TYPE(entry->st_info) != STT_OBJECT)
+    return kNotFound;
+  // Like the driver, only the module's own variables: dlsym would also find
+  // a dependency's symbol.
+  void *own = nullptr;
+  if (dlinfo(module->handle, RTLD_DI_LINKMAP, &own) != 0 ||
+      info.dli_fbase !=
+          reinterpret_cast<void *>(static_cast<struct link_map *>(own)->l_addr))
+    return kNotFound;
+  std::lock_guard<std::mutex> lock(gMutex);
+  gModuleGlobals[static_cast<const char *>(symbol)] = entry->st_size;
+  module->globals.push_back(static_cast<const char *>(symbol));
+  if (out)
+    *out = reinterpret_cast<CUdeviceptr>(symbol);
+  if (bytes)
+    *bytes = entry->st_size;
   return kSuccess;
 }
 

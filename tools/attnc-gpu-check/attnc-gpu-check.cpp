@@ -22,6 +22,7 @@
 #include "attnc/half.h"
 #include "attnc/npy.h"
 #include "attnc/runtime.h"
+#include "tools/compare/Compare.h"
 
 #include <dlfcn.h>
 
@@ -242,21 +243,6 @@ std::vector<double> download(Driver &cu, const DeviceTensor &t, size_t n) {
   return out;
 }
 
-/// max|got - want| / max(max|want|, 1); infinities must match exactly.
-double relativeError(const std::vector<double> &got,
-                     const std::vector<double> &want, bool &infMismatch) {
-  double err = 0, scale = 0;
-  for (size_t i = 0; i < want.size(); ++i) {
-    if (!std::isfinite(want[i]) || !std::isfinite(got[i])) {
-      infMismatch |= got[i] != want[i];
-      continue;
-    }
-    scale = std::max(scale, std::fabs(want[i]));
-    err = std::max(err, std::fabs(got[i] - want[i]));
-  }
-  return err / std::max(scale, 1.0);
-}
-
 /// Runs one case; returns "" on pass, else the reason.
 std::string runCase(Driver &cu, const Case &c) {
   attnc_package *pkg = nullptr;
@@ -365,25 +351,34 @@ std::string runCase(Driver &cu, const Case &c) {
                                      nullptr)) {
     return std::string("launch: ") + attnc_last_error();
   }
-  bool bad = false;
-  std::vector<double> gotO =
-      download(cu, dout, static_cast<size_t>(expectO.numElements()));
-  double errO = relativeError(gotO, expectO.toDoubles(), bad);
-  double errLse = 0;
+  // The shared comparator (tools/compare): the same non-finite values in
+  // the same places pass; the first failure is named with its index.
+  std::vector<attnc::compare::TensorComparison> results;
+  results.push_back(attnc::compare::compareTensor(
+      "o", download(cu, dout, static_cast<size_t>(expectO.numElements())),
+      expectO.toDoubles(), expectO.shape, c.tolerance));
   if (hasLse)
-    errLse = relativeError(
+    results.push_back(attnc::compare::compareTensor(
+        "lse",
         download(cu, dlse, static_cast<size_t>(expectLse.numElements())),
-        expectLse.toDoubles(), bad);
+        expectLse.toDoubles(), expectLse.shape, c.tolerance));
   double errState = 0;
   for (int i = 0; i < 2; ++i)
     if (stateOut[i].ptr) {
-      errState = std::max(
-          errState,
-          relativeError(download(cu, stateOut[i],
-                                 static_cast<size_t>(stateWant[i].numElements())),
-                        stateWant[i].toDoubles(), bad));
+      results.push_back(attnc::compare::compareTensor(
+          stateNames[i],
+          download(cu, stateOut[i],
+                   static_cast<size_t>(stateWant[i].numElements())),
+          stateWant[i].toDoubles(), stateWant[i].shape, c.tolerance));
+      errState = std::max(errState, results.back().maxError);
       cu.memFree(stateOut[i].ptr);
     }
+  const double errO = results[0].maxError;
+  const double errLse = hasLse ? results[1].maxError : 0;
+  std::string why;
+  for (const attnc::compare::TensorComparison &r : results)
+    if (!r.ok() && why.empty())
+      why = "; " + attnc::compare::describeFailure(r);
   for (DeviceTensor &t : owned)
     cu.memFree(t.ptr);
   cu.memFree(dout.ptr);
@@ -393,12 +388,10 @@ std::string runCase(Driver &cu, const Case &c) {
   char buf[200];
   std::snprintf(buf, sizeof buf,
                 "o error %.3g, lse error %.3g, state error %.3g, tolerance "
-                "%.3g%s",
-                errO, errLse, errState, c.tolerance,
-                bad ? ", infinities differ" : "");
-  if (bad || errO > c.tolerance || errLse > c.tolerance ||
-      errState > c.tolerance)
-    return std::string("FAIL: ") + buf + maskNote;
+                "%.3g",
+                errO, errLse, errState, c.tolerance);
+  if (!why.empty())
+    return std::string("FAIL: ") + buf + why + maskNote;
   return std::string("ok: ") + buf + maskNote;
 }
 

@@ -8,7 +8,9 @@
 #include "tools/attnc/BackendRun.h"
 #include "tools/attnc/HostTensors.h"
 
+#include "codegen/ManifestEmitter.h"
 #include "dialect/AttnOps.h"
+#include "tools/compare/Compare.h"
 
 #include "attnc/half.h"
 #include "attnc/runtime.h"
@@ -17,7 +19,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cmath>
 #include <memory>
 #include <tuple>
 
@@ -191,41 +192,23 @@ double toleranceForState() { return 2e-5; }
 bool compareToReference(Operation *op, const reference::Outputs &got,
                         const reference::Outputs &want, bool compareLse,
                         bool compareState, raw_ostream &os) {
-  auto maxError = [](const reference::Tensor &a, const reference::Tensor &b,
-                     double &scale, bool &infMismatch) {
-    double err = 0;
-    scale = 0;
-    for (size_t i = 0; i < b.data.size(); ++i) {
-      double x = a.data[i], y = b.data[i];
-      if (std::isinf(y) || std::isinf(x)) {
-        infMismatch |= x != y;
-        continue;
-      }
-      if (std::isnan(x) || std::isnan(y)) {
-        infMismatch = true;
-        continue;
-      }
-      scale = std::max(scale, std::fabs(y));
-      err = std::max(err, std::fabs(x - y));
-    }
-    return err;
+  // One comparator for the CLI, the GPU runner and the tests
+  // (tools/compare): the same non-finite values in the same places pass,
+  // anything else names the tensor and the first index where it differs.
+  auto check = [](const char *name, const reference::Tensor &g,
+                  const reference::Tensor &w, double tol) {
+    return compare::compareTensor(name, g.data, w.data, w.shape, tol);
   };
   const double tol = toleranceFor(op);
-  bool bad = false;
-  double scale;
-  double oErr = maxError(got.o, want.o, scale, bad) / std::max(scale, 1.0);
-  bool ok = !bad && oErr <= tol;
-  os << "check o: max error " << llvm::format("%.3g", oErr);
+  compare::TensorComparison o = check("o", got.o, want.o, tol);
+  bool ok = o.ok();
+  os << "check o: " << compare::summarize(o);
   if (compareLse) {
-    bool lseBad = false;
-    double lseErr =
-        maxError(got.lse, want.lse, scale, lseBad) / std::max(scale, 1.0);
-    os << ", lse: max error " << llvm::format("%.3g", lseErr)
-       << (lseBad ? " (infinities differ)" : "");
-    ok = ok && !lseBad && lseErr <= tol;
+    compare::TensorComparison lse = check("lse", got.lse, want.lse, tol);
+    os << ", lse: " << compare::summarize(lse);
+    ok = ok && lse.ok();
   }
-  os << (bad ? " (non-finite values differ)" : "") << " (tolerance "
-     << llvm::format("%.3g", tol) << ")";
+  os << " (tolerance " << llvm::format("%.3g", tol) << ")";
   if (compareState) {
     // The state is float32 in every dtype, never rounded to the storage
     // type: it is held to the f32 bound.
@@ -237,18 +220,32 @@ bool compareToReference(Operation *op, const reference::Outputs &got,
           {"z", &got.z, &want.z}}) {
       if (w->data.empty())
         continue;
-      bool stateBad = g->data.size() != w->data.size();
-      double err =
-          stateBad ? 0
-                   : maxError(*g, *w, scale, stateBad) / std::max(scale, 1.0);
-      os << ", " << name << ": max error " << llvm::format("%.3g", err)
-         << (stateBad ? " (non-finite values differ)" : "");
-      ok = ok && !stateBad && err <= stateTol;
+      compare::TensorComparison c = check(name, *g, *w, stateTol);
+      os << ", " << name << ": " << compare::summarize(c);
+      ok = ok && c.ok();
     }
     os << " (tolerance " << llvm::format("%.3g", stateTol) << ")";
   }
   os << " " << (ok ? "PASS" : "FAIL") << "\n";
   return ok;
+}
+
+std::string checkPackageSpec(const std::string &packageDir,
+                             llvm::StringRef specText) {
+  attnc_package *raw = nullptr;
+  if (attnc_package_open(packageDir.c_str(), &raw) != 0)
+    return std::string("cannot open package: ") + attnc_last_error();
+  std::unique_ptr<attnc_package, void (*)(attnc_package *)> pkg(
+      raw, attnc_package_close);
+  // The hash `attnc compile` records (codegen/ManifestEmitter.h); the
+  // runtime checks that the kernel carries the same one.
+  const std::string want = hashText(specText);
+  const std::string got = attnc_package_spec_hash(pkg.get());
+  if (got != want)
+    return "package '" + packageDir +
+           "' was compiled from another spec (its spec_hash is " + got +
+           ", this spec's is " + want + "); recompile it with 'attnc compile'";
+  return "";
 }
 
 } // namespace attnc

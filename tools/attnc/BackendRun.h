@@ -39,6 +39,12 @@ std::string runPackageOnCpu(mlir::Operation *op, const std::string &packageDir,
                             bool wantState, reference::Outputs &outputs,
                             BlockMaskReport *blockMask = nullptr);
 
+/// `attnc run SPEC --package DIR`: checks that the package was compiled
+/// from `specText` (its manifest's spec_hash, which the runtime checks
+/// against the kernel). Returns an error message or "".
+std::string checkPackageSpec(const std::string &packageDir,
+                             llvm::StringRef specText);
+
 /// The documented tolerance for comparing a backend to the reference: the
 /// largest allowed max|got - ref| / max(max|ref|, 1).
 double toleranceFor(mlir::Operation *op);

@@ -8,6 +8,7 @@
 #include "tools/attnc/Inputs.h"
 
 #include "dialect/AttnOps.h"
+#include "tools/attnc/OutOfMemory.h"
 
 #include "attnc/half.h"
 #include "attnc/npy.h"
@@ -163,18 +164,21 @@ std::string makeRandomInputs(Operation *op, const std::string &shape,
 
   std::mt19937_64 rng(seed);
   std::normal_distribution<double> normal(0.0, 1.0);
-  auto fill = [&](reference::Tensor &t, std::vector<int64_t> dims) {
+  auto fill = [&](reference::Tensor &t, const char *name,
+                  std::vector<int64_t> dims) {
     t.shape = dims;
     int64_t n = 1;
     for (int64_t d : dims)
       n *= d;
+    AllocationNote note(std::string("input '") + name + "'", dims,
+                        sizeof(double), "double");
     t.data.resize(n);
     for (double &x : t.data)
       x = normal(rng);
   };
-  fill(inputs.q, {B, H, Nq, D});
-  fill(inputs.k, {B, G, Nk, D});
-  fill(inputs.v, {B, G, Nk, Dv});
+  fill(inputs.q, "q", {B, H, Nq, D});
+  fill(inputs.k, "k", {B, G, Nk, D});
+  fill(inputs.v, "v", {B, G, Nk, Dv});
 
   std::uniform_real_distribution<double> unit(0.05, 1.0);
   std::uniform_int_distribution<int> small(0, 3), newSegment(0, std::max(meanSegment, 1) - 1);
@@ -191,6 +195,8 @@ std::string makeRandomInputs(Operation *op, const std::string &shape,
     int64_t n = 1;
     for (int64_t d : values.shape)
       n *= d;
+    AllocationNote note("parameter '" + p.getName().str() + "'", values.shape,
+                        sizeof(double), "double");
     values.values.resize(n);
     size_t nAxis = p.getDims().find('n');
     bool segments = p.getElementType().isInteger(32) && nAxis != StringRef::npos;
@@ -225,7 +231,7 @@ std::string makeRandomInputs(Operation *op, const std::string &shape,
   if (double(B) * double(H) * double(F) * double(Dv) > kMaxElements)
     return "--random '" + shape + "': the state would exceed 2^31 elements";
   reference::Tensor state;
-  fill(state, {B, H, F, Dv});
+  fill(state, "state", {B, H, F, Dv});
   inputs.state = std::move(state);
   if (reference::hasNormalizerState(op)) {
     // A normalizer as positive features leave it: phi(q).z stays away from 0.

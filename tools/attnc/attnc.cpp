@@ -14,6 +14,7 @@
 #include "tools/attnc/BackwardRun.h"
 #include "tools/attnc/CommandLine.h"
 #include "tools/attnc/Inputs.h"
+#include "tools/attnc/OutOfMemory.h"
 
 #include "codegen/BackwardCpuEmitter.h"
 #include "codegen/CpuEmitter.h"
@@ -33,6 +34,7 @@
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Support/ToolUtilities.h"
 
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -516,11 +518,21 @@ LogicalResult runCommand(const CommandLine &cl, MLIRContext &context,
         return error.empty() ? failure() : inputError(error);
   } else {
     std::string dir = cl.get("package");
-    if (dir.empty()) {
+    // A package built here is removed on every way out, errors included.
+    std::string temporary;
+    auto removeTemporary = llvm::make_scope_exit([&] {
+      if (!temporary.empty())
+        (void)llvm::sys::fs::remove_directories(temporary);
+    });
+    if (!dir.empty()) {
+      if (std::string e = checkPackageSpec(dir, buffer.getBuffer());
+          !e.empty())
+        return inputError(e);
+    } else {
       if (!scheduled && failed(schedule(*module, attn::PipelineStage::Kernel,
                                         backward)))
         return failure();
-      dir = temporaryPackageDir();
+      dir = temporary = temporaryPackageDir();
       if (dir.empty())
         return inputError("cannot create a temporary package directory");
       PackageOptions options;
@@ -545,8 +557,6 @@ LogicalResult runCommand(const CommandLine &cl, MLIRContext &context,
       error = timed([&] {
         return runPackageOnCpu(op, dir, inputs, wantLse, wantState, outputs);
       });
-    if (!cl.has("package"))
-      (void)llvm::sys::fs::remove_directories(dir);
     if (!error.empty())
       return inputError(error);
   }
@@ -611,6 +621,7 @@ LogicalResult runCommand(const CommandLine &cl, MLIRContext &context,
 
 int main(int argc, char **argv) {
   llvm::InitLLVM initLLVM(argc, argv);
+  attnc::installOutOfMemoryHandler();
   using namespace attnc;
   CommandLine cl;
   std::string error;

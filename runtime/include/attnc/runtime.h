@@ -41,7 +41,9 @@ typedef enum attnc_status {
   ATTNC_ERROR_CUDA = 8,             /* a CUDA driver call failed */
   ATTNC_ERROR_COMPILE = 9,          /* NVRTC is missing or failed */
   ATTNC_ERROR_OUT_OF_MEMORY = 10,   /* host allocation failed */
-  ATTNC_ERROR_INTERNAL = 11         /* a bug in the runtime */
+  ATTNC_ERROR_INTERNAL = 11,        /* a bug in the runtime */
+  ATTNC_ERROR_SIGNATURE = 12        /* the kernel was not compiled for the
+                                       manifest beside it */
 } attnc_status;
 
 /* Element types. f16 and bf16 elements are stored as uint16_t bits. */
@@ -50,8 +52,10 @@ typedef enum attnc_dtype {
   ATTNC_F16 = 1,
   ATTNC_BF16 = 2,
   ATTNC_I32 = 3,
-  /* Makes every int a valid value in C++, so a descriptor from C holding
-   * garbage is reported rather than undefined. Not a dtype. */
+  /* Make every int a valid value in C++ (negative ones too), so a
+   * descriptor from C holding garbage is reported rather than undefined.
+   * Not dtypes. */
+  ATTNC_DTYPE_FORCE_INT_MIN = -0x7fffffff - 1,
   ATTNC_DTYPE_FORCE_INT = 0x7fffffff
 } attnc_dtype;
 

@@ -210,10 +210,18 @@ FAKE_API CUresult cuModuleLoadData(CUmodule *module, const void *image) {
   if (std::memcmp(bytes,
                   "\x7f"
                   "ELF",
-                  4) == 0)
-    size = 64;
-  else
+                  4) == 0) {
+    // A 64-bit ELF ends with its section headers: e_shoff + e_shnum *
+    // e_shentsize.
+    unsigned long long shoff = 0;
+    unsigned short shentsize = 0, shnum = 0;
+    std::memcpy(&shoff, bytes + 0x28, 8);
+    std::memcpy(&shentsize, bytes + 0x3a, 2);
+    std::memcpy(&shnum, bytes + 0x3c, 2);
+    size = static_cast<size_t>(shoff) + size_t(shentsize) * shnum;
+  } else {
     size = std::strlen(bytes);
+  }
   if (size == 0)
     return kInvalidImage;
   ++gState.moduleLoads;
@@ -241,6 +249,34 @@ FAKE_API CUresult cuModuleGetFunction(CUfunction *fn, CUmodule module,
     return kNotFound;
   gFunctions.push_back(std::make_unique<Function>(Function{module}));
   *fn = gFunctions.back().get();
+  return kSuccess;
+}
+
+/// The kernel's signature: the fake finds the text the compiler writes
+/// ("attnc-signature ...", a __constant__ string in a real cubin, a line in
+/// the tests' fake ones) anywhere in the image, under any name ending in
+/// "_signature" (the runtime asks for the kernel's name + "_signature").
+FAKE_API CUresult cuModuleGetGlobal_v2(CUdeviceptr *out, size_t *bytes,
+                                       CUmodule module, const char *name) {
+  if (!module)
+    return kInvalidHandle;
+  const std::string suffix = "_signature", symbol = name;
+  if (symbol.size() <= suffix.size() ||
+      symbol.compare(symbol.size() - suffix.size(), suffix.size(), suffix) != 0)
+    return kNotFound;
+  size_t at = module->image.find("attnc-signature ");
+  if (at == std::string::npos)
+    return kNotFound;
+  const char *text = module->image.c_str() + at;
+  if (out)
+    *out = reinterpret_cast<CUdeviceptr>(text);
+  if (bytes)
+    *bytes = std::strlen(text) + 1;
+  return kSuccess;
+}
+
+FAKE_API CUresult cuMemcpyDtoH_v2(void *dst, CUdeviceptr src, size_t bytes) {
+  std::memcpy(dst, reinterpret_cast<const void *>(src), bytes);
   return kSuccess;
 }
 

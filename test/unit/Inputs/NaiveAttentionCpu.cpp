@@ -18,6 +18,11 @@
 // attnc_naive_cpu_block_mask and attnc_naive_block_mask_probe_cpu stand in
 // for a block-mask builder and a kernel that reads the mask (kernel ABI 3; ABI 4 added the CUDA scratch pointers, ABI 5 the backward struct).
 //
+// Each entry has its signature (docs/runtime.md, "Kernel signatures") as a
+// placeholder: RuntimeTest's writePackage stamps the signature of the
+// manifest it writes into the copy of this library, as the compiler writes
+// it into every kernel, so that a test can then edit the manifest alone.
+//
 //===----------------------------------------------------------------------===//
 
 #include "attnc/kernel_abi.h"
@@ -35,6 +40,22 @@ long long offset(const AttncStrides4 &s, long long b, long long h, long long i,
 }
 
 } // namespace
+
+// The placeholders' text is found and replaced in the library file; 512
+// bytes hold any signature of the test manifests.
+#define ATTNC_FIXTURE_SIGNATURE(entry)                                         \
+  extern "C" __attribute__((visibility("default"))) const char                 \
+      entry##_signature[512] = "@@attnc-fixture-signature:" #entry "@@";
+ATTNC_FIXTURE_SIGNATURE(attnc_naive_cpu)
+ATTNC_FIXTURE_SIGNATURE(attnc_naive_state_cpu)
+ATTNC_FIXTURE_SIGNATURE(attnc_naive_block_mask_probe_cpu)
+
+// Keeps the link to libattnc_test_dep (DependencyOfKernel.cpp), whose
+// symbols the runtime must not resolve through this library.
+extern "C" int attnc_dep_marker();
+extern "C" __attribute__((visibility("default"))) int attnc_naive_dep_marker() {
+  return attnc_dep_marker();
+}
 
 extern "C" __attribute__((visibility("default"))) int
 attnc_naive_cpu(const AttncKernelArgs *args) {
