@@ -197,6 +197,16 @@ std::string kernelSignature(Operation *op, const PackageContents &c,
                            ? !c.cpuBlockMaskEntry.empty()
                            : !c.cudaBlockMaskKernel.empty();
   os << ";block_mask_heads=" << (hasMask ? c.blockMaskHeads : 0);
+  // The backward entry (CPU) and which parameters it writes gradients of:
+  // "1:" and one 0/1 per parameter, or "0".
+  os << ";backward=";
+  if (target == KernelTarget::Cpu && !c.cpuBackwardEntry.empty()) {
+    os << "1:";
+    for (auto p : params.getAsRange<attn::ParamAttr>())
+      os << (p.getElementType().isF32() && !p.getFrozen() ? 1 : 0);
+  } else {
+    os << "0";
+  }
   os << ";spec_hash=" << c.specHash;
   return out;
 }

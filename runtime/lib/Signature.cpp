@@ -45,6 +45,12 @@ Fields manifestFields(const Manifest &m, SignatureTarget target) {
     maskHeads = m.cpu->blockMaskEntry.empty() ? 0 : m.cpu->blockMaskHeads;
   if (target == SignatureTarget::Cuda && m.cuda)
     maskHeads = m.cuda->blockMaskKernel.empty() ? 0 : m.cuda->blockMaskHeads;
+  std::string backward = "0";
+  if (target == SignatureTarget::Cpu && m.cpu && !m.cpu->backwardEntry.empty()) {
+    backward = "1:";
+    for (const ManifestParam &p : m.params)
+      backward += p.grad ? "1" : "0";
+  }
   return {{"abi_version", std::to_string(m.abiVersion)},
           {"name", m.name},
           {"family", m.family},
@@ -60,6 +66,7 @@ Fields manifestFields(const Manifest &m, SignatureTarget target) {
           {"params", params},
           {"schedule", schedule},
           {"block_mask_heads", std::to_string(maskHeads)},
+          {"backward", backward},
           {"spec_hash", m.specHash}};
 }
 

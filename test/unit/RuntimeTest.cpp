@@ -1834,10 +1834,13 @@ TEST(RuntimeSignature, CompareFunction) {
   Manifest m;
   ASSERT_FALSE(parseManifest(baseManifest().str(), m).failed());
   const std::string sig = expectedSignature(m, SignatureTarget::Cpu);
-  EXPECT_EQ(sig, "attnc-signature 1;abi_version=4;name=naive;family=softmax;"
+  EXPECT_EQ(sig, "attnc-signature 1;abi_version=" +
+                     std::to_string(ATTNC_ABI_VERSION) +
+                     ";name=naive;family=softmax;"
                  "dtype=f32;heads=4;kv_heads=2;head_dim=16;value_dim=8;"
                  "normalize=softmax;has_lse=1;feature_dim=0;has_state=0;"
                  "params=doc:i32:bn;schedule=16,16,4,2,0;block_mask_heads=0;"
+                 "backward=0;"
                  "spec_hash=9f2c0a1b3d4e5f60");
   EXPECT_FALSE(checkSignature(m, SignatureTarget::Cpu, sig, "k").failed());
   // Fields the runtime does not know are ignored; missing ones are not.

@@ -3,6 +3,7 @@
 #include "tools/attnc/BackwardRun.h"
 
 #include "tools/attnc/HostTensors.h"
+#include "tools/compare/Compare.h"
 
 #include "dialect/AttnOps.h"
 
@@ -120,40 +121,19 @@ bool compareGradients(Operation *op, const reference::Gradients &got,
                       const reference::Gradients &want, llvm::raw_ostream &os) {
   const double tolerance = gradientToleranceFor(op);
   bool allOk = true;
-  auto compare = [&](const std::string &name, const std::vector<double> &g,
-                     const std::vector<double> &w) {
-    double scale = 1, worst = 0;
-    size_t at = 0;
-    bool finite = g.size() == w.size();
-    for (double x : w)
-      scale = std::max(scale, std::fabs(x));
-    for (size_t i = 0; finite && i < g.size(); ++i) {
-      if (std::isfinite(g[i]) != std::isfinite(w[i]) ||
-          (!std::isfinite(w[i]) && g[i] != w[i])) {
-        finite = false;
-        at = i;
-        break;
-      }
-      const double d = std::isfinite(w[i]) ? std::fabs(g[i] - w[i]) : 0;
-      if (d > worst) {
-        worst = d;
-        at = i;
-      }
-    }
-    const double relative = worst / scale;
-    const bool ok = finite && relative <= tolerance;
-    allOk &= ok;
-    os << "grad " << name << ": max error "
-       << llvm::format("%.3g", relative) << " (relative to max|ref| "
-       << llvm::format("%.3g", scale) << ", tolerance "
-       << llvm::format("%.3g", tolerance) << ")";
-    if (!finite)
-      os << " non-finite values differ at flat index " << at;
-    os << (ok ? ": ok\n" : ": FAIL\n");
+  // The comparator of every --check (tools/compare): max|got - ref| /
+  // max(max|ref|, 1), non-finite values must agree.
+  auto compare = [&](const std::string &name, const reference::Tensor &g,
+                     const reference::Tensor &w) {
+    compare::TensorComparison c =
+        compare::compareTensor("d" + name, g.data, w.data, w.shape, tolerance);
+    allOk &= c.ok();
+    os << "grad " << name << ": " << compare::summarize(c) << " (tolerance "
+       << llvm::format("%.3g", tolerance) << ")" << (c.ok() ? ": ok\n" : ": FAIL\n");
   };
-  compare("q", got.dq.data, want.dq.data);
-  compare("k", got.dk.data, want.dk.data);
-  compare("v", got.dv.data, want.dv.data);
+  compare("q", got.dq, want.dq);
+  compare("k", got.dk, want.dk);
+  compare("v", got.dv, want.dv);
   for (const std::string &name : reference::differentiableParams(op)) {
     auto g = got.params.find(name), w = want.params.find(name);
     if (g == got.params.end() || w == want.params.end()) {
@@ -161,7 +141,8 @@ bool compareGradients(Operation *op, const reference::Gradients &got,
       allOk = false;
       continue;
     }
-    compare(name, g->second.values, w->second.values);
+    compare(name, {g->second.shape, g->second.values},
+            {w->second.shape, w->second.values});
   }
   return allOk;
 }
