@@ -482,8 +482,15 @@ Error attnc::rt::parseManifest(std::string_view text, Manifest &out) {
                          "ABI)");
 
   r.getString("attnc_version", m.attncVersion);
-  r.getString("spec_hash", m.specHash);
-  r.getString("name", m.name);
+  // Both go into the kernel signature's "key=value;" text, so they are
+  // held to what the compiler writes: 16 hex digits (the FNV-1a hash) and
+  // the spec's identifier.
+  if (r.getString("spec_hash", m.specHash) &&
+      (m.specHash.size() != 16 ||
+       m.specHash.find_first_not_of("0123456789abcdef") != std::string::npos))
+    r.fail("'spec_hash' must be 16 lowercase hex digits (the FNV-1a hash "
+           "attnc compile writes)");
+  r.getIdentifier("name", m.name);
   r.getChoice("family", {"softmax", "linear"}, m.family);
   std::string dtype;
   if (r.getChoice("dtype", {"f32", "f16", "bf16"}, dtype))

@@ -122,7 +122,7 @@ const Manifest &fixedManifest(int which) {
   if (!ready) {
     const char *texts[2] = {
         R"({"format": 1, "abi_version": )" ATTNC_FUZZ_ABI
-        R"(, "attnc_version": "0", "spec_hash": "0", "name": "s",
+        R"(, "attnc_version": "0", "spec_hash": "0000000000000000", "name": "s",
         "family": "softmax", "dtype": "bf16", "heads": 4, "kv_heads": 2,
         "head_dim": 16, "value_dim": 8, "normalize": "softmax",
         "has_lse": true, "has_state": false,
@@ -132,7 +132,7 @@ const Manifest &fixedManifest(int which) {
                      "chunk": 0},
         "cpu": {"library": "l.so", "entry": "attnc_s_cpu"}})",
         R"({"format": 1, "abi_version": )" ATTNC_FUZZ_ABI
-        R"(, "attnc_version": "0", "spec_hash": "0", "name": "l",
+        R"(, "attnc_version": "0", "spec_hash": "0000000000000000", "name": "l",
         "family": "linear", "dtype": "f32", "heads": 2, "kv_heads": 1,
         "head_dim": 4, "value_dim": 3, "normalize": "sum", "has_lse": false,
         "feature_dim": 6, "has_state": true, "params": [],

@@ -688,9 +688,15 @@ std::vector<BadManifest> badManifests() {
        p + "'head_dim' must be a positive integer, got null"},
       {with("value_dim", "[8]"),
        p + "'value_dim' must be a positive integer, got an array"},
-      {with("name", "\"\""), p + "'name' must be a non-empty string, got \"\""},
+      {with("name", "\"\""), p + "'name' must be a C identifier, got \"\""},
       {with("spec_hash", "7"),
        p + "'spec_hash' must be a non-empty string, got 7"},
+      // spec_hash and name go into the kernel signature's "k=v;" text.
+      {with("spec_hash", "\";c8ac872f4572b74\""),
+       p + "'spec_hash' must be 16 lowercase hex digits (the FNV-1a hash "
+           "attnc compile writes)"},
+      {with("name", "\"a;b\""),
+       p + "'name' must be a C identifier, got \"a;b\""},
       {without("attnc_version"), p + "missing required field 'attnc_version'"},
       {with("family", "\"quadratic\""),
        p + "'family' must be \"softmax\" or \"linear\", got \"quadratic\""},
