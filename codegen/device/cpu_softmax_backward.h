@@ -228,6 +228,29 @@ static void attnc_bwd_tiles_free(AttncBwdTiles *t) {
   free(t->accA); free(t->accB); free(t->Kt); free(t->Vt); free(t->S); free(t->dP);
 }
 
+// K and V of k-block kb of kv head (b, gh), and their transposes; returns its columns.
+static inline int attnc_bwd_load_keys(const AttncKernelArgs &a, long long b, long long gh,
+                                      long long kb, AttncBwdTiles &t) {
+  const long long col0 = kb * BK;
+  const int cols = (int)(a.kv_len - col0 < BK ? a.kv_len - col0 : BK);
+  attnc_bwd_load_rows<D>(a.k, a.k_strides, b, gh, col0, cols, t.K);
+  attnc_bwd_load_rows<DV>(a.v, a.v_strides, b, gh, col0, cols, t.V);
+  attnc_bwd_transpose<D>(t.K, cols, t.Kt);
+  attnc_bwd_transpose<DV>(t.V, cols, t.Vt);
+  return cols;
+}
+
+// Q and dO of q-block qb of head (b, h); returns its rows.
+static inline int attnc_bwd_load_queries(const AttncKernelArgs &a, const AttncBackwardArgs &g,
+                                         long long b, long long h, long long qb,
+                                         AttncBwdTiles &t) {
+  const long long row0 = qb * BQ;
+  const int rows = (int)(a.q_len - row0 < BQ ? a.q_len - row0 : BQ);
+  attnc_bwd_load_rows<D>(a.q, a.q_strides, b, h, row0, rows, t.Q);
+  attnc_bwd_load_rows<DV>(g.dout, g.dout_strides, b, h, row0, rows, t.dO);
+  return rows;
+}
+
 // dK and dV, key-major: task (b, kv head gh, k-block kb) sums over the query heads of its
 // group and the q-blocks whose plan visits kb. Returns false when out of memory.
 static bool attnc_bwd_dkdv(const AttncKernelArgs &a, const AttncBackwardArgs &g,
@@ -252,11 +275,7 @@ static bool attnc_bwd_dkdv(const AttncKernelArgs &a, const AttncBackwardArgs &g,
       if (!have) continue;
       const long long kb = task % KB, gh = (task / KB) % G, b = task / (KB * G);
       const long long col0 = kb * BK;
-      const int cols = (int)(Nk - col0 < BK ? Nk - col0 : BK);
-      attnc_bwd_load_rows<D>(a.k, a.k_strides, b, gh, col0, cols, t.K);
-      attnc_bwd_load_rows<DV>(a.v, a.v_strides, b, gh, col0, cols, t.V);
-      attnc_bwd_transpose<D>(t.K, cols, t.Kt);
-      attnc_bwd_transpose<DV>(t.V, cols, t.Vt);
+      const int cols = attnc_bwd_load_keys(a, b, gh, kb, t);
       for (int c = 0; c < cols; ++c) {
         for (int d = 0; d < D; ++d) t.accA[c][d] = 0.0f;
         for (int e = 0; e < DV; ++e) t.accB[c][e] = 0.0f;
@@ -266,9 +285,7 @@ static bool attnc_bwd_dkdv(const AttncKernelArgs &a, const AttncBackwardArgs &g,
           bool full = false;
           if (!attnc_bwd_visits(m, b, h, qb, kb, Nq, Nk, &full)) continue;
           const long long row0 = qb * BQ;
-          const int rows = (int)(Nq - row0 < BQ ? Nq - row0 : BQ);
-          attnc_bwd_load_rows<D>(a.q, a.q_strides, b, h, row0, rows, t.Q);
-          attnc_bwd_load_rows<DV>(g.dout, g.dout_strides, b, h, row0, rows, t.dO);
+          const int rows = attnc_bwd_load_queries(a, g, b, h, qb, t);
           attnc_bwd_tile(a, st, pg, b, h, row0, rows, col0, cols, full, t.Q, t.dO, t.Kt, t.Vt,
                          t.S, t.dP, t.P, t.dS);
           // dV += P^T dO, dK += scale dS^T Q: innermost loops contiguous, no reduction.
@@ -306,20 +323,14 @@ static bool attnc_bwd_dq(const AttncKernelArgs &a, const AttncBackwardArgs &g,
       if (!have) continue;
       const long long qb = task % QB, h = (task / QB) % H, b = task / (QB * H);
       const long long gh = h / (H / G), row0 = qb * BQ;
-      const int rows = (int)(Nq - row0 < BQ ? Nq - row0 : BQ);
-      attnc_bwd_load_rows<D>(a.q, a.q_strides, b, h, row0, rows, t.Q);
-      attnc_bwd_load_rows<DV>(g.dout, g.dout_strides, b, h, row0, rows, t.dO);
+      const int rows = attnc_bwd_load_queries(a, g, b, h, qb, t);
       for (int r = 0; r < rows; ++r)
         for (int d = 0; d < D; ++d) t.accA[r][d] = 0.0f;
       for (long long kb = 0; kb < KB; ++kb) {
         bool full = false;
         if (!attnc_bwd_visits(m, b, h, qb, kb, Nq, Nk, &full)) continue;
         const long long col0 = kb * BK;
-        const int cols = (int)(Nk - col0 < BK ? Nk - col0 : BK);
-        attnc_bwd_load_rows<D>(a.k, a.k_strides, b, gh, col0, cols, t.K);
-        attnc_bwd_load_rows<DV>(a.v, a.v_strides, b, gh, col0, cols, t.V);
-        attnc_bwd_transpose<D>(t.K, cols, t.Kt);
-        attnc_bwd_transpose<DV>(t.V, cols, t.Vt);
+        const int cols = attnc_bwd_load_keys(a, b, gh, kb, t);
         attnc_bwd_tile(a, st, 0, b, h, row0, rows, col0, cols, full, t.Q,
                        t.dO, t.Kt, t.Vt, t.S, t.dP, t.P, t.dS);
         for (int r = 0; r < rows; ++r)

@@ -63,6 +63,23 @@ Block *loopBlock(OpBuilder &b, Region &region, TypeRange carried,
                        SmallVector<Location>(types.size(), loc));
 }
 
+/// What both passes compute on a (q-block, k-block) tile: S = Q K^T,
+/// dP = dO V^T, then P and dS (adding parameter gradients when
+/// `paramGrads`: once per element, in the key-major pass only).
+ScoreGradientOp buildTileGradient(OpBuilder &b, const BackwardTiles &t,
+                                  Value q, Value dout, Value k, Value v,
+                                  Value stat, Value delta, Value qb, Value kb,
+                                  Value full, bool paramGrads, Location loc) {
+  Value s = b.create<TileMatmulOp>(loc, t.scores, q, k, Value(),
+                                   /*transpose_rhs=*/true,
+                                   /*transpose_lhs=*/false);
+  Value dp = b.create<TileMatmulOp>(loc, t.scores, dout, v, Value(),
+                                    /*transpose_rhs=*/true,
+                                    /*transpose_lhs=*/false);
+  return b.create<ScoreGradientOp>(loc, t.scores, t.scores, s, dp, stat, delta,
+                                   qb, kb, full, paramGrads);
+}
+
 /// The key-major pass: dK and dV of one k-block.
 void buildKeyMajor(OpBuilder &b, const BackwardTiles &t, TileWalk walk,
                    Value stat, Value delta, Location loc) {
@@ -83,15 +100,8 @@ void buildKeyMajor(OpBuilder &b, const BackwardTiles &t, TileWalk walk,
     Value dk = body->getArgument(2), dv = body->getArgument(3);
     Value q = b.create<LoadTileOp>(loc, t.q, TensorRole::q, qb);
     Value dout = b.create<LoadTileOp>(loc, t.dout, TensorRole::dout, qb);
-    Value s = b.create<TileMatmulOp>(loc, t.scores, q, k, Value(),
-                                     /*transpose_rhs=*/true,
-                                     /*transpose_lhs=*/false);
-    Value dp = b.create<TileMatmulOp>(loc, t.scores, dout, v, Value(),
-                                      /*transpose_rhs=*/true,
-                                      /*transpose_lhs=*/false);
-    auto grad = b.create<ScoreGradientOp>(loc, t.scores, t.scores, s, dp, stat,
-                                          delta, qb, kb, full,
-                                          /*param_grads=*/true);
+    auto grad = buildTileGradient(b, t, q, dout, k, v, stat, delta, qb, kb,
+                                  full, /*paramGrads=*/true, loc);
     Value dv1 = b.create<TileMatmulOp>(loc, t.dv, grad.getProbs(), dout, dv,
                                        /*transpose_rhs=*/false,
                                        /*transpose_lhs=*/true);
@@ -124,15 +134,8 @@ void buildQueryMajor(OpBuilder &b, const BackwardTiles &t, TileWalk walk,
     Value dq = body->getArgument(2);
     Value k = b.create<LoadTileOp>(loc, t.k, TensorRole::k, kb);
     Value v = b.create<LoadTileOp>(loc, t.v, TensorRole::v, kb);
-    Value s = b.create<TileMatmulOp>(loc, t.scores, q, k, Value(),
-                                     /*transpose_rhs=*/true,
-                                     /*transpose_lhs=*/false);
-    Value dp = b.create<TileMatmulOp>(loc, t.scores, dout, v, Value(),
-                                      /*transpose_rhs=*/true,
-                                      /*transpose_lhs=*/false);
-    auto grad = b.create<ScoreGradientOp>(loc, t.scores, t.scores, s, dp, stat,
-                                          delta, qb, kb, full,
-                                          /*param_grads=*/false);
+    auto grad = buildTileGradient(b, t, q, dout, k, v, stat, delta, qb, kb,
+                                  full, /*paramGrads=*/false, loc);
     Value dq1 = b.create<TileMatmulOp>(loc, t.dq, grad.getDs(), k, dq,
                                        /*transpose_rhs=*/false,
                                        /*transpose_lhs=*/false);

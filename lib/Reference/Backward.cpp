@@ -103,16 +103,9 @@ LogicalResult runBackward(Operation *op, const Inputs &in, const Tensor &dO,
   std::vector<char> selected;
   FailureOr<ExprProgram> keep = failure();
   if (selecting) {
-    attn::ScheduleAttr sched = attention.getScheduleAttr();
-    if (!sched || sched.getBlockQ() <= 0 || sched.getBlockK() <= 0) {
-      error = "'select' chooses tiles of the schedule: run the attnc "
-              "pipeline before the reference backward";
+    if (failed(detail::selectionTiles(attention, p, blockQ, blockK, qBlocks,
+                                      kBlocks, error)))
       return failure();
-    }
-    blockQ = sched.getBlockQ();
-    blockK = sched.getBlockK();
-    qBlocks = (p.queries + blockQ - 1) / blockQ;
-    kBlocks = (p.keys + blockK - 1) / blockK;
     keep = ExprProgram::compile(attention.getKeep().front(), in.params);
     if (failed(keep))
       return failure();
@@ -136,24 +129,10 @@ LogicalResult runBackward(Operation *op, const Inputs &in, const Tensor &dO,
       for (int64_t i = 0; i < p.queries; ++i) {
         const int64_t qPos = i + p.keys - p.queries;
         // Forward, recomputed: visible keys, scores, weights, o.
-        double maxScore = -inf;
-        for (int64_t j = 0; j < p.keys; ++j) {
-          Scalar args[7];
-          setIndices(args, {b, h, qPos, j, p.queries, p.keys});
-          visible[j] = mask->run(args, error).i != 0;
-          if (selecting && !selected[(i / blockQ) * kBlocks + j / blockK])
-            visible[j] = false;
-          if (!visible[j])
-            continue;
-          double dot = 0;
-          for (int64_t d = 0; d < p.headDim; ++d)
-            dot += in.q.data[at4(in.q, b, h, i, d)] *
-                   in.k.data[at4(in.k, b, g, j, d)];
-          raw[j] = scale * dot;
-          args[6].f = raw[j];
-          t[j] = score->run(args, error).f;
-          maxScore = std::max(maxScore, t[j]);
-        }
+        const double maxScore = detail::rowScores(
+            in, p, *mask, *score, scale, b, h, i,
+            selecting ? &selected : nullptr, blockQ, blockK, kBlocks, visible,
+            raw, t, error);
         if (!error.empty())
           return failure();
         if (normalize == attn::Normalize::softmax && maxScore == -inf)

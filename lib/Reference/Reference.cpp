@@ -281,6 +281,54 @@ static double productApart(double x, double y) {
 /// topk(K) takes the K best, cumulative(P) the shortest best-first prefix
 /// whose softmax mass over the candidates reaches P (ties: lower tile
 /// first); tiles holding a visible `keep` element are added.
+LogicalResult detail::selectionTiles(attn::AttentionOp op, const Problem &p,
+                                     int64_t &blockQ, int64_t &blockK,
+                                     int64_t &qBlocks, int64_t &kBlocks,
+                                     std::string &error) {
+  attn::ScheduleAttr sched = op.getScheduleAttr();
+  if (!sched || sched.getBlockQ() <= 0 || sched.getBlockK() <= 0) {
+    error = "'select' chooses tiles of the schedule: run the attnc "
+            "pipeline before the reference executor";
+    return failure();
+  }
+  blockQ = sched.getBlockQ();
+  blockK = sched.getBlockK();
+  qBlocks = (p.queries + blockQ - 1) / blockQ;
+  kBlocks = (p.keys + blockK - 1) / blockK;
+  return success();
+}
+
+double detail::rowScores(const Inputs &in, const Problem &p,
+                         const ExprProgram &mask, const ExprProgram &score,
+                         double scale, int64_t b, int64_t h, int64_t i,
+                         const std::vector<char> *selected, int64_t blockQ,
+                         int64_t blockK, int64_t kBlocks,
+                         std::vector<char> &visible, std::vector<double> &raw,
+                         std::vector<double> &scores, std::string &error) {
+  const int64_t g = h / (p.heads / p.kvHeads);
+  // Queries are aligned to the end of the keys.
+  const int64_t qPos = i + p.keys - p.queries;
+  double maxScore = -std::numeric_limits<double>::infinity();
+  for (int64_t j = 0; j < p.keys; ++j) {
+    Scalar args[7];
+    setIndices(args, {b, h, qPos, j, p.queries, p.keys});
+    visible[j] = mask.run(args, error).i != 0;
+    if (selected && !(*selected)[(i / blockQ) * kBlocks + j / blockK])
+      visible[j] = false;
+    if (!visible[j])
+      continue;
+    double dot = 0;
+    for (int64_t d = 0; d < p.headDim; ++d)
+      dot += in.q.data[at4(in.q, b, h, i, d)] *
+             in.k.data[at4(in.k, b, g, j, d)];
+    raw[j] = scale * dot;
+    args[6].f = raw[j];
+    scores[j] = score.run(args, error).f;
+    maxScore = std::max(maxScore, scores[j]);
+  }
+  return maxScore;
+}
+
 LogicalResult detail::selectBlocks(attn::AttentionOp op, const Inputs &in,
                                    const Problem &p, const ExprProgram &mask,
                                    const ExprProgram &keep, int64_t b,
@@ -392,18 +440,9 @@ static LogicalResult runSoftmax(attn::AttentionOp op, const Inputs &in,
   const bool selecting = op.getSelect().has_value();
   int64_t blockQ = 0, blockK = 0, qBlocks = 0, kBlocks = 0;
   std::vector<char> selected; // [qBlocks * kBlocks] of the current (b, h)
-  if (selecting) {
-    attn::ScheduleAttr sched = op.getScheduleAttr();
-    if (!sched || sched.getBlockQ() <= 0 || sched.getBlockK() <= 0) {
-      error = "'select' chooses tiles of the schedule: run the attnc "
-              "pipeline before the reference executor";
-      return failure();
-    }
-    blockQ = sched.getBlockQ();
-    blockK = sched.getBlockK();
-    qBlocks = (p.queries + blockQ - 1) / blockQ;
-    kBlocks = (p.keys + blockK - 1) / blockK;
-  }
+  if (selecting && failed(detail::selectionTiles(op, p, blockQ, blockK,
+                                                  qBlocks, kBlocks, error)))
+    return failure();
   FailureOr<ExprProgram> keep = failure();
   if (selecting) {
     keep = ExprProgram::compile(op.getKeep().front(), in.params);
@@ -432,7 +471,7 @@ static LogicalResult runSoftmax(attn::AttentionOp op, const Inputs &in,
   const int64_t F = hybrid ? phi->dim() : 0;
   std::vector<double> phiK, phiQ, token(p.headDim), linearNum(p.valueDim);
 
-  std::vector<double> scores(p.keys);
+  std::vector<double> scores(p.keys), raw(p.keys);
   std::vector<char> visible(p.keys);
   for (int64_t b = 0; b < p.batch; ++b) {
     for (int64_t h = 0; h < p.heads; ++h) {
@@ -454,25 +493,11 @@ static LogicalResult runSoftmax(attn::AttentionOp op, const Inputs &in,
           return failure();
       }
       for (int64_t i = 0; i < p.queries; ++i) {
-        // Queries are aligned to the end of the keys.
         const int64_t qPos = i + p.keys - p.queries;
-        double maxScore = -std::numeric_limits<double>::infinity();
-        for (int64_t j = 0; j < p.keys; ++j) {
-          Scalar args[7];
-          setIndices(args, {b, h, qPos, j, p.queries, p.keys});
-          visible[j] = mask->run(args, error).i != 0;
-          if (selecting && !selected[(i / blockQ) * kBlocks + j / blockK])
-            visible[j] = false;
-          if (!visible[j])
-            continue;
-          double dot = 0;
-          for (int64_t d = 0; d < p.headDim; ++d)
-            dot += in.q.data[at4(in.q, b, h, i, d)] *
-                   in.k.data[at4(in.k, b, g, j, d)];
-          args[6].f = scale * dot;
-          scores[j] = score->run(args, error).f;
-          maxScore = std::max(maxScore, scores[j]);
-        }
+        const double maxScore = detail::rowScores(
+            in, p, *mask, *score, scale, b, h, i,
+            selecting ? &selected : nullptr, blockQ, blockK, kBlocks, visible,
+            raw, scores, error);
         if (!error.empty())
           return failure();
 

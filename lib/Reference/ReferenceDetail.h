@@ -41,6 +41,25 @@ mlir::LogicalResult selectBlocks(mlir::attn::AttentionOp op,
                                  std::vector<char> &selected,
                                  std::string &error);
 
+/// The tiles `select` chooses among: the schedule's, for these lengths.
+/// Fails with `error` set when the op has no schedule yet.
+mlir::LogicalResult selectionTiles(mlir::attn::AttentionOp op,
+                                   const Problem &p, int64_t &blockQ,
+                                   int64_t &blockK, int64_t &qBlocks,
+                                   int64_t &kBlocks, std::string &error);
+
+/// Row i of head (b, h) of the softmax family: which keys are visible (the
+/// mask and, with `selected` non-null, the selection: [qBlocks * kBlocks]
+/// of tiles blockQ x blockK), s = scale q.k (`raw`) and the score's value
+/// (`scores`) at every visible key. Returns the row's largest score (-inf
+/// when nothing is visible); `error` is set on a bad parameter read.
+double rowScores(const Inputs &in, const Problem &p, const ExprProgram &mask,
+                 const ExprProgram &score, double scale, int64_t b, int64_t h,
+                 int64_t i, const std::vector<char> *selected, int64_t blockQ,
+                 int64_t blockK, int64_t kBlocks, std::vector<char> &visible,
+                 std::vector<double> &raw, std::vector<double> &scores,
+                 std::string &error);
+
 } // namespace attnc::reference::detail
 
 #endif // ATTNC_LIB_REFERENCE_REFERENCEDETAIL_H
