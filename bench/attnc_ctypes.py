@@ -12,6 +12,13 @@ class Tensor(ctypes.Structure):
                 ("strides", ctypes.c_longlong * 4)]
 
 
+class BackwardTensors(ctypes.Structure):
+    """attnc_backward_tensors."""
+    _fields_ = [("dout", ctypes.POINTER(Tensor)), ("dq", ctypes.POINTER(Tensor)),
+                ("dk", ctypes.POINTER(Tensor)), ("dv", ctypes.POINTER(Tensor)),
+                ("param_grads", ctypes.POINTER(Tensor))]
+
+
 def _dtype_code(t):
     import torch
     return {torch.float32: ATTNC_F32, torch.float16: ATTNC_F16,
@@ -45,6 +52,10 @@ class Runtime:
         self.lib.attnc_launch_cuda_block_mask.argtypes = [ctypes.c_void_p] + [
             ctypes.POINTER(Tensor)] * 6 + [ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p]
         self.lib.attnc_block_mask_free.argtypes = [ctypes.c_void_p]
+        self.lib.attnc_launch_cuda_backward.argtypes = [ctypes.c_void_p] + [
+            ctypes.POINTER(Tensor)] * 6 + [ctypes.c_int, ctypes.POINTER(BackwardTensors),
+                                           ctypes.c_void_p]
+        self.lib.attnc_package_param_has_grad.argtypes = [ctypes.c_void_p, ctypes.c_int]
 
     def check(self, status, what):
         if status != 0:
@@ -81,6 +92,32 @@ class Package:
             if status != 0:
                 raise RuntimeError(lib.attnc_last_error().decode())
         launch._keepalive = (views, lse_view, param_views)
+        return launch
+
+
+    def backward_launcher(self, q, k, v, o, lse, dout, dq, dk, dv, params=(),
+                          param_grads=(), stream=0):
+        """Returns a zero-argument function that launches the backward
+        (attnc_launch_cuda_backward). `param_grads`: one tensor or None per
+        parameter (None for those without a gradient)."""
+        views = [view(t) for t in (q, k, v, o, lse)]
+        grad_views = [view(t) for t in (dout, dq, dk, dv)]
+        param_views = (Tensor * max(len(params), 1))(*[view(p) for p in params])
+        pg = (Tensor * max(len(params), 1))(*[view(g) if g is not None else Tensor()
+                                              for g in param_grads])
+        any_grad = any(g is not None for g in param_grads)
+        bt = BackwardTensors(*[ctypes.pointer(x) for x in grad_views],
+                             pg if any_grad else None)
+        refs = [ctypes.byref(x) for x in views]
+        lib, handle = self.rt.lib, self.handle
+
+        def launch():
+            status = lib.attnc_launch_cuda_backward(
+                handle, *refs, param_views if params else None, len(params),
+                ctypes.byref(bt), ctypes.c_void_p(stream))
+            if status != 0:
+                raise RuntimeError(lib.attnc_last_error().decode())
+        launch._keepalive = (views, grad_views, param_views, pg, bt)
         return launch
 
 

@@ -13,14 +13,16 @@ import specs  # noqa: E402
 def main():
     attnc, out = sys.argv[1], sys.argv[2]
     os.makedirs(out, exist_ok=True)
-    for mask in specs.MASKS:
+    # The softmax masks (bench_softmax.py) and the backward's score
+    # variants (bench_backward.py), all with the backward kernels.
+    for mask in list(specs.MASKS) + list(specs.SCORES):
         for hd in specs.HEAD_DIMS:
             name, text = specs.spec_text(mask, hd)
             path = os.path.join(out, name + ".attn")
             with open(path, "w") as f:
                 f.write(text)
             subprocess.run([attnc, "compile", path, "-o", os.path.join(out, name),
-                            "--arch", "sm_80,sm_90", "--no-cpu"], check=True)
+                            "--arch", "sm_80,sm_90", "--no-cpu", "--backward"], check=True)
             print("built", name)
     # Selection and SLA (bench_sparse.py).
     for kind, n, p in specs.sparse_variants():

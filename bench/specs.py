@@ -15,6 +15,9 @@ MASKS = {
     "document": "doc[b, q] == doc[b, k] && causal",
 }
 HEAD_DIMS = (64, 128)
+# Score modifications of the backward benchmark (bench_backward.py): ALiBi
+# with a learned per-head slope (its gradient is computed too), causal.
+SCORES = {"alibi": ("param slope: f32[h]", "s - slope[h] * (q - k)")}
 
 
 def spec_text(mask, head_dim):
@@ -23,8 +26,19 @@ def spec_text(mask, head_dim):
              "  dtype bf16"]
     if mask == "document":
         lines.append("  param doc: i32[b, n]")
-    lines += [f"  mask {MASKS[mask]}", "}"]
+    if mask in SCORES:
+        param, score = SCORES[mask]
+        lines += [f"  {param}", "  mask causal", f"  score {score}", "}"]
+    else:
+        lines += [f"  mask {MASKS[mask]}", "}"]
     return name, "\n".join(lines) + "\n"
+
+
+def flex_score_mod(mask, slope=None):
+    """FlexAttention's score_mod of a SCORES entry (None for plain masks)."""
+    if mask == "alibi":
+        return lambda score, b, h, q, k: score - slope[h] * (q - k)
+    return None
 
 
 def flex_mask_mod(mask, doc=None):

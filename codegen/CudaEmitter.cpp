@@ -11,6 +11,7 @@
 
 #include "codegen/CudaEmitter.h"
 
+#include "codegen/BackwardCudaEmitter.h"
 #include "codegen/DeviceSources.h"
 #include "codegen/HybridCpuEmitter.h"
 #include "codegen/EmitterSupport.h"
@@ -251,6 +252,11 @@ LogicalResult emitCuda(Operation *op, raw_ostream &os) {
        << "\n"
        << kCudaSelectKernels;
   }
+
+  // The backward, when the pipeline built its kernel (--backward).
+  if (attn::KernelFuncOp backward = findCudaBackwardKernel(op))
+    if (failed(emitSoftmaxBackwardCuda(attention, backward, os)))
+      return failure();
 
   emitCudaHostLauncher(os, info->launcherName, g.shared,
                        "(unsigned)((args->q_len + BQ - 1) / BQ)", "NTHREADS",

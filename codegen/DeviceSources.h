@@ -103,6 +103,12 @@ inline constexpr const char *kCpuSoftmaxBackward =
 #include "codegen/device/cpu_softmax_backward.h.inc"
     ;
 
+/// codegen/device/softmax_backward_simt.cuh: CUDA: the softmax family's
+/// backward, SIMT with f32 math
+inline constexpr const char *kCudaSoftmaxBackwardSimt =
+#include "codegen/device/softmax_backward_simt.cuh.inc"
+    ;
+
 } // namespace attnc
 
 #endif // ATTNC_CODEGEN_DEVICESOURCES_H

@@ -80,7 +80,7 @@ void emitManifest(Operation *op, const PackageContents &c, raw_ostream &os) {
                       p.getElementType().isInteger(32) ? "i32" : "f32");
           j.attribute("dims", p.getDims());
           // Whether the backward writes this parameter's gradient.
-          if (!c.cpuBackwardEntry.empty())
+          if (!c.cpuBackwardEntry.empty() || c.cudaBackward)
             j.attribute("grad",
                         p.getElementType().isF32() && !p.getFrozen());
         });
@@ -129,6 +129,17 @@ void emitManifest(Operation *op, const PackageContents &c, raw_ostream &os) {
           j.attribute("hybrid_states_kernel", c.cudaHybridStatesKernel);
           j.attribute("hybrid_scan_kernel", c.cudaHybridScanKernel);
           j.attribute("hybrid_feature_dim", c.hybridFeatureDim);
+        }
+        if (c.cudaBackward) {
+          const CudaBackwardInfo &bw = *c.cudaBackward;
+          j.attribute("backward_rows_kernel", bw.rowsKernel);
+          j.attribute("backward_dkdv_kernel", bw.keyMajorKernel);
+          j.attribute("backward_dq_kernel", bw.queryMajorKernel);
+          j.attribute("backward_params_kernel", bw.paramsKernel);
+          j.attribute("backward_block_q", bw.blockQ);
+          j.attribute("backward_block_k", bw.blockK);
+          j.attribute("backward_threads", bw.threads);
+          j.attribute("backward_shared_bytes", bw.sharedBytes);
         }
         j.attribute("grid", c.cudaGrid);
         if (c.cudaGrid == "value_tiles")
@@ -197,10 +208,11 @@ std::string kernelSignature(Operation *op, const PackageContents &c,
                            ? !c.cpuBlockMaskEntry.empty()
                            : !c.cudaBlockMaskKernel.empty();
   os << ";block_mask_heads=" << (hasMask ? c.blockMaskHeads : 0);
-  // The backward entry (CPU) and which parameters it writes gradients of:
-  // "1:" and one 0/1 per parameter, or "0".
+  // Whether the target has a backward and which parameters it writes
+  // gradients of: "1:" and one 0/1 per parameter, or "0".
   os << ";backward=";
-  if (target == KernelTarget::Cpu && !c.cpuBackwardEntry.empty()) {
+  if (target == KernelTarget::Cpu ? !c.cpuBackwardEntry.empty()
+                                  : c.cudaBackward.has_value()) {
     os << "1:";
     for (auto p : params.getAsRange<attn::ParamAttr>())
       os << (p.getElementType().isF32() && !p.getFrozen() ? 1 : 0);

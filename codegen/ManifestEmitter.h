@@ -17,6 +17,10 @@
 #include <string>
 #include <vector>
 
+#include "codegen/BackwardCudaEmitter.h"
+
+#include <optional>
+
 namespace attnc {
 
 /// The attnc release, recorded in manifests and printed by
@@ -41,6 +45,9 @@ struct PackageContents {
   std::string cudaSelectKMeanKernel, cudaSelectKernel;
   std::string cudaHybridStatesKernel, cudaHybridScanKernel;
   int64_t cudaPrologueThreads = 0, hybridFeatureDim = 0;
+  /// The CUDA backward's kernels and plan (attnc compile --backward); none
+  /// when the op has no CUDA backward kernel.
+  std::optional<CudaBackwardInfo> cudaBackward;
   /// "q_blocks" or "value_tiles" (then cudaValueTiles blocks along x).
   std::string cudaGrid;
   int64_t cudaValueTiles = 0;

@@ -252,14 +252,23 @@ def Attn_CudaPathEnum : I32EnumAttr<"CudaPath",
     I32EnumAttrCase<"simt", 1>,
     // Linear family: one block per (value tile, head, batch), SIMT f32
     // chunk products, the state tile in shared memory.
-    I32EnumAttrCase<"chunked_simt", 2>]> {
+    I32EnumAttrCase<"chunked_simt", 2>,
+    // Softmax family, backward: a row-statistics kernel, a key-major dK/dV
+    // kernel and a query-major dQ kernel, one thread per tile element and
+    // f32 math for every storage dtype (attn-convert-softmax-backward-to-
+    // kernel plans it; it is the backward kernel's own plan).
+    I32EnumAttrCase<"backward_simt", 3>]> {
   let cppNamespace = "::mlir::attn";
   let genSpecializedAttr = 0;
 }
 
 def Attn_CudaGridEnum : I32EnumAttr<"CudaGrid",
     "what the x dimension of a CUDA grid counts (y is heads, z batch)", [
-    I32EnumAttrCase<"q_blocks", 0>, I32EnumAttrCase<"value_tiles", 1>]> {
+    I32EnumAttrCase<"q_blocks", 0>, I32EnumAttrCase<"value_tiles", 1>,
+    // The backward's grids, one per kernel and all 1-D: rows
+    // (B * H * Nq / warps), tasks of the key-major pass (B * G * k-blocks)
+    // and of the query-major pass (B * H * q-blocks).
+    I32EnumAttrCase<"backward_tasks", 2>]> {
   let cppNamespace = "::mlir::attn";
   let genSpecializedAttr = 0;
 }

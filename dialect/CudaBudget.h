@@ -36,6 +36,15 @@ int64_t softmaxCudaMainShared(CudaPath path, int64_t blockQ, int64_t blockK,
                               int64_t valueDim);
 
 /// Extra shared memory of a hybrid's linear branch (after the k-loop).
+/// The backward's SIMT kernels (codegen/device/softmax_backward_simt.cuh):
+/// one layout for the key-major and query-major passes, rows padded by one
+/// float: K, V, Q, dO, P, dS tiles and the q-block's row statistics.
+int64_t softmaxCudaBackwardShared(int64_t blockQ, int64_t blockK,
+                                  int64_t headDim, int64_t valueDim);
+
+/// The backward's kernels launch without the opt-in attribute for more.
+constexpr int64_t kCudaBackwardMaxSharedBytes = 48 * 1024;
+
 int64_t softmaxCudaHybridShared(int64_t blockQ, int64_t blockK,
                                 int64_t valueDim, int64_t featureDim);
 

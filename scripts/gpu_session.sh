@@ -2,7 +2,8 @@
 # Runs on a GPU machine, from the repository root, after scripts/gpu_prepare.sh
 # was run where attnc builds and its outputs were carried over. First the
 # correctness bundle (every case against the reference executor's outputs),
-# then the softmax benchmark against SDPA-flash and FlexAttention. Results go
+# then the softmax benchmarks (forward, and the backward against SDPA's
+# FlashAttention-2 backward and FlexAttention's) and the others. Results go
 # to $OUT (default ./gpu-results).
 set -uo pipefail
 out=${OUT:-gpu-results}
@@ -17,6 +18,8 @@ if [ "$check" -ne 0 ]; then
 fi
 python3 bench/bench_softmax.py --runtime build/runtime/libattnc_runtime.so \
   --packages build/bench-packages --out "$out/softmax.json" | tee "$out/softmax.log"
+python3 bench/bench_backward.py --runtime build/runtime/libattnc_runtime.so \
+  --packages build/bench-packages --out "$out/backward.json" | tee "$out/backward.log"
 python3 bench/bench_linear.py --runtime build/runtime/libattnc_runtime.so \
   --packages build/bench-packages --out "$out/linear.json" | tee "$out/linear.log"
 python3 bench/bench_sparse.py --runtime build/runtime/libattnc_runtime.so \

@@ -355,7 +355,7 @@ static int attnc_softmax_backward(const AttncKernelArgs *args, const AttncBackwa
       (kBackwardNormalize == 0 && !args->lse))
     return 1;
   for (int slot = 0; slot < ATTNC_PARAM_GRADS; ++slot)
-    if (!grads->param_grads[attnc_param_grad_param[slot]]) return 1;
+    if (!grads->param_grads[attnc_param_grad_param(slot)]) return 1;
   const AttncKernelArgs &a = *args;
   const long long rows = a.batch * H * a.q_len;
   AttncBwdRows st;
@@ -386,7 +386,7 @@ static int attnc_softmax_backward(const AttncKernelArgs *args, const AttncBackwa
     ok = attnc_bwd_dkdv(a, *grads, st, m, pg) && attnc_bwd_dq(a, *grads, st, m);
   }
   for (int slot = 0; ok && slot < ATTNC_PARAM_GRADS; ++slot) {
-    float *out = grads->param_grads[attnc_param_grad_param[slot]];
+    float *out = grads->param_grads[attnc_param_grad_param(slot)];
     const long long n = attnc_param_grad_size(slot, a);
     for (long long e = 0; e < n; ++e) {
       double sum = 0.0;

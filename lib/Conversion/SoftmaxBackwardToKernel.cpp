@@ -7,12 +7,17 @@
 // key-major pass (per k-block: K, V; over the q-blocks that visit it:
 // S = Q K^T, dP = dO V^T, P and dS from attn.score_gradient, dV += P^T dO,
 // dK += dS^T Q, parameter gradients) and the query-major pass (per
-// q-block: dQ += dS K over its k-blocks). Tiles are the forward CPU plan's:
-// the backward walks exactly the forward's block plan.
+// q-block: dQ += dS K over its k-blocks). The CPU kernel's tiles are the
+// forward CPU plan's: it walks exactly the forward's block plan. An op with
+// a CUDA plan also gets `@<name>_cuda_backward`, the same schedule on tiles
+// of its own (path backward_simt, planned here): the static block plan is
+// exact at any tile size, so the backward need not share the forward's.
+// Content-based selection and hybrids have no CUDA backward yet.
 //
 //===----------------------------------------------------------------------===//
 
 #include "dialect/AttnPasses.h"
+#include "dialect/CudaBudget.h"
 #include "lib/Conversion/KernelBuilding.h"
 
 #define DEBUG_TYPE "attn-convert-softmax-backward-to-kernel"
@@ -31,11 +36,10 @@ struct BackwardTiles {
   TileType q, k, v, dout, dq, dk, dv, scores, rows;
 };
 
-BackwardTiles tilesFor(AttentionOp op, CpuPlanAttr plan) {
+BackwardTiles tilesFor(AttentionOp op, int64_t bq, int64_t bk) {
   MLIRContext *ctx = op.getContext();
   Type storage = storageType(ctx, op.getDtype());
   Type f32 = Float32Type::get(ctx);
-  const int64_t bq = plan.getBlockQ(), bk = plan.getBlockK();
   const int64_t d = op.getHeadDim(), dv = op.getValueDim();
   auto shared = [&](int64_t r, int64_t c, Type elem) {
     return tileType(ctx, {r, c}, elem, TileSpace::shared);
@@ -144,7 +148,30 @@ void buildQueryMajor(OpBuilder &b, const BackwardTiles &t, TileWalk walk,
   b.create<StoreTileOp>(loc, TensorRole::dq, loop.getResult(0), Value());
 }
 
-void buildBackwardKernel(AttentionOp op, CpuPlanAttr plan) {
+/// The threads of every backward_simt kernel: eight warps.
+constexpr int64_t kBackwardThreads = 256;
+
+/// The CUDA backward's plan: the largest square tile (64 down to 1 rows)
+/// whose K, V, Q, dO, P and dS fit the 48 KiB a block gets without the
+/// opt-in attribute; null when none does (no CUDA backward then).
+CudaPlanAttr planCudaBackward(AttentionOp op) {
+  for (int64_t tile = 64; tile >= 1; tile /= 2) {
+    const int64_t shared = softmaxCudaBackwardShared(
+        tile, tile, op.getHeadDim(), op.getValueDim());
+    if (shared > kCudaBackwardMaxSharedBytes)
+      continue;
+    return CudaPlanAttr::get(op.getContext(), CudaPath::backward_simt,
+                             CudaGrid::backward_tasks, kBackwardThreads,
+                             kBackwardThreads / 32, tile, tile,
+                             /*stages=*/1, /*q_in_registers=*/false,
+                             /*chunk=*/0, /*value_tile=*/0,
+                             /*value_tiles=*/0, {}, shared, shared);
+  }
+  return {};
+}
+
+void buildBackwardKernel(AttentionOp op, Target target, Attribute plan,
+                         int64_t bq, int64_t bk) {
   MLIRContext *ctx = op.getContext();
   Location loc = op.getLoc();
   OpBuilder b(ctx);
@@ -157,11 +184,11 @@ void buildBackwardKernel(AttentionOp op, CpuPlanAttr plan) {
       break;
   b.setInsertionPointAfter(after);
   auto kernel = b.create<KernelFuncOp>(
-      loc, StringAttr::get(ctx, backwardKernelName(op, Target::cpu)),
+      loc, StringAttr::get(ctx, backwardKernelName(op, target)),
       FlatSymbolRefAttr::get(op.getSymNameAttr()),
-      TargetAttr::get(ctx, Target::cpu), plan);
+      TargetAttr::get(ctx, target), plan);
   b.createBlock(&kernel.getBody());
-  const BackwardTiles t = tilesFor(op, plan);
+  const BackwardTiles t = tilesFor(op, bq, bk);
   auto stats = b.create<BackwardRowStatsOp>(loc, t.rows, t.rows);
   // The forward's tiles: its static plan, or the selection it made
   // (rebuilt the same way: selection is deterministic).
@@ -185,7 +212,13 @@ struct ConvertSoftmaxBackwardToKernel
               op, StringAttr::get(op.getContext(),
                                   backwardKernelName(op, Target::cpu))))
         continue; // Converted once.
-      buildBackwardKernel(op, plan);
+      buildBackwardKernel(op, Target::cpu, plan, plan.getBlockQ(),
+                          plan.getBlockK());
+      if (!op.getCudaPlanAttr() || op.getSelect() || op.getHybridFeature())
+        continue;
+      if (CudaPlanAttr cuda = planCudaBackward(op))
+        buildBackwardKernel(op, Target::cuda, cuda, cuda.getBlockQ(),
+                            cuda.getBlockK());
     }
   }
 };

@@ -73,6 +73,17 @@ LogicalResult KernelFuncOp::verify() {
     return emitOpError() << "expected a " << (cuda ? "#attn.cuda_plan" : "#attn.cpu_plan")
                          << " for target '" << stringifyTarget(getTarget())
                          << "'";
+  // The CUDA backward's plan is its own (tiles that fit its kernels) and
+  // lives on the kernel alone; its path says so.
+  if (auto plan = dyn_cast<CudaPlanAttr>(getPlan());
+      plan && plan.getPath() == CudaPath::backward_simt) {
+    if (!isa<AttentionOp>(source) || getBody().empty() ||
+        getBody().front().empty() ||
+        !isa<BackwardRowStatsOp>(getBody().front().front()))
+      return emitOpError() << "a backward_simt plan is for the softmax "
+                              "family's backward kernels";
+    return success();
+  }
   // The kernel prints the plan it is built with: it must be the source's.
   Attribute sourcePlan = source->getAttr(cuda ? "cuda_plan" : "cpu_plan");
   if (sourcePlan != getPlan())

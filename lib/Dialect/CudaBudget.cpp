@@ -23,6 +23,13 @@ int64_t softmaxCudaMainShared(CudaPath path, int64_t blockQ, int64_t blockK,
               blockK * headDim + blockK * valueDim);
 }
 
+int64_t softmaxCudaBackwardShared(int64_t blockQ, int64_t blockK,
+                                  int64_t headDim, int64_t valueDim) {
+  return 4 * ((blockQ + blockK) * (headDim + 1) +
+              (blockQ + blockK) * (valueDim + 1) + 2 * blockQ * (blockK + 1) +
+              2 * blockQ);
+}
+
 int64_t softmaxCudaHybridShared(int64_t blockQ, int64_t blockK,
                                 int64_t valueDim, int64_t featureDim) {
   return 4 * (blockQ * (valueDim + 1) + blockQ * featureDim + blockQ * blockK);

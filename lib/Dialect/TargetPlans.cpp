@@ -76,6 +76,24 @@ CudaPlanAttr::verify(function_ref<InFlightDiagnostic()> emitError,
     return success();
   }
 
+  if (path == CudaPath::backward_simt) {
+    if (grid != CudaGrid::backward_tasks)
+      return emitError() << "expected grid backward_tasks on path "
+                            "backward_simt";
+    if (threads % 32 != 0)
+      return emitError() << "expected whole warps on path backward_simt, "
+                            "got "
+                         << threads << " threads";
+    if (blockQ < 1 || blockK < 1 || stages != 1 || qInRegisters || chunk ||
+        valueTile || valueTiles || !forms.empty())
+      return emitError() << "expected positive block_q and block_k, stages "
+                            "1 and nothing else on path backward_simt";
+    if (sharedBytes > kCudaBackwardMaxSharedBytes)
+      return emitError() << "the backward's kernels take at most "
+                         << kCudaBackwardMaxSharedBytes
+                         << " bytes of shared memory, got " << sharedBytes;
+    return success();
+  }
   if (grid != CudaGrid::q_blocks)
     return emitError() << "expected grid q_blocks on path '"
                        << stringifyCudaPath(path) << "'";

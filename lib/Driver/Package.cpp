@@ -116,6 +116,7 @@ LogicalResult writeCuda(Operation *op, const PackageOptions &options,
     contents.cudaHybridScanKernel = cudaHybridScanKernelName(op);
     contents.hybridFeatureDim = softmax.getHybridFeatureDim();
   }
+  contents.cudaBackward = cudaBackwardInfo(op);
   contents.cudaGrid =
       info->grid == CudaGrid::ValueTiles ? "value_tiles" : "q_blocks";
   contents.cudaValueTiles = info->valueTiles;

@@ -427,8 +427,9 @@ Error attnc::rt::checkArguments(const Manifest &m, const CallTensors &t,
 Error attnc::rt::checkBackwardArguments(const Manifest &m,
                                         const AttncKernelArgs &forward,
                                         const attnc_backward_tensors *g,
-                                        int numParams,
-                                        AttncBackwardArgs &out) {
+                                        int numParams, Target target,
+                                        AttncBackwardArgs &out,
+                                        std::vector<CudaLaunch::Pointer> *pointers) {
   if (!g)
     return makeError(ATTNC_ERROR_INVALID_ARGUMENT, "grads is null");
   const long long B = forward.batch, Nq = forward.q_len, Nk = forward.kv_len;
@@ -439,16 +440,16 @@ Error attnc::rt::checkBackwardArguments(const Manifest &m,
                      "the forward's lse");
   Error err;
   if ((err = checkTensor(g->dout, expect4("dout", m.dtype, B, H, Nq, Dv, false),
-                         Target::Cpu, nullptr))
+                         target, pointers))
           .failed() ||
       (err = checkTensor(g->dq, expect4("dq", m.dtype, B, H, Nq, D, true),
-                         Target::Cpu, nullptr))
+                         target, pointers))
           .failed() ||
       (err = checkTensor(g->dk, expect4("dk", m.dtype, B, G, Nk, D, true),
-                         Target::Cpu, nullptr))
+                         target, pointers))
           .failed() ||
       (err = checkTensor(g->dv, expect4("dv", m.dtype, B, G, Nk, Dv, true),
-                         Target::Cpu, nullptr))
+                         target, pointers))
           .failed())
     return err;
   AttncBackwardArgs a = {};
@@ -484,7 +485,7 @@ Error attnc::rt::checkBackwardArguments(const Manifest &m,
     e.contiguous = true;
     e.output = true;
     e.vectorized = false;
-    if ((err = checkTensor(&t, e, Target::Cpu, nullptr)).failed())
+    if ((err = checkTensor(&t, e, target, pointers)).failed())
       return err;
     a.param_grads[i] = static_cast<float *>(t.data);
   }

@@ -49,10 +49,13 @@ Error checkArguments(const Manifest &m, const CallTensors &t, Target target,
                      std::vector<CudaLaunch::Pointer> *pointers);
 
 /// Checks the gradients of a backward call (after checkArguments filled
-/// `forward`) and fills `out`.
+/// `forward`) for `target` and fills `out`; for CUDA also lists every
+/// pointer in `pointers`.
 Error checkBackwardArguments(const Manifest &m, const AttncKernelArgs &forward,
                              const attnc_backward_tensors *grads,
-                             int numParams, AttncBackwardArgs &out);
+                             int numParams, Target target,
+                             AttncBackwardArgs &out,
+                             std::vector<CudaLaunch::Pointer> *pointers);
 
 /// Formats a shape for messages: "[2, 8, 128, 64]".
 std::string shapeString(const long long *shape, int rank);

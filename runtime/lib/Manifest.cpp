@@ -344,6 +344,23 @@ void readCuda(Error &error, const JsonValue &object, Manifest &m) {
     r.getEntryName("hybrid_scan_kernel", c.hybridScanKernel);
     r.getInt("hybrid_feature_dim", 1, INT_MAX, c.hybridFeatureDim);
   }
+  if (r.getEntryName("backward_rows_kernel", c.backwardRowsKernel,
+                     /*required=*/false)) {
+    if (m.family != "softmax")
+      r.fail("'cuda.backward_rows_kernel' is defined for the softmax family "
+             "only");
+    r.getEntryName("backward_dkdv_kernel", c.backwardKeyMajorKernel);
+    r.getEntryName("backward_dq_kernel", c.backwardQueryMajorKernel);
+    r.getEntryName("backward_params_kernel", c.backwardParamsKernel);
+    r.getInt("backward_block_q", 1, 1024, c.backwardBlockQ);
+    r.getInt("backward_block_k", 1, 1024, c.backwardBlockK);
+    r.getInt("backward_threads", 32, 1024, c.backwardThreads);
+    // The backward's kernels launch without the opt-in attribute.
+    r.getInt("backward_shared_bytes", 0, 48 * 1024, c.backwardSharedBytes);
+    if (!error.failed() && c.backwardThreads % 32 != 0)
+      r.fail("'cuda.backward_threads' must be whole warps, got " +
+             std::to_string(c.backwardThreads));
+  }
   if (!error.failed() &&
       (!c.selectKernel.empty() || !c.hybridStatesKernel.empty()) &&
       c.blockMaskKernel.empty())

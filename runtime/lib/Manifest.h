@@ -69,6 +69,13 @@ struct ManifestCuda {
   std::string selectKMeanKernel, selectKernel;
   std::string hybridStatesKernel, hybridScanKernel;
   int hybridFeatureDim = 0;
+  /// The backward (softmax family, `attnc compile --backward`): its four
+  /// kernels (docs/runtime.md, "Backward"), empty names when the package
+  /// has none; the backward plan's tiles, threads and dynamic shared memory.
+  std::string backwardRowsKernel, backwardKeyMajorKernel,
+      backwardQueryMajorKernel, backwardParamsKernel;
+  int backwardBlockQ = 0, backwardBlockK = 0, backwardThreads = 0,
+      backwardSharedBytes = 0;
   /// Arch ("sm_80") to cubin file name, in manifest order.
   std::vector<std::pair<std::string, std::string>> cubins;
 

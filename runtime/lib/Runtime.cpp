@@ -269,7 +269,9 @@ Error runCpuBackward(attnc_package *pkg, const CallTensors &t,
   if (e.failed())
     return e;
   AttncBackwardArgs bargs;
-  if ((e = checkBackwardArguments(m, args, grads, t.numParams, bargs)).failed())
+  if ((e = checkBackwardArguments(m, args, grads, t.numParams, Target::Cpu,
+                                  bargs, nullptr))
+          .failed())
     return e;
   void *sym = nullptr;
   // The backward of a verified library (see runCpu).
@@ -351,6 +353,85 @@ Error launchCuda(attnc_package *pkg, const CallTensors &t, void *stream,
     if (hybrid && (e = queueHybridPrologue(s, m, args)).failed())
       return e;
     return s.launchMain(args);
+  });
+}
+
+/// attnc_launch_cuda_backward: the forward's arguments and the gradients as
+/// the CPU backward checks them (for device memory), then the four backward
+/// kernels in a session with their per-call buffers: the row statistics
+/// (stat, delta) and the parameters' double accumulators (zeroed).
+Error launchCudaBackward(attnc_package *pkg, const CallTensors &t,
+                         const attnc_backward_tensors *grads, void *stream) {
+  if (!pkg)
+    return nullPackage();
+  const Manifest &m = pkg->manifest;
+  if (!m.cuda || m.cuda->backwardRowsKernel.empty())
+    return makeError(ATTNC_ERROR_UNSUPPORTED,
+                     "package '" + m.name +
+                         "' has no CUDA backward (compile it with attnc "
+                         "compile --backward; content-based selection and "
+                         "hybrids have none yet)");
+  const ManifestCuda &cuda = *m.cuda;
+  CudaLaunch launch;
+  Error e = checkArguments(m, t, Target::Cuda, launch.args, &launch.pointers);
+  if (e.failed())
+    return e;
+  AttncBackwardArgs bargs;
+  if ((e = checkBackwardArguments(m, launch.args, grads, t.numParams,
+                                  Target::Cuda, bargs, &launch.pointers))
+          .failed())
+    return e;
+  launch.heads = m.heads;
+  const long long B = launch.args.batch, Nq = launch.args.q_len,
+                  Nk = launch.args.kv_len;
+  // The accumulators of every parameter with a gradient, slot after slot,
+  // in manifest order (the kernels' attnc_param_grad_offset).
+  long long gradElements = 0;
+  for (const ManifestParam &p : m.params) {
+    if (!p.grad)
+      continue;
+    long long n = 1;
+    for (char d : p.dims)
+      n *= d == 'b' ? B : d == 'h' ? m.heads : d == 'n' ? Nk : m.headDim;
+    gradElements += n;
+  }
+  const long long rows = B * m.heads * Nq;
+  const long long kBlocks = (Nk + cuda.backwardBlockK - 1) / cuda.backwardBlockK;
+  const long long qBlocks = (Nq + cuda.backwardBlockQ - 1) / cuda.backwardBlockQ;
+  const unsigned threads = static_cast<unsigned>(cuda.backwardThreads);
+  const unsigned shared = static_cast<unsigned>(cuda.backwardSharedBytes);
+  return pkg->cuda.run(pkg->dir, m, launch, stream, [&](CudaSession &s) {
+    AttncKernelArgs args = launch.args;
+    void *stat = nullptr, *delta = nullptr, *acc = nullptr, *grads = nullptr;
+    Error e;
+    if ((e = s.alloc(sizeof(float) * rows, stat)).failed() ||
+        (e = s.alloc(sizeof(float) * rows, delta)).failed() ||
+        (e = s.alloc(sizeof(double) * gradElements, acc)).failed() ||
+        (e = s.zero(acc, sizeof(double) * gradElements)).failed() ||
+        (e = s.alloc(sizeof(AttncBackwardArgs), grads)).failed() ||
+        (e = s.toDevice(grads, &bargs, sizeof(AttncBackwardArgs))).failed())
+      return e;
+    // Every attnc kernel takes one AttncKernelArgs; the backward's own
+    // arguments and buffers travel in its scratch pointers.
+    args.scratch[0] = stat;
+    args.scratch[1] = delta;
+    args.scratch[2] = acc;
+    args.scratch[3] = grads;
+    void *params[] = {&args};
+    const unsigned long long rowBlocks = (rows + threads / 32 - 1) / (threads / 32);
+    if ((e = s.launch(cuda.backwardRowsKernel, rowBlocks, threads, params))
+            .failed() ||
+        (e = s.launch(cuda.backwardKeyMajorKernel, B * m.kvHeads * kBlocks,
+                      threads, params, shared))
+            .failed() ||
+        (e = s.launch(cuda.backwardQueryMajorKernel, B * m.heads * qBlocks,
+                      threads, params, shared))
+            .failed())
+      return e;
+    if (gradElements == 0)
+      return success();
+    return s.launch(cuda.backwardParamsKernel,
+                    (gradElements + threads - 1) / threads, threads, params);
   });
 }
 
@@ -640,6 +721,24 @@ int attnc_run_cpu_backward(attnc_package *pkg, const attnc_tensor *q,
   return guarded([&] {
     return runCpuBackward(pkg, CallTensors{q, k, v, o, lse, params, num_params},
                           grads);
+  });
+}
+
+int attnc_package_has_cuda_backward(const attnc_package *pkg) {
+  return pkg && pkg->manifest.cuda &&
+         !pkg->manifest.cuda->backwardRowsKernel.empty();
+}
+
+int attnc_launch_cuda_backward(attnc_package *pkg, const attnc_tensor *q,
+                               const attnc_tensor *k, const attnc_tensor *v,
+                               const attnc_tensor *o, const attnc_tensor *lse,
+                               const attnc_tensor *params, int num_params,
+                               const attnc_backward_tensors *grads,
+                               void *cuda_stream) {
+  return guarded([&] {
+    return launchCudaBackward(
+        pkg, CallTensors{q, k, v, o, lse, params, num_params}, grads,
+        cuda_stream);
   });
 }
 

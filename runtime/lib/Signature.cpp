@@ -46,7 +46,11 @@ Fields manifestFields(const Manifest &m, SignatureTarget target) {
   if (target == SignatureTarget::Cuda && m.cuda)
     maskHeads = m.cuda->blockMaskKernel.empty() ? 0 : m.cuda->blockMaskHeads;
   std::string backward = "0";
-  if (target == SignatureTarget::Cpu && m.cpu && !m.cpu->backwardEntry.empty()) {
+  const bool hasBackward =
+      target == SignatureTarget::Cpu
+          ? m.cpu && !m.cpu->backwardEntry.empty()
+          : m.cuda && !m.cuda->backwardRowsKernel.empty();
+  if (hasBackward) {
     backward = "1:";
     for (const ManifestParam &p : m.params)
       backward += p.grad ? "1" : "0";

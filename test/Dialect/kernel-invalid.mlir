@@ -246,3 +246,52 @@ attn.kernel @k for @padded target <cpu> plan #attn.cpu_plan<block_q = 64, block_
   // expected-error @+1 {{expected the kernel's source to have a score_vjp region (run attn-differentiate)}}
   %p, %ds = attn.score_gradient %t, %t rows %s, %d at %c0, %c0 full %true : <[64, 64], f32, fragment>, <[64, 64], f32, fragment>, <[64], f32, fragment>, <[64], f32, fragment> -> <[64, 64], f32, fragment>, <[64, 64], f32, fragment>
 }
+
+// -----
+
+// Backward: a backward_simt plan (the CUDA backward's own) on a kernel that
+// is no backward kernel.
+attn.attention @padded {block_map = [#attn.clause<lower = [], upper = [<c = 0, q = 1, nq = 0, nk = 0>], exact = true>], cpu_plan = #attn.cpu_plan<block_q = 64, block_k = 64, chunk = 0, memo_keys = false>, cuda_plan = #attn.cuda_plan<path = tensor_core, grid = q_blocks, threads = 128, warps = 4, block_q = 64, block_k = 64, stages = 2, q_in_registers = true, chunk = 0, value_tile = 0, value_tiles = 0, shared_bytes = 30720, main_shared_bytes = 30720>, dtype = #attn.dtype<bfloat16>, head_dim = 40 : i64, heads = 2 : i64, kv_heads = 2 : i64, normalize = #attn.normalize<softmax>, params = [], scale = 0.15811388300841897 : f64, schedule = #attn.schedule<block_q = 64, block_k = 64, warps = 4, stages = 2, chunk = 0>, value_dim = 40 : i64} mask {
+^bb0(%b: i64, %h: i64, %q: i64, %k: i64, %Nq: i64, %Nk: i64):
+  %0 = arith.cmpi sle, %k, %q : i64
+  attn.yield %0 : i1
+} score {
+^bb0(%b: i64, %h: i64, %q: i64, %k: i64, %Nq: i64, %Nk: i64, %s: f32):
+  attn.yield %s : f32
+}
+// expected-error @+1 {{a backward_simt plan is for the softmax family's backward kernels}}
+attn.kernel @k for @padded target <cuda> plan #attn.cuda_plan<path = backward_simt, grid = backward_tasks, threads = 256, warps = 8, block_q = 32, block_k = 32, stages = 1, q_in_registers = false, chunk = 0, value_tile = 0, value_tiles = 0, shared_bytes = 25600, main_shared_bytes = 25600> {
+
+}
+
+// -----
+
+// Backward: the backward_simt path launches without the opt-in attribute.
+attn.attention @padded {block_map = [#attn.clause<lower = [], upper = [<c = 0, q = 1, nq = 0, nk = 0>], exact = true>], cpu_plan = #attn.cpu_plan<block_q = 64, block_k = 64, chunk = 0, memo_keys = false>, cuda_plan = #attn.cuda_plan<path = tensor_core, grid = q_blocks, threads = 128, warps = 4, block_q = 64, block_k = 64, stages = 2, q_in_registers = true, chunk = 0, value_tile = 0, value_tiles = 0, shared_bytes = 30720, main_shared_bytes = 30720>, dtype = #attn.dtype<bfloat16>, head_dim = 40 : i64, heads = 2 : i64, kv_heads = 2 : i64, normalize = #attn.normalize<softmax>, params = [], scale = 0.15811388300841897 : f64, schedule = #attn.schedule<block_q = 64, block_k = 64, warps = 4, stages = 2, chunk = 0>, value_dim = 40 : i64} mask {
+^bb0(%b: i64, %h: i64, %q: i64, %k: i64, %Nq: i64, %Nk: i64):
+  %0 = arith.cmpi sle, %k, %q : i64
+  attn.yield %0 : i1
+} score {
+^bb0(%b: i64, %h: i64, %q: i64, %k: i64, %Nq: i64, %Nk: i64, %s: f32):
+  attn.yield %s : f32
+}
+// expected-error @+1 {{the backward's kernels take at most 49152 bytes of shared memory, got 50000}}
+attn.kernel @k for @padded target <cuda> plan #attn.cuda_plan<path = backward_simt, grid = backward_tasks, threads = 256, warps = 8, block_q = 32, block_k = 32, stages = 1, q_in_registers = false, chunk = 0, value_tile = 0, value_tiles = 0, shared_bytes = 50000, main_shared_bytes = 50000> {
+
+}
+
+// -----
+
+// Backward: the backward_simt path counts backward tasks, not q-blocks.
+attn.attention @padded {block_map = [#attn.clause<lower = [], upper = [<c = 0, q = 1, nq = 0, nk = 0>], exact = true>], cpu_plan = #attn.cpu_plan<block_q = 64, block_k = 64, chunk = 0, memo_keys = false>, cuda_plan = #attn.cuda_plan<path = tensor_core, grid = q_blocks, threads = 128, warps = 4, block_q = 64, block_k = 64, stages = 2, q_in_registers = true, chunk = 0, value_tile = 0, value_tiles = 0, shared_bytes = 30720, main_shared_bytes = 30720>, dtype = #attn.dtype<bfloat16>, head_dim = 40 : i64, heads = 2 : i64, kv_heads = 2 : i64, normalize = #attn.normalize<softmax>, params = [], scale = 0.15811388300841897 : f64, schedule = #attn.schedule<block_q = 64, block_k = 64, warps = 4, stages = 2, chunk = 0>, value_dim = 40 : i64} mask {
+^bb0(%b: i64, %h: i64, %q: i64, %k: i64, %Nq: i64, %Nk: i64):
+  %0 = arith.cmpi sle, %k, %q : i64
+  attn.yield %0 : i1
+} score {
+^bb0(%b: i64, %h: i64, %q: i64, %k: i64, %Nq: i64, %Nk: i64, %s: f32):
+  attn.yield %s : f32
+}
+// expected-error @+1 {{expected grid backward_tasks on path backward_simt}}
+attn.kernel @k for @padded target <cuda> plan #attn.cuda_plan<path = backward_simt, grid = q_blocks, threads = 256, warps = 8, block_q = 32, block_k = 32, stages = 1, q_in_registers = false, chunk = 0, value_tile = 0, value_tiles = 0, shared_bytes = 25600, main_shared_bytes = 25600> {
+
+}

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Builds the GPU test bundle: the CPU matrix's cases (test/Backend/Inputs/
-cpu_matrix.py) and a few linear-family cases (each recurrence, f32 and bf16,
+cpu_matrix.py), ten backward cases (write_backward_case) and a few
+linear-family cases (each recurrence, f32 and bf16,
 lengths no multiple of the chunk, most from a random initial state with the
 final state compared), each compiled to a CUDA package (a cubin for sm_90,
 and the .cu for NVRTC elsewhere), with seeded random inputs and the
@@ -51,6 +52,58 @@ def write_case(attnc, case, text, shape, seed, compile_flags, extra_lines=()):
     if softmax:
         lines.append("expect lse lse.npy")
     lines += list(extra_lines)
+    for line in text.splitlines():
+        line = line.strip()
+        if line.startswith("param "):
+            pname = line.split()[1].rstrip(":")
+            lines.append(f"param {pname} {pname}.npy")
+    with open(os.path.join(case, "case.txt"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+
+
+# The backward's tolerances (max error / max(max|ref|, 1), per gradient):
+# the CPU backward's (tools/attnc/BackwardRun.cpp, docs/testing.md); the
+# SIMT CUDA backward computes in f32 from the same storage-dtype inputs.
+BACKWARD_TOLERANCE = {"f32": 2e-5, "f16": 2e-3, "bf16": 8e-3}
+
+
+def write_backward_case(attnc, case, text, shape, seed, compile_flags, extra=()):
+    """Writes one backward case: the package compiled with --backward, seeded
+    q, k, v, params and dO (do.npy), the reference executor's o and lse (the
+    forward's outputs the backward takes) and its gradients; case.txt with
+    `input o`, `input lse`, `input do`, `expect dq|dk|dv` and `expect
+    grad:NAME` per parameter with a gradient."""
+    os.makedirs(case)
+    spec = os.path.join(case, "spec.attn")
+    with open(spec, "w") as f:
+        f.write(text)
+    pkg = os.path.join(case, "pkg")
+    subprocess.run([attnc, "compile", spec, "-o", pkg, "--no-cpu", "--backward"]
+                   + compile_flags, check=True)
+    with open(os.path.join(pkg, "manifest.json")) as f:
+        manifest = json.load(f)
+    if "backward_rows_kernel" not in manifest.get("cuda", {}):
+        sys.exit(f"{case}: the package has no CUDA backward")
+    softmax = manifest.get("has_lse", False)
+    grads = [p["name"] for p in manifest["params"] if p.get("grad")]
+    cmd = [attnc, "run", spec, "--backend", "reference", "--random", shape,
+           "--seed", str(seed), "--save-inputs", case, "--backward",
+           "--output", os.path.join(case, "o.npy")] + list(extra)
+    for g in ("q", "k", "v"):
+        cmd += ["--grad", f"{g}={os.path.join(case, 'd' + g + '.npy')}"]
+    for g in grads:
+        cmd += ["--grad", f"{g}={os.path.join(case, g + '.grad.npy')}"]
+    if softmax:
+        cmd += ["--lse", os.path.join(case, "lse.npy")]
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+    dtype = next(w.split()[1] for w in text.splitlines() if w.strip().startswith("dtype"))
+    lines = ["package pkg", "input q q.npy", "input k k.npy", "input v v.npy",
+             "input o o.npy", "input do do.npy", "expect dq dq.npy",
+             "expect dk dk.npy", "expect dv dv.npy",
+             f"tolerance {BACKWARD_TOLERANCE[dtype]}"]
+    if softmax:
+        lines.append("input lse lse.npy")
+    lines += [f"expect grad:{g} {g}.grad.npy" for g in grads]
     for line in text.splitlines():
         line = line.strip()
         if line.startswith("param "):
@@ -147,6 +200,17 @@ def main():
         write_case(attnc, os.path.join(out, f"sparse-{name}"), text, shape, seed + 1,
                    ["--arch", "sm_90"], extra)
         count += 1
+    # The CUDA backward (dQ, dK, dV, parameter gradients): a selection of
+    # the CPU backward matrix covering every mask family, learned params,
+    # the sum normalizer, GQA/MQA, empty rows, decode and each dtype (the
+    # whole matrix runs on the emulator, test/Emu/backward.test).
+    wanted = ("alibi_f32", "causal_bf16", "document_bf16", "window_f16", "sum_f32",
+              "learned_params_bf16", "mqa", "hd128", "nq_gt_nk_empty_rows", "decode")
+    for seed, (name, text, shape, extra) in enumerate(cpu_matrix.backward_cases()):
+        if name in wanted:
+            write_backward_case(attnc, os.path.join(out, f"backward-{name}"), text, shape,
+                                seed + 1, ["--arch", "sm_90"], extra)
+            count += 1
     print(f"bundle: {count} cases in {out}")
 
 

@@ -12,7 +12,10 @@
 // linear-family case may also give an initial state (input state / z) and
 // expect the final one (expect state / z), passed through
 // attnc_launch_cuda_state. With `block_mask cuda` the runtime block mask is
-// built on the device first (attnc_block_mask_build_cuda).
+// built on the device first (attnc_block_mask_build_cuda). A backward case
+// (`input do`, with the forward's `input o` and `input lse`) launches
+// attnc_launch_cuda_backward and compares dq, dk, dv and the parameters'
+// gradients (`expect dq`, ..., `expect grad:NAME`).
 //
 // Exit codes: 0 all passed, 1 a case failed, 77 no CUDA device (ctest's
 // SKIP_RETURN_CODE), 2 bad usage or bundle.
@@ -136,14 +139,20 @@ bool readCase(const std::string &dir, Case &c, std::string &error) {
       return false;
     }
   }
+  const bool backward = c.inputs.count("do") > 0;
   if (c.package.empty() || !c.inputs.count("q") || !c.inputs.count("k") ||
-      !c.inputs.count("v") || !c.expect.count("o") || c.tolerance <= 0) {
-    error = dir + "/case.txt: needs package, inputs q k v, expect o, tolerance";
+      !c.inputs.count("v") || c.tolerance <= 0 ||
+      (backward ? !c.inputs.count("o") || !c.expect.count("dq") ||
+                      !c.expect.count("dk") || !c.expect.count("dv")
+                : !c.expect.count("o"))) {
+    error = dir + "/case.txt: needs package, inputs q k v, tolerance, and "
+                  "expect o (forward) or inputs o do and expect dq dk dv "
+                  "(backward)";
     return false;
   }
   for (const auto &[name, file] : c.inputs)
     if (name != "q" && name != "k" && name != "v" && name != "state" &&
-        name != "z") {
+        name != "z" && name != "o" && name != "lse" && name != "do") {
       error = dir + "/case.txt: unknown input '" + name + "'";
       return false;
     }
@@ -243,8 +252,120 @@ std::vector<double> download(Driver &cu, const DeviceTensor &t, size_t n) {
   return out;
 }
 
+/// Runs one backward case: the forward's q, k, v, params, o and lse and
+/// dO in, attnc_launch_cuda_backward, dq, dk, dv and the parameters'
+/// gradients compared with the reference backward's.
+std::string runBackwardCase(Driver &cu, const Case &c) {
+  attnc_package *pkg = nullptr;
+  if (attnc_package_open(c.package.c_str(), &pkg))
+    return std::string("open: ") + attnc_last_error();
+  attnc_dtype dtype = attnc_package_dtype(pkg);
+  std::deque<DeviceTensor> owned;
+  std::string error;
+  // Uploads `array` (read from `path` unless given) as `as`.
+  auto upload1 = [&](const std::string &path, attnc_dtype as,
+                     attnc::NpyArray &array, bool zero) -> DeviceTensor * {
+    if (!path.empty() && !attnc::readNpy(path, array, error)) {
+      error = path + ": " + error;
+      return nullptr;
+    }
+    if (zero)
+      std::fill(array.bytes.begin(), array.bytes.end(), 0);
+    owned.emplace_back();
+    error = upload(cu, array, as, owned.back(), false);
+    return error.empty() ? &owned.back() : nullptr;
+  };
+  attnc::NpyArray q, k, v, o, lse, dO, want[3];
+  DeviceTensor *tq, *tk, *tv, *to, *tlse = nullptr, *tdo, *grads[3];
+  if (!(tq = upload1(c.inputs.at("q"), dtype, q, false)) ||
+      !(tk = upload1(c.inputs.at("k"), dtype, k, false)) ||
+      !(tv = upload1(c.inputs.at("v"), dtype, v, false)) ||
+      !(to = upload1(c.inputs.at("o"), dtype, o, false)) ||
+      !(tdo = upload1(c.inputs.at("do"), dtype, dO, false)) ||
+      (c.inputs.count("lse") &&
+       !(tlse = upload1(c.inputs.at("lse"), ATTNC_F32, lse, false))))
+    return error;
+  const char *const names[3] = {"dq", "dk", "dv"};
+  for (int i = 0; i < 3; ++i) {
+    if (!attnc::readNpy(c.expect.at(names[i]), want[i], error))
+      return c.expect.at(names[i]) + ": " + error;
+    attnc::NpyArray zeros = want[i];
+    if (!(grads[i] = upload1("", dtype, zeros, true)))
+      return error;
+  }
+  // Parameters, and a float32 gradient (zeros) for those that have one.
+  std::vector<attnc_tensor> params, paramGrads;
+  std::vector<std::pair<std::string, std::pair<DeviceTensor *, attnc::NpyArray>>>
+      paramWant;
+  for (int i = 0; i < attnc_package_num_params(pkg); ++i) {
+    attnc_param_info info{};
+    attnc_package_param(pkg, i, &info);
+    auto it = c.params.find(info.name);
+    if (it == c.params.end())
+      return std::string("case lacks param '") + info.name + "'";
+    attnc::NpyArray array;
+    DeviceTensor *t = upload1(it->second, info.dtype, array, false);
+    if (!t)
+      return error;
+    params.push_back(t->view);
+    attnc_tensor none{};
+    if (!attnc_package_param_has_grad(pkg, i)) {
+      paramGrads.push_back(none);
+      continue;
+    }
+    auto w = c.expect.find(std::string("grad:") + info.name);
+    if (w == c.expect.end())
+      return std::string("case lacks 'expect grad:") + info.name + "'";
+    attnc::NpyArray expected;
+    if (!attnc::readNpy(w->second, expected, error))
+      return w->second + ": " + error;
+    attnc::NpyArray zeros = expected;
+    DeviceTensor *g = upload1("", ATTNC_F32, zeros, true);
+    if (!g)
+      return error;
+    paramGrads.push_back(g->view);
+    paramWant.push_back({info.name, {g, expected}});
+  }
+  attnc_backward_tensors bt = {&tdo->view, &grads[0]->view, &grads[1]->view,
+                               &grads[2]->view,
+                               paramGrads.empty() ? nullptr : paramGrads.data()};
+  if (attnc_launch_cuda_backward(
+          pkg, &tq->view, &tk->view, &tv->view, &to->view,
+          tlse ? &tlse->view : nullptr, params.empty() ? nullptr : params.data(),
+          static_cast<int>(params.size()), &bt, nullptr))
+    return std::string("launch: ") + attnc_last_error();
+  std::vector<attnc::compare::TensorComparison> results;
+  for (int i = 0; i < 3; ++i)
+    results.push_back(attnc::compare::compareTensor(
+        names[i],
+        download(cu, *grads[i], static_cast<size_t>(want[i].numElements())),
+        want[i].toDoubles(), want[i].shape, c.tolerance));
+  for (auto &[name, pw] : paramWant)
+    results.push_back(attnc::compare::compareTensor(
+        "grad " + name,
+        download(cu, *pw.first, static_cast<size_t>(pw.second.numElements())),
+        pw.second.toDoubles(), pw.second.shape, c.tolerance));
+  std::string summary, why;
+  char buf[120];
+  for (const attnc::compare::TensorComparison &r : results) {
+    std::snprintf(buf, sizeof buf, "%s%s error %.3g", summary.empty() ? "" : ", ",
+                  r.name.c_str(), r.maxError);
+    summary += buf;
+    if (!r.ok() && why.empty())
+      why = "; " + attnc::compare::describeFailure(r);
+  }
+  for (DeviceTensor &t : owned)
+    cu.memFree(t.ptr);
+  attnc_package_close(pkg);
+  std::snprintf(buf, sizeof buf, ", tolerance %.3g", c.tolerance);
+  summary += buf;
+  return why.empty() ? "ok: " + summary : "FAIL: " + summary + why;
+}
+
 /// Runs one case; returns "" on pass, else the reason.
 std::string runCase(Driver &cu, const Case &c) {
+  if (c.inputs.count("do"))
+    return runBackwardCase(cu, c);
   attnc_package *pkg = nullptr;
   if (attnc_package_open(c.package.c_str(), &pkg))
     return std::string("open: ") + attnc_last_error();

@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "tools/attnc/BackendRun.h"
+#include "tools/attnc/CudaDevice.h"
 #include "tools/attnc/HostTensors.h"
 
 #include "codegen/ManifestEmitter.h"
@@ -35,6 +36,73 @@ attn::Dtype dtypeOf(Operation *op) {
 
 } // namespace
 
+namespace {
+
+/// One forward call's host tensors in the package's storage dtype (params,
+/// state, lse as the runtime takes them), filled from `inputs`.
+struct ForwardCall {
+  attn::Dtype dtype;
+  int64_t B = 0, H = 0, Nq = 0, Dv = 0, F = 0;
+  Buffer q, k, v, o, lse;
+  std::vector<Buffer> params;
+  Buffer stateIn, zIn, stateOut, zOut;
+  bool hasStateIn = false, hasZIn = false, wantState = false, wantZ = false;
+};
+
+std::string prepareForward(attnc_package *pkg, Operation *op,
+                           const reference::Inputs &inputs, bool wantState,
+                           ForwardCall &c) {
+  c.dtype = dtypeOf(op);
+  fill(c.q, c.dtype, inputs.q);
+  fill(c.k, c.dtype, inputs.k);
+  fill(c.v, c.dtype, inputs.v);
+  c.B = inputs.q.dim(0);
+  c.H = inputs.q.dim(1);
+  c.Nq = inputs.q.dim(2);
+  c.Dv = inputs.v.dim(3);
+  const std::vector<int64_t> oShape = {c.B, c.H, c.Nq, c.Dv};
+  fill(c.o, c.dtype, {oShape, std::vector<double>(elements(oShape))});
+  describe(c.lse, ATTNC_F32, {c.B, c.H, c.Nq}, 4);
+  // Parameters in manifest order.
+  c.params.resize(attnc_package_num_params(pkg));
+  for (size_t i = 0; i < c.params.size(); ++i) {
+    attnc_param_info info{};
+    attnc_package_param(pkg, static_cast<int>(i), &info);
+    auto it = inputs.params.find(info.name);
+    if (it == inputs.params.end())
+      return std::string("input '") + info.name + "': missing";
+    fillParam(c.params[i], info.dtype, it->second);
+  }
+  // The linear family's state, float32: in from `inputs`, out when wanted
+  // (z with normalize sum, where it travels with S).
+  c.F = attnc_package_feature_dim(pkg);
+  c.wantState = wantState;
+  c.wantZ = wantState && std::string(attnc_package_normalize(pkg)) == "sum";
+  if ((c.hasStateIn = inputs.state.has_value()))
+    fill(c.stateIn, attn::Dtype::f32, *inputs.state);
+  if ((c.hasZIn = inputs.z.has_value()))
+    fill(c.zIn, attn::Dtype::f32, *inputs.z);
+  if (c.wantState)
+    describe(c.stateOut, ATTNC_F32, {c.B, c.H, c.F, c.Dv}, 4);
+  if (c.wantZ)
+    describe(c.zOut, ATTNC_F32, {c.B, c.H, c.F}, 4);
+  return "";
+}
+
+void readForward(const ForwardCall &c, bool wantLse,
+                 reference::Outputs &outputs) {
+  outputs.o = readBack(c.o, c.dtype, {c.B, c.H, c.Nq, c.Dv});
+  if (wantLse)
+    outputs.lse = readBack(c.lse, attn::Dtype::f32, {c.B, c.H, c.Nq});
+  if (c.wantState)
+    outputs.state =
+        readBack(c.stateOut, attn::Dtype::f32, {c.B, c.H, c.F, c.Dv});
+  if (c.wantZ)
+    outputs.z = readBack(c.zOut, attn::Dtype::f32, {c.B, c.H, c.F});
+}
+
+} // namespace
+
 std::string runPackageOnCpu(Operation *op, const std::string &packageDir,
                             const reference::Inputs &inputs, bool wantLse,
                             bool wantState, reference::Outputs &outputs,
@@ -44,54 +112,18 @@ std::string runPackageOnCpu(Operation *op, const std::string &packageDir,
     return std::string("cannot open package: ") + attnc_last_error();
   std::unique_ptr<attnc_package, void (*)(attnc_package *)> pkg(
       raw, attnc_package_close);
-
-  attn::Dtype dtype = dtypeOf(op);
-  Buffer q, k, v, o, lse;
-  fill(q, dtype, inputs.q);
-  fill(k, dtype, inputs.k);
-  fill(v, dtype, inputs.v);
-  const int64_t B = inputs.q.dim(0), H = inputs.q.dim(1), Nq = inputs.q.dim(2);
-  const int64_t Dv = inputs.v.dim(3);
-  reference::Tensor oShape{{B, H, Nq, Dv}, {}};
-  fill(o, dtype, {oShape.shape, std::vector<double>(elements(oShape.shape))});
-  describe(lse, ATTNC_F32, {B, H, Nq}, 4);
-
-  // Parameters in manifest order.
-  std::vector<Buffer> params(attnc_package_num_params(pkg.get()));
+  ForwardCall c;
+  if (std::string e = prepareForward(pkg.get(), op, inputs, wantState, c);
+      !e.empty())
+    return e;
+  Buffer &q = c.q, &k = c.k, &v = c.v, &o = c.o, &lse = c.lse;
   std::vector<attnc_tensor> views;
-  for (size_t i = 0; i < params.size(); ++i) {
-    attnc_param_info info{};
-    attnc_package_param(pkg.get(), static_cast<int>(i), &info);
-    auto it = inputs.params.find(info.name);
-    if (it == inputs.params.end())
-      return std::string("input '") + info.name + "': missing";
-    fillParam(params[i], info.dtype, it->second);
-    views.push_back(params[i].view);
-  }
-
-  // The linear family's state, float32: in from `inputs`, out when wanted
-  // (z with normalize sum, where it travels with S).
-  const int64_t F = attnc_package_feature_dim(pkg.get());
-  const bool wantZ =
-      wantState && std::string(attnc_package_normalize(pkg.get())) == "sum";
-  Buffer stateIn, zIn, stateOut, zOut;
-  attnc_linear_state state = {nullptr, nullptr, nullptr, nullptr};
-  if (inputs.state) {
-    fill(stateIn, attn::Dtype::f32, *inputs.state);
-    state.state_in = &stateIn.view;
-  }
-  if (inputs.z) {
-    fill(zIn, attn::Dtype::f32, *inputs.z);
-    state.z_in = &zIn.view;
-  }
-  if (wantState) {
-    describe(stateOut, ATTNC_F32, {B, H, F, Dv}, 4);
-    state.state_out = &stateOut.view;
-  }
-  if (wantZ) {
-    describe(zOut, ATTNC_F32, {B, H, F}, 4);
-    state.z_out = &zOut.view;
-  }
+  for (const Buffer &p : c.params)
+    views.push_back(p.view);
+  attnc_linear_state state = {c.hasStateIn ? &c.stateIn.view : nullptr,
+                              c.wantState ? &c.stateOut.view : nullptr,
+                              c.hasZIn ? &c.zIn.view : nullptr,
+                              c.wantZ ? &c.zOut.view : nullptr};
   if (blockMask) {
     // Build the mask from the inputs' params, then run over its tiles; with
     // `repeat`, time both (median, after the first run as a warm-up).
@@ -163,19 +195,85 @@ std::string runPackageOnCpu(Operation *op, const std::string &packageDir,
                                  &state) != 0) {
     return std::string("the CPU backend failed: ") + attnc_last_error();
   }
-  outputs.o = readBack(o, dtype, oShape.shape);
-  if (wantLse)
-    outputs.lse = readBack(lse, attn::Dtype::f32, {B, H, Nq});
-  if (wantState)
-    outputs.state = readBack(stateOut, attn::Dtype::f32, {B, H, F, Dv});
-  if (wantZ)
-    outputs.z = readBack(zOut, attn::Dtype::f32, {B, H, F});
+  readForward(c, wantLse, outputs);
   return "";
 }
 
-double toleranceFor(Operation *op) {
-  // The backend computes in f32 and stores o in the storage dtype: the bound
-  // is a few units in the last place of that dtype (docs/testing.md).
+std::string runPackageOnCuda(Operation *op, const std::string &packageDir,
+                             const reference::Inputs &inputs, bool wantLse,
+                             bool wantState, reference::Outputs &outputs) {
+  attnc_package *raw = nullptr;
+  if (attnc_package_open(packageDir.c_str(), &raw) != 0)
+    return std::string("cannot open package: ") + attnc_last_error();
+  std::unique_ptr<attnc_package, void (*)(attnc_package *)> pkg(
+      raw, attnc_package_close);
+  ForwardCall c;
+  if (std::string e = prepareForward(pkg.get(), op, inputs, wantState, c);
+      !e.empty())
+    return e;
+  CudaDevice device;
+  if (std::string e = device.open(); !e.empty())
+    return "--backend cuda: " + e;
+  // Device copies of every tensor; results are copied back below.
+  attnc_tensor q, k, v, o, lse, stateIn, zIn, stateOut, zOut;
+  std::vector<attnc_tensor> params(c.params.size());
+  std::string e;
+  for (auto [host, dev] : {std::pair<Buffer *, attnc_tensor *>{&c.q, &q},
+                           {&c.k, &k},
+                           {&c.v, &v},
+                           {&c.o, &o},
+                           {&c.lse, &lse}})
+    if (e.empty())
+      e = device.mirror(*host, *dev);
+  for (size_t i = 0; i < params.size() && e.empty(); ++i)
+    e = device.mirror(c.params[i], params[i]);
+  if (e.empty() && c.hasStateIn)
+    e = device.mirror(c.stateIn, stateIn);
+  if (e.empty() && c.hasZIn)
+    e = device.mirror(c.zIn, zIn);
+  if (e.empty() && c.wantState)
+    e = device.mirror(c.stateOut, stateOut);
+  if (e.empty() && c.wantZ)
+    e = device.mirror(c.zOut, zOut);
+  if (!e.empty())
+    return e;
+  attnc_linear_state state = {c.hasStateIn ? &stateIn : nullptr,
+                              c.wantState ? &stateOut : nullptr,
+                              c.hasZIn ? &zIn : nullptr,
+                              c.wantZ ? &zOut : nullptr};
+  if (attnc_launch_cuda_state(pkg.get(), &q, &k, &v, &o,
+                              wantLse ? &lse : nullptr,
+                              params.empty() ? nullptr : params.data(),
+                              static_cast<int>(params.size()), &state,
+                              nullptr) != 0)
+    return std::string("the CUDA backend failed: ") + attnc_last_error();
+  if ((e = device.fetch(c.o)).empty() && wantLse)
+    e = device.fetch(c.lse);
+  if (e.empty() && c.wantState)
+    e = device.fetch(c.stateOut);
+  if (e.empty() && c.wantZ)
+    e = device.fetch(c.zOut);
+  if (!e.empty())
+    return e;
+  readForward(c, wantLse, outputs);
+  return "";
+}
+
+double toleranceFor(Operation *op, bool cuda) {
+  // The GPU bounds of docs/testing.md (test/GPU/make_bundle.py's): the SIMT
+  // kernel's fast exp, the tensor-core path's P rounded to the storage
+  // dtype before P V.
+  if (cuda)
+    switch (dtypeOf(op)) {
+    case attn::Dtype::f32:
+      return 1e-4;
+    case attn::Dtype::f16:
+      return 4e-3;
+    case attn::Dtype::bf16:
+      return 3e-2;
+    }
+  // The CPU backend computes in f32 and stores o in the storage dtype: the
+  // bound is a few units in the last place of that dtype (docs/testing.md).
   switch (dtypeOf(op)) {
   case attn::Dtype::f32:
     return 2e-5;
@@ -191,7 +289,7 @@ double toleranceForState() { return 2e-5; }
 
 bool compareToReference(Operation *op, const reference::Outputs &got,
                         const reference::Outputs &want, bool compareLse,
-                        bool compareState, raw_ostream &os) {
+                        bool compareState, bool cuda, raw_ostream &os) {
   // One comparator for the CLI, the GPU runner and the tests
   // (tools/compare): the same non-finite values in the same places pass,
   // anything else names the tensor and the first index where it differs.
@@ -199,7 +297,7 @@ bool compareToReference(Operation *op, const reference::Outputs &got,
                   const reference::Tensor &w, double tol) {
     return compare::compareTensor(name, g.data, w.data, w.shape, tol);
   };
-  const double tol = toleranceFor(op);
+  const double tol = toleranceFor(op, cuda);
   compare::TensorComparison o = check("o", got.o, want.o, tol);
   bool ok = o.ok();
   os << "check o: " << compare::summarize(o);

@@ -42,12 +42,20 @@ std::string runPackageOnCpu(mlir::Operation *op, const std::string &packageDir,
 /// `attnc run SPEC --package DIR`: checks that the package was compiled
 /// from `specText` (its manifest's spec_hash, which the runtime checks
 /// against the kernel). Returns an error message or "".
+/// runPackageOnCpu on the CUDA backend: the tensors copied to device 0
+/// (CudaDevice), attnc_launch_cuda_state, the outputs copied back. No
+/// block masks.
+std::string runPackageOnCuda(mlir::Operation *op, const std::string &packageDir,
+                             const reference::Inputs &inputs, bool wantLse,
+                             bool wantState, reference::Outputs &outputs);
+
 std::string checkPackageSpec(const std::string &packageDir,
                              llvm::StringRef specText);
 
-/// The documented tolerance for comparing a backend to the reference: the
-/// largest allowed max|got - ref| / max(max|ref|, 1).
-double toleranceFor(mlir::Operation *op);
+/// The documented tolerance for comparing a backend (the CPU's, or with
+/// `cuda` the GPU's) to the reference: the largest allowed
+/// max|got - ref| / max(max|ref|, 1).
+double toleranceFor(mlir::Operation *op, bool cuda = false);
 
 /// The tolerance of the linear family's final state (and z): float32 in
 /// every dtype, so the f32 bound.
@@ -55,11 +63,11 @@ double toleranceForState();
 
 /// Compares `got` to `want` (o, lse when `compareLse`, the final state and
 /// z when `compareState`); prints a one-line verdict to `os`. Returns true
-/// when within tolerance. The state is float32 in every dtype, so it is held
-/// to the f32 bound.
+/// when within tolerance (the CUDA bounds when `cuda`). The state is float32
+/// in every dtype, so it is held to the f32 bound.
 bool compareToReference(mlir::Operation *op, const reference::Outputs &got,
                         const reference::Outputs &want, bool compareLse,
-                        bool compareState, llvm::raw_ostream &os);
+                        bool compareState, bool cuda, llvm::raw_ostream &os);
 
 } // namespace attnc
 

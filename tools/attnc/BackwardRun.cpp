@@ -2,6 +2,7 @@
 
 #include "tools/attnc/BackwardRun.h"
 
+#include "tools/attnc/CudaDevice.h"
 #include "tools/attnc/HostTensors.h"
 #include "tools/compare/Compare.h"
 
@@ -18,20 +19,26 @@ using namespace mlir;
 
 namespace attnc {
 
-std::string runPackageBackwardOnCpu(Operation *op, const std::string &packageDir,
-                                    const reference::Inputs &inputs,
-                                    const reference::Tensor &dO,
-                                    reference::Outputs &outputs,
-                                    reference::Gradients &gradients) {
+std::string runPackageBackward(Operation *op, const std::string &packageDir,
+                               const reference::Inputs &inputs,
+                               const reference::Tensor &dO,
+                               reference::Outputs &outputs,
+                               reference::Gradients &gradients,
+                               CompiledBackend backend) {
+  const bool cuda = backend == CompiledBackend::Cuda;
   auto attention = cast<attn::AttentionOp>(op);
   attnc_package *raw = nullptr;
   if (attnc_package_open(packageDir.c_str(), &raw) != 0)
     return std::string("cannot open package: ") + attnc_last_error();
   std::unique_ptr<attnc_package, void (*)(attnc_package *)> pkg(
       raw, attnc_package_close);
-  if (!attnc_package_has_cpu_backward(pkg.get()))
+  if (!cuda && !attnc_package_has_cpu_backward(pkg.get()))
     return "package '" + packageDir +
            "' has no CPU backward (compile it with --backward)";
+  if (cuda && !attnc_package_has_cuda_backward(pkg.get()))
+    return "package '" + packageDir +
+           "' has no CUDA backward (compile it with --backward; "
+           "content-based selection and hybrids have none yet)";
 
   const attn::Dtype dtype = attention.getDtype();
   Buffer q, k, v, o, lse, dout, dq, dk, dv;
@@ -70,16 +77,67 @@ std::string runPackageBackwardOnCpu(Operation *op, const std::string &packageDir
       gradViews.push_back(none);
     }
   }
-  const attnc_tensor *paramPtr = paramViews.empty() ? nullptr : paramViews.data();
-  if (attnc_run_cpu(pkg.get(), &q.view, &k.view, &v.view, &o.view,
-                    hasLse ? &lse.view : nullptr, paramPtr, count) != 0)
-    return std::string("the CPU forward failed: ") + attnc_last_error();
-  attnc_backward_tensors g{&dout.view, &dq.view, &dk.view, &dv.view,
-                           gradViews.empty() ? nullptr : gradViews.data()};
-  if (attnc_run_cpu_backward(pkg.get(), &q.view, &k.view, &v.view, &o.view,
-                             hasLse ? &lse.view : nullptr, paramPtr, count,
-                             &g) != 0)
-    return std::string("the CPU backward failed: ") + attnc_last_error();
+  if (cuda) {
+    // Device copies of every tensor, the forward then the backward on the
+    // device, the outputs and gradients copied back into the buffers.
+    CudaDevice device;
+    if (std::string e = device.open(); !e.empty())
+      return "--backend cuda: " + e;
+    std::string e;
+    auto mirror = [&](Buffer &b, attnc_tensor &view) {
+      if (e.empty())
+        e = device.mirror(b, view);
+    };
+    attnc_tensor dq_, dk_, dv_, q_, k_, v_, o_, lse_, dout_;
+    mirror(q, q_);
+    mirror(k, k_);
+    mirror(v, v_);
+    mirror(o, o_);
+    mirror(lse, lse_);
+    mirror(dout, dout_);
+    mirror(dq, dq_);
+    mirror(dk, dk_);
+    mirror(dv, dv_);
+    for (int i = 0; i < count; ++i) {
+      mirror(params[i], paramViews[i]);
+      if (gradViews[i].data)
+        mirror(grads[i], gradViews[i]);
+    }
+    if (!e.empty())
+      return e;
+    const attnc_tensor *paramPtr =
+        paramViews.empty() ? nullptr : paramViews.data();
+    if (attnc_launch_cuda(pkg.get(), &q_, &k_, &v_, &o_,
+                          hasLse ? &lse_ : nullptr, paramPtr, count,
+                          nullptr) != 0)
+      return std::string("the CUDA forward failed: ") + attnc_last_error();
+    attnc_backward_tensors g{&dout_, &dq_, &dk_, &dv_,
+                             gradViews.empty() ? nullptr : gradViews.data()};
+    if (attnc_launch_cuda_backward(pkg.get(), &q_, &k_, &v_, &o_,
+                                   hasLse ? &lse_ : nullptr, paramPtr, count,
+                                   &g, nullptr) != 0)
+      return std::string("the CUDA backward failed: ") + attnc_last_error();
+    for (Buffer *b : {&o, &lse, &dq, &dk, &dv})
+      if (e.empty() && (b != &lse || hasLse))
+        e = device.fetch(*b);
+    for (int i = 0; i < count && e.empty(); ++i)
+      if (gradViews[i].data)
+        e = device.fetch(grads[i]);
+    if (!e.empty())
+      return e;
+  } else {
+    const attnc_tensor *paramPtr =
+        paramViews.empty() ? nullptr : paramViews.data();
+    if (attnc_run_cpu(pkg.get(), &q.view, &k.view, &v.view, &o.view,
+                      hasLse ? &lse.view : nullptr, paramPtr, count) != 0)
+      return std::string("the CPU forward failed: ") + attnc_last_error();
+    attnc_backward_tensors g{&dout.view, &dq.view, &dk.view, &dv.view,
+                             gradViews.empty() ? nullptr : gradViews.data()};
+    if (attnc_run_cpu_backward(pkg.get(), &q.view, &k.view, &v.view,
+                               &o.view, hasLse ? &lse.view : nullptr,
+                               paramPtr, count, &g) != 0)
+      return std::string("the CPU backward failed: ") + attnc_last_error();
+  }
 
   outputs.o = readBack(o, dtype, oShape);
   outputs.lse = readBack(lse, attn::Dtype::f32, {B, H, Nq});

@@ -22,15 +22,20 @@ namespace attnc {
 /// `inputs` (rounded to the storage dtype) and dO; fills `outputs` (o,
 /// lse) and `gradients` (read back from the storage dtype). Returns an
 /// error message or "".
-std::string runPackageBackwardOnCpu(mlir::Operation *op,
-                                    const std::string &packageDir,
-                                    const reference::Inputs &inputs,
-                                    const reference::Tensor &dO,
-                                    reference::Outputs &outputs,
-                                    reference::Gradients &gradients);
+/// Which compiled backend runs a package.
+enum class CompiledBackend { Cpu, Cuda };
 
-/// The documented tolerance of a backend's gradients against the
-/// reference backward: max|got - ref| / max(max|ref|, 1) per gradient.
+/// The package's forward then backward on `backend` (CUDA: on device 0,
+/// through CudaDevice): o and lse into `outputs`, the gradients into
+/// `gradients`; "" or the failure.
+std::string runPackageBackward(mlir::Operation *op,
+                               const std::string &packageDir,
+                               const reference::Inputs &inputs,
+                               const reference::Tensor &dO,
+                               reference::Outputs &outputs,
+                               reference::Gradients &gradients,
+                               CompiledBackend backend);
+
 double gradientToleranceFor(mlir::Operation *op);
 
 /// Compares every gradient; prints one line per gradient. True when all

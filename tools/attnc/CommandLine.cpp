@@ -68,7 +68,7 @@ const std::vector<OptionSpec> &optionSpecs() {
        false, false, {"emit", "run", "explain", "compile"}},
       {"split-input-file", "process each '# -----' chunk on its own", false,
        false, {"emit", "run"}},
-      {"backend", "reference or cpu", true, false, {"run"}},
+      {"backend", "reference, cpu or cuda", true, false, {"run"}},
       {"input", "NAME=FILE.npy (q, k, v, params, state, z; do with "
                 "--backward)", true, true,
        {"run"}},
@@ -81,7 +81,7 @@ const std::vector<OptionSpec> &optionSpecs() {
       {"final-z", "write the final z as .npy", true, false, {"run"}},
       {"package", "run a compiled package's backend", true, false, {"run"}},
       {"repeat", "time R runs of the backend", true, false, {"run"}},
-      {"save-inputs", "write the (random) inputs into DIR", true, false,
+      {"save-inputs", "write the (random) inputs into DIR (and do.npy with --backward)", true, false,
        {"run"}},
       {"mean-segment", "random document params with mean segment L", true,
        false, {"run"}},

@@ -58,7 +58,7 @@ const char *const kUsage = R"(usage:
   attnc explain SPEC [--name NAME] --len Nq[,Nk] [--svg MAP.svg]
   attnc compile SPEC [--name NAME] -o DIR [--arch sm_80,sm_90]
         [--cpu-flags FLAGS] [--no-cpu] [--no-cuda-build]
-  attnc run SPEC [--name NAME] [--backend reference|cpu] [--check]
+  attnc run SPEC [--name NAME] [--backend reference|cpu|cuda] [--check]
         [--package DIR] [--repeat R] [--save-inputs DIR] [--block-mask]
         (--input q=Q.npy --input k=K.npy --input v=V.npy [--input PARAM=P.npy]...
            [--input state=S.npy [--input z=Z.npy]]
@@ -384,9 +384,14 @@ LogicalResult runCommand(const CommandLine &cl, MLIRContext &context,
   }
 
   std::string backend = cl.get("backend", "reference");
-  if (backend != "reference" && backend != "cpu")
+  if (backend != "reference" && backend != "cpu" && backend != "cuda")
     return inputError("unknown backend '" + backend +
-                      "'; expected reference or cpu");
+                      "'; expected reference, cpu or cuda");
+  // --backend cuda runs on device 0 through the runtime (NVRTC compiles the
+  // package's .cu); timing belongs to bench/, which synchronizes properly.
+  if (backend == "cuda" && cl.has("repeat"))
+    return inputError("--repeat times the reference and cpu backends; time "
+                      "CUDA kernels with bench/");
   // --backward: the gradients of loss = sum(o * dO). On the reference
   // backend --check compares them with finite differences of the forward.
   const bool backward = cl.has("backward");
@@ -482,10 +487,17 @@ LogicalResult runCommand(const CommandLine &cl, MLIRContext &context,
       return inputError(e);
   }
   roundToStorageDtype(op, inputs);
-  if (cl.has("save-inputs"))
+  if (cl.has("save-inputs")) {
     if (std::string e = saveInputs(op, inputs, cl.get("save-inputs"));
         !e.empty())
       return inputError(e);
+    // With --backward the gradient of o is an input too (do.npy).
+    if (backward)
+      if (std::string e = writeTensor(cl.get("save-inputs") + "/do.npy",
+                                      outputGradient);
+          !e.empty())
+        return inputError(e);
+  }
 
   // --repeat R times the backend R times (after one warm-up run for a
   // compiled backend) and prints the median: benchmarks, not tests.
@@ -537,13 +549,18 @@ LogicalResult runCommand(const CommandLine &cl, MLIRContext &context,
         return inputError("cannot create a temporary package directory");
       PackageOptions options;
       options.outDir = dir;
-      options.buildCuda = false;
+      options.buildCuda = false; // the runtime compiles the .cu (NVRTC)
+      options.buildCpu = backend == "cpu";
       if (failed(writePackage(op, buffer.getBuffer(), options)))
         return failure();
     }
     if (backward) {
-      error = runPackageBackwardOnCpu(op, dir, inputs, outputGradient,
-                                      outputs, backendGrads);
+      error = runPackageBackward(op, dir, inputs, outputGradient, outputs,
+                                 backendGrads,
+                                 backend == "cuda" ? CompiledBackend::Cuda
+                                                   : CompiledBackend::Cpu);
+    } else if (backend == "cuda") {
+      error = runPackageOnCuda(op, dir, inputs, wantLse, wantState, outputs);
     } else if (cl.has("block-mask")) {
       blockMask.repeat = cl.has("repeat") ? repeat : 0;
       error = runPackageOnCpu(op, dir, inputs, wantLse, wantState, outputs,
@@ -590,7 +607,8 @@ LogicalResult runCommand(const CommandLine &cl, MLIRContext &context,
     reference::Outputs expected;
     if (failed(reference::run(op, inputs, expected, error)))
       return error.empty() ? failure() : inputError(error);
-    if (!compareToReference(op, outputs, expected, wantLse, wantState, os))
+    if (!compareToReference(op, outputs, expected, wantLse, wantState,
+                            backend == "cuda", os))
       return inputError("the " + backend +
                         " backend disagrees with the reference executor");
   }

@@ -271,6 +271,23 @@ ATTNC_API int attnc_run_cpu_backward(attnc_package *pkg, const attnc_tensor *q,
                                      int num_params,
                                      const attnc_backward_tensors *grads);
 
+/* 1 when the package has a CUDA backward (its kernels are in the package's
+ * CUDA module; content-based selection and hybrids have none yet). */
+ATTNC_API int attnc_package_has_cuda_backward(const attnc_package *pkg);
+
+/* The backward pass on CUDA: attnc_run_cpu_backward's arguments in device
+ * memory of `cuda_stream`'s context, enqueued as attnc_launch_cuda is (four
+ * kernels and three per-call buffers, freed in stream order). dQ, dK and dV
+ * are deterministic (no atomics); parameter gradients are summed in double
+ * with atomics, then rounded to float, so they may differ between calls in
+ * the last bits of a double, never of the float (docs/runtime.md,
+ * "Backward"). */
+ATTNC_API int attnc_launch_cuda_backward(
+    attnc_package *pkg, const attnc_tensor *q, const attnc_tensor *k,
+    const attnc_tensor *v, const attnc_tensor *o, const attnc_tensor *lse,
+    const attnc_tensor *params, int num_params,
+    const attnc_backward_tensors *grads, void *cuda_stream);
+
 /* ---- Runtime block masks (CPU, softmax family) --------------------------- */
 
 /* 1 when the package's CPU object has a block-mask builder (every softmax

@@ -286,6 +286,30 @@ public:
         static_cast<int>(raw.size()), &g));
   }
 
+  /// Whether the package has a CUDA backward.
+  bool hasCudaBackward() const {
+    return attnc_package_has_cuda_backward(pkg) != 0;
+  }
+
+  /// The backward on CUDA (attnc_launch_cuda_backward): runCpuBackward's
+  /// tensors in device memory, enqueued on `stream`.
+  Status launchCudaBackward(const Tensor &q, const Tensor &k, const Tensor &v,
+                            const Tensor &o, const Tensor *lse,
+                            const std::vector<Tensor> &params,
+                            const Tensor &dout, const Tensor &dq,
+                            const Tensor &dk, const Tensor &dv,
+                            const std::vector<Tensor> &paramGrads = {},
+                            void *stream = nullptr) const {
+    std::vector<attnc_tensor> raw = rawParams(params);
+    std::vector<attnc_tensor> grads = rawParams(paramGrads);
+    attnc_backward_tensors g = {&dout.raw(), &dq.raw(), &dk.raw(), &dv.raw(),
+                                grads.empty() ? nullptr : grads.data()};
+    return Status::fromCode(attnc_launch_cuda_backward(
+        pkg, &q.raw(), &k.raw(), &v.raw(), &o.raw(),
+        lse ? &lse->raw() : nullptr, raw.empty() ? nullptr : raw.data(),
+        static_cast<int>(raw.size()), &g, stream));
+  }
+
   bool hasBlockMask() const { return attnc_package_has_block_mask(pkg) != 0; }
 
   /// Builds the block mask of a call (attnc_block_mask_build_cpu); on

@@ -11,6 +11,8 @@ usage: emu_matrix.py ATTNC GROUP OUT_DIR [EXAMPLES_DIR]
 GROUP: simt (f32), f16, bf16 (tensor cores), sparse (device block masks,
 selection, hybrids), linear (the linear family's kernel: every recurrence,
 state in and out, decode); each a lit test of its own;
+backward: the CUDA backward (dQ, dK, dV, parameter gradients) on the CPU
+matrix's backward cases that it covers (not content-based selection);
 mutation: the unbroken bases of test/Emu/mutations.test; examples: every
 example that has a CUDA kernel (both families), as written and, when it is
 f32, also as bf16.
@@ -27,7 +29,7 @@ here = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(here, "..", "..", "GPU"))
 sys.path.insert(0, os.path.join(here, "..", "..", "Backend", "Inputs"))
 import make_bundle  # noqa: E402
-from cpu_matrix import MASKS, spec  # noqa: E402
+from cpu_matrix import MASKS, backward_cases, spec  # noqa: E402
 import linear_matrix  # noqa: E402
 
 CAUSAL = "mask causal"
@@ -227,6 +229,17 @@ def main():
         # a random state and check the final one.
         for seed, (name, text, shape, with_state) in enumerate(linear_cases()):
             make_bundle.write_linear_case(attnc, out, seed + 1, name, text, shape, with_state)
+            count += 1
+        print(f"emu bundle: {count} cases")
+        return
+    if group == "backward":
+        # The CPU matrix's backward cases, each with its own seed; selection
+        # has no CUDA backward yet.
+        for seed, (name, text, shape, extra) in enumerate(backward_cases()):
+            if "select " in text:
+                continue
+            make_bundle.write_backward_case(attnc, os.path.join(out, name), text, shape,
+                                            seed + 1, ["--no-cuda-build"], extra)
             count += 1
         print(f"emu bundle: {count} cases")
         return
