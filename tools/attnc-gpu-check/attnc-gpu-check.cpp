@@ -26,8 +26,7 @@
 #include "attnc/npy.h"
 #include "attnc/runtime.h"
 #include "tools/compare/Compare.h"
-
-#include <dlfcn.h>
+#include "tools/cuda-driver/CudaDriverApi.h"
 
 #include <algorithm>
 #include <cmath>
@@ -43,57 +42,9 @@
 
 namespace {
 
-/// The few driver API entry points the harness needs, resolved with dlopen
-/// so that a machine without a driver reports "skipped" instead of failing
-/// to start.
-struct Driver {
-  typedef int (*InitFn)(unsigned);
-  typedef int (*DeviceGetFn)(int *, int);
-  typedef int (*PrimaryRetainFn)(void **, int);
-  typedef int (*CtxSetFn)(void *);
-  typedef int (*MemAllocFn)(unsigned long long *, size_t);
-  typedef int (*MemFreeFn)(unsigned long long);
-  typedef int (*HtoDFn)(unsigned long long, const void *, size_t);
-  typedef int (*DtoHFn)(void *, unsigned long long, size_t);
-  typedef int (*SyncFn)();
-  InitFn init = nullptr;
-  DeviceGetFn deviceGet = nullptr;
-  PrimaryRetainFn primaryRetain = nullptr;
-  CtxSetFn ctxSet = nullptr;
-  MemAllocFn memAlloc = nullptr;
-  MemFreeFn memFree = nullptr;
-  HtoDFn htod = nullptr;
-  DtoHFn dtoh = nullptr;
-  SyncFn sync = nullptr;
-
-  std::string load() {
-    void *h = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL);
-    if (!h)
-      return std::string("libcuda.so.1: ") + dlerror();
-    auto sym = [&](const char *name) { return dlsym(h, name); };
-    init = (InitFn)sym("cuInit");
-    deviceGet = (DeviceGetFn)sym("cuDeviceGet");
-    primaryRetain = (PrimaryRetainFn)sym("cuDevicePrimaryCtxRetain");
-    ctxSet = (CtxSetFn)sym("cuCtxSetCurrent");
-    memAlloc = (MemAllocFn)sym("cuMemAlloc_v2");
-    memFree = (MemFreeFn)sym("cuMemFree_v2");
-    htod = (HtoDFn)sym("cuMemcpyHtoD_v2");
-    dtoh = (DtoHFn)sym("cuMemcpyDtoH_v2");
-    sync = (SyncFn)sym("cuCtxSynchronize");
-    if (!init || !deviceGet || !primaryRetain || !ctxSet || !memAlloc ||
-        !memFree || !htod || !dtoh || !sync)
-      return "libcuda.so.1 lacks a driver API entry point";
-    int device = 0;
-    void *ctx = nullptr;
-    if (int rc = init(0))
-      return "cuInit failed (" + std::to_string(rc) + ")";
-    if (int rc = deviceGet(&device, 0))
-      return "no CUDA device (" + std::to_string(rc) + ")";
-    if (primaryRetain(&ctx, device) || ctxSet(ctx))
-      return "cannot create a CUDA context";
-    return "";
-  }
-};
+/// The driver calls of the harness (tools/cuda-driver): a machine without a
+/// driver reports "skipped" instead of failing to start.
+using Driver = attnc::CudaDriverApi;
 
 struct Case {
   std::string dir, package;

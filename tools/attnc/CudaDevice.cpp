@@ -1,36 +1,14 @@
 //===- CudaDevice.cpp - Device copies of host buffers for attnc run -------===//
 //
-// The few driver API entry points `attnc run --backend cuda` needs, resolved
-// with dlopen (the runtime resolves its own the same way).
+// Device copies through the host tools' driver calls (tools/cuda-driver).
 //
 //===----------------------------------------------------------------------===//
 
 #include "tools/attnc/CudaDevice.h"
 
-#include <dlfcn.h>
+#include <memory>
 
 namespace attnc {
-
-struct CudaDevice::Api {
-  typedef int (*InitFn)(unsigned);
-  typedef int (*DeviceGetFn)(int *, int);
-  typedef int (*PrimaryRetainFn)(void **, int);
-  typedef int (*CtxSetFn)(void *);
-  typedef int (*MemAllocFn)(unsigned long long *, size_t);
-  typedef int (*MemFreeFn)(unsigned long long);
-  typedef int (*HtoDFn)(unsigned long long, const void *, size_t);
-  typedef int (*DtoHFn)(void *, unsigned long long, size_t);
-  typedef int (*SyncFn)();
-  InitFn init = nullptr;
-  DeviceGetFn deviceGet = nullptr;
-  PrimaryRetainFn primaryRetain = nullptr;
-  CtxSetFn ctxSet = nullptr;
-  MemAllocFn memAlloc = nullptr;
-  MemFreeFn memFree = nullptr;
-  HtoDFn htod = nullptr;
-  DtoHFn dtoh = nullptr;
-  SyncFn sync = nullptr;
-};
 
 CudaDevice::~CudaDevice() {
   if (api)
@@ -40,34 +18,10 @@ CudaDevice::~CudaDevice() {
 }
 
 std::string CudaDevice::open() {
-  void *h = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL);
-  if (!h)
-    return std::string("no CUDA driver (libcuda.so.1: ") + dlerror() + ")";
-  auto a = new Api;
-  auto sym = [&](const char *name) { return dlsym(h, name); };
-  a->init = (Api::InitFn)sym("cuInit");
-  a->deviceGet = (Api::DeviceGetFn)sym("cuDeviceGet");
-  a->primaryRetain = (Api::PrimaryRetainFn)sym("cuDevicePrimaryCtxRetain");
-  a->ctxSet = (Api::CtxSetFn)sym("cuCtxSetCurrent");
-  a->memAlloc = (Api::MemAllocFn)sym("cuMemAlloc_v2");
-  a->memFree = (Api::MemFreeFn)sym("cuMemFree_v2");
-  a->htod = (Api::HtoDFn)sym("cuMemcpyHtoD_v2");
-  a->dtoh = (Api::DtoHFn)sym("cuMemcpyDtoH_v2");
-  a->sync = (Api::SyncFn)sym("cuCtxSynchronize");
-  if (!a->init || !a->deviceGet || !a->primaryRetain || !a->ctxSet ||
-      !a->memAlloc || !a->memFree || !a->htod || !a->dtoh || !a->sync) {
-    delete a;
-    return "libcuda.so.1 lacks a driver API entry point";
-  }
-  api = a;
-  int device = 0;
-  void *ctx = nullptr;
-  if (int rc = api->init(0))
-    return "cuInit failed (CUDA error " + std::to_string(rc) + ")";
-  if (int rc = api->deviceGet(&device, 0))
-    return "no CUDA device (CUDA error " + std::to_string(rc) + ")";
-  if (api->primaryRetain(&ctx, device) || api->ctxSet(ctx))
-    return "cannot create a CUDA context on device 0";
+  auto a = std::make_unique<CudaDriverApi>();
+  if (std::string e = a->load(); !e.empty())
+    return e;
+  api = a.release();
   return "";
 }
 

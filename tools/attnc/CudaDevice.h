@@ -13,6 +13,7 @@
 #define ATTNC_TOOLS_ATTNC_CUDADEVICE_H
 
 #include "tools/attnc/HostTensors.h"
+#include "tools/cuda-driver/CudaDriverApi.h"
 
 #include <map>
 #include <string>
@@ -40,8 +41,7 @@ public:
   std::string fetch(Buffer &host);
 
 private:
-  struct Api;
-  Api *api = nullptr;
+  CudaDriverApi *api = nullptr;
   std::map<const Buffer *, unsigned long long> copies;
 };
 
