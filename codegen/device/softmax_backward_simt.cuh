@@ -23,7 +23,10 @@
 // 3. dQ query-major: one block per (b, h, q-block) over the k-blocks of its plan.
 // 4. params: the accumulators converted to the float gradients.
 // Tiles live in shared memory as floats with rows padded by one (conflict-free column walks);
-// one thread per (row, key) element computes S = scale q.k, dP = dO.v, P and dS.
+// one thread per (row, key) element computes S = scale q.k, dP = dO.v, P and dS. A weight of
+// exactly 0 (a hidden key, a row past the end) adds nothing: the products select, never multiply
+// by zero, so a NaN or inf in a hidden key's k or v, or a hidden row's q or dO, stays out of the
+// gradients (docs/language.md, non-finite values).
 
 #define ATTNC_BWD_ACC(rows, width) (((rows) * (width) + BNT - 1) / BNT)
 
@@ -209,7 +212,10 @@ extern "C" __global__ void __launch_bounds__(BNT, 1) ATTNC_BWD_DKDV_KERNEL(const
         const int i = threadIdx.x + t * BNT, c = i / D, d = i % D;
         if (i >= BBK * D) break;
         float acc = 0.0f;
-        for (int r = 0; r < rows; ++r) acc += sm.dS[r * (BBK + 1) + c] * sm.Q[r * (D + 1) + d];
+        for (int r = 0; r < rows; ++r) {
+          const float w = sm.dS[r * (BBK + 1) + c];
+          if (w != 0.0f) acc += w * sm.Q[r * (D + 1) + d];
+        }
         dk[t] += acc;
       }
 #pragma unroll
@@ -217,7 +223,10 @@ extern "C" __global__ void __launch_bounds__(BNT, 1) ATTNC_BWD_DKDV_KERNEL(const
         const int i = threadIdx.x + t * BNT, c = i / DV, d = i % DV;
         if (i >= BBK * DV) break;
         float acc = 0.0f;
-        for (int r = 0; r < rows; ++r) acc += sm.P[r * (BBK + 1) + c] * sm.dO[r * (DV + 1) + d];
+        for (int r = 0; r < rows; ++r) {
+          const float w = sm.P[r * (BBK + 1) + c];
+          if (w != 0.0f) acc += w * sm.dO[r * (DV + 1) + d];
+        }
         dv[t] += acc;
       }
     }
@@ -257,7 +266,10 @@ extern "C" __global__ void __launch_bounds__(BNT, 1) ATTNC_BWD_DQ_KERNEL(const A
       const int i = threadIdx.x + t * BNT, r = i / D, d = i % D;
       if (i >= BBQ * D) break;
       float acc = 0.0f;
-      for (int c = 0; c < cols; ++c) acc += sm.dS[r * (BBK + 1) + c] * sm.K[c * (D + 1) + d];
+      for (int c = 0; c < cols; ++c) {
+        const float w = sm.dS[r * (BBK + 1) + c];
+        if (w != 0.0f) acc += w * sm.K[c * (D + 1) + d];
+      }
       dq[t] += acc;
     }
   }
