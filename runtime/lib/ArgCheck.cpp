@@ -502,3 +502,67 @@ Error attnc::rt::checkBackwardArguments(const Manifest &m,
   out = a;
   return success();
 }
+
+Error attnc::rt::checkMergeArguments(const attnc_tensor *oParts,
+                                     const attnc_tensor *lseParts, int parts,
+                                     const attnc_tensor *o,
+                                     const attnc_tensor *lse, Target target,
+                                     long long (&shape)[4],
+                                     attnc_dtype &dtype) {
+  if (parts < 1 || parts > kMaxMergeParts)
+    return makeError(ATTNC_ERROR_INVALID_ARGUMENT,
+                     "parts must be in [1, " + std::to_string(kMaxMergeParts) +
+                         "], got " + std::to_string(parts));
+  if (!oParts || !lseParts)
+    return makeError(ATTNC_ERROR_INVALID_ARGUMENT,
+                     std::string(!oParts ? "o_parts" : "lse_parts") +
+                         " is null");
+  if (!o)
+    return makeError(ATTNC_ERROR_INVALID_ARGUMENT, "tensor 'o' is null");
+  // The output fixes the shape and the dtype; every part must match it.
+  dtype = o->dtype;
+  if (dtype != ATTNC_F32 && dtype != ATTNC_F16 && dtype != ATTNC_BF16)
+    return makeError(ATTNC_ERROR_INVALID_ARGUMENT,
+                     "tensor 'o': expected dtype f32, f16 or bf16, got " +
+                         dtypeString(dtype));
+  if (o->rank != 4)
+    return makeError(ATTNC_ERROR_INVALID_ARGUMENT,
+                     "tensor 'o': expected rank 4, got " +
+                         std::to_string(o->rank));
+  for (int i = 0; i < 4; ++i) {
+    if (o->shape[i] < 1)
+      return makeError(ATTNC_ERROR_INVALID_ARGUMENT,
+                       "tensor 'o': expected a positive shape, got " +
+                           shapeString(o->shape, 4));
+    shape[i] = o->shape[i];
+  }
+  auto expectO = [&](const std::string &label, bool output) {
+    Expect e{label, dtype, 4, {shape[0], shape[1], shape[2], shape[3]},
+             false, output, false};
+    return e;
+  };
+  auto expectLse = [&](const std::string &label, bool output) {
+    Expect e{label, ATTNC_F32, 3, {shape[0], shape[1], shape[2], 0},
+             true, output, false};
+    return e;
+  };
+  Error err;
+  if ((err = checkTensor(o, expectO("tensor 'o'", true), target, nullptr))
+          .failed() ||
+      (err = checkTensor(lse, expectLse("tensor 'lse'", true), target,
+                         nullptr))
+          .failed())
+    return err;
+  for (int i = 0; i < parts; ++i) {
+    const std::string n = std::to_string(i);
+    if ((err = checkTensor(&oParts[i], expectO("o_parts[" + n + "]", false),
+                           target, nullptr))
+            .failed() ||
+        (err = checkTensor(&lseParts[i],
+                           expectLse("lse_parts[" + n + "]", false), target,
+                           nullptr))
+            .failed())
+      return err;
+  }
+  return success();
+}

@@ -57,6 +57,19 @@ Error checkBackwardArguments(const Manifest &m, const AttncKernelArgs &forward,
                              AttncBackwardArgs &out,
                              std::vector<CudaLaunch::Pointer> *pointers);
 
+/// The most pieces one attnc_merge_states_* call merges.
+constexpr int kMaxMergeParts = 4096;
+
+/// attnc_merge_states_*: `parts` pairs of o [B, H, Nq, Dv] (f32, f16 or
+/// bf16, one dtype, any positive strides, last 1) and lse [B, H, Nq]
+/// (float32, contiguous), and the merged o and lse of the same shapes.
+/// Fills `shape` with B, H, Nq, Dv and `dtype` with o's dtype.
+Error checkMergeArguments(const attnc_tensor *oParts,
+                          const attnc_tensor *lseParts, int parts,
+                          const attnc_tensor *o, const attnc_tensor *lse,
+                          Target target, long long (&shape)[4],
+                          attnc_dtype &dtype);
+
 /// Formats a shape for messages: "[2, 8, 128, 64]".
 std::string shapeString(const long long *shape, int rank);
 

@@ -11,6 +11,7 @@
 
 #include "ArgCheck.h"
 #include "CudaPrologues.h"
+#include "MergeStates.h"
 #include "Package.h"
 
 #include <cerrno>
@@ -740,6 +741,13 @@ int attnc_launch_cuda_backward(attnc_package *pkg, const attnc_tensor *q,
         pkg, CallTensors{q, k, v, o, lse, params, num_params}, grads,
         cuda_stream);
   });
+}
+
+int attnc_merge_states_cpu(const attnc_tensor *o_parts,
+                           const attnc_tensor *lse_parts, int parts,
+                           const attnc_tensor *o, const attnc_tensor *lse) {
+  return guarded(
+      [&] { return mergeStatesCpu(o_parts, lse_parts, parts, o, lse); });
 }
 
 int attnc_package_has_block_mask(const attnc_package *pkg) {

@@ -288,6 +288,25 @@ ATTNC_API int attnc_launch_cuda_backward(
     const attnc_tensor *params, int num_params,
     const attnc_backward_tensors *grads, void *cuda_stream);
 
+/* ---- Merging attention states (softmax) ---------------------------------- */
+
+/* Combines `parts` results of one softmax attention over disjoint key sets
+ * for the same queries (split-KV, a shared prefix computed once, context
+ * parallelism) into the result over their union, exactly:
+ *   lse = log(sum_i exp(lse_i)),  o = sum_i exp(lse_i - lse) * o_i.
+ * o_parts[i] and o: [B, H, Nq, Dv] in one dtype (f32, f16 or bf16), any
+ * positive strides with the last one 1; lse_parts[i] and lse: float32
+ * [B, H, Nq], contiguous; host memory. A part whose lse is -inf (no visible
+ * key) adds nothing and its o is not read; a row where every part is -inf
+ * gets o = 0 and lse = -inf; a NaN or +inf lse makes the row's o and lse
+ * NaN. The sums run in double. o may be one of the parts (every part of a
+ * row is read before the row is written). 1 to 4096 parts. Needs no
+ * package (docs/runtime.md, "Merging attention states"). */
+ATTNC_API int attnc_merge_states_cpu(const attnc_tensor *o_parts,
+                                     const attnc_tensor *lse_parts, int parts,
+                                     const attnc_tensor *o,
+                                     const attnc_tensor *lse);
+
 /* ---- Runtime block masks (CPU, softmax family) --------------------------- */
 
 /* 1 when the package's CPU object has a block-mask builder (every softmax

@@ -386,6 +386,28 @@ private:
   }
 };
 
+/// Merges partial softmax results over disjoint key sets on the host
+/// (attnc_merge_states_cpu): o = sum_i exp(lse_i - lse) o_i.
+inline Status mergeStatesCpu(const std::vector<Tensor> &oParts,
+                             const std::vector<Tensor> &lseParts,
+                             const Tensor &o, const Tensor &lse) {
+  if (oParts.size() != lseParts.size()) {
+    Status s;
+    s.ok = false;
+    s.code = ATTNC_ERROR_INVALID_ARGUMENT;
+    s.message = "oParts and lseParts differ in length";
+    return s;
+  }
+  std::vector<attnc_tensor> os, ls;
+  for (const Tensor &t : oParts)
+    os.push_back(t.raw());
+  for (const Tensor &t : lseParts)
+    ls.push_back(t.raw());
+  return Status::fromCode(attnc_merge_states_cpu(
+      os.empty() ? nullptr : os.data(), ls.empty() ? nullptr : ls.data(),
+      static_cast<int>(os.size()), &o.raw(), &lse.raw()));
+}
+
 } // namespace attnc
 
 #endif // ATTNC_RUNTIME_HPP
