@@ -101,6 +101,10 @@ std::string cudaBlockMaskCsrKernelName(Operation *op) {
   return "attnc_" + kernelBaseName(op) + "_block_mask_csr";
 }
 
+std::string cudaMergeKernelName(Operation *op) {
+  return "attnc_" + kernelBaseName(op) + "_merge";
+}
+
 std::string cudaHybridStatesKernelName(Operation *op) {
   return "attnc_" + kernelBaseName(op) + "_hybrid_states";
 }
@@ -236,6 +240,11 @@ LogicalResult emitCuda(Operation *op, raw_ostream &os) {
      << "#define ATTNC_BM_CSR_KERNEL " << cudaBlockMaskCsrKernelName(op)
      << "\n#define ATTNC_BM_THREADS " << kCudaPrologueThreads << "\n"
      << kCudaBlockMaskBuilder;
+  // attnc_merge_states_cuda's kernel (docs/runtime.md §3d): launched by
+  // name, grid (rows / 8), ATTNC_MERGE_THREADS.
+  os << "\n// ---- merging (o, lse) pairs ----\n"
+     << "#define ATTNC_MERGE_KERNEL " << cudaMergeKernelName(op) << "\n"
+     << kCudaMergeStates;
   // Content-based selection: the estimator and the selecting builder.
   if (auto rule = attention.getSelect()) { // walk <selected> (checked above)
     os << "\n// ---- content-based block selection (docs/language.md §8a) "

@@ -57,6 +57,11 @@ std::string cudaSelectKernelName(mlir::Operation *op);
 /// With `hybrid`: the prologue kernels filling args.scratch (phi(k) and the
 /// tile states, grid B * H * k-blocks; their prefix sums, grid B * H).
 std::string cudaHybridStatesKernelName(mlir::Operation *op);
+
+/// The softmax family's merge kernel (attnc_merge_states_cuda).
+std::string cudaMergeKernelName(mlir::Operation *op);
+/// Its threads per block (codegen/device/merge_states.cuh).
+constexpr int64_t kCudaMergeThreads = 256;
 std::string cudaHybridScanKernelName(mlir::Operation *op);
 
 /// The host launcher every .cu ends with (guarded from NVRTC): grid

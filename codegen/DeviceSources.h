@@ -105,6 +105,10 @@ inline constexpr const char *kCpuSoftmaxBackward =
 
 /// codegen/device/softmax_backward_simt.cuh: CUDA: the softmax family's
 /// backward, SIMT with f32 math
+inline constexpr const char *kCudaMergeStates =
+#include "codegen/device/merge_states.cuh.inc"
+    ;
+
 inline constexpr const char *kCudaSoftmaxBackwardSimt =
 #include "codegen/device/softmax_backward_simt.cuh.inc"
     ;

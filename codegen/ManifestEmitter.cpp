@@ -130,6 +130,10 @@ void emitManifest(Operation *op, const PackageContents &c, raw_ostream &os) {
           j.attribute("hybrid_scan_kernel", c.cudaHybridScanKernel);
           j.attribute("hybrid_feature_dim", c.hybridFeatureDim);
         }
+        if (!c.cudaMergeKernel.empty()) {
+          j.attribute("merge_kernel", c.cudaMergeKernel);
+          j.attribute("merge_threads", c.cudaMergeThreads);
+        }
         if (c.cudaBackward) {
           const CudaBackwardInfo &bw = *c.cudaBackward;
           j.attribute("backward_rows_kernel", bw.rowsKernel);

@@ -44,6 +44,9 @@ struct PackageContents {
   std::string cudaBlockMaskKernel, cudaBlockMaskCsrKernel;
   std::string cudaSelectKMeanKernel, cudaSelectKernel;
   std::string cudaHybridStatesKernel, cudaHybridScanKernel;
+  /// The merge kernel (softmax family) and its threads per block.
+  std::string cudaMergeKernel;
+  int64_t cudaMergeThreads = 0;
   int64_t cudaPrologueThreads = 0, hybridFeatureDim = 0;
   /// The CUDA backward's kernels and plan (attnc compile --backward); none
   /// when the op has no CUDA backward kernel.

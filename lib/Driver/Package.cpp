@@ -106,6 +106,8 @@ LogicalResult writeCuda(Operation *op, const PackageOptions &options,
     contents.cudaBlockMaskKernel = cudaBlockMaskKernelName(op);
     contents.cudaBlockMaskCsrKernel = cudaBlockMaskCsrKernelName(op);
     contents.blockMaskHeads = blockMaskHeads(op);
+    contents.cudaMergeKernel = cudaMergeKernelName(op);
+    contents.cudaMergeThreads = kCudaMergeThreads;
   }
   if (softmax && softmax.getSelect()) {
     contents.cudaSelectKMeanKernel = cudaSelectKMeanKernelName(op);

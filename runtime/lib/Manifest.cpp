@@ -344,6 +344,14 @@ void readCuda(Error &error, const JsonValue &object, Manifest &m) {
     r.getEntryName("hybrid_scan_kernel", c.hybridScanKernel);
     r.getInt("hybrid_feature_dim", 1, INT_MAX, c.hybridFeatureDim);
   }
+  if (r.getEntryName("merge_kernel", c.mergeKernel, /*required=*/false)) {
+    if (m.family != "softmax")
+      r.fail("'cuda.merge_kernel' is defined for the softmax family only");
+    r.getInt("merge_threads", 32, 1024, c.mergeThreads);
+    if (!error.failed() && c.mergeThreads % 32 != 0)
+      r.fail("'cuda.merge_threads' must be whole warps, got " +
+             std::to_string(c.mergeThreads));
+  }
   if (r.getEntryName("backward_rows_kernel", c.backwardRowsKernel,
                      /*required=*/false)) {
     if (m.family != "softmax")

@@ -69,6 +69,10 @@ struct ManifestCuda {
   std::string selectKMeanKernel, selectKernel;
   std::string hybridStatesKernel, hybridScanKernel;
   int hybridFeatureDim = 0;
+  /// The merge kernel (softmax family, attnc_merge_states_cuda) and its
+  /// threads per block; empty: none.
+  std::string mergeKernel;
+  int mergeThreads = 0;
   /// The backward (softmax family, `attnc compile --backward`): its four
   /// kernels (docs/runtime.md, "Backward"), empty names when the package
   /// has none; the backward plan's tiles, threads and dynamic shared memory.

@@ -436,6 +436,76 @@ Error launchCudaBackward(attnc_package *pkg, const CallTensors &t,
   });
 }
 
+/// attnc_merge_states_cuda: the tensors checked as the host merge checks
+/// them (for device memory, and against the package: its dtype, heads and
+/// value_dim), then the package's merge kernel over an array of the parts.
+Error mergeStatesCuda(attnc_package *pkg, const attnc_tensor *oParts,
+                      const attnc_tensor *lseParts, int parts,
+                      const attnc_tensor *o, const attnc_tensor *lse,
+                      void *stream) {
+  if (!pkg)
+    return nullPackage();
+  const Manifest &m = pkg->manifest;
+  if (!m.cuda || m.cuda->mergeKernel.empty())
+    return makeError(ATTNC_ERROR_UNSUPPORTED,
+                     "package '" + m.name + "' has no CUDA merge kernel");
+  long long shape[4];
+  attnc_dtype dtype;
+  Error e = checkMergeArguments(oParts, lseParts, parts, o, lse, Target::Cuda,
+                                shape, dtype);
+  if (e.failed())
+    return e;
+  if (dtype != m.dtype || shape[1] != m.heads || shape[3] != m.valueDim)
+    return makeError(ATTNC_ERROR_INVALID_ARGUMENT,
+                     "tensor 'o': the merge kernel of package '" + m.name +
+                         "' takes " + attnc_dtype_name(m.dtype) + " [B, " +
+                         std::to_string(m.heads) + ", Nq, " +
+                         std::to_string(m.valueDim) + "], got " +
+                         attnc_dtype_name(dtype) + " " +
+                         shapeString(shape, 4));
+  CudaLaunch launch = {};
+  launch.heads = m.heads;
+  AttncKernelArgs &args = launch.args;
+  args.batch = shape[0];
+  args.q_len = shape[2];
+  args.kv_len = parts;
+  args.o = o->data;
+  args.lse = static_cast<float *>(lse->data);
+  for (int i = 0; i < 4; ++i)
+    args.o_strides.s[i] = o->strides[i];
+  std::vector<AttncMergePart> table(parts);
+  launch.pointers.push_back({"o", o->data});
+  launch.pointers.push_back({"lse", lse->data});
+  for (int i = 0; i < parts; ++i) {
+    table[i].o = oParts[i].data;
+    table[i].lse = static_cast<const float *>(lseParts[i].data);
+    for (int d = 0; d < 4; ++d)
+      table[i].o_strides.s[d] = oParts[i].strides[d];
+    launch.pointers.push_back({"o_parts[" + std::to_string(i) + "]",
+                               oParts[i].data});
+    launch.pointers.push_back({"lse_parts[" + std::to_string(i) + "]",
+                               lseParts[i].data});
+  }
+  const unsigned threads = static_cast<unsigned>(m.cuda->mergeThreads);
+  const long long rows = shape[0] * shape[1] * shape[2];
+  return pkg->cuda.run(pkg->dir, m, launch, stream, [&](CudaSession &s) {
+    void *device = nullptr;
+    Error e;
+    if ((e = s.alloc(sizeof(AttncMergePart) * table.size(), device))
+            .failed() ||
+        (e = s.toDevice(device, table.data(),
+                        sizeof(AttncMergePart) * table.size()))
+            .failed())
+      return e;
+    AttncKernelArgs call = launch.args;
+    call.scratch[0] = device;
+    void *params[] = {&call};
+    return s.launch(m.cuda->mergeKernel,
+                    (rows + threads / 32 - 1) / (threads / 32), threads,
+                    params);
+  });
+}
+
 /// attnc_block_mask_build_cuda: the builder kernels in a session, the mask
 /// kept in device memory, its counts read back (the stream synchronizes).
 Error buildCudaBlockMask(attnc_package *pkg, const CallTensors &t,
@@ -748,6 +818,20 @@ int attnc_merge_states_cpu(const attnc_tensor *o_parts,
                            const attnc_tensor *o, const attnc_tensor *lse) {
   return guarded(
       [&] { return mergeStatesCpu(o_parts, lse_parts, parts, o, lse); });
+}
+
+int attnc_package_has_cuda_merge(const attnc_package *pkg) {
+  return pkg && pkg->manifest.cuda && !pkg->manifest.cuda->mergeKernel.empty();
+}
+
+int attnc_merge_states_cuda(attnc_package *pkg, const attnc_tensor *o_parts,
+                            const attnc_tensor *lse_parts, int parts,
+                            const attnc_tensor *o, const attnc_tensor *lse,
+                            void *cuda_stream) {
+  return guarded([&] {
+    return mergeStatesCuda(pkg, o_parts, lse_parts, parts, o, lse,
+                           cuda_stream);
+  });
 }
 
 int attnc_package_has_block_mask(const attnc_package *pkg) {

@@ -15,7 +15,9 @@
 // built on the device first (attnc_block_mask_build_cuda). A backward case
 // (`input do`, with the forward's `input o` and `input lse`) launches
 // attnc_launch_cuda_backward and compares dq, dk, dv and the parameters'
-// gradients (`expect dq`, ..., `expect grad:NAME`).
+// gradients (`expect dq`, ..., `expect grad:NAME`). With `merge P` the
+// keys are split into P ranges launched one by one and merged with
+// attnc_merge_states_cuda (split-KV; the spec must not read key positions).
 //
 // Exit codes: 0 all passed, 1 a case failed, 77 no CUDA device (ctest's
 // SKIP_RETURN_CODE), 2 bad usage or bundle.
@@ -55,6 +57,9 @@ struct Case {
   /// `block_mask cuda`: build the runtime block mask on the device first
   /// (attnc_block_mask_build_cuda) and launch over it.
   bool blockMask = false;
+  /// `merge P`: split the keys into P unequal ranges, launch the package on
+  /// each (split-KV) and merge them with attnc_merge_states_cuda.
+  int mergeParts = 0;
 };
 
 bool readCase(const std::string &dir, Case &c, std::string &error) {
@@ -85,6 +90,8 @@ bool readCase(const std::string &dir, Case &c, std::string &error) {
       c.bnhd = a == "bnhd";
     else if (key == "block_mask" && a == "cuda")
       c.blockMask = true;
+    else if (key == "merge" && std::atoi(a.c_str()) >= 1)
+      c.mergeParts = std::atoi(a.c_str());
     else {
       error = dir + "/case.txt: unknown key '" + key + "'";
       return false;
@@ -393,7 +400,48 @@ std::string runCase(Driver &cu, const Case &c) {
   std::string maskNote;
   const attnc_linear_state state = {stateViews[0], stateViews[1],
                                     stateViews[2], stateViews[3]};
-  if (c.blockMask) {
+  if (c.mergeParts > 0) {
+    // Split-KV by hand: keys [lo, hi) of each part (lengths 1, 2, 3, ...
+    // times a unit, the last taking the rest), each launched alone into its
+    // own o and lse, then merged into dout and dlse.
+    const long long Nk = dk.view.shape[2];
+    const int P = c.mergeParts;
+    if (Nk < P || !hasLse)
+      return "merge needs at least one key per part and a softmax package";
+    std::vector<DeviceTensor> partO(P), partLse(P);
+    std::vector<attnc_tensor> oViews, lseViews;
+    const long long unit = std::max(1LL, 2 * Nk / (P * (P + 1)));
+    long long lo = 0;
+    for (int i = 0; i < P; ++i) {
+      const long long hi = i == P - 1 ? Nk : std::min(Nk - (P - 1 - i), lo + unit * (i + 1));
+      attnc_tensor kp = dk.view, vp = dv.view;
+      const size_t elem = dtype == ATTNC_F32 ? 4 : 2;
+      kp.data = static_cast<char *>(kp.data) + lo * kp.strides[2] * elem;
+      vp.data = static_cast<char *>(vp.data) + lo * vp.strides[2] * elem;
+      kp.shape[2] = vp.shape[2] = hi - lo;
+      if (!(error = upload(cu, zerosO, dtype, partO[i], c.bnhd)).empty() ||
+          !(error = upload(cu, zerosLse, ATTNC_F32, partLse[i])).empty())
+        return error;
+      if (attnc_launch_cuda(pkg, &dq.view, &kp, &vp, &partO[i].view,
+                            &partLse[i].view,
+                            params.empty() ? nullptr : params.data(),
+                            static_cast<int>(params.size()), nullptr))
+        return std::string("launch of part ") + std::to_string(i) + ": " +
+               attnc_last_error();
+      oViews.push_back(partO[i].view);
+      lseViews.push_back(partLse[i].view);
+      lo = hi;
+    }
+    if (attnc_merge_states_cuda(pkg, oViews.data(), lseViews.data(), P,
+                                &dout.view, &dlse.view, nullptr))
+      return std::string("merge: ") + attnc_last_error();
+    for (int i = 0; i < P; ++i) {
+      cu.sync();
+      cu.memFree(partO[i].ptr);
+      cu.memFree(partLse[i].ptr);
+    }
+    maskNote = ", merged from " + std::to_string(P) + " key ranges";
+  } else if (c.blockMask) {
     attnc_block_mask *mask = nullptr;
     if (attnc_block_mask_build_cuda(pkg, &dq.view, &dk.view, &dv.view,
                                     params.empty() ? nullptr : params.data(),

@@ -78,4 +78,14 @@ typedef struct AttncBackwardArgs {
   float *param_grads[ATTNC_MAX_PARAMS];
 } AttncBackwardArgs;
 
+/* One part of attnc_merge_states_cuda (docs/runtime.md §3d): the merge
+ * kernel of a softmax package takes AttncKernelArgs with o, lse, o_strides,
+ * batch and q_len of the result, scratch[0] an array of kv_len (the part
+ * count) of these, in device memory. */
+typedef struct AttncMergePart {
+  const void *o;    /* [B, H, Nq, Dv] storage dtype */
+  const float *lse; /* [B, H, Nq] contiguous */
+  AttncStrides4 o_strides;
+} AttncMergePart;
+
 #endif /* ATTNC_KERNEL_ABI_H */

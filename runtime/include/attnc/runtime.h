@@ -307,6 +307,18 @@ ATTNC_API int attnc_merge_states_cpu(const attnc_tensor *o_parts,
                                      const attnc_tensor *o,
                                      const attnc_tensor *lse);
 
+/* attnc_merge_states_cpu on CUDA, by the merge kernel of a softmax package
+ * (1 when it has one: attnc_package_has_cuda_merge): the tensors in device
+ * memory of `cuda_stream`'s context, in the package's dtype, with its heads
+ * and value_dim; enqueued, not waited for. The sums run in float. */
+ATTNC_API int attnc_package_has_cuda_merge(const attnc_package *pkg);
+ATTNC_API int attnc_merge_states_cuda(attnc_package *pkg,
+                                      const attnc_tensor *o_parts,
+                                      const attnc_tensor *lse_parts, int parts,
+                                      const attnc_tensor *o,
+                                      const attnc_tensor *lse,
+                                      void *cuda_stream);
+
 /* ---- Runtime block masks (CPU, softmax family) --------------------------- */
 
 /* 1 when the package's CPU object has a block-mask builder (every softmax

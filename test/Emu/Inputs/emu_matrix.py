@@ -8,7 +8,8 @@ libcuda (%emu_env), comparing with the reference executor at the GPU
 tolerances.
 
 usage: emu_matrix.py ATTNC GROUP OUT_DIR [EXAMPLES_DIR]
-GROUP: simt (f32), f16, bf16 (tensor cores), sparse (device block masks,
+GROUP: simt (f32), f16, bf16 (tensor cores), merge (split-KV by hand and
+attnc_merge_states_cuda), sparse (device block masks,
 selection, hybrids), linear (the linear family's kernel: every recurrence,
 state in and out, decode); each a lit test of its own;
 backward: the CUDA backward (dQ, dK, dV, parameter gradients) on the CPU
@@ -152,6 +153,15 @@ def cases(group):
         yield "hybrid_taylor2_nq_lt_nk", spec(
             "e_htay", 2, 1, 16, "f32",
             "mask causal && q - k < 24\n  hybrid taylor2\n  complement causal"), "1,50,170"
+    elif group == "merge":
+        # Split-KV by hand (attnc-gpu-check's `merge P`): the keys in P
+        # ranges, each launched alone, merged by attnc_merge_states_cuda;
+        # specs that do not read key positions.
+        yield ("full_f32", spec("m_full", 2, 2, 64, "f32", ""), "2,37,300", ["merge 3"])
+        yield ("gqa_bf16", spec("m_gqa", 4, 2, 64, "bf16", ""), "1,50,200", ["merge 4"])
+        yield ("decode_bf16", spec("m_dec", 8, 2, 128, "bf16", ""), "3,1,517", ["merge 8"])
+        yield ("softcap_f16", spec("m_cap", 2, 1, 32, "f16", "score 20 * tanh(s / 20)"),
+               "1,64,90", ["merge 2"])
     elif group == "mutation":
         # Bases for test/Emu/mutations.test: three or more k-blocks per late
         # q-block, so that the double-buffered stages are reused.
