@@ -200,6 +200,14 @@ def main():
         write_case(attnc, os.path.join(out, f"sparse-{name}"), text, shape, seed + 1,
                    ["--arch", "sm_90"], extra)
         count += 1
+    # Split-KV by hand and attnc_merge_states_cuda (attnc-gpu-check's
+    # `merge P`): a long decode and a prefill, keys in unequal ranges.
+    for seed, (name, text, shape, parts) in enumerate([
+            ("decode_bf16", cpu_matrix.spec("g_mdec", 8, 2, 128, "bf16", ""), "4,1,4099", 8),
+            ("prefill_f16", cpu_matrix.spec("g_mpre", 4, 4, 64, "f16", ""), "1,300,700", 3)]):
+        write_case(attnc, os.path.join(out, f"merge-{name}"), text, shape, seed + 1,
+                   ["--arch", "sm_90"], [f"merge {parts}"])
+        count += 1
     # The CUDA backward (dQ, dK, dV, parameter gradients): a selection of
     # the CPU backward matrix covering every mask family, learned params,
     # the sum normalizer, GQA/MQA, empty rows, decode and each dtype (the
