@@ -324,7 +324,12 @@ double detail::rowScores(const Inputs &in, const Problem &p,
     raw[j] = scale * dot;
     args[6].f = raw[j];
     scores[j] = score.run(args, error).f;
-    maxScore = std::max(maxScore, scores[j]);
+    // A NaN score at a visible key makes the row NaN (docs/language.md,
+    // "Non-finite values"): the maximum propagates it, std::max would not.
+    if (std::isnan(scores[j]) || std::isnan(maxScore))
+      maxScore = std::numeric_limits<double>::quiet_NaN();
+    else
+      maxScore = std::max(maxScore, scores[j]);
   }
   return maxScore;
 }
@@ -549,7 +554,10 @@ static LogicalResult runSoftmax(attn::AttentionOp op, const Inputs &in,
         }
         if (normalize == attn::Normalize::none)
           continue;
-        if (normalize == attn::Normalize::softmax && denominator > 0)
+        // A NaN weight (a NaN or +inf score) makes the denominator, o and
+        // lse NaN.
+        if (normalize == attn::Normalize::softmax &&
+            (denominator > 0 || std::isnan(denominator)))
           lse = maxScore + std::log(denominator);
         if (hybrid) {
           // combine add: o_softmax + w * o_linear, each normalized by its
