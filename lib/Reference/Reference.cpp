@@ -134,8 +134,16 @@ std::string checkInputs(Operation *op, const Inputs &in, Problem &p) {
                                  {p.batch, p.kvHeads, p.keys, p.valueDim});
       !e.empty())
     return e;
-  if (p.batch <= 0 || p.queries <= 0 || p.keys <= 0)
-    return "input 'q': expected non-empty batch and sequence dimensions";
+  // q fixes B and Nq, k fixes Nk: an empty one is named with its dimension.
+  if (p.batch <= 0)
+    return "input 'q': expected a non-empty batch (dimension 0), got shape " +
+           shapeString(in.q.shape);
+  if (p.queries <= 0)
+    return "input 'q': expected at least one query (dimension 2), got shape " +
+           shapeString(in.q.shape);
+  if (p.keys <= 0)
+    return "input 'k': expected at least one key (dimension 2), got shape " +
+           shapeString(in.k.shape);
 
   for (auto param : info.params.getAsRange<attn::ParamAttr>()) {
     auto it = in.params.find(param.getName());
