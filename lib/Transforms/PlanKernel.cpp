@@ -66,7 +66,7 @@ CudaChoice planSoftmaxCuda(AttentionOp op) {
     threads = 32 * warps;
     stages = std::min(s.getStages(), kTensorCoreMaxStages);
     if (s.getStages() > kTensorCoreMaxStages)
-      op.emitWarning() << "tile stages=" << s.getStages()
+      emitWarning(clauseLoc(op, "tile")) << "tile stages=" << s.getStages()
                        << " is more than the sm_80 tensor-core kernel "
                           "pipelines; its CUDA plan uses "
                        << stages << " stages";
@@ -130,7 +130,7 @@ CudaChoice planLinearCuda(LinearAttentionOp op) {
   if (chunkPlan.hasForm(ChunkForm::recurrent_step))
     forms.push_back(ChunkForm::recurrent_step);
   if (op.getChunkForm() == ChunkForm::chunk_parallel)
-    op.emitWarning() << "'chunk " << chunkPlan.getChunk()
+    emitWarning(clauseLoc(op, "chunk")) << "'chunk " << chunkPlan.getChunk()
                      << " parallel' has no CUDA kernel; the CUDA plan runs "
                         "the chunks in sequence";
   const int64_t shared = bytes();
