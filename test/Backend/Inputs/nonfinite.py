@@ -16,7 +16,7 @@ import tempfile
 
 import numpy as np
 
-N, D = 70, 16  # two q-tiles of the CPU kernel (BQ 64): rows cross a tile edge
+N, D = 300, 16  # several q- and k-tiles of the CPU kernel (64): rows cross tile edges
 
 
 def spec(body, dtype="f32", normalize="softmax"):
@@ -47,6 +47,11 @@ CASES = [
      None),
     ("v_nan_window_f16", spec(WINDOW, "f16"), "v", 66, np.nan, window_rows(66), set(),
      None),
+    # A hybrid's linear branch folds whole complement tiles through prefix sums
+    # of tile states: the NaN tile 0 must not reach the folds of later tiles.
+    ("v_nan_hybrid_fold", spec(WINDOW.replace("4", "64") + "\n  hybrid elu1\n"
+                               "  complement causal && k >= 64"),
+     "v", 5, np.nan, set(range(5, 69)), set(), None),
     # A NaN score at a visible key: the row is NaN, lse too (not 0 and -inf).
     ("q_nan_row", spec(WINDOW), "q", 7, np.nan, {7}, {7}, None),
     ("q_nan_row_causal", spec("mask causal"), "q", 65, np.nan, {65}, {65}, None),
