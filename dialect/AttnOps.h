@@ -28,6 +28,10 @@ int64_t featureDimOf(Feature feature, int64_t headDim);
 /// Falls back to the op's location (a clause the spec did not write, or IR
 /// not built from a spec).
 Location clauseLoc(Operation *op, StringRef clause);
+
+/// Where to report that `op` has no CUDA kernel: the clause its
+/// `cuda_unsupported_clause` names, else the op.
+Location cudaUnsupportedLoc(Operation *op);
 } // namespace mlir::attn
 
 #endif // ATTNC_DIALECT_ATTNOPS_H

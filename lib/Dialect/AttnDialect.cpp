@@ -348,6 +348,12 @@ Location mlir::attn::clauseLoc(Operation *op, StringRef clause) {
   return op->getLoc();
 }
 
+Location mlir::attn::cudaUnsupportedLoc(Operation *op) {
+  if (auto clause = op->getAttrOfType<StringAttr>("cuda_unsupported_clause"))
+    return clauseLoc(op, clause.getValue());
+  return op->getLoc();
+}
+
 ParamAttr AttentionOp::lookupParam(StringRef name) {
   return lookupParamIn(getParams(), name);
 }

@@ -157,7 +157,8 @@ private:
         /*hybrid_feature=*/attn::FeatureAttr(),
         /*hybrid_feature_param=*/StringAttr(), /*combine=*/attn::CombineAttr(),
         /*complement_map=*/ArrayAttr(), attn::CudaPlanAttr(),
-        /*cuda_unsupported=*/StringAttr(), attn::CpuPlanAttr());
+        /*cuda_unsupported=*/StringAttr(), attn::CpuPlanAttr(),
+        /*cuda_unsupported_clause=*/StringAttr());
     if (s.select) {
       op.setSelectAttr(attn::SelectRuleAttr::get(
           ctx, s.select->rule == spec::SelectRule::TopK
@@ -250,7 +251,8 @@ private:
         attn::UpdateAttr::get(ctx, update), betaParam,
         builder.getBoolAttr(s.bidirectional), scheduleOf(s),
         chunkFormOf(s), attn::ChunkPlanAttr(), attn::CudaPlanAttr(),
-        /*cuda_unsupported=*/StringAttr(), attn::CpuPlanAttr());
+        /*cuda_unsupported=*/StringAttr(), attn::CpuPlanAttr(),
+        /*cuda_unsupported_clause=*/StringAttr());
     current = &s;
     fillRegion(op.getFeatureRegion(), {"b", "h", "n", "d", "Nq", "Nk", "x"},
                true, featureExpr, s.loc,
