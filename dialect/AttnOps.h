@@ -29,6 +29,10 @@ int64_t featureDimOf(Feature feature, int64_t headDim);
 /// not built from a spec).
 Location clauseLoc(Operation *op, StringRef clause);
 
+/// The `attention` statement of the spec behind `op` (the first part of its
+/// fused location), or the op's location: what generated code cites.
+Location statementLoc(Operation *op);
+
 /// Where to report that `op` has no CUDA kernel: the clause its
 /// `cuda_unsupported_clause` names, else the op.
 Location cudaUnsupportedLoc(Operation *op);

@@ -348,6 +348,13 @@ Location mlir::attn::clauseLoc(Operation *op, StringRef clause) {
   return op->getLoc();
 }
 
+Location mlir::attn::statementLoc(Operation *op) {
+  if (auto fused = dyn_cast<FusedLoc>(op->getLoc());
+      fused && !fused.getLocations().empty())
+    return fused.getLocations().front();
+  return op->getLoc();
+}
+
 Location mlir::attn::cudaUnsupportedLoc(Operation *op) {
   if (auto clause = op->getAttrOfType<StringAttr>("cuda_unsupported_clause"))
     return clauseLoc(op, clause.getValue());
