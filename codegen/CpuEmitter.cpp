@@ -330,9 +330,11 @@ static LogicalResult emitSoftmaxCpu(attn::AttentionOp op, raw_ostream &os) {
   if (hybrid && failed(emitHybridCpuSupport(op, os)))
     return failure();
   os << R"(// acc = alpha * acc + sum_c p[c] V[c] for one row, over the columns `visible`
-// holds (all when it is null): a key the mask hides contributes nothing, not
+// holds (all without Masked): a key the mask hides contributes nothing, not
 // 0 * V[c], which is NaN where V[c] is not finite (docs/language.md,
 // "Non-finite values").
+// A template so that full tiles (Masked false) run the loop without the test.
+template <bool Masked>
 static inline void attnc_accumulate_pv(float *acc, float alpha, const float *p,
                                        const float (*V)[DV], int cols,
                                        const unsigned char *visible) {
@@ -341,7 +343,7 @@ static inline void attnc_accumulate_pv(float *acc, float alpha, const float *p,
     attnc_v8 a0 = attnc_ld8(acc + e0) * alpha, a1 = attnc_ld8(acc + e0 + 8) * alpha;
     attnc_v8 a2 = attnc_ld8(acc + e0 + 16) * alpha, a3 = attnc_ld8(acc + e0 + 24) * alpha;
     for (int c = 0; c < cols; ++c) {
-      if (visible && !visible[c]) continue;
+      if (Masked && !visible[c]) continue; // a hidden key
       const float pc = p[c];
       const float *v = V[c] + e0;
       a0 += pc * attnc_ld8(v); a1 += pc * attnc_ld8(v + 8);
@@ -353,7 +355,7 @@ static inline void attnc_accumulate_pv(float *acc, float alpha, const float *p,
   for (int e = e0; e < DV; ++e) {
     float a = acc[e] * alpha;
     for (int c = 0; c < cols; ++c)
-      if (!visible || visible[c]) a += p[c] * V[c][e];
+      if (!Masked || visible[c]) a += p[c] * V[c][e];
     acc[e] = a;
   }
 }
@@ -461,10 +463,15 @@ static void attnc_qblock(const AttncKernelArgs &args, )" << (hybrid ? "const Att
     os << R"(      // Online softmax: rescale what was accumulated to the new row max.
       for (int r = 0; r < rows; ++r) {
         float mx = m[r];
-        // NaN-propagating: a NaN score at a visible key makes the row NaN.
-        for (int c = 0; c < cols; ++c)
-          mx = (S[r][c] > mx || S[r][c] != S[r][c]) ? S[r][c] : mx;
-        if (mx == -attnc_inf()) continue; // nothing visible yet
+        for (int c = 0; c < cols; ++c) mx = S[r][c] > mx ? S[r][c] : mx;
+        // A NaN score makes its p, l and so the row NaN; only a row whose
+        // scores are all NaN or -inf so far needs looking at (NaN, not "nothing
+        // visible yet").
+        if (mx == -attnc_inf()) {
+          for (int c = 0; c < cols; ++c)
+            if (S[r][c] != S[r][c]) mx = S[r][c];
+          if (mx == -attnc_inf()) continue; // nothing visible yet
+        }
         const float alpha = expf(m[r] - mx);
         for (int c = cols; c < BK; ++c) S[r][c] = -attnc_inf(); // past the last key
         attnc_v8 sum8 = {0};
@@ -477,7 +484,10 @@ static void attnc_qblock(const AttncKernelArgs &args, )" << (hybrid ? "const Att
         for (int i = 0; i < 8; ++i) sum += sum8[i];
         l[r] = l[r] * alpha + sum;
         m[r] = mx;
-        attnc_accumulate_pv(acc[r], alpha, S[r], V, cols, is_full ? 0 : shown[r]);
+        if (is_full)
+          attnc_accumulate_pv<false>(acc[r], alpha, S[r], V, cols, 0);
+        else
+          attnc_accumulate_pv<true>(acc[r], alpha, S[r], V, cols, shown[r]);
       }
     }
   }
@@ -486,7 +496,10 @@ static void attnc_qblock(const AttncKernelArgs &args, )" << (hybrid ? "const Att
     os << R"(      // Weights are the scores themselves (normalize sum / none).
       for (int r = 0; r < rows; ++r) {
         for (int c = 0; c < cols; ++c) l[r] += S[r][c];
-        attnc_accumulate_pv(acc[r], 1.0f, S[r], V, cols, is_full ? 0 : shown[r]);
+        if (is_full)
+          attnc_accumulate_pv<false>(acc[r], 1.0f, S[r], V, cols, 0);
+        else
+          attnc_accumulate_pv<true>(acc[r], 1.0f, S[r], V, cols, shown[r]);
       }
     }
   }
