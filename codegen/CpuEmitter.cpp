@@ -329,14 +329,21 @@ static LogicalResult emitSoftmaxCpu(attn::AttentionOp op, raw_ostream &os) {
   emitCpuVectorHelpers(os);
   if (hybrid && failed(emitHybridCpuSupport(op, os)))
     return failure();
-  os << R"(// acc = alpha * acc + sum_c p[c] V[c] for one row.
+  os << R"(// acc = alpha * acc + sum_c p[c] V[c] for one row, over the columns `visible`
+// holds (all without Masked): a key the mask hides contributes nothing, not
+// 0 * V[c], which is NaN where V[c] is not finite (docs/language.md,
+// "Non-finite values").
+// A template so that full tiles (Masked false) run the loop without the test.
+template <bool Masked>
 static inline void attnc_accumulate_pv(float *acc, float alpha, const float *p,
-                                       const float (*V)[DV], int cols) {
+                                       const float (*V)[DV], int cols,
+                                       const unsigned char *visible) {
   int e0 = 0;
   for (; e0 + 32 <= DV; e0 += 32) {
     attnc_v8 a0 = attnc_ld8(acc + e0) * alpha, a1 = attnc_ld8(acc + e0 + 8) * alpha;
     attnc_v8 a2 = attnc_ld8(acc + e0 + 16) * alpha, a3 = attnc_ld8(acc + e0 + 24) * alpha;
     for (int c = 0; c < cols; ++c) {
+      if (Masked && !visible[c]) continue; // a hidden key
       const float pc = p[c];
       const float *v = V[c] + e0;
       a0 += pc * attnc_ld8(v); a1 += pc * attnc_ld8(v + 8);
@@ -347,7 +354,8 @@ static inline void attnc_accumulate_pv(float *acc, float alpha, const float *p,
   }
   for (int e = e0; e < DV; ++e) {
     float a = acc[e] * alpha;
-    for (int c = 0; c < cols; ++c) a += p[c] * V[c][e];
+    for (int c = 0; c < cols; ++c)
+      if (!Masked || visible[c]) a += p[c] * V[c][e];
     acc[e] = a;
   }
 }
@@ -385,6 +393,7 @@ static void attnc_qblock(const AttncKernelArgs &args, )" << (hybrid ? "const Att
   const long long offset = Nk - Nq; // queries are aligned to the end of the keys
   float Q[BQ][D], Kt[D][BK], V[BK][DV], S[BQ][BK], acc[BQ][DV];
   float m[BQ], l[BQ];
+  unsigned char shown[BQ][BK]; // a partial tile's mask
   const storage_t *qp = (const storage_t *)args.q + b * args.q_strides.s[0] + h * args.q_strides.s[1];
   const storage_t *kp = (const storage_t *)args.k + b * args.k_strides.s[0] + g * args.k_strides.s[1];
   const storage_t *vp = (const storage_t *)args.v + b * args.v_strides.s[0] + g * args.v_strides.s[1];
@@ -442,19 +451,27 @@ static void attnc_qblock(const AttncKernelArgs &args, )" << (hybrid ? "const Att
           "col0 + c, Nq, Nk, S[r][c]);\n";
   os << "      } else {\n"
         "        for (int r = 0; r < rows; ++r)\n"
-        "          for (int c = 0; c < cols; ++c)\n"
-        "            S[r][c] = attnc_mask(args, b, h, row0 + r + offset, col0 "
-        "+ c, Nq, Nk)\n"
+        "          for (int c = 0; c < cols; ++c) {\n"
+        "            shown[r][c] = attnc_mask(args, b, h, row0 + r + offset, "
+        "col0 + c, Nq, Nk);\n"
+        "            S[r][c] = shown[r][c]\n"
         "                ? attnc_score(args, b, h, row0 + r + offset, col0 + "
         "c, Nq, Nk, S[r][c])\n"
         "                : "
-     << masked << ";\n      }\n";
+     << masked << ";\n          }\n      }\n";
   if (normalize == attn::Normalize::softmax) {
     os << R"(      // Online softmax: rescale what was accumulated to the new row max.
       for (int r = 0; r < rows; ++r) {
         float mx = m[r];
         for (int c = 0; c < cols; ++c) mx = S[r][c] > mx ? S[r][c] : mx;
-        if (mx == -attnc_inf()) continue; // nothing visible yet
+        // A NaN score makes its p, l and so the row NaN; only a row whose
+        // scores are all NaN or -inf so far needs looking at (NaN, not "nothing
+        // visible yet").
+        if (mx == -attnc_inf()) {
+          for (int c = 0; c < cols; ++c)
+            if (S[r][c] != S[r][c]) mx = S[r][c];
+          if (mx == -attnc_inf()) continue; // nothing visible yet
+        }
         const float alpha = expf(m[r] - mx);
         for (int c = cols; c < BK; ++c) S[r][c] = -attnc_inf(); // past the last key
         attnc_v8 sum8 = {0};
@@ -467,7 +484,10 @@ static void attnc_qblock(const AttncKernelArgs &args, )" << (hybrid ? "const Att
         for (int i = 0; i < 8; ++i) sum += sum8[i];
         l[r] = l[r] * alpha + sum;
         m[r] = mx;
-        attnc_accumulate_pv(acc[r], alpha, S[r], V, cols);
+        if (is_full)
+          attnc_accumulate_pv<false>(acc[r], alpha, S[r], V, cols, 0);
+        else
+          attnc_accumulate_pv<true>(acc[r], alpha, S[r], V, cols, shown[r]);
       }
     }
   }
@@ -476,7 +496,10 @@ static void attnc_qblock(const AttncKernelArgs &args, )" << (hybrid ? "const Att
     os << R"(      // Weights are the scores themselves (normalize sum / none).
       for (int r = 0; r < rows; ++r) {
         for (int c = 0; c < cols; ++c) l[r] += S[r][c];
-        attnc_accumulate_pv(acc[r], 1.0f, S[r], V, cols);
+        if (is_full)
+          attnc_accumulate_pv<false>(acc[r], 1.0f, S[r], V, cols, 0);
+        else
+          attnc_accumulate_pv<true>(acc[r], 1.0f, S[r], V, cols, shown[r]);
       }
     }
   }
@@ -491,7 +514,8 @@ static void attnc_qblock(const AttncKernelArgs &args, )" << (hybrid ? "const Att
         "  for (int r = 0; r < rows; ++r) {\n";
   switch (normalize) {
   case attn::Normalize::softmax:
-    os << "    const float inv = l[r] > 0.0f ? 1.0f / l[r] : 0.0f;\n";
+    // l is positive, 0 (nothing visible) or NaN (a NaN or +inf score).
+    os << "    const float inv = l[r] != 0.0f ? 1.0f / l[r] : 0.0f;\n";
     break;
   case attn::Normalize::sum:
     os << "    const float inv = l[r] != 0.0f ? 1.0f / l[r] : 0.0f;\n";
@@ -528,7 +552,7 @@ static void attnc_qblock(const AttncKernelArgs &args, )" << (hybrid ? "const Att
   if (normalize == attn::Normalize::softmax)
     os << "    if (args.lse)\n"
           "      args.lse[(b * H + h) * Nq + row0 + r] =\n"
-          "          l[r] > 0.0f ? m[r] + logf(l[r]) : -attnc_inf();\n";
+          "          l[r] != 0.0f ? m[r] + logf(l[r]) : -attnc_inf();\n";
   os << "  }\n}\n\n";
 
   // With `select`, a call without a block mask builds the selection first.

@@ -116,9 +116,10 @@ FailureOr<std::string> emitRegionAsC(Block &block, ArrayRef<std::string> args,
               }
               return false;
             })
-            .Case([&](arith::AddIOp) { return binary("+"); })
-            .Case([&](arith::SubIOp) { return binary("-"); })
-            .Case([&](arith::MulIOp) { return binary("*"); })
+            // Wrapping, not C's signed +, - and * (undefined on overflow).
+            .Case([&](arith::AddIOp) { return call("attnc_addi"); })
+            .Case([&](arith::SubIOp) { return call("attnc_subi"); })
+            .Case([&](arith::MulIOp) { return call("attnc_muli"); })
             .Case([&](arith::FloorDivSIOp) { return call("attnc_floordiv"); })
             .Case([&](arith::RemSIOp) { return call("attnc_rem"); })
             .Case([&](arith::AddFOp) { return binary("+"); })

@@ -214,7 +214,7 @@ LogicalResult emitMaskAndScore(attn::AttentionOp op, raw_ostream &os) {
   auto reader = [](StringRef name, const std::vector<std::string> &indices) {
     return paramReadExpr(name, indices);
   };
-  os << "// ---- mask (spec: " << op.getLoc() << ") ----\n"
+  os << "// ---- mask (spec: " << attn::statementLoc(op) << ") ----\n"
      << "ATTNC_HD bool attnc_mask(const AttncKernelArgs &args, long "
         "long b, long long h,\n    long long q, long long k, long long Nq, "
         "long long Nk) {\n"

@@ -24,7 +24,8 @@ FailureOr<KernelFuncOp> findKernel(Operation *source, Target target) {
     return kernel;
   if (target == Target::cuda)
     if (auto why = source->getAttrOfType<StringAttr>("cuda_unsupported"))
-      return source->emitError() << "no CUDA kernel: " << why.getValue();
+      return emitError(cudaUnsupportedLoc(source))
+             << "no CUDA kernel: " << why.getValue();
   return source->emitError() << "the " << stringifyTarget(target)
                              << " emitter needs the op's attn.kernel (run "
                                 "the attnc pipeline to the kernel level)";

@@ -20,6 +20,22 @@ namespace mlir::attn {
 /// Channels after feature map `feature` of head_dim `headDim` tokens
 /// (taylor2: 1 + D + D^2; hedgehog: 2D; the rest D).
 int64_t featureDimOf(Feature feature, int64_t headDim);
+
+/// Where clause `clause` of the spec behind `op` was written ("tile",
+/// "chunk", "head_dim", "param doc", ...), for diagnostics about it: the
+/// frontend gives an attention op a fused location whose first part is the
+/// `attention` statement and whose others are the clauses, each a NameLoc.
+/// Falls back to the op's location (a clause the spec did not write, or IR
+/// not built from a spec).
+Location clauseLoc(Operation *op, StringRef clause);
+
+/// The `attention` statement of the spec behind `op` (the first part of its
+/// fused location), or the op's location: what generated code cites.
+Location statementLoc(Operation *op);
+
+/// Where to report that `op` has no CUDA kernel: the clause its
+/// `cuda_unsupported_clause` names, else the op.
+Location cudaUnsupportedLoc(Operation *op);
 } // namespace mlir::attn
 
 #endif // ATTNC_DIALECT_ATTNOPS_H

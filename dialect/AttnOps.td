@@ -88,7 +88,8 @@ def Attn_AttentionOp : Attn_Op<"attention", [
                            "complement clauses">>:$complement_map,
                        OptionalAttr<Attn_CudaPlanAttr>:$cuda_plan,
                        OptionalAttr<StrAttr>:$cuda_unsupported,
-                       OptionalAttr<Attn_CpuPlanAttr>:$cpu_plan);
+                       OptionalAttr<Attn_CpuPlanAttr>:$cpu_plan,
+                       OptionalAttr<StrAttr>:$cuda_unsupported_clause);
   let regions = (region SizedRegion<1>:$mask, SizedRegion<1>:$score,
                         MaxSizedRegion<1>:$keep,
                         MaxSizedRegion<1>:$hybrid_phi,
@@ -130,7 +131,9 @@ def Attn_LinearAttentionOp : Attn_Op<"linear_attention", [
     kernels implement. `cuda_plan` and `cpu_plan` (attn-plan-kernel) say
     how each target runs it; `cuda_unsupported` replaces `cuda_plan` with
     the reason when no CUDA kernel fits (the op then has a CPU backend
-    only). The softmax op carries the same three.
+    only), and `cuda_unsupported_clause` names the spec clause that reason
+    is about ("head_dim", "tile", ...), where attn::clauseLoc finds it for
+    the diagnostics. The softmax op carries the same.
 
     ```mlir
     attn.linear_attention @lin {bidirectional = false, dtype = #attn.dtype<float32>,
@@ -162,7 +165,8 @@ def Attn_LinearAttentionOp : Attn_Op<"linear_attention", [
                        OptionalAttr<Attn_ChunkPlanAttr>:$chunk_plan,
                        OptionalAttr<Attn_CudaPlanAttr>:$cuda_plan,
                        OptionalAttr<StrAttr>:$cuda_unsupported,
-                       OptionalAttr<Attn_CpuPlanAttr>:$cpu_plan);
+                       OptionalAttr<Attn_CpuPlanAttr>:$cpu_plan,
+                       OptionalAttr<StrAttr>:$cuda_unsupported_clause);
   let regions = (region SizedRegion<1>:$feature_region,
                         SizedRegion<1>:$decay);
   let assemblyFormat = "$sym_name attr-dict `feature` $feature_region `decay` $decay";

@@ -28,6 +28,9 @@ static void attnc_hybrid_rows(const AttncKernelArgs &args, const AttncHybrid *hy
       const double *a = P + run_lo * HF * DV, *z = P + (run_hi + 1) * HF * DV;
       for (long long i = 0; i < HF * DV; ++i) hs[i] += z[i] - a[i];
       for (long long f = 0; f < HF; ++f) zs[f] += Z[(run_hi + 1) * HF + f] - Z[run_lo * HF + f];
+      // and the run's non-finite tiles, which the prefix sums leave out.
+      for (long long J = run_lo; J <= run_hi; ++J)
+        if (hy->bad[bh * KB + J]) attnc_hybrid_tile_state(&args, phik, b, h, J, hs, zs);
       run_lo = -1; run_hi = -2;
     }
     if (kb < 0) break;

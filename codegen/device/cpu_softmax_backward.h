@@ -291,6 +291,8 @@ static bool attnc_bwd_dkdv(const AttncKernelArgs &a, const AttncBackwardArgs &g,
           // dV += P^T dO, dK += scale dS^T Q: innermost loops contiguous, no reduction.
           for (int c = 0; c < cols; ++c) {
             for (int r = 0; r < rows; ++r) {
+              // Skipped at a hidden key (P = dS = 0), not 0 * Q, NaN where Q is not finite.
+              if (t.P[r][c] == 0.0f && t.dS[r][c] == 0.0f) continue;
               const float p = t.P[r][c], ds = kScale * t.dS[r][c];
               for (int e = 0; e < DV; ++e) t.accB[c][e] += p * t.dO[r][e];
               for (int d = 0; d < D; ++d) t.accA[c][d] += ds * t.Q[r][d];
@@ -335,6 +337,8 @@ static bool attnc_bwd_dq(const AttncKernelArgs &a, const AttncBackwardArgs &g,
                        t.dO, t.Kt, t.Vt, t.S, t.dP, t.P, t.dS);
         for (int r = 0; r < rows; ++r)
           for (int c = 0; c < cols; ++c) {
+            // dS is 0 at a hidden key: skipped, not 0 * K, NaN where K is not finite.
+            if (t.dS[r][c] == 0.0f) continue;
             const float ds = kScale * t.dS[r][c];
             for (int d = 0; d < D; ++d) t.accA[r][d] += ds * t.K[c][d];
           }

@@ -7,7 +7,22 @@
 #endif
 ATTNC_HD long long attnc_mini(long long a, long long b) { return a < b ? a : b; }
 ATTNC_HD long long attnc_maxi(long long a, long long b) { return a > b ? a : b; }
-ATTNC_HD long long attnc_absi(long long a) { return a < 0 ? -a : a; }
+// Index arithmetic wraps (64-bit two's complement, docs/language.md
+// "Integer arithmetic"), as in the reference executor: through unsigned
+// arithmetic, since signed overflow would let the C++ compiler assume it
+// never happens (and fold `q + C > 0` to `q > -C`).
+ATTNC_HD long long attnc_addi(long long a, long long b) {
+  return (long long)((unsigned long long)a + (unsigned long long)b);
+}
+ATTNC_HD long long attnc_subi(long long a, long long b) {
+  return (long long)((unsigned long long)a - (unsigned long long)b);
+}
+ATTNC_HD long long attnc_muli(long long a, long long b) {
+  return (long long)((unsigned long long)a * (unsigned long long)b);
+}
+ATTNC_HD long long attnc_absi(long long a) {
+  return a < 0 ? (long long)(0ULL - (unsigned long long)a) : a;
+}
 // Floor division; dividing by zero gives 0 (as in the reference executor).
 ATTNC_HD long long attnc_floordiv(long long a, long long b) {
   if (b == 0 || (b == -1 && a == (-9223372036854775807LL - 1))) return 0;

@@ -10,6 +10,7 @@
 #include "dialect/AttnOps.h"
 
 #include "lib/Dialect/TargetPlans.h"
+#include "runtime/include/attnc/kernel_abi.h"
 
 #include "mlir/IR/DialectImplementation.h"
 
@@ -256,6 +257,10 @@ static LogicalResult verifyRegionSignature(Operation *op, Region &region,
   return success();
 }
 
+/// The most dimensions a parameter may have: the runtime's manifest reader
+/// accepts 1 to 4 of the letters b, h, n, d.
+constexpr size_t kMaxParamDims = 4;
+
 static LogicalResult verifyHeads(Operation *op, int64_t heads,
                                  int64_t kvHeads, int64_t headDim,
                                  int64_t valueDim, ArrayAttr params) {
@@ -270,6 +275,21 @@ static LogicalResult verifyHeads(Operation *op, int64_t heads,
     if (!names.insert(param.getName()).second)
       return op->emitOpError()
              << "parameter '" << param.getName() << "' is declared twice";
+  // The kernel ABI's limits (runtime/include/attnc/kernel_abi.h, and the
+  // manifest reader's dims check), reported at the declaration that passes
+  // them rather than by the runtime when it opens the package.
+  if (params.size() > ATTNC_MAX_PARAMS) {
+    auto extra = cast<ParamAttr>(params[ATTNC_MAX_PARAMS]);
+    return emitError(clauseLoc(op, ("param " + extra.getName()).str()))
+           << "expected at most " << ATTNC_MAX_PARAMS
+           << " parameters (the kernel ABI passes no more), got "
+           << params.size();
+  }
+  for (auto param : params.getAsRange<ParamAttr>())
+    if (param.getDims().size() > kMaxParamDims)
+      return emitError(clauseLoc(op, ("param " + param.getName()).str()))
+             << "expected parameter '" << param.getName() << "' to have 1 to "
+             << kMaxParamDims << " dimensions, got " << param.getDims().size();
   return success();
 }
 
@@ -318,6 +338,27 @@ int64_t mlir::attn::featureDimOf(Feature feature, int64_t headDim) {
   default:
     return headDim;
   }
+}
+
+Location mlir::attn::clauseLoc(Operation *op, StringRef clause) {
+  if (auto fused = dyn_cast<FusedLoc>(op->getLoc()))
+    for (Location part : fused.getLocations())
+      if (auto name = dyn_cast<NameLoc>(part); name && name.getName() == clause)
+        return name.getChildLoc();
+  return op->getLoc();
+}
+
+Location mlir::attn::statementLoc(Operation *op) {
+  if (auto fused = dyn_cast<FusedLoc>(op->getLoc());
+      fused && !fused.getLocations().empty())
+    return fused.getLocations().front();
+  return op->getLoc();
+}
+
+Location mlir::attn::cudaUnsupportedLoc(Operation *op) {
+  if (auto clause = op->getAttrOfType<StringAttr>("cuda_unsupported_clause"))
+    return clauseLoc(op, clause.getValue());
+  return op->getLoc();
 }
 
 ParamAttr AttentionOp::lookupParam(StringRef name) {

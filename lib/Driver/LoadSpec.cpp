@@ -10,6 +10,7 @@
 #include "lib/Driver/LoadSpec.h"
 
 #include "dialect/AttnOps.h"
+#include "lib/Analysis/IndexRanges.h"
 #include "lib/IRGen/SpecToIR.h"
 #include "lib/Spec/Parser.h"
 
@@ -52,6 +53,12 @@ OwningOpRef<ModuleOp> loadSpec(MLIRContext *context,
   }
   OwningOpRef<ModuleOp> module = buildModule(context, file, filename);
   if (failed(verify(*module)))
+    return nullptr;
+  // Integer arithmetic wraps on every backend (docs/language.md §4); an
+  // overflow the interval analysis can prove is a spec error instead.
+  for (Operation &op : module->getBody()->getOperations())
+    ok &= succeeded(checkIndexOverflow(&op));
+  if (!ok)
     return nullptr;
   return module;
 }

@@ -84,8 +84,8 @@ LogicalResult writeCuda(Operation *op, const PackageOptions &options,
   auto softmax = dyn_cast<attn::AttentionOp>(op);
   if (auto why = op->getAttrOfType<StringAttr>("cuda_unsupported");
       why && options.buildCpu) {
-    op->emitWarning() << "the package has no CUDA backend: "
-                      << why.getValue();
+    emitWarning(attn::cudaUnsupportedLoc(op))
+        << "the package has no CUDA backend: " << why.getValue();
     return success();
   }
   FailureOr<CudaLaunchInfo> info = cudaLaunchInfo(op);

@@ -34,6 +34,33 @@ public:
     return FileLineColLoc::get(ctx, filename, l.line, l.col);
   }
 
+  /// The op's location: the `attention` statement first (where diagnostics
+  /// about the whole op point), then each written clause as a NameLoc that
+  /// attn::clauseLoc finds for diagnostics about that clause.
+  Location opLoc(const spec::AttentionSpec &s) {
+    SmallVector<Location> parts = {loc(s.loc)};
+    auto add = [&](StringRef name, spec::SourceLoc l) {
+      parts.push_back(NameLoc::get(StringAttr::get(ctx, name), loc(l)));
+    };
+    if (s.heads.has())
+      add("heads", s.heads.loc);
+    if (s.kvHeads.has())
+      add("kv_heads", s.kvHeads.loc);
+    if (s.headDim.has())
+      add("head_dim", s.headDim.loc);
+    if (s.valueDim.has())
+      add("value_dim", s.valueDim.loc);
+    if (s.dtype.has())
+      add("dtype", s.dtype.loc);
+    if (s.chunk.has())
+      add("chunk", s.chunk.loc);
+    if (s.tile)
+      add("tile", s.tile->loc);
+    for (const spec::ParamDecl &p : s.params)
+      add("param " + p.name, p.loc);
+    return FusedLoc::get(ctx, parts);
+  }
+
   void build(ModuleOp module, const spec::AttentionSpec &s) {
     builder.setInsertionPointToEnd(module.getBody());
     if (s.linear)
@@ -117,7 +144,7 @@ private:
     double scale = s.scale.has() ? *s.scale
                                  : 1.0 / std::sqrt(double(shape.headDim));
     auto op = builder.create<attn::AttentionOp>(
-        loc(s.loc), builder.getStringAttr(s.name),
+        opLoc(s), builder.getStringAttr(s.name),
         builder.getI64IntegerAttr(shape.heads),
         builder.getI64IntegerAttr(shape.kvHeads),
         builder.getI64IntegerAttr(shape.headDim),
@@ -130,7 +157,8 @@ private:
         /*hybrid_feature=*/attn::FeatureAttr(),
         /*hybrid_feature_param=*/StringAttr(), /*combine=*/attn::CombineAttr(),
         /*complement_map=*/ArrayAttr(), attn::CudaPlanAttr(),
-        /*cuda_unsupported=*/StringAttr(), attn::CpuPlanAttr());
+        /*cuda_unsupported=*/StringAttr(), attn::CpuPlanAttr(),
+        /*cuda_unsupported_clause=*/StringAttr());
     if (s.select) {
       op.setSelectAttr(attn::SelectRuleAttr::get(
           ctx, s.select->rule == spec::SelectRule::TopK
@@ -211,7 +239,7 @@ private:
       betaParam = builder.getStringAttr(s.update->betaParam);
     }
     auto op = builder.create<attn::LinearAttentionOp>(
-        loc(s.loc), builder.getStringAttr(s.name),
+        opLoc(s), builder.getStringAttr(s.name),
         builder.getI64IntegerAttr(shape.heads),
         builder.getI64IntegerAttr(shape.kvHeads),
         builder.getI64IntegerAttr(shape.headDim),
@@ -223,7 +251,8 @@ private:
         attn::UpdateAttr::get(ctx, update), betaParam,
         builder.getBoolAttr(s.bidirectional), scheduleOf(s),
         chunkFormOf(s), attn::ChunkPlanAttr(), attn::CudaPlanAttr(),
-        /*cuda_unsupported=*/StringAttr(), attn::CpuPlanAttr());
+        /*cuda_unsupported=*/StringAttr(), attn::CpuPlanAttr(),
+        /*cuda_unsupported_clause=*/StringAttr());
     current = &s;
     fillRegion(op.getFeatureRegion(), {"b", "h", "n", "d", "Nq", "Nk", "x"},
                true, featureExpr, s.loc,

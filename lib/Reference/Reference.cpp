@@ -134,8 +134,16 @@ std::string checkInputs(Operation *op, const Inputs &in, Problem &p) {
                                  {p.batch, p.kvHeads, p.keys, p.valueDim});
       !e.empty())
     return e;
-  if (p.batch <= 0 || p.queries <= 0 || p.keys <= 0)
-    return "input 'q': expected non-empty batch and sequence dimensions";
+  // q fixes B and Nq, k fixes Nk: an empty one is named with its dimension.
+  if (p.batch <= 0)
+    return "input 'q': expected a non-empty batch (dimension 0), got shape " +
+           shapeString(in.q.shape);
+  if (p.queries <= 0)
+    return "input 'q': expected at least one query (dimension 2), got shape " +
+           shapeString(in.q.shape);
+  if (p.keys <= 0)
+    return "input 'k': expected at least one key (dimension 2), got shape " +
+           shapeString(in.k.shape);
 
   for (auto param : info.params.getAsRange<attn::ParamAttr>()) {
     auto it = in.params.find(param.getName());
@@ -324,7 +332,12 @@ double detail::rowScores(const Inputs &in, const Problem &p,
     raw[j] = scale * dot;
     args[6].f = raw[j];
     scores[j] = score.run(args, error).f;
-    maxScore = std::max(maxScore, scores[j]);
+    // A NaN score at a visible key makes the row NaN (docs/language.md,
+    // "Non-finite values"): the maximum propagates it, std::max would not.
+    if (std::isnan(scores[j]) || std::isnan(maxScore))
+      maxScore = std::numeric_limits<double>::quiet_NaN();
+    else
+      maxScore = std::max(maxScore, scores[j]);
   }
   return maxScore;
 }
@@ -549,7 +562,10 @@ static LogicalResult runSoftmax(attn::AttentionOp op, const Inputs &in,
         }
         if (normalize == attn::Normalize::none)
           continue;
-        if (normalize == attn::Normalize::softmax && denominator > 0)
+        // A NaN weight (a NaN or +inf score) makes the denominator, o and
+        // lse NaN.
+        if (normalize == attn::Normalize::softmax &&
+            (denominator > 0 || std::isnan(denominator)))
           lse = maxScore + std::log(denominator);
         if (hybrid) {
           // combine add: o_softmax + w * o_linear, each normalized by its

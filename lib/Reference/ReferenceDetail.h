@@ -52,7 +52,8 @@ mlir::LogicalResult selectionTiles(mlir::attn::AttentionOp op,
 /// mask and, with `selected` non-null, the selection: [qBlocks * kBlocks]
 /// of tiles blockQ x blockK), s = scale q.k (`raw`) and the score's value
 /// (`scores`) at every visible key. Returns the row's largest score (-inf
-/// when nothing is visible); `error` is set on a bad parameter read.
+/// when nothing is visible, NaN when a visible score is NaN); `error` is
+/// set on a bad parameter read.
 double rowScores(const Inputs &in, const Problem &p, const ExprProgram &mask,
                  const ExprProgram &score, double scale, int64_t b, int64_t h,
                  int64_t i, const std::vector<char> *selected, int64_t blockQ,

@@ -2,7 +2,7 @@
 //
 // This file implements attn-choose-schedule: the spec's tile and chunk hints
 // are kept, missing fields get defaults, and hints the kernels cannot honour
-// are reported at the attention op.
+// are reported at the clause that gave them (attn::clauseLoc).
 //
 //===----------------------------------------------------------------------===//
 
@@ -35,13 +35,16 @@ ScheduleAttr softmaxSchedule(AttentionOp op, ScheduleAttr hints) {
 
 LogicalResult verifySoftmaxSchedule(AttentionOp op, ScheduleAttr s) {
   if (s.getBlockQ() % (16 * s.getWarps()) != 0)
-    return op.emitError() << "expected tile q to be a multiple of 16 * warps ("
+    return emitError(clauseLoc(op, "tile"))
+           << "expected tile q to be a multiple of 16 * warps ("
                           << 16 * s.getWarps() << "), got " << s.getBlockQ();
   if (s.getBlockK() % 16 != 0)
-    return op.emitError() << "expected tile k to be a multiple of 16, got "
+    return emitError(clauseLoc(op, "tile"))
+           << "expected tile k to be a multiple of 16, got "
                           << s.getBlockK();
   if (s.getStages() > 4)
-    return op.emitError() << "expected at most 4 pipeline stages, got "
+    return emitError(clauseLoc(op, "tile"))
+           << "expected at most 4 pipeline stages, got "
                           << s.getStages();
   return success();
 }
@@ -50,8 +53,8 @@ LogicalResult scheduleLinear(LinearAttentionOp op) {
   ScheduleAttr hints = op.getScheduleAttr();
   int64_t chunk = hints && hints.getChunk() ? hints.getChunk() : 64;
   if (chunk < 16 || chunk > 256 || (chunk & (chunk - 1)) != 0)
-    return op.emitError() << "expected chunk to be a power of two in [16, "
-                             "256], got "
+    return emitError(clauseLoc(op, "chunk"))
+           << "expected chunk to be a power of two in [16, 256], got "
                           << chunk;
   int64_t warps = hints && hints.getWarps() ? hints.getWarps() : 4;
   int64_t stages = hints && hints.getStages() ? hints.getStages() : 2;

@@ -67,9 +67,10 @@ LogicalResult planLinear(LinearAttentionOp op) {
   SmallVector<ChunkForm> forms;
   std::optional<ChunkForm> forced = op.getChunkForm();
   if (forced == ChunkForm::chunk_parallel && !parallelOk)
-    return op.emitError() << "the chunk-parallel form is not implemented for "
-                             "a bidirectional op; expected 'chunk "
-                          << chunk << " sequential' or no form";
+    return emitError(clauseLoc(op, "chunk"))
+           << "the chunk-parallel form is not implemented for a "
+              "bidirectional op; expected 'chunk "
+           << chunk << " sequential' or no form";
   if (forced != ChunkForm::chunk_parallel)
     forms.push_back(ChunkForm::sequential);
   if (parallelOk && forced != ChunkForm::sequential)

@@ -35,10 +35,12 @@ constexpr int64_t kLinearMaxTile = 64, kLinearMinTile = 16;
 /// The shortest chunk the linear kernel halves down to.
 constexpr int64_t kLinearMinChunk = 16;
 
-/// Why no CUDA kernel design fits, or the plan.
+/// Why no CUDA kernel design fits and which spec clause that is about, or
+/// the plan.
 struct CudaChoice {
   CudaPlanAttr plan;
   std::string unsupported;
+  std::string clause = {};
 };
 
 template <typename... Args> std::string concat(Args &&...args) {
@@ -46,6 +48,11 @@ template <typename... Args> std::string concat(Args &&...args) {
   llvm::raw_string_ostream os(s);
   (os << ... << args);
   return s;
+}
+
+/// Whether the spec behind `op` wrote `clause` (attn::clauseLoc finds it).
+bool hasClause(Operation *op, StringRef clause) {
+  return clauseLoc(op, clause) != op->getLoc();
 }
 
 CudaChoice planSoftmaxCuda(AttentionOp op) {
@@ -61,12 +68,13 @@ CudaChoice planSoftmaxCuda(AttentionOp op) {
       return {{},
               concat("the tensor-core path needs head_dim and value_dim "
                      "multiples of 8 up to 256, got ",
-                     d, " and ", dv)};
+                     d, " and ", dv),
+              d % 8 != 0 || d > 256 ? "head_dim" : "value_dim"};
     warps = s.getWarps();
     threads = 32 * warps;
     stages = std::min(s.getStages(), kTensorCoreMaxStages);
     if (s.getStages() > kTensorCoreMaxStages)
-      op.emitWarning() << "tile stages=" << s.getStages()
+      emitWarning(clauseLoc(op, "tile")) << "tile stages=" << s.getStages()
                        << " is more than the sm_80 tensor-core kernel "
                           "pipelines; its CUDA plan uses "
                        << stages << " stages";
@@ -81,7 +89,8 @@ CudaChoice planSoftmaxCuda(AttentionOp op) {
       return {{},
               concat("the f32 path runs one thread per query row; tile q "
                      "must be at most 1024, got ",
-                     bq)};
+                     bq),
+              "tile"};
   }
   const int64_t main = softmaxCudaMainShared(path, bq, bk, stages, d, dv);
   int64_t shared = main;
@@ -92,7 +101,10 @@ CudaChoice planSoftmaxCuda(AttentionOp op) {
             concat("the schedule needs ", shared,
                    " bytes of shared memory per block, more than the ",
                    kCudaMaxSharedBytes,
-                   " sm_80 allows; use smaller tiles (tile q=... k=...)")};
+                   " sm_80 allows; use smaller tiles (tile q=... k=...)"),
+            // The tiles, where the spec chose them; else the head size.
+            op.getScheduleAttr() && hasClause(op, "tile") ? "tile"
+                                                          : "head_dim"};
   return {CudaPlanAttr::get(op.getContext(), path, CudaGrid::q_blocks,
                             threads, warps, bq, bk, stages, qInRegisters, 0,
                             0, 0, {}, shared, main),
@@ -123,14 +135,15 @@ CudaChoice planLinearCuda(LinearAttentionOp op) {
                    " bytes of shared memory per block for feature dimension ",
                    op.getFeatureDim(), " and value tile ", tile,
                    ", more than the ", kCudaMaxSharedBytes,
-                   " sm_80 allows; use a smaller feature map or value_dim")};
+                   " sm_80 allows; use a smaller feature map or value_dim"),
+            "head_dim"};
   // The CUDA kernel walks the chunks in order (no chunk-parallel form yet)
   // and runs one decode token as a recurrent step.
   SmallVector<ChunkForm> forms = {ChunkForm::sequential};
   if (chunkPlan.hasForm(ChunkForm::recurrent_step))
     forms.push_back(ChunkForm::recurrent_step);
   if (op.getChunkForm() == ChunkForm::chunk_parallel)
-    op.emitWarning() << "'chunk " << chunkPlan.getChunk()
+    emitWarning(clauseLoc(op, "chunk")) << "'chunk " << chunkPlan.getChunk()
                      << " parallel' has no CUDA kernel; the CUDA plan runs "
                         "the chunks in sequence";
   const int64_t shared = bytes();
@@ -145,6 +158,7 @@ template <typename OpT>
 LogicalResult attachCuda(OpT op, CudaChoice choice) {
   op.removeCudaPlanAttr();
   op.removeCudaUnsupportedAttr();
+  op.removeCudaUnsupportedClauseAttr();
   if (choice.plan) {
     // The verifier of the attribute and of the op: a plan this pass builds
     // is checked exactly as a hand-written one.
@@ -162,6 +176,8 @@ LogicalResult attachCuda(OpT op, CudaChoice choice) {
   } else {
     op.setCudaUnsupportedAttr(
         StringAttr::get(op.getContext(), choice.unsupported));
+    op.setCudaUnsupportedClauseAttr(
+        StringAttr::get(op.getContext(), choice.clause));
   }
   return success();
 }

@@ -18,6 +18,7 @@
 #include "mlir/Support/Timing.h"
 
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -54,6 +55,9 @@ struct OptionSpec {
   bool takesValue;
   bool repeatable;
   std::vector<const char *> commands; ///< "emit" is the top level
+  /// The values it accepts, when they are a fixed list: anything else is a
+  /// command-line error, before the spec is read.
+  std::vector<const char *> choices = {};
 };
 
 const std::vector<OptionSpec> &optionSpecs() {
@@ -61,14 +65,17 @@ const std::vector<OptionSpec> &optionSpecs() {
       {"name", "the attention block of a multi-block spec", true, false,
        {"emit", "run", "explain", "compile"}},
       {"emit", "the stage to print: mlir, backward, scheduled, blocked, "
-               "kernel, cpu, cuda, cuda-header", true, false, {"emit"}},
+               "kernel, cpu, cuda, cuda-header", true, false, {"emit"},
+       {"mlir", "backward", "scheduled", "blocked", "kernel", "cpu", "cuda",
+        "cuda-header"}},
       {"o", "output file (emit) or package directory (compile)", true, false,
        {"emit", "compile"}},
       {"verify-diagnostics", "check diagnostics against expected-* comments",
        false, false, {"emit", "run", "explain", "compile"}},
       {"split-input-file", "process each '# -----' chunk on its own", false,
        false, {"emit", "run"}},
-      {"backend", "reference, cpu or cuda", true, false, {"run"}},
+      {"backend", "reference, cpu or cuda", true, false, {"run"},
+       {"reference", "cpu", "cuda"}},
       {"input", "NAME=FILE.npy (q, k, v, params, state, z; do with "
                 "--backward)", true, true,
        {"run"}},
@@ -250,6 +257,14 @@ bool parseCommandLine(int argc, char **argv, CommandLine &out,
               "' does not apply to 'attnc " + out.command + "'";
       return false;
     }
+    if (r.values && !r.spec->choices.empty())
+      for (const std::string &value : *r.values)
+        if (!llvm::is_contained(r.spec->choices, llvm::StringRef(value))) {
+          error = std::string("unknown value '") + value + "' of '--" +
+                  r.spec->name + "'; expected " +
+                  llvm::join(r.spec->choices, ", ");
+          return false;
+        }
     if (r.values && r.values->getNumOccurrences())
       out.options[r.spec->name] =
           std::vector<std::string>(r.values->begin(), r.values->end());
