@@ -95,6 +95,8 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) ATTNC_KERNEL(const Att
   for (int e = 0; e < DV; ++e) orow[e] = Acc[r * (DV + 1) + e] * inv;
 #endif
 #if ATTNC_NORMALIZE == 0
-  if (args.lse) args.lse[(b * H + h) * Nq + row0 + r] = l > 0.0f ? m + logf(l) : -attnc_inf();
+  // A NaN score at a visible key made l NaN: lse is NaN too (docs/language.md,
+  // non-finite values); no visible key: -inf.
+  if (args.lse) args.lse[(b * H + h) * Nq + row0 + r] = l > 0.0f ? m + logf(l) : l != l ? l : -attnc_inf();
 #endif
 }

@@ -256,7 +256,8 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) ATTNC_KERNEL(const Att
       }
 #if ATTNC_NORMALIZE == 0
       if (args.lse && quad_col == 0)
-        args.lse[(b * H + h) * Nq + row] = l > 0.0f ? row_max[mt][half] + logf(l) : -attnc_inf();
+        // NaN l (a NaN score at a visible key): NaN lse; no visible key: -inf.
+        args.lse[(b * H + h) * Nq + row] = l > 0.0f ? row_max[mt][half] + logf(l) : l != l ? l : -attnc_inf();
 #endif
     }
 }

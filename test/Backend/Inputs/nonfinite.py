@@ -7,7 +7,8 @@ both backends, which rows of o, lse (and with --backward of dq, dk, dv)
 come out NaN against the rows the semantics predict; the finite rows must
 also agree (`--check`). Prints one PASS/FAIL line per case and a summary.
 
-usage: nonfinite.py ATTNC
+usage: nonfinite.py ATTNC [BACKEND...]   (default: reference cpu; cuda runs
+on the device, or on the CPU emulator under its libcuda)
 """
 import os
 import subprocess
@@ -65,6 +66,14 @@ CASES = [
 ]
 
 
+# Known gaps of the CUDA forward (docs/language.md, "Non-finite values"):
+# the tensor-core P V multiplies whole tiles, so a NaN v at a key hidden from
+# some rows of its tile reaches them; the CUDA hybrid prologue sums tile
+# states without leaving non-finite ones out. Reported as GAP (not PASS),
+# so the lit test pinning them changes when they are fixed.
+CUDA_GAPS = {"v_nan_window_f16", "v_nan_hybrid_fold"}
+
+
 def bad_rows(path, lse):
     """Rows with a non-finite value; for lse, a NaN (-inf: nothing visible)."""
     a = np.load(path)
@@ -73,7 +82,7 @@ def bad_rows(path, lse):
     return set(np.where(bad.any(axis=-1))[0].tolist())
 
 
-def run_case(attnc, tmp, name, text, tensor, pos, value, want, want_lse, grads):
+def run_case(attnc, backends, tmp, name, text, tensor, pos, value, want, want_lse, grads):
     rng = np.random.default_rng(sum(map(ord, name)))
     inputs = {t: rng.standard_normal((1, 1, N, D)).astype(np.float32) for t in "qkv"}
     inputs[tensor][0, 0, pos, :] = value
@@ -90,7 +99,7 @@ def run_case(attnc, tmp, name, text, tensor, pos, value, want, want_lse, grads):
         np.save(p, a)
         args += ["--input", f"{t}={p}"]
     problems = []
-    for backend in ("reference", "cpu"):
+    for backend in backends:
         out = {t: os.path.join(tmp, f"{name}_{backend}_{t}.npy") for t in ("o", "lse")}
         cmd = [attnc, "run", spec_path, "--backend", backend, "--output", out["o"]] + args
         if "softmax" in text:
@@ -100,7 +109,7 @@ def run_case(attnc, tmp, name, text, tensor, pos, value, want, want_lse, grads):
             for g in grads:
                 out["d" + g] = os.path.join(tmp, f"{name}_{backend}_d{g}.npy")
                 cmd += ["--grad", f"{g}={out['d' + g]}"]
-        if backend == "cpu":
+        if backend != "reference":
             cmd.append("--check")
         r = subprocess.run(cmd, capture_output=True, text=True)
         if r.returncode != 0:
@@ -120,15 +129,23 @@ def run_case(attnc, tmp, name, text, tensor, pos, value, want, want_lse, grads):
 
 def main():
     attnc = sys.argv[1]
-    failed = 0
+    backends = sys.argv[2:] or ["reference", "cpu"]
+    failed = gaps = 0
     with tempfile.TemporaryDirectory() as tmp:
         for case in CASES:
-            problems = run_case(attnc, tmp, *case)
+            problems = run_case(attnc, backends, tmp, *case)
+            gap = "cuda" in backends and case[0] in CUDA_GAPS
+            if gap:
+                print(("GAP " if problems else "FIXED ") + case[0])
+                failed += not problems
+                gaps += bool(problems)
+                continue
             failed += bool(problems)
             print(("FAIL " if problems else "PASS ") + case[0])
             for p in problems:
                 print("  " + p)
-    print(f"nonfinite: {len(CASES) - failed} passed, {failed} failed")
+    summary = f"nonfinite: {len(CASES) - failed - gaps} passed, {failed} failed"
+    print(summary + (f", {gaps} known gaps" if "cuda" in backends else ""))
     return 1 if failed else 0
 
 
