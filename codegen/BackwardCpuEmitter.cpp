@@ -78,7 +78,7 @@ LogicalResult emitSoftmaxBackwardCpu(AttentionOp op, KernelFuncOp kernel,
         "*counts, int *col,\n    unsigned char *full) {\n"
      << "  return " << cpuBlockMaskEntryName(op)
      << "(args, (int)H, counts, col, full, 0);\n}\n"
-     << kCpuSoftmaxBackward
+     << kSoftmaxBackwardWeight << kCpuSoftmaxBackward
      << "\n// The backward entry (docs/runtime.md, \"Backward\"): 0, 1 for "
         "bad arguments, 2 out of memory.\n"
      << "extern \"C\" int " << cpuBackwardEntryName(op)

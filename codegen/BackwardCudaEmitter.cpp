@@ -85,7 +85,7 @@ LogicalResult emitSoftmaxBackwardCuda(AttentionOp op, KernelFuncOp kernel,
     return failure();
   os << "#define kBackwardNormalize " << backwardNormalizeCode(op)
      << " // 0 softmax, 1 sum, 2 none\n"
-     << kCudaSoftmaxBackwardSimt;
+     << kSoftmaxBackwardWeight << kCudaSoftmaxBackwardSimt;
   return success();
 }
 

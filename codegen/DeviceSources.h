@@ -99,6 +99,17 @@ inline constexpr const char *kCpuHybridPrepare =
     ;
 
 /// codegen/device/cpu_softmax_backward.h: CPU: the softmax family's backward
+/// codegen/device/softmax_backward_weight.h: the backward's weight of one
+/// visible (q, k), both targets
+inline constexpr const char *kSoftmaxBackwardWeight =
+#include "codegen/device/softmax_backward_weight.h.inc"
+    ;
+
+/// codegen/device/cpu_softmax_tiles.h: CPU: the softmax kernel's tile products
+inline constexpr const char *kCpuSoftmaxTiles =
+#include "codegen/device/cpu_softmax_tiles.h.inc"
+    ;
+
 inline constexpr const char *kCpuSoftmaxBackward =
 #include "codegen/device/cpu_softmax_backward.h.inc"
     ;

@@ -2,7 +2,7 @@
 // Embedded verbatim after the forward kernel of the same package (codegen/BackwardCpuEmitter.cpp),
 // whose prelude it reads: AttncKernelArgs and AttncBackwardArgs, storage_t with attnc_load and
 // attnc_store, the block plan (attnc_plan_qblock, attnc_plan_next, attnc_plan_full), attnc_mask,
-// attnc_score, H, G, D, DV, BQ, BK and kScale. The emitter defines before it:
+// attnc_score, H, G, D, DV, BQ, BK and kScale, and softmax_backward_weight.h. The emitter defines before it:
 //   kBackwardNormalize      0 softmax, 1 sum, 2 none;
 //   kBackwardSelected       true for content-based selection: the tiles are the forward's
 //                           selection, rebuilt by attnc_bwd_select (the forward's builder,
@@ -142,18 +142,8 @@ static void attnc_bwd_tile(const AttncKernelArgs &a, const AttncBwdRows &st, dou
       if (!full && !attnc_mask(a, b, h, i + offset, j, Nq, Nk)) continue;
       const float s = S[r][c] * kScale, dp = dP[r][c];
       const float t = attnc_score(a, b, h, i + offset, j, Nq, Nk, s);
-      float p, dt;
-      if (kBackwardNormalize == 0) { // softmax: P = exp(t - lse)
-        p = stat == -attnc_inf() ? 0.0f : expf(t - stat);
-        dt = p * (dp - delta);
-      } else if (kBackwardNormalize == 1) { // sum: P = t / sum
-        p = stat != 0.0f ? t / stat : 0.0f;
-        dt = stat != 0.0f ? (dp - delta) / stat : 0.0f;
-      } else { // none: P = t
-        p = t;
-        dt = dp;
-      }
-      P[r][c] = p;
+      float dt;
+      P[r][c] = attnc_bwd_weight(kBackwardNormalize, t, stat, dp, delta, &dt);
       // A key of weight 0 passes nothing back (and its score may be -inf).
       if (dt != 0.0f) dS[r][c] = attnc_score_vjp(a, pg, b, h, i + offset, j, Nq, Nk, s, dt);
     }

@@ -1,7 +1,7 @@
 // ==== codegen/device/softmax_backward_simt.cuh: CUDA: the softmax family's backward (SIMT, f32 math) ====
 // Embedded verbatim after the forward kernel of the same package (codegen/BackwardCudaEmitter.cpp),
 // whose prelude it reads: AttncKernelArgs and AttncBackwardArgs, storage_t with attnc_load and
-// attnc_store, attnc_mask, attnc_score, H, G, D, DV and kScale. The emitter defines before it:
+// attnc_store, attnc_mask, attnc_score, H, G, D, DV and kScale, and softmax_backward_weight.h. The emitter defines before it:
 //   BBQ, BBK, BNT            the backward plan's tiles and threads (path backward_simt);
 //   attnc_bwd_plan_*         the static block plan on those tiles (emitBlockPlan, name "bwd");
 //   ATTNC_BWD_ROWS_KERNEL, ATTNC_BWD_DKDV_KERNEL, ATTNC_BWD_DQ_KERNEL, ATTNC_BWD_PARAMS_KERNEL;
@@ -96,16 +96,7 @@ __device__ __forceinline__ void attnc_bwd_tile(const AttncKernelArgs &a, double 
       const float s = qk * kScale, stat = sm.stat[r], delta = sm.delta[r];
       const float t = attnc_score(a, b, h, i + offset, j, Nq, Nk, s);
       float dt;
-      if (kBackwardNormalize == 0) { // softmax: P = exp(t - lse)
-        p = stat == -attnc_inf() ? 0.0f : expf(t - stat);
-        dt = p * (dp - delta);
-      } else if (kBackwardNormalize == 1) { // sum: P = t / sum
-        p = stat != 0.0f ? t / stat : 0.0f;
-        dt = stat != 0.0f ? (dp - delta) / stat : 0.0f;
-      } else { // none: P = t
-        p = t;
-        dt = dp;
-      }
+      p = attnc_bwd_weight(kBackwardNormalize, t, stat, dp, delta, &dt);
       // A key of weight 0 passes nothing back (and its score may be -inf).
       if (dt != 0.0f) ds = kScale * attnc_score_vjp(a, pg, b, h, i + offset, j, Nq, Nk, s, dt);
     }

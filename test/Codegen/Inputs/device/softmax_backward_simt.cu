@@ -93,4 +93,5 @@ __device__ inline float attnc_score_vjp(const AttncKernelArgs &args, double *pg,
 }
 #define kBackwardNormalize 0 // 0 softmax, 1 sum, 2 none
 
+#include "codegen/device/softmax_backward_weight.h"
 #include "codegen/device/softmax_backward_simt.cuh"
