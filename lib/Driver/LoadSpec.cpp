@@ -25,9 +25,14 @@ OwningOpRef<ModuleOp> loadSpec(MLIRContext *context,
                                const llvm::MemoryBuffer &buffer) {
   StringRef filename = buffer.getBufferIdentifier();
   auto report = [&](const std::vector<spec::Diagnostic> &diags) {
-    for (const spec::Diagnostic &d : diags)
-      emitError(FileLineColLoc::get(context, filename, d.loc.line, d.loc.col))
-          << d.message;
+    for (const spec::Diagnostic &d : diags) {
+      auto at = [&](spec::SourceLoc loc) {
+        return FileLineColLoc::get(context, filename, loc.line, loc.col);
+      };
+      InFlightDiagnostic diag = emitError(at(d.loc)) << d.message;
+      for (const spec::DiagnosticNote &note : d.notes)
+        diag.attachNote(at(note.loc)) << note.message;
+    }
   };
   std::vector<spec::Diagnostic> diags;
   spec::SpecFile file;

@@ -25,10 +25,18 @@ struct SourceLoc {
   unsigned col = 0;
 };
 
+/// A secondary location that explains a diagnostic ("the '(' opened
+/// here", "in 'let w', used here").
+struct DiagnosticNote {
+  SourceLoc loc;
+  std::string message;
+};
+
 /// One user-facing problem found while reading a spec.
 struct Diagnostic {
   SourceLoc loc;
   std::string message;
+  std::vector<DiagnosticNote> notes;
 };
 
 /// The value types of the expression language.
@@ -57,6 +65,11 @@ struct Expr {
   std::string op;   ///< operator spelling for Unary/Binary
   std::vector<std::unique_ptr<Expr>> operands;
   ValueType type = ValueType::Unknown; ///< set by semantic analysis
+  /// Set on the root of a `let` body copied to where the binding is used:
+  /// the binding's name and the use, so that an error inside the body can
+  /// also point at the use that brought it into a clause.
+  std::string letName;
+  SourceLoc letUse;
 };
 using ExprPtr = std::unique_ptr<Expr>;
 
@@ -93,6 +106,25 @@ struct ParamDecl {
   std::string dims; ///< e.g. "bn"
   /// `param slope: f32[h] frozen`: no gradient in the backward pass.
   bool frozen = false;
+};
+
+/// `let NAME = expr`: a name for an expression, written once and used in
+/// any later expression of the block. The parser substitutes the body at
+/// each use (so every clause type-checks it in its own variables); the
+/// declaration is kept for the checks that need the names.
+struct LetDecl {
+  std::string name;
+  SourceLoc loc;
+  unsigned uses = 0;
+};
+
+/// `require expr`: a bool condition on the launch sizes (Nq, Nk) that every
+/// run checks before computing anything (docs/language.md §3a).
+struct Requirement {
+  SourceLoc loc;
+  ExprPtr expr;
+  /// The condition as written (whitespace collapsed), for error messages.
+  std::string text;
 };
 
 /// A statement value together with where it was written, so that sema can
@@ -152,6 +184,8 @@ struct AttentionSpec {
   Located<double> scale;
   Located<Normalize> normalize;
   std::vector<ParamDecl> params;
+  std::vector<LetDecl> lets;
+  std::vector<Requirement> requirements;
   ExprPtr mask, score, decay;
   std::optional<SelectSpec> select;
   ExprPtr keep; ///< blocks always selected; only with `select`

@@ -9,11 +9,15 @@
 
 #include "lib/Spec/Parser.h"
 
+#include "lib/Spec/Names.h"
+#include "lib/Spec/Suggest.h"
+
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 
 namespace attnc::spec {
 namespace {
@@ -26,6 +30,9 @@ struct Token {
   SourceLoc loc;
   int64_t intValue = 0;
   double floatValue = 0;
+  /// Byte offsets of the token's text in the source: a `require` keeps the
+  /// condition as written for its error message.
+  size_t begin = 0, end = 0;
 };
 
 /// Splits the text into tokens; newlines are tokens unless nested in ( ).
@@ -33,9 +40,12 @@ class Lexer {
 public:
   explicit Lexer(std::string_view text) : text(text) {}
 
+  std::string_view source() const { return text; }
+
   Token next() {
     for (;;) {
       skipBlanksAndComments();
+      start = pos;
       if (pos >= text.size())
         return make(Tok::Eof, "", here());
       char c = text[pos];
@@ -180,18 +190,29 @@ private:
     return tok;
   }
 
-  static Token make(Tok kind, std::string text, SourceLoc loc) {
+  Token make(Tok kind, std::string text, SourceLoc loc) const {
     Token t;
     t.kind = kind;
     t.text = std::move(text);
     t.loc = loc;
+    t.begin = start;
+    t.end = pos;
     return t;
   }
 
   std::string_view text;
   size_t pos = 0;
+  size_t start = 0; ///< where the token being lexed begins
   unsigned line = 1, col = 1;
   int depth = 0;
+};
+
+/// A let's parsed body, the depth of its tree and its index in
+/// AttentionSpec::lets.
+struct LetBinding {
+  ExprPtr body;
+  unsigned depth = 0;
+  size_t index = 0;
 };
 
 /// Recursive-descent parser over the token stream, one token of lookahead.
@@ -206,7 +227,10 @@ public:
     skipNewlines();
     while (tok.kind != Tok::Eof) {
       if (!isIdent("attention"))
-        return error(tok.loc, "expected 'attention', found " + describe(tok));
+        return error(tok.loc, "expected 'attention', found " + describe(tok) +
+                                  (tok.kind == Tok::Ident
+                                       ? didYouMean(tok.text, {"attention"})
+                                       : ""));
       AttentionSpec spec;
       if (!parseAttention(spec))
         return false;
@@ -221,7 +245,10 @@ public:
 private:
   // --- token helpers -----------------------------------------------------
 
-  void consume() { tok = lexer.next(); }
+  void consume() {
+    lastEnd = tok.end;
+    tok = lexer.next();
+  }
   bool isIdent(const char *word) const {
     return tok.kind == Tok::Ident && tok.text == word;
   }
@@ -253,6 +280,22 @@ private:
     } else {
       diags.push_back({loc, std::move(message)});
     }
+    return false;
+  }
+
+  /// "; did you mean 'w'?" when the current token is a word close to one
+  /// of `words`.
+  std::string hint(const std::vector<std::string> &words) const {
+    return tok.kind == Tok::Ident ? didYouMean(tok.text, words) : "";
+  }
+
+  /// An error with a second location: where a bracket was opened, where a
+  /// closing one was expected.
+  bool errorWithNote(SourceLoc loc, std::string message, SourceLoc noteLoc,
+                     std::string note) {
+    if (tok.kind == Tok::Error)
+      return error(loc, message);
+    diags.push_back({loc, std::move(message), {{noteLoc, std::move(note)}}});
     return false;
   }
 
@@ -297,6 +340,9 @@ private:
 
   bool parseAttention(AttentionSpec &spec) {
     spec.loc = tok.loc;
+    lets.clear();
+    expandedNodes = 0;
+    currentSpec = &spec;
     consume(); // 'attention'
     SourceLoc nameLoc;
     if (!expectIdent(spec.name, nameLoc, "a name after 'attention'"))
@@ -347,7 +393,8 @@ private:
     if (!isIdent("sequential") && !isIdent("parallel"))
       return error(tok.loc, "expected 'sequential' or 'parallel' after the "
                             "chunk length, found " +
-                                describe(tok));
+                                describe(tok) +
+                                hint({"sequential", "parallel"}));
     spec.chunkForm =
         isIdent("parallel") ? ChunkForm::Parallel : ChunkForm::Sequential;
     spec.chunkFormLoc = tok.loc;
@@ -356,6 +403,11 @@ private:
   }
 
   bool parseStatement(AttentionSpec &spec) {
+    if (tok.kind == Tok::Punct && precedence(tok.text) >= 0)
+      return error(tok.loc, "expected a statement, found " + describe(tok) +
+                                "; to continue an expression on the next "
+                                "line, end this line with the operator "
+                                "instead");
     if (tok.kind != Tok::Ident)
       return error(tok.loc, "expected a statement, found " + describe(tok));
     std::string word = tok.text;
@@ -377,6 +429,10 @@ private:
       return parseScale(spec, loc);
     if (word == "param")
       return parseParam(spec, loc);
+    if (word == "let")
+      return parseLet(spec, loc);
+    if (word == "require")
+      return parseRequire(spec, loc);
     if (word == "mask")
       return parseExprStatement(spec.mask, word, loc);
     if (word == "score")
@@ -415,12 +471,91 @@ private:
       return parseCombine(spec, loc);
     if (word == "update")
       return parseUpdate(spec, loc);
-    return error(loc, "unknown statement '" + word +
-                          "'; expected one of heads, kv_heads, head_dim, "
-                          "value_dim, dtype, scale, param, mask, score, "
-                          "normalize, select, keep, hybrid, complement, combine, "
-                          "tile, linear, bidirectional, feature, decay, update, "
-                          "chunk");
+    std::string hint = didYouMean(word, statementKeywords());
+    if (hint.empty()) {
+      hint = "; expected one of";
+      const char *sep = " ";
+      for (const std::string &keyword : statementKeywords()) {
+        hint += sep + keyword;
+        sep = ", ";
+      }
+    }
+    return error(loc, "unknown statement '" + word + "'" + hint);
+  }
+
+  /// `let NAME = expr`: binds NAME for the rest of the block. Each later use
+  /// of NAME (as a plain identifier) is replaced by a copy of the
+  /// expression, so the body is type-checked in the clause that uses it.
+  bool parseLet(AttentionSpec &spec, SourceLoc) {
+    LetDecl decl;
+    if (!expectIdent(decl.name, decl.loc, "a name after 'let'"))
+      return false;
+    if (isReservedExpressionName(decl.name))
+      return error(decl.loc, "'" + decl.name +
+                                 "' is a variable or function of the "
+                                 "language; choose another name for the let");
+    if (decl.name == "attention" ||
+        std::find(statementKeywords().begin(), statementKeywords().end(),
+                  decl.name) != statementKeywords().end())
+      return error(decl.loc, "'" + decl.name +
+                                 "' is a keyword; choose another name for "
+                                 "the let");
+    if (isTensorName(decl.name))
+      return error(decl.loc, "'" + decl.name +
+                                 "' is the name of a run-time tensor; "
+                                 "choose another name for the let");
+    if (auto it = lets.find(decl.name); it != lets.end())
+      return errorWithNote(decl.loc, "'" + decl.name + "' is bound twice",
+                           spec.lets[it->second.index].loc,
+                           "first bound here");
+    if (!expectPunct("=", "after the let's name"))
+      return false;
+    ExprPtr body = parseExpr();
+    if (!body)
+      return false;
+    lets[decl.name] = {std::move(body), depth, spec.lets.size()};
+    spec.lets.push_back(std::move(decl));
+    return true;
+  }
+
+  /// `require expr`: a condition on the launch sizes, kept with its text.
+  bool parseRequire(AttentionSpec &spec, SourceLoc loc) {
+    Requirement requirement;
+    requirement.loc = loc;
+    size_t begin = tok.begin;
+    requirement.expr = parseExpr();
+    if (!requirement.expr)
+      return false;
+    requirement.text = sourceText(begin, lastEnd);
+    spec.requirements.push_back(std::move(requirement));
+    return true;
+  }
+
+  /// The source between two offsets with comments dropped and every run of
+  /// blanks and newlines made one space (a condition continued over lines
+  /// reads as one line in messages).
+  std::string sourceText(size_t begin, size_t end) const {
+    std::string_view text = lexer.source();
+    std::string out;
+    bool blank = false;
+    for (size_t i = begin; i < end && i < text.size(); ++i) {
+      char c = text[i];
+      if (c == '#') {
+        while (i < end && text[i] != '\n')
+          ++i;
+        blank = true;
+        continue;
+      }
+      if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+        blank = true;
+        continue;
+      }
+      if (blank && !out.empty())
+        out += ' ';
+      blank = false;
+      out += c;
+    }
+    return out;
   }
 
   bool parseDtype(AttentionSpec &spec, SourceLoc loc) {
@@ -434,7 +569,8 @@ private:
       spec.dtype.value = Dtype::BF16;
     else
       return error(tok.loc,
-                   "expected dtype f16, bf16 or f32, found " + describe(tok));
+                   "expected dtype f16, bf16 or f32, found " + describe(tok) +
+                       hint({"f16", "bf16", "f32"}));
     spec.dtype.loc = loc;
     consume();
     return true;
@@ -476,7 +612,7 @@ private:
     else
       return error(tok.loc, "expected topk or cumulative after 'select', "
                             "found " +
-                                describe(tok));
+                                describe(tok) + hint({"topk", "cumulative"}));
     const char *rule = sel.rule == SelectRule::TopK ? "topk" : "cumulative";
     consume();
     if (!expectPunct("(", (std::string("after '") + rule + "'").c_str()))
@@ -529,7 +665,8 @@ private:
     else
       return error(tok.loc, "expected softmax, sum or none after "
                             "'normalize', found " +
-                                describe(tok));
+                                describe(tok) +
+                                hint({"softmax", "sum", "none"}));
     spec.normalize.loc = loc;
     consume();
     return true;
@@ -550,7 +687,7 @@ private:
     else
       return error(tok.loc, "expected parameter element type i32 or f32, "
                             "found " +
-                                describe(tok));
+                                describe(tok) + hint({"i32", "f32"}));
     consume();
     if (!expectPunct("[", "to open the parameter's index space"))
       return false;
@@ -607,8 +744,10 @@ private:
       else if (key == "stages")
         field = &hints.stages;
       else
-        return error(keyLoc, "unknown tile hint '" + key +
-                                 "'; expected q, k, warps or stages");
+        return error(keyLoc, "unknown tile hint '" + key + "'" +
+                                 (hint({"warps", "stages"}).empty()
+                                      ? "; expected q, k, warps or stages"
+                                      : hint({"warps", "stages"})));
       if (field->has_value())
         return error(keyLoc, "tile hint '" + key + "' is given twice");
       consume();
@@ -706,7 +845,7 @@ private:
     } else {
       return error(tok.loc, "expected 'add' or 'shared(...)' after 'combine', "
                             "found " +
-                                describe(tok));
+                                describe(tok) + hint({"add", "shared"}));
     }
     consume();
     if (combine.rule == CombineRule::Add && !isPunct("(")) {
@@ -747,7 +886,7 @@ private:
     } else {
       return error(tok.loc, "expected 'add' or 'delta(beta)' after 'update', "
                             "found " +
-                                describe(tok));
+                                describe(tok) + hint({"add", "delta"}));
     }
     spec.update = std::move(update);
     return true;
@@ -774,6 +913,7 @@ private:
   /// statement's builtin lookahead.
   void consumeExprToken() {
     if (pending) {
+      lastEnd = tok.end;
       tok = std::move(*pending);
       pending.reset();
     } else {
@@ -797,7 +937,9 @@ private:
       return cond;
     unsigned condDepth = depth;
     SourceLoc loc = tok.loc;
+    lastOpLoc = loc;
     consumeExprToken();
+    skipContinuation();
     ExprPtr a = parseExpr();
     if (!a)
       return nullptr;
@@ -807,7 +949,9 @@ private:
                          describe(tok));
       return nullptr;
     }
+    lastOpLoc = tok.loc;
     consumeExprToken();
+    skipContinuation();
     ExprPtr b = parseExpr();
     if (!b || !setDepth(1 + std::max({condDepth, aDepth, depth}), loc))
       return nullptr;
@@ -844,7 +988,9 @@ private:
         break;
       std::string op = tok.text;
       SourceLoc loc = tok.loc;
+      lastOpLoc = loc;
       consumeExprToken();
+      skipContinuation();
       ExprPtr rhs = parseBinary(prec + 1);
       if (!rhs || !setDepth(1 + std::max(lhsDepth, depth), loc))
         return nullptr;
@@ -900,8 +1046,7 @@ private:
       if (!e)
         return nullptr;
       if (!isPunct(")")) {
-        error(tok.loc, "expected ')' to close the parenthesis, found " +
-                           describe(tok));
+        unclosed(loc, "(", ")");
         return nullptr;
       }
       consumeExprToken();
@@ -917,16 +1062,25 @@ private:
         return parseArguments(Expr::Kind::Call, name, loc, "(", ")");
       if (isPunct("["))
         return parseArguments(Expr::Kind::Param, name, loc, "[", "]");
+      if (auto it = lets.find(name); it != lets.end())
+        return expandLet(name, it->second, loc);
       ExprPtr e = node(Expr::Kind::Var, loc);
       e->name = name;
       return e;
     }
-    error(loc, "expected an expression, found " + describe(tok));
+    if (continuation && continuation->line < loc.line)
+      errorWithNote(loc, "expected an expression, found " + describe(tok),
+                    *continuation,
+                    "the line ends with an operator, so the expression "
+                    "continues on the next line");
+    else
+      error(loc, "expected an expression, found " + describe(tok));
     return nullptr;
   }
 
   ExprPtr parseArguments(Expr::Kind kind, const std::string &name,
                          SourceLoc loc, const char *open, const char *close) {
+    SourceLoc openLoc = tok.loc;
     consumeExprToken(); // open
     ExprPtr e = node(kind, loc);
     e->name = name;
@@ -949,6 +1103,13 @@ private:
         return e;
       }
       if (!isPunct(",")) {
+        // Newlines inside brackets are not tokens, so a missing close
+        // bracket shows up as a statement keyword or '}' further on.
+        if (tok.kind == Tok::Eof || isPunct("}") ||
+            (tok.kind == Tok::Ident && tok.loc.line != e->loc.line)) {
+          unclosed(openLoc, open, close);
+          return nullptr;
+        }
         error(tok.loc, std::string("expected ',' or '") + close +
                            "' in the argument list of '" + name +
                            "', found " + describe(tok));
@@ -956,7 +1117,67 @@ private:
       }
       consumeExprToken();
     }
-    (void)open;
+  }
+
+  /// Reports a bracket that was never closed: at the bracket, with a note
+  /// where the closing one was expected.
+  void unclosed(SourceLoc openLoc, const char *open, const char *close) {
+    errorWithNote(openLoc,
+                  std::string("unclosed '") + open + "': expected '" + close +
+                      "' to close it, found " + describe(tok),
+                  tok.loc, std::string("expected '") + close + "' here");
+  }
+
+  /// After a binary operator, `?` or `:`, the expression continues on the
+  /// next line: a line ending with an operator is never complete.
+  void skipContinuation() {
+    SourceLoc op = lastOpLoc;
+    if (tok.kind == Tok::Newline)
+      continuation = op;
+    while (tok.kind == Tok::Newline)
+      consume();
+  }
+
+  /// A copy of a let's body at one of its uses, marked with the binding so
+  /// that errors in the body can point at the use too.
+  ExprPtr expandLet(const std::string &name, const LetBinding &binding,
+                    SourceLoc use) {
+    ExprPtr copy = cloneExpr(*binding.body);
+    if (!copy)
+      return nullptr;
+    copy->letName = name;
+    copy->letUse = use;
+    ++currentSpec->lets[binding.index].uses;
+    if (!setDepth(binding.depth, use))
+      return nullptr;
+    return copy;
+  }
+
+  /// Deep copy, counting nodes: lets that use lets can double an
+  /// expression at each level, so the total expanded size is bounded.
+  ExprPtr cloneExpr(const Expr &e) {
+    if (++expandedNodes > kMaxExpandedNodes) {
+      error(tok.loc, "expressions are too large after expanding lets (more "
+                     "than " +
+                         std::to_string(kMaxExpandedNodes) + " nodes)");
+      return nullptr;
+    }
+    auto copy = std::make_unique<Expr>();
+    copy->kind = e.kind;
+    copy->loc = e.loc;
+    copy->intValue = e.intValue;
+    copy->floatValue = e.floatValue;
+    copy->name = e.name;
+    copy->op = e.op;
+    copy->letName = e.letName;
+    copy->letUse = e.letUse;
+    for (const ExprPtr &operand : e.operands) {
+      ExprPtr c = cloneExpr(*operand);
+      if (!c)
+        return nullptr;
+      copy->operands.push_back(std::move(c));
+    }
+    return copy;
   }
 
   /// Records that the expression just built is `d` nodes deep; rejects it
@@ -972,6 +1193,17 @@ private:
 
   /// Bounds the parser's own recursion (parentheses, unary operators).
   static constexpr int kMaxNesting = 200;
+  /// Bounds the nodes that let expansion may create in one block.
+  static constexpr size_t kMaxExpandedNodes = 100000;
+  std::map<std::string, LetBinding> lets;
+  size_t expandedNodes = 0;
+  AttentionSpec *currentSpec = nullptr;
+  /// End offset of the last consumed token.
+  size_t lastEnd = 0;
+  /// The operator most recently consumed, and the last one that ended a
+  /// line (the expression then continues on the next).
+  SourceLoc lastOpLoc;
+  std::optional<SourceLoc> continuation;
   /// Bounds the depth of an expression tree.
   static constexpr unsigned kMaxDepth = 1000;
   Lexer lexer;

@@ -10,6 +10,9 @@
 
 #include "lib/Spec/Parser.h"
 
+#include "lib/Spec/Names.h"
+#include "lib/Spec/Suggest.h"
+
 #include <algorithm>
 #include <cmath>
 #include <iterator>
@@ -90,7 +93,16 @@ namespace {
 
 /// Which clause an expression belongs to: decides its variables and its
 /// result type.
-enum class Clause { Mask, Keep, Complement, Score, Feature, Decay, Combine };
+enum class Clause {
+  Mask,
+  Keep,
+  Complement,
+  Score,
+  Feature,
+  Decay,
+  Combine,
+  Require
+};
 
 const char *clauseName(Clause clause) {
   switch (clause) {
@@ -108,6 +120,8 @@ const char *clauseName(Clause clause) {
     return "feature";
   case Clause::Decay:
     return "decay";
+  case Clause::Require:
+    return "require";
   }
   return "mask";
 }
@@ -127,6 +141,8 @@ const char *clauseVariables(Clause clause) {
     return "b h n d x Nq Nk";
   case Clause::Decay:
     return "b h n d Nq Nk";
+  case Clause::Require:
+    return "Nq Nk";
   }
   return "";
 }
@@ -143,6 +159,8 @@ public:
   bool run() {
     checkShape();
     checkParams();
+    checkLets();
+    checkRequirements();
     if (spec.linear)
       checkLinearFamily();
     else
@@ -153,7 +171,13 @@ public:
 
 private:
   void error(SourceLoc loc, std::string message) {
-    diags.push_back({loc, std::move(message)});
+    Diagnostic d{loc, std::move(message), {}};
+    // Inside a let's body, also point at the use(s) that brought it here.
+    for (auto use = letUses.rbegin(); use != letUses.rend(); ++use)
+      d.notes.push_back({use->second, "in 'let " + use->first +
+                                          "', used here in the " +
+                                          clauseName(clauseNow)});
+    diags.push_back(std::move(d));
     ok = false;
   }
 
@@ -185,26 +209,53 @@ private:
   }
 
   void checkParams() {
-    static const std::set<std::string> reserved = {
-        "b",    "h",       "q",     "k",    "s",    "x",     "n",
-        "d",    "Nq",      "Nk",    "causal", "exp", "log",  "sqrt",
-        "tanh", "sigmoid", "softplus", "relu", "elu", "abs", "min",
-        "max",  "floor",   "pow",   "cos",  "sin"};
-    // Run-time tensors share the `--input NAME=FILE` namespace with
-    // parameters (q and k are variables already).
-    static const std::set<std::string> tensors = {"v", "o", "lse", "state",
-                                                  "z"};
     std::set<std::string> seen;
     for (const ParamDecl &p : spec.params) {
-      if (reserved.count(p.name))
+      if (isReservedExpressionName(p.name))
         error(p.loc, "parameter name '" + p.name +
                          "' is reserved for a variable or function");
-      else if (tensors.count(p.name))
+      else if (isTensorName(p.name))
         error(p.loc,
               "parameter name '" + p.name + "' is reserved for a tensor");
       else if (!seen.insert(p.name).second)
         error(p.loc, "parameter '" + p.name + "' is declared twice");
     }
+  }
+
+  /// The parser already refused lets named like variables, functions,
+  /// keywords or tensors; a param is declared anywhere in the block, so a
+  /// clash with one is found here.
+  void checkLets() {
+    for (const LetDecl &let : spec.lets) {
+      const ParamDecl *p = spec.findParam(let.name);
+      if (!p)
+        continue;
+      diags.push_back({let.loc,
+                       "let '" + let.name + "' has the name of a parameter",
+                       {{p->loc, "parameter '" + p->name + "' declared here"}}});
+      ok = false;
+    }
+  }
+
+  /// `require` conditions are evaluated by the runtime before a launch,
+  /// from the sizes alone: bool, over Nq, Nk and int constants.
+  void checkRequirements() {
+    for (Requirement &r : spec.requirements) {
+      checkClause(*r.expr, Clause::Require, ValueType::Bool);
+      if (r.expr->type != ValueType::Unknown)
+        checkIntegerOnly(*r.expr);
+    }
+  }
+
+  /// A require's evaluator (runtime/lib/Requirements.cpp) works on 64-bit
+  /// integers; a float anywhere would change the meaning silently.
+  void checkIntegerOnly(const Expr &e) {
+    if (e.type == ValueType::Float) {
+      error(e.loc, "expected integers in a require condition, got a float");
+      return;
+    }
+    for (const ExprPtr &operand : e.operands)
+      checkIntegerOnly(*operand);
   }
 
   void forbid(bool present, SourceLoc loc, const char *what,
@@ -399,7 +450,11 @@ private:
 
   /// Types `e` bottom-up; returns Unknown after reporting an error.
   ValueType typeOf(Expr &e) {
+    if (!e.letName.empty())
+      letUses.emplace_back(e.letName, e.letUse);
     e.type = computeType(e);
+    if (!e.letName.empty())
+      letUses.pop_back();
     return e.type;
   }
 
@@ -420,13 +475,10 @@ private:
       return ValueType::Bool;
     case Expr::Kind::Var:
       if (!isClauseVariable(e.name)) {
-        std::string hint = spec.findParam(e.name)
-                               ? "; parameters are indexed, e.g. '" + e.name +
-                                     "[h]'"
-                               : "";
         error(e.loc, "unknown name '" + e.name + "' in the " +
                          clauseName(clauseNow) + " (variables: " +
-                         clauseVariables(clauseNow) + ")" + hint);
+                         clauseVariables(clauseNow) + ")" +
+                         unknownNameHint(e.name));
         return ValueType::Unknown;
       }
       return (e.name == "s" || e.name == "x") ? ValueType::Float
@@ -445,10 +497,50 @@ private:
     return ValueType::Unknown;
   }
 
+  /// Why a name is unknown, or what it may be a typo of.
+  std::string unknownNameHint(const std::string &name) {
+    if (spec.findParam(name))
+      return "; parameters are indexed, e.g. '" + name + "[h]'";
+    for (const LetDecl &let : spec.lets)
+      if (let.name == name)
+        return "; 'let " + name + "' is bound on line " +
+               std::to_string(let.loc.line) + ", after this use";
+    std::vector<std::string> candidates;
+    std::istringstream vars(clauseVariables(clauseNow));
+    for (std::string v; vars >> v;)
+      candidates.push_back(v);
+    if (clauseNow == Clause::Mask || clauseNow == Clause::Keep ||
+        clauseNow == Clause::Complement)
+      candidates.push_back("causal");
+    if (clauseNow == Clause::Feature)
+      for (const char *builtin :
+           {"identity", "relu", "elu1", "exp", "l2norm", "taylor2"})
+        candidates.push_back(builtin);
+    for (const LetDecl &let : spec.lets)
+      candidates.push_back(let.name);
+    for (const ParamDecl &p : spec.params)
+      candidates.push_back(p.name);
+    return didYouMean(name, candidates);
+  }
+
+  std::vector<std::string> paramNames() const {
+    std::vector<std::string> names;
+    for (const ParamDecl &p : spec.params)
+      names.push_back(p.name);
+    return names;
+  }
+
   ValueType typeParam(Expr &e) {
+    if (clauseNow == Clause::Require) {
+      error(e.loc, "a require condition may read only Nq and Nk, not "
+                   "parameter '" +
+                       e.name + "'");
+      return ValueType::Unknown;
+    }
     const ParamDecl *p = spec.findParam(e.name);
     if (!p) {
-      error(e.loc, "unknown parameter '" + e.name + "'");
+      error(e.loc, "unknown parameter '" + e.name + "'" +
+                       didYouMean(e.name, paramNames()));
       return ValueType::Unknown;
     }
     if (e.operands.size() != p->dims.size()) {
@@ -558,7 +650,7 @@ private:
       std::string hint = spec.findParam(e.name)
                              ? "; parameters are indexed with [ ], e.g. '" +
                                    e.name + "[h]'"
-                             : "";
+                             : didYouMean(e.name, functionNames());
       error(e.loc, "unknown function '" + e.name + "'" + hint);
       return ValueType::Unknown;
     }
@@ -587,6 +679,8 @@ private:
 
   AttentionSpec &spec;
   std::vector<Diagnostic> &diags;
+  /// The lets whose bodies the walk is inside, outermost first.
+  std::vector<std::pair<std::string, SourceLoc>> letUses;
   Clause clauseNow = Clause::Mask;
   bool ok = true;
 };
