@@ -23,11 +23,11 @@ SmallVector<GradParam> gradParams(AttentionOp op) {
   return out;
 }
 
-std::string paramDimSize(char dim, AttentionOp op) {
-  return dim == 'b'   ? "args.batch"
-         : dim == 'h' ? std::to_string(op.getHeads()) + "LL"
-         : dim == 'n' ? "args.kv_len"
-                      : std::to_string(op.getHeadDim()) + "LL";
+std::string paramDimSize(const attnc::rt::ParamDim &dim, AttentionOp op) {
+  return paramDimExtentText(dim, "args.batch",
+                            std::to_string(op.getHeads()) + "LL",
+                            "args.kv_len",
+                            std::to_string(op.getHeadDim()) + "LL");
 }
 
 LogicalResult checkBackwardSchedule(AttentionOp op, KernelFuncOp kernel,
@@ -109,7 +109,7 @@ void emitParamGradWriters(
         "AttncKernelArgs &args) {\n  (void)args;\n  switch (slot) {\n";
   for (const GradParam &g : grads) {
     os << "  case " << g.slot << ": return 1LL";
-    for (char dim : g.param.getDims())
+    for (const attnc::rt::ParamDim &dim : paramDims(g.param))
       os << " * " << paramDimSize(dim, op);
     os << ";\n";
   }
@@ -121,7 +121,7 @@ void emitParamGradWriters(
      << "  for (int s = 0; s < slot; ++s) offset += "
         "attnc_param_grad_size(s, args);\n  return offset;\n}\n";
   for (const GradParam &g : grads) {
-    StringRef dims = g.param.getDims();
+    std::vector<attnc::rt::ParamDim> dims = paramDims(g.param);
     os << qualifiers << " void attnc_grad_" << g.param.getName()
        << "(const AttncKernelArgs &args, " << pgType << " pg";
     for (size_t d = 0; d < dims.size(); ++d)

@@ -31,7 +31,8 @@ struct GradParam {
 llvm::SmallVector<GradParam> gradParams(mlir::attn::AttentionOp op);
 
 /// The C expression of a parameter dimension's size (`b`, `h`, `n`, `d`).
-std::string paramDimSize(char dim, mlir::attn::AttentionOp op);
+std::string paramDimSize(const attnc::rt::ParamDim &dim,
+                         mlir::attn::AttentionOp op);
 
 /// Checks that `kernel` is the schedule the embedded code runs: the row
 /// statistics, a key-major pass (q-block loop over the forward's tile walk,

@@ -182,17 +182,16 @@ void emitParamReaders(raw_ostream &os, ArrayAttr params, int64_t heads,
   os << "// ---- parameter readers: 0 outside the array ----\n";
   for (auto [i, p] : llvm::enumerate(params.getAsRange<attn::ParamAttr>())) {
     const char *type = p.getElementType().isInteger(32) ? "int" : "float";
-    StringRef dims = p.getDims();
+    std::vector<attnc::rt::ParamDim> dims = attn::paramDims(p);
     os << "ATTNC_HD " << type << " attnc_param_" << p.getName()
        << "(const AttncKernelArgs &args";
     for (size_t d = 0; d < dims.size(); ++d)
       os << ", long long i" << d;
-    os << ") {\n  long long flat = 0;\n";
+    os << ") {\n  (void)args;\n  long long flat = 0;\n";
     for (size_t d = 0; d < dims.size(); ++d) {
-      std::string size = dims[d] == 'b'   ? "args.batch"
-                         : dims[d] == 'h' ? std::to_string(heads) + "LL"
-                         : dims[d] == 'n' ? "args.kv_len"
-                                          : std::to_string(headDim) + "LL";
+      std::string size = attn::paramDimExtentText(
+          dims[d], "args.batch", std::to_string(heads) + "LL", "args.kv_len",
+          std::to_string(headDim) + "LL");
       os << "  if (i" << d << " < 0 || i" << d << " >= " << size
          << ") return 0;\n  flat = flat * " << size << " + i" << d << ";\n";
     }

@@ -85,6 +85,18 @@ void emitManifest(Operation *op, const PackageContents &c, raw_ostream &os) {
                         p.getElementType().isF32() && !p.getFrozen());
         });
     });
+    // The spec's `require` conditions (docs/language.md §3a), checked by
+    // the runtime before every launch.
+    if (ArrayAttr requirements =
+            get([](auto o) { return o.getRequirementsAttr(); }))
+      j.attributeArray("requires", [&] {
+        for (auto r : requirements.getAsRange<attn::RequireAttr>())
+          j.object([&] {
+            j.attribute("text", r.getText());
+            j.attribute("line", r.getLine());
+            j.attribute("program", r.getProgram());
+          });
+      });
     j.attributeObject("schedule", [&] {
       j.attribute("block_q", schedule ? schedule.getBlockQ() : 0);
       j.attribute("block_k", schedule ? schedule.getBlockK() : 0);
@@ -223,6 +235,13 @@ std::string kernelSignature(Operation *op, const PackageContents &c,
   } else {
     os << "0";
   }
+  // The `require` programs, '|' between them: a manifest cannot drop one.
+  os << ";requires=";
+  if (ArrayAttr requirements =
+          get([](auto o) { return o.getRequirementsAttr(); }))
+    llvm::interleave(
+        requirements.getAsRange<attn::RequireAttr>(), os,
+        [&](attn::RequireAttr r) { os << r.getProgram(); }, "|");
   os << ";spec_hash=" << c.specHash;
   return out;
 }

@@ -124,6 +124,21 @@ def Attn_ScheduleAttr : Attn_Attr<"Schedule", "schedule"> {
   let genVerifyDecl = 1;
 }
 
+def Attn_RequireAttr : Attn_Attr<"Require", "require"> {
+  let summary = "a `require` condition on the launch sizes";
+  let description = [{
+    `#attn.require<text = "Nk % 64 == 0", program = "Nk,64,mod,0,eq",
+    line = 9>`: the condition as written in the spec (for messages), its
+    postfix program over Nq and Nk (runtime/lib/Requirements.h, evaluated
+    by the runtime before every launch and by the reference executor's
+    driver) and the spec line it came from.
+  }];
+  let parameters = (ins StringRefParameter<"">:$text,
+                        StringRefParameter<"">:$program, "int64_t":$line);
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+}
+
 def Attn_BoundAttr : Attn_Attr<"Bound", "bound"> {
   let summary = "a linear bound on the key position";
   let description = [{

@@ -13,6 +13,11 @@
 #include "mlir/IR/SymbolTable.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
+#include "runtime/lib/ParamDims.h"
+
+#include <string>
+#include <vector>
+
 #define GET_OP_CLASSES
 #include "dialect/AttnOps.h.inc"
 
@@ -32,6 +37,18 @@ Location clauseLoc(Operation *op, StringRef clause);
 /// The `attention` statement of the spec behind `op` (the first part of its
 /// fused location), or the op's location: what generated code cites.
 Location statementLoc(Operation *op);
+
+/// The dimensions of `param` (its verified dims text, runtime/lib/
+/// ParamDims.h): letters b h n d and fixed extents.
+std::vector<attnc::rt::ParamDim> paramDims(ParamAttr param);
+
+/// The C++ expression of one dimension's extent in generated code: B, H, N
+/// and D spelled by the caller, a fixed extent as its number.
+std::string paramDimExtentText(const attnc::rt::ParamDim &dim,
+                               const std::string &batch,
+                               const std::string &heads,
+                               const std::string &positions,
+                               const std::string &headDim);
 
 /// Where to report that `op` has no CUDA kernel: the clause its
 /// `cuda_unsupported_clause` names, else the op.

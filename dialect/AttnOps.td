@@ -89,7 +89,9 @@ def Attn_AttentionOp : Attn_Op<"attention", [
                        OptionalAttr<Attn_CudaPlanAttr>:$cuda_plan,
                        OptionalAttr<StrAttr>:$cuda_unsupported,
                        OptionalAttr<Attn_CpuPlanAttr>:$cpu_plan,
-                       OptionalAttr<StrAttr>:$cuda_unsupported_clause);
+                       OptionalAttr<StrAttr>:$cuda_unsupported_clause,
+                       OptionalAttr<TypedArrayAttrBase<Attn_RequireAttr,
+                           "requirements">>:$requirements);
   let regions = (region SizedRegion<1>:$mask, SizedRegion<1>:$score,
                         MaxSizedRegion<1>:$keep,
                         MaxSizedRegion<1>:$hybrid_phi,
@@ -166,7 +168,9 @@ def Attn_LinearAttentionOp : Attn_Op<"linear_attention", [
                        OptionalAttr<Attn_CudaPlanAttr>:$cuda_plan,
                        OptionalAttr<StrAttr>:$cuda_unsupported,
                        OptionalAttr<Attn_CpuPlanAttr>:$cpu_plan,
-                       OptionalAttr<StrAttr>:$cuda_unsupported_clause);
+                       OptionalAttr<StrAttr>:$cuda_unsupported_clause,
+                       OptionalAttr<TypedArrayAttrBase<Attn_RequireAttr,
+                           "requirements">>:$requirements);
   let regions = (region SizedRegion<1>:$feature_region,
                         SizedRegion<1>:$decay);
   let assemblyFormat = "$sym_name attr-dict `feature` $feature_region `decay` $decay";

@@ -7,8 +7,10 @@
 // o = 0, lse = -inf. A NaN or +inf lse: the row is NaN. The same rules as the host merge
 // (runtime/lib/MergeStates.cpp), in float. Arguments (docs/runtime.md §3d): o, o_strides, lse,
 // batch and q_len of the result; kv_len the number of parts; scratch[0] the AttncMergePart array.
+// No __launch_bounds__: with it ptxas aims at full occupancy, caps the kernel at 32 registers and
+// spills for DV = 32 (natten_2d); without it the kernel takes 40 and spills nothing.
 #define ATTNC_MERGE_THREADS 256
-extern "C" __global__ void __launch_bounds__(ATTNC_MERGE_THREADS) ATTNC_MERGE_KERNEL(const AttncKernelArgs a) {
+extern "C" __global__ void ATTNC_MERGE_KERNEL(const AttncKernelArgs a) {
   const long long row = (long long)blockIdx.x * (ATTNC_MERGE_THREADS / 32) + threadIdx.x / 32;
   const int lane = threadIdx.x % 32;
   const long long Nq = a.q_len, parts = a.kv_len;

@@ -11,6 +11,7 @@
 
 #include "lib/Dialect/TargetPlans.h"
 #include "runtime/include/attnc/kernel_abi.h"
+#include "runtime/lib/Requirements.h"
 
 #include "mlir/IR/DialectImplementation.h"
 
@@ -47,6 +48,50 @@ void AttnDialect::initialize() {
 // Attributes
 //===----------------------------------------------------------------------===//
 
+LogicalResult
+RequireAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                    StringRef text, StringRef program, int64_t line) {
+  attnc::rt::RequirementProgram parsed;
+  std::string why;
+  if (!attnc::rt::parseRequirementProgram(
+          std::string_view(program.data(), program.size()), parsed, why))
+    return emitError() << "invalid program of requirement '" << text
+                       << "': " << why;
+  if (line < 1)
+    return emitError() << "requirement '" << text
+                       << "' needs a positive line, got " << line;
+  return success();
+}
+
+std::vector<attnc::rt::ParamDim> mlir::attn::paramDims(ParamAttr param) {
+  std::vector<attnc::rt::ParamDim> dims;
+  std::string why;
+  StringRef text = param.getDims();
+  // The attribute's verifier accepted the text.
+  (void)attnc::rt::parseParamDims(std::string_view(text.data(), text.size()),
+                                  dims, why);
+  return dims;
+}
+
+std::string mlir::attn::paramDimExtentText(const attnc::rt::ParamDim &dim,
+                                           const std::string &batch,
+                                           const std::string &heads,
+                                           const std::string &positions,
+                                           const std::string &headDim) {
+  switch (dim.kind) {
+  case 'b':
+    return batch;
+  case 'h':
+    return heads;
+  case 'n':
+    return positions;
+  case 'd':
+    return headDim;
+  default:
+    return std::to_string(dim.size) + "LL";
+  }
+}
+
 LogicalResult ParamAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                                 StringRef name, Type elementType,
                                 StringRef dims, bool frozen) {
@@ -60,15 +105,16 @@ LogicalResult ParamAttr::verify(function_ref<InFlightDiagnostic()> emitError,
     return emitError() << "expected parameter '" << name
                        << "' to have element type i32 or f32, got "
                        << elementType;
-  if (dims.empty())
-    return emitError() << "expected parameter '" << name
-                       << "' to have at least one dimension";
-  for (char c : dims)
-    if (!StringRef("bhnd").contains(c))
-      return emitError() << "expected dimensions of parameter '" << name
-                         << "' among b, h, n, d, got '" << dims << "'";
-  // As in the language: only d repeats (hedgehog's D x D weight per head).
-  for (char c : StringRef("bhn"))
+  std::vector<attnc::rt::ParamDim> parsed;
+  std::string why;
+  if (!attnc::rt::parseParamDims(std::string_view(dims.data(), dims.size()),
+                                 parsed, why))
+    return emitError() << "expected dimensions of parameter '" << name
+                       << "' among b, h, n, d and [N], got '" << dims
+                       << "': " << why;
+  // As in the language: b and h once; n repeats in pairwise tables, d in
+  // hedgehog's D x D weight per head.
+  for (char c : StringRef("bh"))
     if (dims.count(c) > 1)
       return emitError() << "expected dimension '" << c
                          << "' at most once in parameter '" << name
@@ -257,10 +303,6 @@ static LogicalResult verifyRegionSignature(Operation *op, Region &region,
   return success();
 }
 
-/// The most dimensions a parameter may have: the runtime's manifest reader
-/// accepts 1 to 4 of the letters b, h, n, d.
-constexpr size_t kMaxParamDims = 4;
-
 static LogicalResult verifyHeads(Operation *op, int64_t heads,
                                  int64_t kvHeads, int64_t headDim,
                                  int64_t valueDim, ArrayAttr params) {
@@ -285,11 +327,8 @@ static LogicalResult verifyHeads(Operation *op, int64_t heads,
            << " parameters (the kernel ABI passes no more), got "
            << params.size();
   }
-  for (auto param : params.getAsRange<ParamAttr>())
-    if (param.getDims().size() > kMaxParamDims)
-      return emitError(clauseLoc(op, ("param " + param.getName()).str()))
-             << "expected parameter '" << param.getName() << "' to have 1 to "
-             << kMaxParamDims << " dimensions, got " << param.getDims().size();
+  // ParamAttr's verifier bounds each parameter's rank (runtime/lib/
+  // ParamDims.h) as the kernel ABI's tensors do.
   return success();
 }
 
@@ -596,8 +635,9 @@ static FailureOr<ParamAttr> verifyParamAccess(Operation *op, StringRef name,
               [&](auto attention) { return attention.lookupParam(name); });
   if (!param)
     return op->emitOpError() << "unknown parameter '" << name << "'";
-  if (numIndices != param.getDims().size())
-    return op->emitOpError() << "expected " << param.getDims().size()
+  const size_t rank = paramDims(param).size();
+  if (numIndices != rank)
+    return op->emitOpError() << "expected " << rank
                              << " indices for parameter '" << name
                              << "', got " << numIndices;
   return param;

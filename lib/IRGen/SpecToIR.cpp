@@ -11,6 +11,8 @@
 
 #include "lib/IRGen/SpecToIR.h"
 
+#include "runtime/lib/Requirements.h"
+
 #include "dialect/AttnOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -116,6 +118,57 @@ private:
     return builder.getArrayAttr(params);
   }
 
+  /// The spec's `require` conditions as postfix programs over Nq and Nk
+  /// (runtime/lib/Requirements.h); null when there are none.
+  ArrayAttr requirementsOf(const spec::AttentionSpec &s) {
+    if (s.requirements.empty())
+      return {};
+    SmallVector<Attribute> list;
+    for (const spec::Requirement &r : s.requirements) {
+      std::string program;
+      appendProgram(*r.expr, program);
+      list.push_back(attn::RequireAttr::get(ctx, r.text, program,
+                                            static_cast<int64_t>(r.loc.line)));
+    }
+    return builder.getArrayAttr(list);
+  }
+
+  /// Writes `e` in postfix, operands first. Sema allows only ints, bools,
+  /// Nq, Nk and the operators below in a requirement.
+  static void appendProgram(const spec::Expr &e, std::string &out) {
+    auto emit = [&](llvm::StringRef token) {
+      if (!out.empty())
+        out += ',';
+      out += token.str();
+    };
+    for (const spec::ExprPtr &operand : e.operands)
+      appendProgram(*operand, out);
+    switch (e.kind) {
+    case spec::Expr::Kind::IntLit:
+      emit(std::to_string(e.intValue));
+      return;
+    case spec::Expr::Kind::Var:
+      emit(e.name); // Nq or Nk
+      return;
+    case spec::Expr::Kind::Unary:
+      emit(e.op == "!" ? "not" : "neg");
+      return;
+    case spec::Expr::Kind::Binary: {
+      std::string_view token = attnc::rt::requirementBinaryToken(e.op);
+      emit(llvm::StringRef(token.data(), token.size()));
+      return;
+    }
+    case spec::Expr::Kind::Ternary:
+      emit("sel");
+      return;
+    case spec::Expr::Kind::Call:
+      emit(e.name); // abs, min or max
+      return;
+    default:
+      return;
+    }
+  }
+
   attn::ScheduleAttr scheduleOf(const spec::AttentionSpec &s) {
     if (!s.tile && !s.chunk.has())
       return {};
@@ -158,7 +211,7 @@ private:
         /*hybrid_feature_param=*/StringAttr(), /*combine=*/attn::CombineAttr(),
         /*complement_map=*/ArrayAttr(), attn::CudaPlanAttr(),
         /*cuda_unsupported=*/StringAttr(), attn::CpuPlanAttr(),
-        /*cuda_unsupported_clause=*/StringAttr());
+        /*cuda_unsupported_clause=*/StringAttr(), requirementsOf(s));
     if (s.select) {
       op.setSelectAttr(attn::SelectRuleAttr::get(
           ctx, s.select->rule == spec::SelectRule::TopK
@@ -252,7 +305,7 @@ private:
         builder.getBoolAttr(s.bidirectional), scheduleOf(s),
         chunkFormOf(s), attn::ChunkPlanAttr(), attn::CudaPlanAttr(),
         /*cuda_unsupported=*/StringAttr(), attn::CpuPlanAttr(),
-        /*cuda_unsupported_clause=*/StringAttr());
+        /*cuda_unsupported_clause=*/StringAttr(), requirementsOf(s));
     current = &s;
     fillRegion(op.getFeatureRegion(), {"b", "h", "n", "d", "Nq", "Nk", "x"},
                true, featureExpr, s.loc,

@@ -12,6 +12,7 @@
 #include "lib/Reference/ReferenceDetail.h"
 
 #include "dialect/AttnOps.h"
+#include "runtime/lib/Requirements.h"
 
 #include <algorithm>
 #include <cmath>
@@ -60,9 +61,37 @@ std::string checkRank(const char *name, const Tensor &t, size_t rank) {
 std::string checkShape(const std::string &name,
                        const std::vector<int64_t> &got,
                        const std::vector<int64_t> &want) {
-  if (got != want)
-    return "input '" + name + "': expected shape " + shapeString(want) +
-           ", got " + shapeString(got);
+  if (got == want)
+    return "";
+  // [B, N, H, D] (PyTorch SDPA's order) shows heads in dimension 2.
+  const bool headsSecond = (name == "q" || name == "k" || name == "v") &&
+                           got.size() == 4 && want.size() == 4 &&
+                           got[2] == want[1] && got[1] != want[1];
+  return "input '" + name + "': expected shape " + shapeString(want) +
+         ", got " + shapeString(got) +
+         (headsSecond ? "; it looks like [B, N, H, D] order: attnc takes "
+                        "[B, H, N, D] (swap dimensions 1 and 2)"
+                      : "");
+}
+
+/// The spec's `require` conditions (docs/language.md §3a) for these
+/// lengths, with the runtime's evaluator and message.
+std::string checkRequirements(Operation *op, int64_t Nq, int64_t Nk) {
+  auto requirements = op->getAttrOfType<ArrayAttr>("requirements");
+  if (!requirements)
+    return "";
+  for (auto r : requirements.getAsRange<attn::RequireAttr>()) {
+    attnc::rt::RequirementProgram program;
+    std::string why;
+    // The attribute's verifier accepted the program already.
+    if (!attnc::rt::parseRequirementProgram(r.getProgram().str(), program,
+                                            why))
+      return "requirement '" + r.getText().str() + "': " + why;
+    if (attnc::rt::evaluateRequirement(program, Nq, Nk) == 0)
+      return "the inputs violate the spec's 'require " + r.getText().str() +
+             "' (line " + std::to_string(r.getLine()) +
+             "): Nq = " + std::to_string(Nq) + ", Nk = " + std::to_string(Nk);
+  }
   return "";
 }
 
@@ -151,16 +180,16 @@ std::string checkInputs(Operation *op, const Inputs &in, Problem &p) {
       return "input '" + param.getName().str() +
              "': missing (declared by the spec as a parameter)";
     std::vector<int64_t> want;
-    for (char c : param.getDims())
-      want.push_back(c == 'b'   ? p.batch
-                     : c == 'h' ? p.heads
-                     : c == 'n' ? p.keys
-                                : p.headDim);
+    for (const attnc::rt::ParamDim &d : attn::paramDims(param))
+      want.push_back(
+          attnc::rt::paramDimExtent(d, p.batch, p.heads, p.keys, p.headDim));
     if (std::string e = checkShape(param.getName().str(), it->second.shape,
                                    want);
         !e.empty())
       return e;
   }
+  if (std::string e = checkRequirements(op, p.queries, p.keys); !e.empty())
+    return e;
   for (auto &entry : in.params) {
     bool declared = false;
     for (auto param : info.params.getAsRange<attn::ParamAttr>())

@@ -103,7 +103,11 @@ struct ParamDecl {
   std::string name;
   SourceLoc loc;
   ParamElem elem = ParamElem::F32;
-  std::string dims; ///< e.g. "bn"
+  /// One token per dimension (runtime/lib/ParamDims.h): a letter of
+  /// b h n d, or a fixed extent `[13]`; "" for a scalar. E.g. "bn",
+  /// "h[13][13]".
+  std::string dims;
+  unsigned rank = 0; ///< number of dimensions
   /// `param slope: f32[h] frozen`: no gradient in the backward pass.
   bool frozen = false;
 };

@@ -691,27 +691,48 @@ private:
     consume();
     if (!expectPunct("[", "to open the parameter's index space"))
       return false;
-    for (;;) {
-      if (tok.kind != Tok::Ident ||
-          (tok.text != "b" && tok.text != "h" && tok.text != "n" &&
-           tok.text != "d"))
-        return error(tok.loc,
-                     "expected an index-space dimension b, h, n or d, found " +
-                         describe(tok));
-      // Only d may repeat: hedgehog's weight is a D x D matrix per head.
-      if (tok.text != "d" && decl.dims.find(tok.text[0]) != std::string::npos)
-        return error(tok.loc, "dimension '" + tok.text +
-                                  "' appears twice in parameter '" +
-                                  decl.name + "'");
-      decl.dims += tok.text[0];
-      consume();
-      if (isPunct("]")) {
-        consume();
-        break;
+    // `[]` is a scalar; otherwise up to four dimensions, each a letter
+    // (b, h, n, d) or a fixed extent (`13`). The dims text writes a fixed
+    // extent as `[13]` (runtime/lib/ParamDims.h).
+    unsigned rank = 0;
+    while (!isPunct("]")) {
+      if (rank == 4)
+        return error(decl.loc, "expected parameter '" + decl.name +
+                                   "' to have at most 4 dimensions");
+      if (tok.kind == Tok::Int) {
+        if (tok.intValue < 1 || tok.intValue > (int64_t(1) << 24))
+          return error(tok.loc, "expected a fixed extent in [1, 16777216], "
+                                "got " +
+                                    tok.text);
+        decl.dims += "[" + std::to_string(tok.intValue) + "]";
+      } else {
+        if (tok.kind != Tok::Ident ||
+            (tok.text != "b" && tok.text != "h" && tok.text != "n" &&
+             tok.text != "d"))
+          return error(tok.loc, "expected an index-space dimension b, h, n, "
+                                "d or a fixed extent, found " +
+                                    describe(tok));
+        // b and h repeat nowhere; n repeats in pairwise tables (a query
+        // and a key position), d in hedgehog's D x D weight per head.
+        if ((tok.text == "b" || tok.text == "h") &&
+            decl.dims.find(tok.text[0]) != std::string::npos)
+          return error(tok.loc, "dimension '" + tok.text +
+                                    "' appears twice in parameter '" +
+                                    decl.name + "'");
+        decl.dims += tok.text[0];
       }
+      ++rank;
+      consume();
+      if (isPunct("]"))
+        break;
       if (!expectPunct(",", "between parameter dimensions"))
         return false;
+      if (isPunct("]"))
+        return error(tok.loc, "expected an index-space dimension b, h, n, d "
+                              "or a fixed extent, found ']'");
     }
+    consume(); // ']'
+    decl.rank = rank;
     if (isIdent("frozen")) {
       if (decl.elem != ParamElem::F32)
         return error(tok.loc, "'frozen' applies to f32 parameters; i32 "

@@ -474,6 +474,12 @@ private:
       }
       return ValueType::Bool;
     case Expr::Kind::Var:
+      // A scalar parameter (`param w: f32[]`) is read by its name alone.
+      if (const ParamDecl *p = spec.findParam(e.name);
+          p && p->rank == 0 && !isClauseVariable(e.name)) {
+        e.kind = Expr::Kind::Param;
+        return typeParam(e);
+      }
       if (!isClauseVariable(e.name)) {
         error(e.loc, "unknown name '" + e.name + "' in the " +
                          clauseName(clauseNow) + " (variables: " +
@@ -543,8 +549,8 @@ private:
                        didYouMean(e.name, paramNames()));
       return ValueType::Unknown;
     }
-    if (e.operands.size() != p->dims.size()) {
-      error(e.loc, "expected " + std::to_string(p->dims.size()) +
+    if (e.operands.size() != p->rank) {
+      error(e.loc, "expected " + std::to_string(p->rank) +
                        " indices for parameter '" + e.name + "', got " +
                        std::to_string(e.operands.size()));
       return ValueType::Unknown;

@@ -46,6 +46,12 @@ struct Expect {
   bool vectorized; ///< CUDA: 16-byte base and row alignment
 };
 
+/// Appended to a shape error when a [B, N, H, D] tensor was given.
+constexpr const char *kHeadsSecondHint =
+    "; it looks like [B, N, H, D] order: attnc takes [B, H, N, D] (swap "
+    "dimensions 1 and 2, e.g. x.transpose(1, 2) in PyTorch; a transposed "
+    "view's strides are accepted without a copy)";
+
 Error invalid(const Expect &e, const std::string &what) {
   return makeError(ATTNC_ERROR_INVALID_ARGUMENT, e.label + ": " + what);
 }
@@ -63,9 +69,16 @@ Error checkTensor(const attnc_tensor *t, const Expect &e, Target target,
   bool same = true;
   for (int i = 0; i < e.rank; ++i)
     same = same && t->shape[i] == e.shape[i];
-  if (!same)
+  if (!same) {
+    // [B, N, H, D] (PyTorch SDPA's and FlashAttention's order) passed as
+    // [B, H, N, D] shows up as heads in dimension 2: say so.
+    const bool headsSecond = e.rank == 4 && t->shape[2] == e.shape[1] &&
+                             t->shape[1] != e.shape[1] &&
+                             e.label.rfind("tensor '", 0) == 0;
     return invalid(e, "expected shape " + shapeString(e.shape, e.rank) +
-                          ", got " + shapeString(t->shape, e.rank));
+                          ", got " + shapeString(t->shape, e.rank) +
+                          (headsSecond ? kHeadsSecondHint : ""));
+  }
   if (!t->data)
     return invalid(e, "data is null");
 
@@ -273,6 +286,19 @@ size_t attnc::rt::dtypeSize(attnc_dtype dtype) {
   }
 }
 
+Error attnc::rt::checkRequirements(const Manifest &m, long long Nq,
+                                   long long Nk) {
+  for (const ManifestRequirement &r : m.requirements)
+    if (evaluateRequirement(r.program, Nq, Nk) == 0)
+      return makeError(ATTNC_ERROR_INVALID_ARGUMENT,
+                       "the inputs violate the spec's 'require " +
+                           sanitize(r.text, 256) + "' (line " +
+                           std::to_string(r.line) + "): Nq = " +
+                           std::to_string(Nq) + ", Nk = " +
+                           std::to_string(Nk));
+  return success();
+}
+
 Error attnc::rt::checkArguments(const Manifest &m, const CallTensors &t,
                                 Target target, AttncKernelArgs &args,
                                 std::vector<CudaLaunch::Pointer> *pointers) {
@@ -365,23 +391,9 @@ Error attnc::rt::checkArguments(const Manifest &m, const CallTensors &t,
     Expect e;
     e.label = "param '" + p.name + "'";
     e.dtype = p.dtype;
-    e.rank = static_cast<int>(p.dims.size());
-    for (int d = 0; d < e.rank; ++d) {
-      switch (p.dims[d]) {
-      case 'b':
-        e.shape[d] = B;
-        break;
-      case 'h':
-        e.shape[d] = H;
-        break;
-      case 'n':
-        e.shape[d] = Nk;
-        break;
-      default:
-        e.shape[d] = D;
-        break;
-      }
-    }
+    e.rank = static_cast<int>(p.shape.size());
+    for (int d = 0; d < e.rank; ++d)
+      e.shape[d] = paramDimExtent(p.shape[d], B, H, Nk, D);
     e.contiguous = true;
     e.output = false;
     e.vectorized = false;
@@ -393,6 +405,8 @@ Error attnc::rt::checkArguments(const Manifest &m, const CallTensors &t,
   if (t.state)
     state = *t.state;
   if ((err = checkState(m, state, B, target, ptrs)).failed())
+    return err;
+  if ((err = checkRequirements(m, Nq, Nk)).failed())
     return err;
 
   AttncKernelArgs a = {};
@@ -476,12 +490,9 @@ Error attnc::rt::checkBackwardArguments(const Manifest &m,
     Expect e;
     e.label = "param_grads[" + std::to_string(i) + "] ('" + p.name + "')";
     e.dtype = ATTNC_F32;
-    e.rank = static_cast<int>(p.dims.size());
+    e.rank = static_cast<int>(p.shape.size());
     for (int d = 0; d < e.rank; ++d)
-      e.shape[d] = p.dims[d] == 'b'   ? B
-                   : p.dims[d] == 'h' ? H
-                   : p.dims[d] == 'n' ? Nk
-                                      : D;
+      e.shape[d] = paramDimExtent(p.shape[d], B, H, Nk, D);
     e.contiguous = true;
     e.output = true;
     e.vectorized = false;

@@ -42,6 +42,11 @@ struct CallTensors {
   bool noOutput = false;
 };
 
+/// Evaluates the spec's `require` conditions (docs/language.md §3a) for
+/// these lengths; the first one violated is an ATTNC_ERROR_INVALID_ARGUMENT
+/// that quotes it. checkArguments calls it for every launch.
+Error checkRequirements(const Manifest &m, long long Nq, long long Nk);
+
 /// Checks `t` against `m` for `target` and fills `args`. For CUDA, also lists
 /// every pointer passed in `pointers`, for the driver's memory-type check.
 Error checkArguments(const Manifest &m, const CallTensors &t, Target target,

@@ -265,6 +265,40 @@ bool parseDtype(const std::string &s, attnc_dtype &out) {
   return true;
 }
 
+/// "requires": [{"text": ..., "line": N, "program": "Nk,64,mod,0,eq"}].
+void readRequirements(Error &error, const JsonValue &array, Manifest &m) {
+  FieldReader top(error, array, "");
+  constexpr size_t kMaxRequirements = 64;
+  if (array.array.size() > kMaxRequirements) {
+    top.fail("at most " + std::to_string(kMaxRequirements) +
+             " requires are supported, got " +
+             std::to_string(array.array.size()));
+    return;
+  }
+  for (size_t i = 0; i < array.array.size() && !error.failed(); ++i) {
+    const JsonValue &item = array.array[i];
+    std::string path = "requires[" + std::to_string(i) + "]";
+    if (!item.isObject()) {
+      top.fail("'" + path + "' must be an object, got " + describe(item));
+      return;
+    }
+    FieldReader r(error, item, path);
+    ManifestRequirement req;
+    r.getString("text", req.text);
+    r.getInt("line", 1, INT_MAX, req.line);
+    r.getString("program", req.programText);
+    if (error.failed())
+      return;
+    std::string why;
+    if (!parseRequirementProgram(req.programText, req.program, why)) {
+      r.fail("'" + r.name("program") + "' is not a valid program: " +
+             sanitize(why, 128));
+      return;
+    }
+    m.requirements.push_back(std::move(req));
+  }
+}
+
 void readParams(Error &error, const JsonValue &array, Manifest &m) {
   FieldReader top(error, array, "");
   if (array.array.size() > ATTNC_MAX_PARAMS) {
@@ -286,12 +320,10 @@ void readParams(Error &error, const JsonValue &array, Manifest &m) {
     r.getIdentifier("name", p.name);
     r.getChoice("dtype", {"i32", "f32"}, dtype);
     if (const JsonValue *dims = r.get("dims", true)) {
-      bool ok = dims->isString() && !dims->string.empty() &&
-                dims->string.size() <= 4 &&
-                dims->string.find_first_not_of("bhnd") == std::string::npos;
-      if (!ok) {
+      std::string why;
+      if (!dims->isString() || !parseParamDims(dims->string, p.shape, why)) {
         r.fail("'" + r.name("dims") +
-               "' must be 1 to 4 of the letters b, h, n, d, got " +
+               "' must be up to 4 dimensions among b, h, n, d and [N], got " +
                describe(*dims));
         return;
       }
@@ -545,6 +577,8 @@ Error attnc::rt::parseManifest(std::string_view text, Manifest &out) {
 
   if (const JsonValue *params = r.getArray("params", true))
     readParams(error, *params, m);
+  if (const JsonValue *requirements = r.getArray("requires", false))
+    readRequirements(error, *requirements, m);
 
   if (const JsonValue *schedule = r.getObject("schedule", true)) {
     FieldReader s(error, *schedule, "schedule");

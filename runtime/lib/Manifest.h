@@ -14,6 +14,8 @@
 #define ATTNC_RUNTIME_MANIFEST_H
 
 #include "Error.h"
+#include "ParamDims.h"
+#include "Requirements.h"
 
 #include "attnc/runtime.h"
 
@@ -33,10 +35,21 @@ constexpr int kManifestFormat = 1;
 struct ManifestParam {
   std::string name;
   attnc_dtype dtype = ATTNC_I32;
-  /// One of 'b', 'h', 'n', 'd' per dimension, 1 to 4 of them.
+  /// The dims text (runtime/lib/ParamDims.h): "bn", "h[13][13]", "" for a
+  /// scalar; `shape` is its parsed form.
   std::string dims;
+  std::vector<ParamDim> shape;
   /// Whether the backward writes this parameter's gradient ("grad").
   bool grad = false;
+};
+
+/// One `require` condition of the spec (docs/language.md §3a): checked
+/// before every launch.
+struct ManifestRequirement {
+  std::string text; ///< as written in the spec, for messages
+  int line = 0;     ///< its line in the spec
+  std::string programText;
+  RequirementProgram program;
 };
 
 struct ManifestCpu {
@@ -109,6 +122,7 @@ struct Manifest {
   /// normalize "sum").
   bool hasState = false;
   std::vector<ManifestParam> params;
+  std::vector<ManifestRequirement> requirements;
   attnc_schedule schedule = {0, 0, 0, 0, 0};
   std::optional<ManifestCpu> cpu;
   std::optional<ManifestCuda> cuda;

@@ -392,8 +392,8 @@ Error launchCudaBackward(attnc_package *pkg, const CallTensors &t,
     if (!p.grad)
       continue;
     long long n = 1;
-    for (char d : p.dims)
-      n *= d == 'b' ? B : d == 'h' ? m.heads : d == 'n' ? Nk : m.headDim;
+    for (const ParamDim &d : p.shape)
+      n *= paramDimExtent(d, B, m.heads, Nk, m.headDim);
     gradElements += n;
   }
   const long long rows = B * m.heads * Nq;

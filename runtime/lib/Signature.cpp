@@ -55,6 +55,9 @@ Fields manifestFields(const Manifest &m, SignatureTarget target) {
     for (const ManifestParam &p : m.params)
       backward += p.grad ? "1" : "0";
   }
+  std::string requirements;
+  for (const ManifestRequirement &r : m.requirements)
+    requirements += (requirements.empty() ? "" : "|") + r.programText;
   return {{"abi_version", std::to_string(m.abiVersion)},
           {"name", m.name},
           {"family", m.family},
@@ -71,6 +74,7 @@ Fields manifestFields(const Manifest &m, SignatureTarget target) {
           {"schedule", schedule},
           {"block_mask_heads", std::to_string(maskHeads)},
           {"backward", backward},
+          {"requires", requirements},
           {"spec_hash", m.specHash}};
 }
 

@@ -15,7 +15,8 @@
 //   attnc-signature 1;abi_version=4;name=causal;family=softmax;dtype=bf16;
 //   heads=8;kv_heads=2;head_dim=64;value_dim=64;normalize=softmax;
 //   has_lse=1;feature_dim=0;has_state=0;params=doc:i32:bn;
-//   schedule=64,64,4,2,0;block_mask_heads=1;spec_hash=9f2c0a1b3d4e5f60
+//   schedule=64,64,4,2,0;block_mask_heads=1;backward=0;requires=;
+//   spec_hash=9f2c0a1b3d4e5f60
 // (one line, no spaces). codegen/ManifestEmitter.cpp writes it from the IR;
 // this file reads it from the manifest; the lit tests in test/Runtime show
 // that the two agree for every example.

@@ -240,19 +240,25 @@ func.func private @f() attributes {p = #attn.param<"p", i64, "h">}
 
 // -----
 
-// expected-error @+1 {{expected parameter 'p' to have at least one dimension}}
-func.func private @f() attributes {p = #attn.param<"p", f32, "">}
-
-// -----
-
-// expected-error @+1 {{expected dimensions of parameter 'p' among b, h, n, d, got 'bq'}}
+// expected-error @+1 {{expected dimensions of parameter 'p' among b, h, n, d and [N], got 'bq': unexpected 'q' (dimensions are b, h, n, d or [N])}}
 func.func private @f() attributes {p = #attn.param<"p", i32, "bq">}
 
 // -----
 
-// Only d may repeat, as in the language.
-// expected-error @+1 {{expected dimension 'n' at most once in parameter 'p', got 'bnn'}}
-func.func private @f() attributes {p = #attn.param<"p", i32, "bnn">}
+// expected-error @+1 {{expected dimensions of parameter 'p' among b, h, n, d and [N], got 'h[0]': a fixed extent is written [N] with N a positive integer}}
+func.func private @f() attributes {p = #attn.param<"p", f32, "h[0]">}
+
+// -----
+
+// expected-error @+1 {{expected dimensions of parameter 'p' among b, h, n, d and [N], got 'bhndd': more than 4 dimensions}}
+func.func private @f() attributes {p = #attn.param<"p", f32, "bhndd">}
+
+// -----
+
+// b and h at most once, as in the language (n repeats in pairwise tables,
+// d in hedgehog's weight).
+// expected-error @+1 {{expected dimension 'h' at most once in parameter 'p', got 'hnh'}}
+func.func private @f() attributes {p = #attn.param<"p", i32, "hnh">}
 
 // -----
 

@@ -660,8 +660,25 @@ std::vector<BadManifest> badManifests() {
             R"(", "dtype": "f32", "dims": "b"})";
   nine += "]";
   const std::string p = "manifest.json: ";
+  auto require = [](const std::string &program) {
+    return baseManifest()
+        .set("requires", R"([{"text": "Nk % 2 == 1", "line": 7, "program": ")" +
+                             program + R"("}])")
+        .str();
+  };
   return {
       {"[]", p + "expected an object at the top level, got an array"},
+      {with("requires", "{}"), p + "'requires' must be an array, got an object"},
+      {with("requires", "[3]"),
+       p + "'requires[0]' must be an object, got 3"},
+      {with("requires", R"([{"text": "x", "program": "Nk"}])"),
+       p + "missing required field 'requires[0].line'"},
+      {require("Nk,2"),
+       p + "'requires[0].program' is not a valid program: leaves 2 values "
+           "instead of one"},
+      {require("Nk,2,frob,1,eq"),
+       p + "'requires[0].program' is not a valid program: unknown token "
+           "'frob'"},
       {"{\"format\": 1,}", p + "invalid JSON at byte 13 (line 1, column 14): "
                                "expected a string key in object, got '}'"},
       {with("format", "2"),
@@ -729,14 +746,23 @@ std::vector<BadManifest> badManifests() {
       {param("dtype", "\"f16\""),
        p + "'params[0].dtype' must be \"i32\" or \"f32\", got \"f16\""},
       {param("dims", "\"bx\""),
-       p + "'params[0].dims' must be 1 to 4 of the letters b, h, n, d, got "
-           "\"bx\""},
-      {param("dims", "\"\""),
-       p + "'params[0].dims' must be 1 to 4 of the letters b, h, n, d, got "
-           "\"\""},
+       p + "'params[0].dims' must be up to 4 dimensions among b, h, n, d and "
+           "[N], got \"bx\""},
       {param("dims", "\"bhnnd\""),
-       p + "'params[0].dims' must be 1 to 4 of the letters b, h, n, d, got "
-           "\"bhnnd\""},
+       p + "'params[0].dims' must be up to 4 dimensions among b, h, n, d and "
+           "[N], got \"bhnnd\""},
+      {param("dims", "\"h[0]\""),
+       p + "'params[0].dims' must be up to 4 dimensions among b, h, n, d and "
+           "[N], got \"h[0]\""},
+      {param("dims", "\"h[13\""),
+       p + "'params[0].dims' must be up to 4 dimensions among b, h, n, d and "
+           "[N], got \"h[13\""},
+      {param("dims", "\"[99999999]\""),
+       p + "'params[0].dims' must be up to 4 dimensions among b, h, n, d and "
+           "[N], got \"[99999999]\""},
+      {param("dims", "3"),
+       p + "'params[0].dims' must be up to 4 dimensions among b, h, n, d and "
+           "[N], got 3"},
       {with("params", R"([{"name": "doc", "dtype": "i32", "dims": "bn"},
                           {"name": "doc", "dtype": "f32", "dims": "h"}])"),
        p + "duplicate param name 'doc'"},
@@ -1222,6 +1248,54 @@ TEST_F(RuntimeCpu, Shapes) {
   p.to.shape[2] = 36;
   expectInvalid(p, "tensor 'o': expected shape [2, 4, 37, 8], got [2, 4, 36, "
                    "8]");
+}
+
+TEST_F(RuntimeCpu, HeadsSecondOrderIsNamed) {
+  // q given as [B, N, H, D] (SDPA's order): the error says so.
+  Problem p(2, 37, 53, 12);
+  p.tq.shape[1] = 37;
+  p.tq.shape[2] = 4;
+  expectInvalid(p, "tensor 'q': expected shape [2, 4, 4, 16], got [2, 37, 4, "
+                   "16]; it looks like [B, N, H, D] order: attnc takes [B, H, "
+                   "N, D] (swap dimensions 1 and 2, e.g. x.transpose(1, 2) in "
+                   "PyTorch; a transposed view's strides are accepted without "
+                   "a copy)");
+}
+
+/// A package whose spec said `require Nk % 2 == 1`: every launch checks it
+/// before touching a tensor.
+TEST(RuntimeRequirements, CheckedBeforeEveryLaunch) {
+  TempDir dir;
+  writePackage(
+      dir.path,
+      baseManifest()
+          .set("requires", R"([{"text": "Nk % 2 == 1", "line": 7, )"
+                           R"("program": "Nk,2,mod,1,eq"}])")
+          .set("cuda", cudaSection().str())
+          .str());
+  attnc_package *pkg = nullptr;
+  ASSERT_EQ(attnc_package_open(dir.path.c_str(), &pkg), ATTNC_OK)
+      << attnc_last_error();
+  Problem ok(2, 37, 53, 1);
+  ASSERT_EQ(attnc_run_cpu(pkg, &ok.tq, &ok.tk, &ok.tv, &ok.to, &ok.tlse,
+                          &ok.tdoc, 1),
+            ATTNC_OK)
+      << attnc_last_error();
+  ok.expectMatchesReference();
+  Problem bad(2, 37, 52, 2);
+  const std::string message = "the inputs violate the spec's 'require Nk % 2 "
+                              "== 1' (line 7): Nq = 37, Nk = 52";
+  EXPECT_EQ(attnc_run_cpu(pkg, &bad.tq, &bad.tk, &bad.tv, &bad.to, &bad.tlse,
+                          &bad.tdoc, 1),
+            ATTNC_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(std::string(attnc_last_error()), message);
+  EXPECT_TRUE(bad.outputsAreNaN());
+  // CUDA refuses the call before it needs a driver.
+  EXPECT_EQ(attnc_launch_cuda(pkg, &bad.tq, &bad.tk, &bad.tv, &bad.to,
+                              &bad.tlse, &bad.tdoc, 1, nullptr),
+            ATTNC_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(std::string(attnc_last_error()), message);
+  attnc_package_close(pkg);
 }
 
 TEST_F(RuntimeCpu, NullData) {
@@ -1811,6 +1885,22 @@ TEST(RuntimeSignature, EditedManifestIsRefused) {
                          lib + " was compiled for params doc:i32:bn" + tail);
 }
 
+TEST(RuntimeSignature, RequirementsCannotBeDropped) {
+  // The spec's `require` conditions are part of the signature: a manifest
+  // edited to drop (or change) one does not run.
+  const JsonObject compiled = baseManifest().set(
+      "requires",
+      R"([{"text": "Nk == 5", "line": 4, "program": "Nk,5,eq"}])");
+  std::string message;
+  EXPECT_EQ(runEdited(compiled, compiled, message), ATTNC_OK) << message;
+  EXPECT_EQ(runEdited(compiled, baseManifest(), message),
+            ATTNC_ERROR_SIGNATURE);
+  EXPECT_EQ(message,
+            "package 'naive': manifest.json says requires (none), but the CPU "
+            "library 'libnaive.cpu.so' was compiled for requires Nk,5,eq (the "
+            "manifest does not belong to this kernel; recompile the package)");
+}
+
 TEST(RuntimeSignature, BadOrMissingSignature) {
   TempDir dir;
   writePackage(dir.path, baseManifest().str());
@@ -1846,7 +1936,7 @@ TEST(RuntimeSignature, CompareFunction) {
                  "dtype=f32;heads=4;kv_heads=2;head_dim=16;value_dim=8;"
                  "normalize=softmax;has_lse=1;feature_dim=0;has_state=0;"
                  "params=doc:i32:bn;schedule=16,16,4,2,0;block_mask_heads=0;"
-                 "backward=0;"
+                 "backward=0;requires=;"
                  "spec_hash=9f2c0a1b3d4e5f60");
   EXPECT_FALSE(checkSignature(m, SignatureTarget::Cpu, sig, "k").failed());
   // Fields the runtime does not know are ignored; missing ones are not.

@@ -16,6 +16,8 @@
 #include "attnc/half.h"
 #include "attnc/runtime.h"
 
+#include "llvm/ADT/SmallString.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
 
 #include <algorithm>
@@ -344,6 +346,59 @@ std::string checkPackageSpec(const std::string &packageDir,
            "' was compiled from another spec (its spec_hash is " + got +
            ", this spec's is " + want + "); recompile it with 'attnc compile'";
   return "";
+}
+
+std::string buildBlockMaskOnCpu(Operation *op, const std::string &packageDir,
+                                const reference::Inputs &inputs,
+                                BlockMaskMap &map) {
+  attnc_package *raw = nullptr;
+  if (attnc_package_open(packageDir.c_str(), &raw) != 0)
+    return std::string("cannot open package: ") + attnc_last_error();
+  std::unique_ptr<attnc_package, void (*)(attnc_package *)> pkg(
+      raw, attnc_package_close);
+  if (!attnc_package_has_block_mask(pkg.get()))
+    return "the package has no block-mask builder";
+  ForwardCall c;
+  if (std::string e = prepareForward(pkg.get(), op, inputs, false, c);
+      !e.empty())
+    return e;
+  std::vector<attnc_tensor> views;
+  for (const Buffer &p : c.params)
+    views.push_back(p.view);
+  attnc_block_mask *built = nullptr;
+  if (attnc_block_mask_build_cpu(pkg.get(), &c.q.view, &c.k.view, &c.v.view,
+                                 views.empty() ? nullptr : views.data(),
+                                 static_cast<int>(views.size()), &built) != 0)
+    return std::string("building the block mask failed: ") +
+           attnc_last_error();
+  std::unique_ptr<attnc_block_mask, void (*)(attnc_block_mask *)> mask(
+      built, attnc_block_mask_free);
+  attnc_block_mask_info info{};
+  if (attnc_block_mask_get_info(mask.get(), &info) != 0)
+    return std::string("reading the block mask failed: ") + attnc_last_error();
+  map.nnz = info.nnz;
+  map.full = info.full;
+  map.partial = info.partial;
+  map.staticTiles = info.static_tiles;
+  map.rows = info.rows;
+  map.heads = info.heads;
+  map.qBlocks = info.q_blocks;
+  map.kBlocks = info.k_blocks;
+  // Rows are (batch, head, q-block) in that order: batch 0, head 0 comes
+  // first.
+  map.tiles.assign(static_cast<size_t>(info.q_blocks) * info.k_blocks, 0);
+  for (int qb = 0; qb < info.q_blocks; ++qb)
+    for (int e = info.row_ptr[qb]; e < info.row_ptr[qb + 1]; ++e)
+      map.tiles[static_cast<size_t>(qb) * info.k_blocks + info.col[e]] =
+          info.full_flags[e] ? 2 : 1;
+  return "";
+}
+
+std::string temporaryPackageDir() {
+  llvm::SmallString<128> dir;
+  if (llvm::sys::fs::createUniqueDirectory("attnc-run", dir))
+    return "";
+  return dir.str().str();
 }
 
 } // namespace attnc

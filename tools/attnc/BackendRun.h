@@ -14,7 +14,9 @@
 
 #include "llvm/Support/raw_ostream.h"
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 namespace attnc {
 
@@ -38,6 +40,27 @@ std::string runPackageOnCpu(mlir::Operation *op, const std::string &packageDir,
                             const reference::Inputs &inputs, bool wantLse,
                             bool wantState, reference::Outputs &outputs,
                             BlockMaskReport *blockMask = nullptr);
+
+/// The runtime block mask of one call (`attnc explain --block-mask`): the
+/// builder's counts, and the map of batch 0, head 0 as one byte per tile
+/// (0 skipped, 1 partial, 2 full), q-blocks by k-blocks.
+struct BlockMaskMap {
+  long long nnz = 0, full = 0, partial = 0, staticTiles = 0, rows = 0;
+  int heads = 0, qBlocks = 0, kBlocks = 0;
+  std::vector<uint8_t> tiles;
+};
+
+/// Builds the runtime block mask of the CPU package in `packageDir` from
+/// `inputs` (rounded to the storage dtype) without running the attention.
+/// Returns an error message or "".
+std::string buildBlockMaskOnCpu(mlir::Operation *op,
+                                const std::string &packageDir,
+                                const reference::Inputs &inputs,
+                                BlockMaskMap &map);
+
+/// Makes a fresh directory for a package built by `attnc run` or `attnc
+/// explain --block-mask`; "" when it cannot.
+std::string temporaryPackageDir();
 
 /// `attnc run SPEC --package DIR`: checks that the package was compiled
 /// from `specText` (its manifest's spec_hash, which the runtime checks

@@ -185,8 +185,8 @@ std::string makeRandomInputs(Operation *op, const std::string &shape,
   for (auto p : paramsOf(op).getAsRange<attn::ParamAttr>()) {
     reference::ParamValues values;
     double elements = 1;
-    for (char c : p.getDims()) {
-      values.shape.push_back(c == 'b' ? B : c == 'h' ? H : c == 'n' ? Nk : D);
+    for (const attnc::rt::ParamDim &d : attn::paramDims(p)) {
+      values.shape.push_back(attnc::rt::paramDimExtent(d, B, H, Nk, D));
       elements *= double(values.shape.back());
     }
     if (elements > kMaxElements)
@@ -198,7 +198,13 @@ std::string makeRandomInputs(Operation *op, const std::string &shape,
     AllocationNote note("parameter '" + p.getName().str() + "'", values.shape,
                         sizeof(double), "double");
     values.values.resize(n);
-    size_t nAxis = p.getDims().find('n');
+    // The first n dimension (its index among the dimensions, not in the
+    // dims text, which spells fixed extents as [N]).
+    std::vector<attnc::rt::ParamDim> dims = attn::paramDims(p);
+    size_t nAxis = StringRef::npos;
+    for (size_t i = 0; i < dims.size() && nAxis == StringRef::npos; ++i)
+      if (dims[i].kind == 'n')
+        nAxis = i;
     bool segments = p.getElementType().isInteger(32) && nAxis != StringRef::npos;
     if (segments) {
       // Sorted ids along n: each row of the param is a packed sequence of

@@ -13,6 +13,7 @@
 #include "tools/attnc/BackendRun.h"
 #include "tools/attnc/BackwardRun.h"
 #include "tools/attnc/CommandLine.h"
+#include "tools/attnc/ExplainBlockMask.h"
 #include "tools/attnc/Inputs.h"
 #include "tools/attnc/OutOfMemory.h"
 
@@ -56,6 +57,7 @@ namespace {
 const char *const kUsage = R"(usage:
   attnc SPEC [--name NAME] [--emit=mlir|backward|scheduled|blocked|kernel|cpu|cuda|cuda-header] [-o FILE]
   attnc explain SPEC [--name NAME] --len Nq[,Nk] [--svg MAP.svg]
+        [--block-mask [--seed S] [--mean-segment L]]
   attnc compile SPEC [--name NAME] -o DIR [--arch sm_80,sm_90]
         [--cpu-flags FLAGS] [--no-cpu] [--no-cuda-build]
   attnc run SPEC [--name NAME] [--backend reference|cpu|cuda] [--check]
@@ -211,22 +213,49 @@ LogicalResult explainCommand(const CommandLine &cl, MLIRContext &context,
     return failure();
   int64_t nq, nk;
   if (!parseLengths(cl.get("len", "4096"), nq, nk)) {
-    op->emitError() << "--len '" << cl.get("len")
-                    << "': expected N or Nq,Nk with positive integers";
+    fail("--len '" + cl.get("len") +
+         "': expected N or Nq,Nk with positive integers");
     return failure();
   }
   if (failed(explainText(op, nq, nk, os)))
     return failure();
-  if (!cl.has("svg"))
-    return success();
-  std::error_code ec;
-  llvm::raw_fd_ostream svg(cl.get("svg"), ec);
-  if (ec) {
-    op->emitError() << "cannot write '" << cl.get("svg") << "': "
-                    << ec.message();
+  if (cl.has("block-mask")) {
+    RuntimeMaskRequest request;
+    request.nq = nq;
+    request.nk = nk;
+    request.svgPath = cl.get("svg");
+    if (llvm::StringRef(cl.get("seed", "0")).getAsInteger(10, request.seed)) {
+      fail("--seed '" + cl.get("seed") + "': expected a non-negative integer");
+      return failure();
+    }
+    if (llvm::StringRef(cl.get("mean-segment", "32"))
+            .getAsInteger(10, request.meanSegment) ||
+        request.meanSegment < 1 || request.meanSegment > 1000000) {
+      fail("--mean-segment '" + cl.get("mean-segment") +
+           "': expected an integer in [1, 1000000]");
+      return failure();
+    }
+    return explainRuntimeBlockMask(op, buffer.getBuffer(), request, os);
+  }
+  if (cl.has("seed") || cl.has("mean-segment")) {
+    fail("--seed and --mean-segment go with --block-mask");
     return failure();
   }
-  return explainSvg(op, nq, nk, svg);
+  if (!cl.has("svg"))
+    return success();
+  // Drawn in memory first: a spec the map cannot show leaves no file.
+  std::string picture;
+  llvm::raw_string_ostream svg(picture);
+  if (failed(explainSvg(op, nq, nk, svg)))
+    return failure();
+  std::error_code ec;
+  llvm::raw_fd_ostream file(cl.get("svg"), ec);
+  if (ec) {
+    fail("cannot write '" + cl.get("svg") + "': " + ec.message());
+    return failure();
+  }
+  file << picture;
+  return success();
 }
 
 /// Prints a one-line summary of a tensor for runs without --output.
@@ -246,16 +275,8 @@ void summarize(llvm::raw_ostream &os, const char *name,
      << llvm::format("%.6g", absMax) << "\n";
 }
 
-/// Makes a fresh directory for a package built by `attnc run`.
-std::string temporaryPackageDir() {
-  llvm::SmallString<128> dir;
-  if (llvm::sys::fs::createUniqueDirectory("attnc-run", dir))
-    return "";
-  return dir.str().str();
-}
-
 /// Writes --output and --lse of a run.
-LogicalResult writeForwardOutputs(const CommandLine &cl, Operation *op,
+LogicalResult writeForwardOutputs(const CommandLine &cl,
                                   const reference::Outputs &outputs) {
   for (auto [option, tensor] :
        {std::pair<const char *, const reference::Tensor *>{"output",
@@ -264,7 +285,8 @@ LogicalResult writeForwardOutputs(const CommandLine &cl, Operation *op,
     if (!cl.has(option))
       continue;
     if (std::string e = writeTensor(cl.get(option), *tensor); !e.empty()) {
-      op->emitError() << e;
+      // A file that cannot be written: not the spec's problem.
+      fail(e);
       return failure();
     }
   }
@@ -360,6 +382,13 @@ LogicalResult runCommand(const CommandLine &cl, MLIRContext &context,
     op->emitError() << message;
     return failure();
   };
+  // A mistake on the command line alone (options that do not go together,
+  // a malformed value) has nothing to do with the spec's text: a plain
+  // `attnc: error:` line, not one drawn under the attention statement.
+  auto optionError = [&](const std::string &message) {
+    llvm::errs() << "attnc: error: " << message << "\n";
+    return failure();
+  };
 
   // `select` chooses tiles of the schedule, so every backend (the reference
   // included) needs the scheduled op; the pipeline runs once.
@@ -380,22 +409,22 @@ LogicalResult runCommand(const CommandLine &cl, MLIRContext &context,
   // --backend cuda runs on device 0 through the runtime (NVRTC compiles the
   // package's .cu); timing belongs to bench/, which synchronizes properly.
   if (backend == "cuda" && cl.has("repeat"))
-    return inputError("--repeat times the reference and cpu backends; time "
+    return optionError("--repeat times the reference and cpu backends; time "
                       "CUDA kernels with bench/");
   // --backward: the gradients of loss = sum(o * dO). On the reference
   // backend --check compares them with finite differences of the forward.
   const bool backward = cl.has("backward");
   if (cl.has("grad") && !backward)
-    return inputError("--grad needs --backward");
+    return optionError("--grad needs --backward");
   if (backward && !isa<attn::AttentionOp>(op))
     return inputError("--backward: the linear family has no backward pass "
                       "yet");
   if (backward && (cl.has("block-mask") || cl.has("repeat")))
-    return inputError("--block-mask and --repeat do not apply to --backward");
+    return optionError("--block-mask and --repeat do not apply to --backward");
   if (backend == "reference" && cl.has("package"))
-    return inputError("--package applies to compiled backends");
+    return optionError("--package applies to compiled backends");
   if (backend == "reference" && cl.has("check") && !backward)
-    return inputError("--check applies to compiled backends, or to "
+    return optionError("--check applies to compiled backends, or to "
                       "--backward on the reference backend (finite "
                       "differences)");
   // The derivative regions the backward evaluates (attn-differentiate).
@@ -425,7 +454,7 @@ LogicalResult runCommand(const CommandLine &cl, MLIRContext &context,
       reference::hasState(op) &&
       (cl.has("check") || cl.has("final-state") || cl.has("final-z"));
   if (cl.has("random-state") && !cl.has("random"))
-    return inputError("--random-state goes with --random; give a state file "
+    return optionError("--random-state goes with --random; give a state file "
                       "with --input state=FILE.npy");
 
   reference::Inputs inputs;
@@ -434,7 +463,7 @@ LogicalResult runCommand(const CommandLine &cl, MLIRContext &context,
   std::string error;
   if (cl.has("random")) {
     if (cl.has("input"))
-      return inputError("give either --input or --random, not both");
+      return optionError("give either --input or --random, not both");
     std::string seedText = cl.get("seed", "0");
     char *end = nullptr;
     errno = 0;
@@ -443,14 +472,14 @@ LogicalResult runCommand(const CommandLine &cl, MLIRContext &context,
     if (seedText.empty() ||
         !std::isdigit(static_cast<unsigned char>(seedText[0])) ||
         *end != '\0' || errno == ERANGE)
-      return inputError("--seed '" + seedText +
+      return optionError("--seed '" + seedText +
                         "': expected a non-negative integer");
     int meanSegment = 32;
     if (cl.has("mean-segment") &&
         (llvm::StringRef(cl.get("mean-segment"))
              .getAsInteger(10, meanSegment) ||
          meanSegment < 1 || meanSegment > 1000000))
-      return inputError("--mean-segment '" + cl.get("mean-segment") +
+      return optionError("--mean-segment '" + cl.get("mean-segment") +
                         "': expected an integer in [1, 1000000]");
     error = makeRandomInputs(op, cl.get("random"), seed, cl.has("random-state"),
                              inputs, meanSegment);
@@ -478,15 +507,19 @@ LogicalResult runCommand(const CommandLine &cl, MLIRContext &context,
   }
   roundToStorageDtype(op, inputs);
   if (cl.has("save-inputs")) {
+    if (std::error_code ec =
+            llvm::sys::fs::create_directories(cl.get("save-inputs")))
+      return optionError("--save-inputs: cannot create directory '" +
+                         cl.get("save-inputs") + "': " + ec.message());
     if (std::string e = saveInputs(op, inputs, cl.get("save-inputs"));
         !e.empty())
-      return inputError(e);
+      return optionError(e);
     // With --backward the gradient of o is an input too (do.npy).
     if (backward)
       if (std::string e = writeTensor(cl.get("save-inputs") + "/do.npy",
                                       outputGradient);
           !e.empty())
-        return inputError(e);
+        return optionError(e);
   }
 
   // --repeat R times the backend R times (after one warm-up run for a
@@ -495,7 +528,7 @@ LogicalResult runCommand(const CommandLine &cl, MLIRContext &context,
   if (cl.has("repeat") &&
       (llvm::StringRef(cl.get("repeat")).getAsInteger(10, repeat) ||
        repeat < 1 || repeat > 10000))
-    return inputError("--repeat '" + cl.get("repeat") +
+    return optionError("--repeat '" + cl.get("repeat") +
                       "': expected an integer in [1, 10000]");
   std::vector<double> times;
   auto timed = [&](auto fn) {
@@ -590,7 +623,7 @@ LogicalResult runCommand(const CommandLine &cl, MLIRContext &context,
                               backend == "reference" ? nullptr : &backendGrads,
                               os)
                ? (cl.has("output") || cl.has("lse")
-                      ? writeForwardOutputs(cl, op, outputs)
+                      ? writeForwardOutputs(cl, outputs)
                       : success())
                : failure();
   if (cl.has("check")) {
@@ -602,24 +635,26 @@ LogicalResult runCommand(const CommandLine &cl, MLIRContext &context,
       return inputError("the " + backend +
                         " backend disagrees with the reference executor");
   }
+  // A file that cannot be written is the command line's problem, not the
+  // spec's.
   if (cl.has("output")) {
     if (std::string e = writeTensor(cl.get("output"), outputs.o); !e.empty())
-      return inputError(e);
+      return optionError(e);
   } else if (!cl.has("check")) {
     summarize(os, "o", outputs.o);
   }
   if (cl.has("lse")) {
     if (std::string e = writeTensor(cl.get("lse"), outputs.lse); !e.empty())
-      return inputError(e);
+      return optionError(e);
   }
   if (cl.has("final-state")) {
     if (std::string e = writeTensor(cl.get("final-state"), outputs.state);
         !e.empty())
-      return inputError(e);
+      return optionError(e);
   }
   if (cl.has("final-z")) {
     if (std::string e = writeTensor(cl.get("final-z"), outputs.z); !e.empty())
-      return inputError(e);
+      return optionError(e);
   }
   return success();
 }

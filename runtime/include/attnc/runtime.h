@@ -73,7 +73,9 @@ typedef struct attnc_tensor {
 typedef struct attnc_param_info {
   const char *name;  /* e.g. "doc" */
   attnc_dtype dtype; /* ATTNC_I32 or ATTNC_F32 */
-  const char *dims;  /* one letter per dimension: b, h, n or d */
+  const char *dims;  /* one token per dimension: b (B), h (heads), n (Nk),
+                        d (head_dim) or [N] (fixed extent N); "" for a scalar,
+                        e.g. "bn", "h[13][13]" (docs/runtime.md) */
 } attnc_param_info;
 
 /* The recurrent state of a causal linear-family package (has_state), for

@@ -21,6 +21,7 @@ f32, also as bf16.
 import glob
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -207,6 +208,13 @@ def linear_cases():
                 yield (f"cpu-{name}", text, shape, "bidirectional" not in text)
 
 
+def test_lengths(text, default):
+    """An example's `# test lengths: B,Nq[,Nk]` (one that requires a fixed
+    grid), else `default`."""
+    found = re.search(r"^# test lengths: ([0-9,]+)", text, re.M)
+    return found.group(1) if found else default
+
+
 def example_cases(attnc, examples):
     """The softmax-family examples with a CUDA kernel (the package's manifest
     says which family; the linear family has no CUDA emitter yet)."""
@@ -223,9 +231,10 @@ def example_cases(attnc, examples):
         if "cuda" not in manifest:
             continue
         name = os.path.splitext(os.path.basename(path))[0]
-        yield name, text, "2,70,90"
+        shape = test_lengths(text, "2,70,90")
+        yield name, text, shape
         if "dtype f32" in text:
-            yield name + "-bf16", text.replace("dtype f32", "dtype bf16"), "2,70,90"
+            yield name + "-bf16", text.replace("dtype f32", "dtype bf16"), shape
 
 
 def main():

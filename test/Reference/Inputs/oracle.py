@@ -503,6 +503,31 @@ def dilated(q, k, v, p):
         (np.mod(qp - kp, 4) == 0))
 
 
+def natten_window_start(index, length, kernel):
+    """NATTEN's window start on one axis (dilation 1): centred on the
+    token, shifted inwards at the borders (written as NATTEN states it,
+    not with the spec's min/max clamp)."""
+    radius = kernel // 2
+    start = np.maximum(index - radius, 0)
+    past_end = index + radius >= length
+    return start + past_end * (length - index - radius - 1)
+
+
+@example(family="softmax", heads=4, head_dim=32, has_lse=True)
+def natten_2d(q, k, v, p):
+    side, kernel = 16, 7
+    Nq, Nk = q.shape[2], k.shape[2]
+    assert Nq == Nk == side * side, "natten_2d needs a 16 x 16 grid"
+    qy, qx = np.divmod(np.arange(Nq), side)
+    ky, kx = np.divmod(np.arange(Nk), side)
+    y0 = natten_window_start(qy, side, kernel)[:, None]
+    x0 = natten_window_start(qx, side, kernel)[:, None]
+    visible = ((ky[None, :] >= y0) & (ky[None, :] < y0 + kernel) &
+               (kx[None, :] >= x0) & (kx[None, :] < x0 + kernel))
+    return softmax_family(q, k, v, scale=1 / math.sqrt(32),
+                          mask=lambda b, h, qp, kp, Nq, Nk: visible)
+
+
 @example(family="linear", heads=4, head_dim=32, value_dim=64)
 def linear_elu(q, k, v, p, state=None):
     return linear_family(q, k, v, state=state, scale=1.0,
@@ -728,6 +753,12 @@ def selftest():
     m = (kp <= qp) & (qp - kp < 256) & ((qp - kp) % 4 == 0)
     _check(np.array_equal(m.sum(1), np.minimum(64, np.arange(300) // 4 + 1)),
            "dilated row i sees min(64, i/4 + 1) keys")
+
+    # NATTEN: every token of the grid sees exactly kernel^2 keys, and an
+    # interior token's window is centred on it.
+    for index, want in ((0, 0), (3, 0), (8, 5), (15, 9), (12, 9)):
+        _check(natten_window_start(index, 16, 7) == want,
+               "natten window start of %d is %d" % (index, want))
 
     # Prefix LM: rows in the prefix see the whole prefix; decode sees all.
     ex = EXAMPLES["prefix_lm"]
