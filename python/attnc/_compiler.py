@@ -124,7 +124,8 @@ def read_spec(spec):
             with open(spec, encoding="utf-8") as f:
                 return f.read(), spec
         if "{" not in spec:
-            raise FileNotFoundError(f"'{spec}' is neither a spec file nor spec text")
+            raise FileNotFoundError(f"no spec file '{spec}' (and not spec text: "
+                                    "that has an 'attention NAME {' block)")
         return spec, None
     raise TypeError(f"expected a spec path or text, got {type(spec).__name__}")
 

@@ -84,7 +84,7 @@ class _Numpy:
 
     def raw(self, a):
         """What the extension takes: bf16 as its uint16 bits."""
-        return a.view(np.uint16) if self.pkg_dtype == "bf16" else a
+        return a.view(np.uint16) if self.pkg_dtype == "bf16" and a.dtype == self.dtype else a
 
     def empty(self, shape, like=None, f32=False):
         return np.empty(shape, np.float32 if f32 else self.dtype)
@@ -242,30 +242,33 @@ class Explanation:
         return self.svg
 
 
-_NUMBER = r"(-?\d+(?:\.\d+)?(?:e[-+]?\d+)?)"
-
-
 def parse_explain(text):
-    """The `key: value` and `N word` facts of an explain report as a dict of
-    numbers (and strings where the value is not a number)."""
+    """The numbers of an `attnc explain` report (docs/cli.md): for the
+    softmax family nq, nk, block_q, block_k and the tile counts total,
+    visited, full, partial, skipped and dense_fraction (visited / total
+    work, as printed); for the linear family nq, nk, chunks, chunk and the
+    state's rows and columns. Lines it does not know stay in the text."""
     stats = {}
-    for line in text.splitlines():
-        m = re.match(r"^\s*([A-Za-z][\w .'/()-]*?)\s*:\s*(.+?)\s*$", line)
-        if not m:
-            continue
-        key = re.sub(r"[^a-z0-9]+", "_", m.group(1).lower()).strip("_")
-        value = m.group(2)
-        n = re.fullmatch(_NUMBER + r"%?", value.split(" (")[0].strip())
-        if n:
-            num = float(n.group(1))
-            stats[key] = int(num) if num.is_integer() and "." not in n.group(1) else num
-        else:
-            stats[key] = value
-        # "visited 12 (full 10, partial 2)"-style counts inside the value.
-        for word, count in re.findall(r"([a-z_]+)[ =]" + _NUMBER + r"\b", value):
-            stats.setdefault(f"{key}.{word}", float(count) if "." in count else int(count))
-        for count, word in re.findall(_NUMBER + r" ([a-z_]+)", value):
-            stats.setdefault(f"{key}.{word}", float(count) if "." in count else int(count))
+    m = re.search(r"attention '(\w+)': Nq (\d+), Nk (\d+)(?:, tiles (\d+) x (\d+))?", text)
+    if m:
+        stats["name"] = m.group(1)
+        stats["nq"], stats["nk"] = int(m.group(2)), int(m.group(3))
+        if m.group(4):
+            stats["block_q"], stats["block_k"] = int(m.group(4)), int(m.group(5))
+    m = re.search(r"^tiles: (\d+) total, (\d+) visited \(([\d.]+)% of dense work\), "
+                  r"(\d+) full, (\d+) partial[^,]*, (\d+) skipped", text, re.M)
+    if m:
+        for i, key in enumerate(("total", "visited"), 1):
+            stats[key] = int(m.group(i))
+        stats["dense_fraction"] = float(m.group(3)) / 100
+        stats["full"], stats["partial"], stats["skipped"] = (int(m.group(i)) for i in (4, 5, 6))
+    m = re.search(r"^chunks: (\d+) of (\d+) keys", text, re.M)
+    if m:
+        stats["chunks"], stats["chunk"] = int(m.group(1)), int(m.group(2))
+    m = re.search(r"^state: (\d+) x (\d+) floats", text, re.M)
+    if m:
+        stats["state_rows"], stats["state_cols"] = int(m.group(1)), int(m.group(2))
+    stats["runtime_selection"] = bool(re.search(r"^selection: at run time", text, re.M))
     return stats
 
 
