@@ -68,7 +68,8 @@ config.substitutions.append(("%emu_device_test", os.path.join(emu_dir, "attnc-em
 import importlib.util
 import subprocess
 attnc_python = os.path.join(config.attnc_obj_root, "python-venv", "bin", "python")
-config.substitutions.append(("%attnc_python", attnc_python))
+# First, so that %attnc does not match its prefix.
+config.substitutions.insert(0, ("%attnc_python", attnc_python))
 if os.path.exists(attnc_python):
     config.available_features.add("attnc-python")
     probe = subprocess.run([attnc_python, "-c",

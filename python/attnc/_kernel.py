@@ -358,19 +358,22 @@ class Kernel:
         if not isinstance(q, np.ndarray) and not _is_torch(q) and hasattr(q, "__dlpack__"):
             q, k, v = _from_dlpack(q), _from_dlpack(k), _from_dlpack(v)
         fw = self._adapter(q)
+        if fw.name == "torch" and state is None:
+            # Through the kernel's custom op (attnc._torch): autograd, and
+            # torch.compile traces it without a graph break.
+            from ._torch import apply
+            values = self._param_values(fw, params, q)
+            if lse and not self.has_lse:
+                raise ValueError(f"kernel '{self.name}' has no lse (normalize {self.normalize})")
+            o, l = apply(self, layout, q, k, v, values)
+            return (o, l) if lse else o
         if fw.name == "torch":
             torch = fw.torch
             values = self._param_values(fw, params, q)
-            needs_grad = torch.is_grad_enabled() and any(
-                t.requires_grad for t in [q, k, v] + values)
-            if needs_grad:
-                if state is not None:
-                    raise NotImplementedError(
-                        "gradients through a recurrent state are not supported (the linear "
-                        "family has no backward kernel yet); run under torch.no_grad()")
-                from ._torch import apply
-                o, l = apply(self, layout, q, k, v, values)
-                return (o, l) if lse else o
+            if torch.is_grad_enabled() and any(t.requires_grad for t in [q, k, v] + values):
+                raise NotImplementedError(
+                    "gradients through a recurrent state are not supported (the linear "
+                    "family has no backward kernel yet); run under torch.no_grad()")
             return self._forward(fw, q, k, v, values, lse, state, layout)
         values = self._param_values(fw, params, q)
         return self._forward(fw, q, k, v, values, lse, state, layout)

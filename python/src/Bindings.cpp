@@ -268,6 +268,9 @@ private:
 
 NB_MODULE(_attnc, m) {
   m.doc() = "attnc runtime bindings (no compiler inside; see attnc.compile)";
+  // Kernels captured by torch.library registrations (attnc/_torch.py) live
+  // until the interpreter exits, after nanobind's leak check.
+  nb::set_leak_warnings(false);
   m.def("_set_error_type", [](nb::object type) { errorType() = type; });
   m.def("runtime_version", [] { return std::string(attnc_runtime_version()); });
   m.def("abi_version", [] { return attnc_abi_version(); });

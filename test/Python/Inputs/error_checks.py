@@ -19,6 +19,9 @@ def show(what, fn):
     except attnc.CompileError as e:
         print(f"{what}: CompileError at {e.file}:{e.line}:{e.column}")
         print(e.message)
+        lines = e.message.splitlines()
+        caret = next(i for i, l in enumerate(lines) if l.strip() == "^")
+        print(f"caret under column {lines[caret].index('^') + 1} of: {lines[caret - 1]}")
     except attnc.RuntimeError_ as e:
         print(f"{what}: RuntimeError_ {e.status_name}: {e.message}")
     except (TypeError, ValueError, NotImplementedError, FileNotFoundError) as e:

@@ -106,6 +106,55 @@ check("causal vs F.scaled_dot_product_attention: o", o.detach().numpy(), ref.det
 for name, got, t in zip("qkv", grads, (q, k, v)):
     check(f"causal vs SDPA autograd: d{name}", got.numpy(), t.grad.numpy(), 2e-5)
 
+# torch.compile(fullgraph=True) of a small attention block in the [B, N,
+# H, D] layout (projections, the kernel's custom op, an output projection,
+# a learned slope): the traced forward and backward (AOTAutograd, through
+# the ops' fake implementations and registered autograd) give the eager
+# results. backend="aot_eager" keeps Inductor's C++ compiles out of the
+# test's time; the graph is the same.
+kern = attnc.compile(SPEC, dtype="f32", backward=True)
+
+
+class Block(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.q = torch.nn.Linear(64, 4 * 32)
+        self.kv = torch.nn.Linear(64, 2 * 2 * 32)
+        self.out = torch.nn.Linear(4 * 32, 64)
+        self.slope = torch.nn.Parameter(torch.linspace(0.1, 0.8, 4))
+
+    def forward(self, x, doc):
+        B, N, _ = x.shape
+        q = self.q(x).view(B, N, 4, 32)
+        k, v = self.kv(x).view(B, N, 2, 2, 32).unbind(2)
+        o = kern(q, k, v, layout="bnhd", doc=doc, slope=self.slope)
+        return self.out(o.reshape(B, N, 4 * 32))
+
+
+block = Block()
+x = torch.randn(2, 70, 64)
+doc = torch.from_numpy(doc_ids(rng, 2, 70))
+eager = block(x, doc)
+eager.square().mean().backward()
+want = {n: p.grad.clone() for n, p in block.named_parameters()}
+block.zero_grad()
+torch._dynamo.reset()
+compiled = torch.compile(block, fullgraph=True, backend="aot_eager")
+got = compiled(x, doc)
+got.square().mean().backward()
+check("torch.compile(fullgraph=True): output", got.detach().numpy(), eager.detach().numpy(), 1e-6)
+for n, p in block.named_parameters():
+    check(f"torch.compile(fullgraph=True): grad {n}", p.grad.numpy(), want[n].numpy(), 1e-6)
+opt = torch.optim.SGD(block.parameters(), lr=0.1)
+loss0 = compiled(x, doc).square().mean()
+for step in range(3):
+    opt.zero_grad()
+    loss = compiled(x, doc).square().mean()
+    loss.backward()
+    opt.step()
+expect("three SGD steps through the compiled block lower the loss",
+       compiled(x, doc).square().mean().item() < loss0.item())
+
 # The CUDA path, where there is a device: the same calls on CUDA tensors
 # against the CPU results (GPU tolerances of docs/testing.md).
 if torch.cuda.is_available():
