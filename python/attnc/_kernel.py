@@ -314,6 +314,11 @@ class Kernel:
         self.params = [Param(*t) for t in p.params]
         self.schedule = p.schedule
         self.spec_hash = p.spec_hash
+        if _torch() is not None:
+            # Register the PyTorch operators now, outside any torch.compile
+            # trace (Dynamo cannot trace their registration).
+            from ._torch import register
+            register(self)
 
     def __repr__(self):
         return (f"attnc.Kernel('{self.name}', {self.family}, {self.dtype}, heads={self.heads}, "

@@ -28,6 +28,11 @@ def _ops(kernel, layout):
     key = (kernel.package_dir, layout)
     if key in _OPS:
         return _OPS[key]
+    if torch.compiler.is_compiling():
+        raise RuntimeError(
+            f"kernel '{kernel.name}' has no PyTorch operator yet and torch.compile cannot "
+            "register one while tracing: import torch before attnc.compile/attnc.load, "
+            "or call the kernel once outside torch.compile")
     tag = hashlib.sha256(kernel.package_dir.encode()).hexdigest()[:12]
     base = f"attnc::{kernel.name}_{tag}_{layout}"
     grad_params = [i for i, p in enumerate(kernel.params) if p.grad]
@@ -97,6 +102,13 @@ def _ops(kernel, layout):
     fwd.register_autograd(backward, setup_context=setup_context)
     _OPS[key] = (fwd, bwd)
     return _OPS[key]
+
+
+def register(kernel):
+    """Registers the kernel's operators for both layouts (Kernel.__init__
+    does it when torch is already imported)."""
+    for layout in ("bhnd", "bnhd"):
+        _ops(kernel, layout)
 
 
 def apply(kernel, layout, q, k, v, values):
