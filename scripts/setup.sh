@@ -49,6 +49,14 @@ if [ "${ATTNC_PYTHON:-1}" != 0 ]; then
     echo "setup: installing ${pymissing[*]} for $PYTHON"
     "$PYTHON" -m pip install -q "${pymissing[@]}"
   fi
+  # The extension compiles against Python.h (Debian: python3-dev).
+  pyinc=$("$PYTHON" -c "import sysconfig; print(sysconfig.get_paths()['include'])")
+  if [ ! -f "$pyinc/Python.h" ]; then
+    echo "setup: installing python3-dev (no Python.h in $pyinc)"
+    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq python3-dev >/dev/null
+  fi
   venv=build/python-venv
   if [ ! -x "$venv/bin/python" ]; then
     if ! "$PYTHON" -m venv --system-site-packages "$venv" 2>/dev/null; then
