@@ -7,6 +7,7 @@ when a GPU is present, CUDA tensors against the CPU results.
 Usage: torch_checks.py TMPDIR (ATTNC_BIN and ATTNC_CACHE_DIR set)."""
 import os
 import sys
+import warnings
 
 import numpy as np
 import torch
@@ -105,6 +106,37 @@ ref = F.scaled_dot_product_attention(q, k, v, is_causal=True)
 check("causal vs F.scaled_dot_product_attention: o", o.detach().numpy(), ref.detach().numpy(), 2e-5)
 for name, got, t in zip("qkv", grads, (q, k, v)):
     check(f"causal vs SDPA autograd: d{name}", got.numpy(), t.grad.numpy(), 2e-5)
+
+# FlexAttention (eager, CPU; it has no CPU backward) on a mask both can
+# state: documents and causal, f32, Nq = Nk = 83.
+from torch.nn.attention.flex_attention import create_block_mask, flex_attention
+
+docs = torch.from_numpy(doc_ids(rng, 2, 83, mean=20))
+doc_causal = attnc.compile("attention dc {\n  heads 4\n  head_dim 32\n  dtype f32\n"
+                           "  param doc: i32[b, n]\n  mask doc[b, q] == doc[b, k] && causal\n}\n")
+q, k, v = (torch.randn(2, 4, 83, 32) for _ in range(3))
+block_mask = create_block_mask(
+    lambda b, h, i, j: (docs[b, i] == docs[b, j]) & (j <= i), 2, None, 83, 83, device="cpu")
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")  # flex_attention's "not compiled" warning
+    ref = flex_attention(q, k, v, block_mask=block_mask)
+check("documents + causal vs flex_attention: o", doc_causal(q, k, v, doc=docs).numpy(),
+      ref.numpy(), 2e-5)
+
+# torch.autograd.gradcheck: the kernels store at most f32, so not in
+# double: central differences with eps 1e-2 in f32 (rounding error about
+# 1e-7 / eps), atol = rtol = 5e-3, on a tiny case (2 heads, head_dim 8,
+# N 7) with a learned ALiBi slope, so the Jacobian takes a second.
+tiny = attnc.compile("attention tiny {\n  heads 2\n  head_dim 8\n  dtype f32\n"
+                     "  param slope: f32[h]\n  mask causal\n  score s - slope[h] * (q - k)\n}\n",
+                     backward=True)
+inputs = [torch.randn(1, 2, 7, 8, requires_grad=True) for _ in range(3)]
+inputs.append(torch.tensor([0.3, 0.7], requires_grad=True))
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")  # gradcheck's "not double precision" warning
+    passed = torch.autograd.gradcheck(lambda a, b, c, s: tiny(a, b, c, slope=s), inputs,
+                                      eps=1e-2, atol=5e-3, rtol=5e-3)
+expect("torch.autograd.gradcheck (f32, eps 1e-2, tolerance 5e-3)", passed)
 
 # torch.compile(fullgraph=True) of a small attention block in the [B, N,
 # H, D] layout (projections, the kernel's custom op, an output projection,
