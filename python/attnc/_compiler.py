@@ -33,15 +33,21 @@ class CompileError(Exception):
         self.column = int(m.group(3)) if m else None
 
 
-_REPO_BINARY = os.path.normpath(os.path.join(
-    os.path.dirname(os.path.abspath(__file__)), "..", "..", "build", "tools",
-    "attnc", "attnc"))
+def _repo_binary():
+    """build/tools/attnc/attnc of the checkout the package was built from
+    (recorded at build time in _build_info.py), or of the source tree when
+    the package is imported from python/ itself."""
+    try:
+        from ._build_info import SOURCE_ROOT
+    except ImportError:
+        SOURCE_ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+    return os.path.normpath(os.path.join(SOURCE_ROOT, "build", "tools", "attnc", "attnc"))
 
 
 def find_compiler():
-    """The `attnc` binary: $ATTNC_BIN, else `attnc` on PATH, else the
-    repository's build/tools/attnc/attnc (for a package used from its
-    source tree). Raises FileNotFoundError naming all three."""
+    """The `attnc` binary: $ATTNC_BIN, else `attnc` on PATH, else
+    build/tools/attnc/attnc of the checkout the package was built from.
+    Raises FileNotFoundError naming all three."""
     env = os.environ.get("ATTNC_BIN")
     if env:
         if not os.access(env, os.X_OK):
@@ -51,12 +57,12 @@ def find_compiler():
     on_path = shutil.which("attnc")
     if on_path:
         return on_path
-    if os.access(_REPO_BINARY, os.X_OK):
-        return _REPO_BINARY
+    repo = _repo_binary()
+    if os.access(repo, os.X_OK):
+        return repo
     raise FileNotFoundError(
         "the attnc compiler was not found: set ATTNC_BIN to the attnc "
-        "binary, put it on PATH, or build it in the repository's build/ "
-        "(scripts/setup.sh)")
+        f"binary, put it on PATH, or build it as {repo} (scripts/setup.sh)")
 
 
 _versions = {}
