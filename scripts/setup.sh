@@ -33,3 +33,46 @@ if [ ! -f build/build.ninja ]; then
     -DPython3_EXECUTABLE="$(command -v "$PYTHON")"
 fi
 ninja -C build ${ATTNC_BUILD_TARGETS:-}
+
+# The Python package (python/, docs/python.md), for test/Python: nanobind,
+# scikit-build-core and ml_dtypes from PyPI, then `pip install ./python` into
+# a virtual environment in build/ that sees the system site-packages (numpy,
+# and torch where installed). Rebuilt only when python/ or runtime/ changed
+# since the last install (its CMake build dir persists, and ccache is used).
+# ATTNC_PYTHON=0 skips it.
+if [ "${ATTNC_PYTHON:-1}" != 0 ]; then
+  pymissing=()
+  for m in nanobind:nanobind scikit_build_core:scikit-build-core ml_dtypes:ml_dtypes; do
+    "$PYTHON" -c "import ${m%%:*}" 2>/dev/null || pymissing+=("${m##*:}")
+  done
+  if [ ${#pymissing[@]} -gt 0 ]; then
+    echo "setup: installing ${pymissing[*]} for $PYTHON"
+    "$PYTHON" -m pip install -q "${pymissing[@]}"
+  fi
+  # The extension compiles against Python.h (Debian: python3-dev).
+  pyinc=$("$PYTHON" -c "import sysconfig; print(sysconfig.get_paths()['include'])")
+  if [ ! -f "$pyinc/Python.h" ]; then
+    echo "setup: installing python3-dev (no Python.h in $pyinc)"
+    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq python3-dev >/dev/null
+  fi
+  venv=build/python-venv
+  if [ ! -x "$venv/bin/python" ]; then
+    if ! "$PYTHON" -m venv --system-site-packages "$venv" 2>/dev/null; then
+      # Debian's own python3 keeps ensurepip in python3-venv.
+      rm -rf "$venv"
+      SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
+      $SUDO apt-get update -qq
+      DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq python3-venv >/dev/null
+      "$PYTHON" -m venv --system-site-packages "$venv"
+    fi
+  fi
+  stamp=$venv/.attnc-installed
+  if [ ! -f "$stamp" ] || [ -n "$(find python runtime -newer "$stamp" -type f -print -quit)" ]; then
+    echo "setup: pip install ./python (into $venv)"
+    "$venv/bin/python" -m pip install -q --no-build-isolation --no-deps \
+      --config-settings=build-dir="$PWD/build/python-build" ./python
+    touch "$stamp"
+  fi
+fi

@@ -60,3 +60,23 @@ config.substitutions.append(("%emu_env", "env LD_LIBRARY_PATH=%s ATTNC_NVRTC_LIB
     os.path.join(emu_dir, "driver"), os.path.join(emu_dir, "libattnc_cuda_emu_nvrtc.so"))))
 config.substitutions.append(("%emu_warp_test", os.path.join(emu_dir, "attnc-emu-warp-test")))
 config.substitutions.append(("%emu_device_test", os.path.join(emu_dir, "attnc-emu-device-test")))
+
+# The Python package (python/, docs/python.md): scripts/setup.sh installs it
+# into a virtual environment in the build tree; its tests are UNSUPPORTED
+# when that was not done (lit says so below). The torch tests need torch in
+# that environment (it sees the system site-packages).
+import importlib.util
+import subprocess
+attnc_python = os.path.join(config.attnc_obj_root, "python-venv", "bin", "python")
+# First, so that %attnc does not match its prefix.
+config.substitutions.insert(0, ("%attnc_python", attnc_python))
+if os.path.exists(attnc_python):
+    config.available_features.add("attnc-python")
+    probe = subprocess.run([attnc_python, "-c",
+                            "import importlib.util as u; print(u.find_spec('torch') is not None)"],
+                           capture_output=True, text=True)
+    if probe.stdout.strip() == "True":
+        config.available_features.add("torch")
+else:
+    lit_config.note("the attnc Python package is not installed in %s (scripts/setup.sh does it); "
+                    "test/Python is UNSUPPORTED" % os.path.dirname(os.path.dirname(attnc_python)))
