@@ -277,13 +277,19 @@ def parse_explain(text):
 
 class Param:
     """A runtime parameter of the spec: name, dtype ('i32' or 'f32'), dims
-    (letters of b h n d) and whether the backward writes its gradient."""
+    (the manifest's text: letters of b h n d and fixed extents [N], "" for
+    a scalar; docs/runtime.md) and whether the backward writes its
+    gradient."""
 
     def __init__(self, name, dtype, dims, grad):
         self.name, self.dtype, self.dims, self.grad = name, dtype, dims, grad
 
+    def dim_tokens(self):
+        """['h', '13', '13'] for "h[13][13]"."""
+        return [t.strip("[]") for t in re.findall(r"\[\d+\]|[bhnd]", self.dims)]
+
     def __repr__(self):
-        return f"Param({self.name}: {self.dtype}[{','.join(self.dims)}]{', grad' if self.grad else ''})"
+        return f"Param({self.name}: {self.dtype}[{', '.join(self.dim_tokens())}]{', grad' if self.grad else ''})"
 
 
 class Kernel:
