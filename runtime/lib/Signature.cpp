@@ -55,7 +55,7 @@ Fields manifestFields(const Manifest &m, SignatureTarget target) {
     for (const ManifestParam &p : m.params)
       backward += p.grad ? "1" : "0";
   }
-  return {{"abi_version", std::to_string(m.abiVersion)},
+  Fields fields = {{"abi_version", std::to_string(m.abiVersion)},
           {"name", m.name},
           {"family", m.family},
           {"dtype", dtypeText(m.dtype)},
@@ -72,6 +72,13 @@ Fields manifestFields(const Manifest &m, SignatureTarget target) {
           {"block_mask_heads", std::to_string(maskHeads)},
           {"backward", backward},
           {"spec_hash", m.specHash}};
+  // Only a ragged kernel carries the field: a manifest claiming it for a
+  // kernel without it fails as a missing field.
+  const bool ragged = target == SignatureTarget::Cpu ? m.cpu && m.cpu->ragged
+                                                     : m.cuda && m.cuda->ragged;
+  if (ragged)
+    fields.emplace_back("ragged", "1");
+  return fields;
 }
 
 /// Splits "magic;k=v;k=v" into its fields; false when it is not of that

@@ -165,7 +165,7 @@ JsonObject linearCudaSection() {
 JsonObject baseManifest() {
   return JsonObject()
       .set("format", "1")
-      .set("abi_version", "5")
+      .set("abi_version", "6")
       .set("attnc_version", "\"0.1.0\"")
       .set("spec_hash", "\"9f2c0a1b3d4e5f60\"")
       .set("name", "\"naive\"")
@@ -667,11 +667,11 @@ std::vector<BadManifest> badManifests() {
       {with("format", "2"),
        p + "unsupported format 2 (this runtime reads format 1)"},
       {without("format"), p + "missing required field 'format'"},
-      {with("abi_version", "2"),
-       p + "'abi_version' is 2, but this runtime implements kernel ABI 5 "
+      {with("abi_version", "5"),
+       p + "'abi_version' is 5, but this runtime implements kernel ABI 6 "
            "(recompile the package with an attnc of the same ABI)"},
-      {with("abi_version", "6"),
-       p + "'abi_version' is 6, but this runtime implements kernel ABI 5 "
+      {with("abi_version", "7"),
+       p + "'abi_version' is 7, but this runtime implements kernel ABI 6 "
            "(recompile the package with an attnc of the same ABI)"},
       {with("heads", "-3"), p + "'heads' must be a positive integer, got -3"},
       {with("heads", "0"), p + "'heads' must be a positive integer, got 0"},

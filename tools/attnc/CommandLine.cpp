@@ -104,6 +104,10 @@ const std::vector<OptionSpec> &optionSpecs() {
       {"random-state", "a random initial state", false, false, {"run"}},
       {"block-mask", "build a runtime block mask from the params", false,
        false, {"run"}},
+      {"cu-seqlens-q", "FILE.npy: int32 [B + 1] offsets of a packed "
+                       "(ragged) batch's queries", true, false, {"run"}},
+      {"cu-seqlens-k", "FILE.npy: int32 [B + 1] offsets of a packed "
+                       "(ragged) batch's keys", true, false, {"run"}},
       {"len", "Nq[,Nk]", true, false, {"explain"}},
       {"svg", "draw the tile map into this SVG file", true, false,
        {"explain"}},

@@ -14,6 +14,7 @@
 #include "tools/attnc/BackwardRun.h"
 #include "tools/attnc/CommandLine.h"
 #include "tools/attnc/Inputs.h"
+#include "tools/attnc/Ragged.h"
 #include "tools/attnc/OutOfMemory.h"
 
 #include "codegen/BackwardCpuEmitter.h"
@@ -428,6 +429,26 @@ LogicalResult runCommand(const CommandLine &cl, MLIRContext &context,
     return inputError("--random-state goes with --random; give a state file "
                       "with --input state=FILE.npy");
 
+  // A packed (ragged) batch: q, k, v as [tokens, heads, dim] with
+  // cu_seqlens (docs/runtime.md §3e), softmax forward only.
+  const bool ragged = cl.has("cu-seqlens-q") || cl.has("cu-seqlens-k");
+  RaggedBatch raggedBatch;
+  if (ragged) {
+    if (!cl.has("cu-seqlens-q") || !cl.has("cu-seqlens-k"))
+      return inputError("--cu-seqlens-q and --cu-seqlens-k go together");
+    if (!isa<attn::AttentionOp>(op))
+      return inputError("ragged batches (--cu-seqlens-q/k) are supported for "
+                        "the softmax family only");
+    for (const char *option : {"random", "backward", "block-mask"})
+      if (cl.has(option))
+        return inputError(std::string("--") + option +
+                          " does not apply to a ragged batch (--cu-seqlens-q/k)");
+    if (std::string e = loadRaggedBatch(cl.get("cu-seqlens-q"),
+                                        cl.get("cu-seqlens-k"), raggedBatch);
+        !e.empty())
+      return inputError(e);
+  }
+
   reference::Inputs inputs;
   reference::Tensor outputGradient; // dO, with --backward
   uint64_t seed = 0;
@@ -460,6 +481,12 @@ LogicalResult runCommand(const CommandLine &cl, MLIRContext &context,
                                                   : it->second,
                        inputs, backward ? &outputGradient : nullptr);
   }
+  // The compiled backends' runtime checks the offsets too (its messages
+  // are the same); the reference needs them checked before it unpacks.
+  if (error.empty() && ragged)
+    error = checkRaggedBatch(raggedBatch);
+  if (error.empty() && ragged)
+    error = unpackInputs(raggedBatch, inputs);
   reference::Problem problem;
   if (error.empty())
     error = reference::checkInputs(op, inputs, problem);
@@ -549,6 +576,9 @@ LogicalResult runCommand(const CommandLine &cl, MLIRContext &context,
                                  backendGrads,
                                  backend == "cuda" ? CompiledBackend::Cuda
                                                    : CompiledBackend::Cpu);
+    } else if (ragged) {
+      error = runRaggedPackage(op, dir, raggedBatch, inputs, wantLse,
+                               backend == "cuda", outputs);
     } else if (backend == "cuda") {
       error = runPackageOnCuda(op, dir, inputs, wantLse, wantState, outputs);
     } else if (cl.has("block-mask")) {
@@ -562,7 +592,10 @@ LogicalResult runCommand(const CommandLine &cl, MLIRContext &context,
                     error.empty();
          ++i)
       error = timed([&] {
-        return runPackageOnCpu(op, dir, inputs, wantLse, wantState, outputs);
+        return ragged ? runRaggedPackage(op, dir, raggedBatch, inputs, wantLse,
+                                         /*cuda=*/false, outputs)
+                      : runPackageOnCpu(op, dir, inputs, wantLse, wantState,
+                                        outputs);
       });
     if (!error.empty())
       return inputError(error);
@@ -601,6 +634,13 @@ LogicalResult runCommand(const CommandLine &cl, MLIRContext &context,
                             backend == "cuda", os))
       return inputError("the " + backend +
                         " backend disagrees with the reference executor");
+  }
+  // A ragged batch's outputs are packed again: o [total_q, H, Dv], lse
+  // [H, total_q].
+  if (ragged) {
+    outputs.o = packRows(outputs.o, raggedBatch.cuQ);
+    if (cl.has("lse"))
+      outputs.lse = packLse(outputs.lse, raggedBatch.cuQ);
   }
   if (cl.has("output")) {
     if (std::string e = writeTensor(cl.get("output"), outputs.o); !e.empty())
