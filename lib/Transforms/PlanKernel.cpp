@@ -115,7 +115,7 @@ CudaChoice planSoftmaxCuda(AttentionOp op) {
                                                           : "head_dim"};
   return {CudaPlanAttr::get(op.getContext(), path, CudaGrid::q_blocks,
                             threads, warps, bq, bk, stages, qInRegisters, 0,
-                            0, 0, {}, shared, main, /*ragged=*/false),
+                            0, 0, {}, shared, main, raggedSoftmax(op)),
           ""};
 }
 
