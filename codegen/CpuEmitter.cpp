@@ -334,17 +334,33 @@ static LogicalResult emitSoftmaxCpu(attn::AttentionOp op, raw_ostream &os) {
   os << kCpuSoftmaxTiles << "\n";
   os << R"(// One (b, h, q-block) task.
 static void attnc_qblock(const AttncKernelArgs &args, )" << (hybrid ? "const AttncHybrid *hy, " : "") << R"(long long b, long long h, long long qb) {
-  const long long Nq = args.q_len, Nk = args.kv_len;
-  const long long g = h / (H / G);
+)";
+  if (kernel->ragged)
+    // The plan's `ragged`: a packed batch (cu_seqlens) gives each sequence
+    // its own rows, lengths and decode alignment; the grid covers the
+    // longest sequence, so blocks past this one's end do nothing.
+    os << R"(  long long Nq = args.q_len, Nk = args.kv_len, q0 = 0, k0 = 0;
+  if (args.cu_seqlens_q) {
+    q0 = args.cu_seqlens_q[b];
+    Nq = args.cu_seqlens_q[b + 1] - q0;
+    k0 = args.cu_seqlens_k[b];
+    Nk = args.cu_seqlens_k[b + 1] - k0;
+  }
+  if (qb * BQ >= Nq) return;
+)";
+  else
+    os << "  const long long Nq = args.q_len, Nk = args.kv_len, q0 = 0, k0 = "
+          "0;\n";
+  os << R"(  const long long g = h / (H / G);
   const long long row0 = qb * BQ;
   const int rows = (int)attnc_mini(BQ, Nq - row0);
   const long long offset = Nk - Nq; // queries are aligned to the end of the keys
   float Q[BQ][D], Kt[D][BK], V[BK][DV], S[BQ][BK], acc[BQ][DV];
   float m[BQ], l[BQ];
   unsigned char shown[BQ][BK]; // a partial tile's mask
-  const storage_t *qp = (const storage_t *)args.q + b * args.q_strides.s[0] + h * args.q_strides.s[1];
-  const storage_t *kp = (const storage_t *)args.k + b * args.k_strides.s[0] + g * args.k_strides.s[1];
-  const storage_t *vp = (const storage_t *)args.v + b * args.v_strides.s[0] + g * args.v_strides.s[1];
+  const storage_t *qp = (const storage_t *)args.q + b * args.q_strides.s[0] + h * args.q_strides.s[1] + q0 * args.q_strides.s[2];
+  const storage_t *kp = (const storage_t *)args.k + b * args.k_strides.s[0] + g * args.k_strides.s[1] + k0 * args.k_strides.s[2];
+  const storage_t *vp = (const storage_t *)args.v + b * args.v_strides.s[0] + g * args.v_strides.s[1] + k0 * args.v_strides.s[2];
   for (int r = 0; r < rows; ++r)
     for (int d = 0; d < D; ++d)
       Q[r][d] = attnc_load(qp + (row0 + r) * args.q_strides.s[2] + d);
@@ -458,7 +474,7 @@ static void attnc_qblock(const AttncKernelArgs &args, )" << (hybrid ? "const Att
           "  attnc_hybrid_rows(args, hy, b, h, qb, rows, Q, vis, num, den);\n"
           "  free(vis);\n";
   os << "  storage_t *op_ = (storage_t *)args.o + b * args.o_strides.s[0] + "
-        "h * args.o_strides.s[1];\n"
+        "h * args.o_strides.s[1] + q0 * args.o_strides.s[2];\n"
         "  for (int r = 0; r < rows; ++r) {\n";
   switch (normalize) {
   case attn::Normalize::softmax:
@@ -499,8 +515,14 @@ static void attnc_qblock(const AttncKernelArgs &args, )" << (hybrid ? "const Att
   }
   if (normalize == attn::Normalize::softmax)
     os << "    if (args.lse)\n"
-          "      args.lse[(b * H + h) * Nq + row0 + r] =\n"
-          "          l[r] != 0.0f ? m[r] + logf(l[r]) : -attnc_inf();\n";
+       << (kernel->ragged
+               ? "      // Ragged: lse is [H, total_q].\n"
+                 "      args.lse[args.cu_seqlens_q ? h * "
+                 "args.cu_seqlens_q[args.batch] + q0 + row0 + r\n"
+                 "                                 : (b * H + h) * Nq + "
+                 "row0 + r] =\n"
+               : "      args.lse[(b * H + h) * Nq + row0 + r] =\n")
+       << "          l[r] != 0.0f ? m[r] + logf(l[r]) : -attnc_inf();\n";
   os << "  }\n}\n\n";
 
   // With `select`, a call without a block mask builds the selection first.

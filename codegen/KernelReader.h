@@ -34,6 +34,9 @@ struct SoftmaxKernel {
   bool onlineSoftmax = false; ///< else the row sum of normalize sum / none
   bool storesLse = false;     ///< the store reads the row maxima
   bool hybrid = false;        ///< a hybrid fold joins the store
+  /// The plan's `ragged`: the kernel also takes packed variable-length
+  /// batches (AttncKernelArgs::cu_seqlens_q/k).
+  bool ragged = false;
 };
 
 /// Reads a kernel of `source`, which must be the q-block load, the

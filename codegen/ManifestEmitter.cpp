@@ -111,8 +111,11 @@ void emitManifest(Operation *op, const PackageContents &c, raw_ostream &os) {
         j.attribute("entry", c.cpuEntry);
         // The plan the kernel was printed from, for readers (the runtime
         // uses the fields above).
-        if (auto plan = op->getAttrOfType<attn::CpuPlanAttr>("cpu_plan"))
+        if (auto plan = op->getAttrOfType<attn::CpuPlanAttr>("cpu_plan")) {
           j.attribute("plan", printAttr(plan));
+          if (plan.getRagged())
+            j.attribute("ragged", true);
+        }
         if (!c.cpuBackwardEntry.empty())
           j.attribute("backward_entry", c.cpuBackwardEntry);
         if (!c.cpuBlockMaskEntry.empty()) {
@@ -162,8 +165,11 @@ void emitManifest(Operation *op, const PackageContents &c, raw_ostream &os) {
           j.attribute("value_tiles", c.cudaValueTiles);
         // The plan the kernel was printed from, for readers (the runtime
         // uses the fields above).
-        if (auto plan = op->getAttrOfType<attn::CudaPlanAttr>("cuda_plan"))
+        if (auto plan = op->getAttrOfType<attn::CudaPlanAttr>("cuda_plan")) {
           j.attribute("plan", printAttr(plan));
+          if (plan.getRagged())
+            j.attribute("ragged", true);
+        }
         j.attributeArray("archs", [&] {
           for (const std::string &a : c.archs)
             j.value(a);
@@ -243,6 +249,16 @@ std::string kernelSignature(Operation *op, const PackageContents &c,
         requirements.getAsRange<attn::RequireAttr>(), os,
         [&](attn::RequireAttr r) { os << r.getProgram(); }, "|");
   os << ";spec_hash=" << c.specHash;
+  // Packed variable-length batches (the target plan's `ragged`).
+  bool ragged = false;
+  if (auto cpu = op->getAttrOfType<attn::CpuPlanAttr>("cpu_plan");
+      cpu && target == KernelTarget::Cpu)
+    ragged = cpu.getRagged();
+  if (auto cuda = op->getAttrOfType<attn::CudaPlanAttr>("cuda_plan");
+      cuda && target == KernelTarget::Cuda)
+    ragged = cuda.getRagged();
+  if (ragged)
+    os << ";ragged=1";
   return out;
 }
 

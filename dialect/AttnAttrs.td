@@ -303,7 +303,10 @@ def Attn_CudaPlanAttr : Attn_Attr<"CudaPlan", "cuda_plan"> {
     the kernel forms it has (linear family; 0 and [] otherwise);
     `shared_bytes` its dynamic shared memory per block, of which
     `main_shared_bytes` is the k-loop's (a hybrid's linear branch reuses
-    the rest).
+    the rest). `ragged` when the kernel also runs packed variable-length
+    batches (cu_seqlens given at launch, docs/runtime.md §3e): each block
+    reads its sequence's offsets and lengths (softmax q_blocks paths only;
+    printed only when true).
     `#attn.cuda_plan<path = tensor_core, grid = q_blocks, threads = 128,
       warps = 4, block_q = 64, block_k = 64, stages = 2,
       q_in_registers = true, chunk = 0, value_tile = 0, value_tiles = 0,
@@ -320,7 +323,8 @@ def Attn_CudaPlanAttr : Attn_Attr<"CudaPlan", "cuda_plan"> {
                         OptionalArrayRefParameter<"::mlir::attn::ChunkForm",
                                                   "kernel forms">:$forms,
                         "int64_t":$shared_bytes,
-                        "int64_t":$main_shared_bytes);
+                        "int64_t":$main_shared_bytes,
+                        DefaultValuedParameter<"bool", "false">:$ragged);
   let assemblyFormat = [{
     `<` `path` `=` $path `,` `grid` `=` $grid `,` `threads` `=` $threads `,`
     `warps` `=` $warps `,` `block_q` `=` $block_q `,` `block_k` `=` $block_k
@@ -328,7 +332,7 @@ def Attn_CudaPlanAttr : Attn_Attr<"CudaPlan", "cuda_plan"> {
     `chunk` `=` $chunk `,` `value_tile` `=` $value_tile `,` `value_tiles`
     `=` $value_tiles `,` (`forms` `=` `[` $forms^ `]` `,`)?
     `shared_bytes` `=` $shared_bytes `,` `main_shared_bytes` `=`
-    $main_shared_bytes `>`
+    $main_shared_bytes (`,` `ragged` `=` $ragged^)? `>`
   }];
   let genVerifyDecl = 1;
   let extraClassDeclaration = [{
@@ -346,18 +350,23 @@ def Attn_CpuPlanAttr : Attn_Attr<"CpuPlan", "cpu_plan"> {
     the kernel `forms` (the entry chooses between sequential and
     chunk_parallel by shape at run time) and `memo_keys`, whether the
     chunk-parallel form keeps phi(k) and v from phase 1 for phase 3
-    (worth it when phi costs more than a copy per channel).
-    `#attn.cpu_plan<block_q = 64, block_k = 64, chunk = 0, memo_keys = false>`
+    (worth it when phi costs more than a copy per channel). `ragged` when
+    the kernel also runs packed variable-length batches (cu_seqlens given
+    at run time, docs/runtime.md §3e; softmax family, printed only when
+    true).
+    `#attn.cpu_plan<block_q = 64, block_k = 64, chunk = 0, memo_keys = false,
+      ragged = true>`
   }];
   let parameters = (ins "int64_t":$block_q, "int64_t":$block_k,
                         "int64_t":$chunk,
                         OptionalArrayRefParameter<"::mlir::attn::ChunkForm",
                                                   "kernel forms">:$forms,
-                        "bool":$memo_keys);
+                        "bool":$memo_keys,
+                        DefaultValuedParameter<"bool", "false">:$ragged);
   let assemblyFormat = [{
     `<` `block_q` `=` $block_q `,` `block_k` `=` $block_k `,` `chunk` `=`
     $chunk `,` (`forms` `=` `[` $forms^ `]` `,`)? `memo_keys` `=`
-    $memo_keys `>`
+    $memo_keys (`,` `ragged` `=` $ragged^)? `>`
   }];
   let genVerifyDecl = 1;
   let extraClassDeclaration = [{

@@ -4,7 +4,7 @@
 // The SIMT kernel body (f32): one thread per query row, online softmax
 // key by key, K/V tiles staged in shared memory.
 // Configured by ATTNC_KERNEL, H, G, D, DV, BQ, BK, NTHREADS, kScale,
-// ATTNC_NORMALIZE and ATTNC_HYBRID; needs the prelude (storage f32),
+// ATTNC_NORMALIZE, ATTNC_HYBRID and ATTNC_RAGGED; needs the prelude (storage f32),
 // tile_walk.cuh, softmax_row_scale.cuh and the spec's attnc_mask /
 // attnc_score; with ATTNC_HYBRID 1 also ATTNC_MAIN_SMEM, hybrid_rows.cuh
 // and attnc_combine_weight.
@@ -15,13 +15,30 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) ATTNC_KERNEL(const Att
   float *Ks = Acc + BQ * (DV + 1);        // [BK][D]
   float *Vs = Ks + BK * D;                // [BK][DV]
 
-  const long long Nq = args.q_len, Nk = args.kv_len;
+#if ATTNC_RAGGED
+  // The plan's `ragged`: a packed batch (cu_seqlens) gives each sequence
+  // its rows, lengths and decode alignment; the grid covers the longest
+  // sequence, so q-blocks past this one's end exit (the whole block).
+  long long Nq = args.q_len, Nk = args.kv_len, q0 = 0, k0 = 0;
+  if (args.cu_seqlens_q) {
+    q0 = args.cu_seqlens_q[blockIdx.z];
+    Nq = args.cu_seqlens_q[blockIdx.z + 1] - q0;
+    k0 = args.cu_seqlens_k[blockIdx.z];
+    Nk = args.cu_seqlens_k[blockIdx.z + 1] - k0;
+  }
+  if ((long long)(gridDim.x - 1 - blockIdx.x) * BQ >= Nq) return;
+  // lse of a packed batch is [H, total_q].
+#define ATTNC_LSE_AT(row) (args.cu_seqlens_q ? h * args.cu_seqlens_q[args.batch] + q0 + (row) : (b * H + h) * Nq + (row))
+#else
+  const long long Nq = args.q_len, Nk = args.kv_len, q0 = 0, k0 = 0;
+#define ATTNC_LSE_AT(row) ((b * H + h) * Nq + (row))
+#endif
   const long long qb = gridDim.x - 1 - blockIdx.x;
   const long long h = blockIdx.y, b = blockIdx.z, g = h / (H / G);
   const long long row0 = qb * BQ, offset = Nk - Nq;
-  const float *qp = (const float *)args.q + b * args.q_strides.s[0] + h * args.q_strides.s[1];
-  const float *kp = (const float *)args.k + b * args.k_strides.s[0] + g * args.k_strides.s[1];
-  const float *vp = (const float *)args.v + b * args.v_strides.s[0] + g * args.v_strides.s[1];
+  const float *qp = (const float *)args.q + b * args.q_strides.s[0] + h * args.q_strides.s[1] + q0 * args.q_strides.s[2];
+  const float *kp = (const float *)args.k + b * args.k_strides.s[0] + g * args.k_strides.s[1] + k0 * args.k_strides.s[2];
+  const float *vp = (const float *)args.v + b * args.v_strides.s[0] + g * args.v_strides.s[1] + k0 * args.v_strides.s[2];
 
   for (int i = threadIdx.x; i < BQ * D; i += NTHREADS) {
     const int r = i / D, d = i % D;
@@ -86,7 +103,7 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) ATTNC_KERNEL(const Att
 #endif
   if (r >= BQ || row0 + r >= Nq) return;
   const float inv = attnc_row_scale(l);
-  float *orow = (float *)args.o + b * args.o_strides.s[0] + h * args.o_strides.s[1] + (row0 + r) * args.o_strides.s[2];
+  float *orow = (float *)args.o + b * args.o_strides.s[0] + h * args.o_strides.s[1] + q0 * args.o_strides.s[2] + (row0 + r) * args.o_strides.s[2];
 #if ATTNC_HYBRID
   const float cw = attnc_combine_weight(args, b, h, qpos, Nq, Nk);
   for (int e = 0; e < DV; ++e)
@@ -97,6 +114,7 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) ATTNC_KERNEL(const Att
 #if ATTNC_NORMALIZE == 0
   // A NaN score at a visible key made l NaN: lse is NaN too (docs/language.md,
   // non-finite values); no visible key: -inf.
-  if (args.lse) args.lse[(b * H + h) * Nq + row0 + r] = l > 0.0f ? m + logf(l) : l != l ? l : -attnc_inf();
+  if (args.lse) args.lse[ATTNC_LSE_AT(row0 + r)] = l > 0.0f ? m + logf(l) : l != l ? l : -attnc_inf();
 #endif
 }
+#undef ATTNC_LSE_AT

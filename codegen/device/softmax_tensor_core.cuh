@@ -3,7 +3,8 @@
 // the macros the emitter defines before it (docs/codegen.md, "Device code").
 // Configured by ATTNC_KERNEL, H, G, D, DP, DV, DVP, BQ, BK, WARPS, MT,
 // STAGES, NTHREADS, kScale, ATTNC_NORMALIZE, ATTNC_MASKED,
-// ATTNC_IDENTITY_SCORE, ATTNC_Q_IN_REGISTERS, ATTNC_HYBRID, ATTNC_MMA_TYPE,
+// ATTNC_IDENTITY_SCORE, ATTNC_Q_IN_REGISTERS, ATTNC_HYBRID, ATTNC_RAGGED,
+// ATTNC_MMA_TYPE,
 // ATTNC_PAIR_T and ATTNC_PACK2; needs the prelude, ptx.cuh, tile_walk.cuh,
 // softmax_row_scale.cuh and the spec's attnc_mask / attnc_score; with
 // ATTNC_HYBRID 1 also ATTNC_MAIN_SMEM, hybrid_rows.cuh and
@@ -27,7 +28,24 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) ATTNC_KERNEL(const Att
   storage_t *Ks = Qs + BQ * DP;
   storage_t *Vs = Ks + STAGES * BK * DP;
 
-  const long long Nq = args.q_len, Nk = args.kv_len;
+#if ATTNC_RAGGED
+  // The plan's `ragged`: a packed batch (cu_seqlens) gives each sequence
+  // its rows, lengths and decode alignment; the grid covers the longest
+  // sequence, so q-blocks past this one's end exit (the whole block).
+  long long Nq = args.q_len, Nk = args.kv_len, q0 = 0, k0 = 0;
+  if (args.cu_seqlens_q) {
+    q0 = args.cu_seqlens_q[blockIdx.z];
+    Nq = args.cu_seqlens_q[blockIdx.z + 1] - q0;
+    k0 = args.cu_seqlens_k[blockIdx.z];
+    Nk = args.cu_seqlens_k[blockIdx.z + 1] - k0;
+  }
+  if ((long long)(gridDim.x - 1 - blockIdx.x) * BQ >= Nq) return;
+  // lse of a packed batch is [H, total_q].
+#define ATTNC_LSE_AT(row) (args.cu_seqlens_q ? h * args.cu_seqlens_q[args.batch] + q0 + (row) : (b * H + h) * Nq + (row))
+#else
+  const long long Nq = args.q_len, Nk = args.kv_len, q0 = 0, k0 = 0;
+#define ATTNC_LSE_AT(row) ((b * H + h) * Nq + (row))
+#endif
   // Heavy q-blocks (late rows under a causal mask) start first.
   const long long qb = gridDim.x - 1 - blockIdx.x;
   const long long h = blockIdx.y, b = blockIdx.z, g = h / (H / G);
@@ -35,9 +53,9 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) ATTNC_KERNEL(const Att
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
   const int quad_row = lane / 4, quad_col = lane % 4;
 
-  const storage_t *qp = (const storage_t *)args.q + b * args.q_strides.s[0] + h * args.q_strides.s[1];
-  const storage_t *kp = (const storage_t *)args.k + b * args.k_strides.s[0] + g * args.k_strides.s[1];
-  const storage_t *vp = (const storage_t *)args.v + b * args.v_strides.s[0] + g * args.v_strides.s[1];
+  const storage_t *qp = (const storage_t *)args.q + b * args.q_strides.s[0] + h * args.q_strides.s[1] + q0 * args.q_strides.s[2];
+  const storage_t *kp = (const storage_t *)args.k + b * args.k_strides.s[0] + g * args.k_strides.s[1] + k0 * args.k_strides.s[2];
+  const storage_t *vp = (const storage_t *)args.v + b * args.v_strides.s[0] + g * args.v_strides.s[1] + k0 * args.v_strides.s[2];
 
   const AttncTiles tiles = attnc_tiles(args, b, h, qb, Nq, Nk);
 
@@ -224,7 +242,7 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) ATTNC_KERNEL(const Att
 #endif
 
   // Epilogue: finish the row sums across the quad, normalize, store.
-  storage_t *op = (storage_t *)args.o + b * args.o_strides.s[0] + h * args.o_strides.s[1];
+  storage_t *op = (storage_t *)args.o + b * args.o_strides.s[0] + h * args.o_strides.s[1] + q0 * args.o_strides.s[2];
 #pragma unroll
   for (int mt = 0; mt < MT; ++mt)
 #pragma unroll
@@ -257,7 +275,8 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) ATTNC_KERNEL(const Att
 #if ATTNC_NORMALIZE == 0
       if (args.lse && quad_col == 0)
         // NaN l (a NaN score at a visible key): NaN lse; no visible key: -inf.
-        args.lse[(b * H + h) * Nq + row] = l > 0.0f ? row_max[mt][half] + logf(l) : l != l ? l : -attnc_inf();
+        args.lse[ATTNC_LSE_AT(row)] = l > 0.0f ? row_max[mt][half] + logf(l) : l != l ? l : -attnc_inf();
 #endif
     }
 }
+#undef ATTNC_LSE_AT

@@ -165,7 +165,8 @@ CudaPlanAttr planCudaBackward(AttentionOp op) {
                              kBackwardThreads / 32, tile, tile,
                              /*stages=*/1, /*q_in_registers=*/false,
                              /*chunk=*/0, /*value_tile=*/0,
-                             /*value_tiles=*/0, {}, shared, shared);
+                             /*value_tiles=*/0, {}, shared, shared,
+                             /*ragged=*/false);
   }
   return {};
 }

@@ -40,7 +40,11 @@ CudaPlanAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                      int64_t stages, bool qInRegisters, int64_t chunk,
                      int64_t valueTile, int64_t valueTiles,
                      ArrayRef<ChunkForm> forms, int64_t sharedBytes,
-                     int64_t mainSharedBytes) {
+                     int64_t mainSharedBytes, bool ragged) {
+  if (ragged && grid != CudaGrid::q_blocks)
+    return emitError() << "expected ragged only with grid q_blocks (the "
+                          "softmax forward), got grid "
+                       << stringifyCudaGrid(grid);
   if (threads < 1 || threads > 1024)
     return emitError() << "expected 1 to 1024 threads per block, got "
                        << threads;
@@ -132,10 +136,13 @@ bool CudaPlanAttr::hasForm(ChunkForm form) const {
 LogicalResult
 CpuPlanAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                     int64_t blockQ, int64_t blockK, int64_t chunk,
-                    ArrayRef<ChunkForm> forms, bool memoKeys) {
+                    ArrayRef<ChunkForm> forms, bool memoKeys, bool ragged) {
   if (failed(verifySortedForms(emitError, forms)))
     return failure();
   const bool linear = chunk != 0;
+  if (linear && ragged)
+    return emitError() << "expected ragged only without a chunk (the softmax "
+                          "family)";
   if (linear) {
     if (!isPowerOfTwoChunk(chunk))
       return emitError() << "expected chunk to be a power of two in [16, "

@@ -19,6 +19,7 @@
 #include <initializer_list>
 #include <limits>
 #include <optional>
+#include <tuple>
 
 using namespace mlir;
 using attnc::reference::detail::at4;
@@ -136,6 +137,33 @@ static std::string checkState(Operation *op, const Inputs &in,
   return "";
 }
 
+/// A ragged batch's lengths: one per sequence, each within the padded
+/// tensors; only for the softmax family without selection or a hybrid.
+static std::string checkSequences(Operation *op, const Inputs &in,
+                                  const Problem &p) {
+  if (in.seqQ.empty() && in.seqK.empty())
+    return "";
+  auto softmax = dyn_cast<attn::AttentionOp>(op);
+  if (!softmax || softmax.getSelect() || softmax.getHybridFeature())
+    return "ragged batches are supported for the softmax family without "
+           "'select' or a hybrid only";
+  for (auto [name, lens, padded] :
+       {std::tuple<const char *, const std::vector<int64_t> *, int64_t>{
+            "q", &in.seqQ, p.queries},
+        {"k", &in.seqK, p.keys}}) {
+    if (static_cast<int64_t>(lens->size()) != p.batch)
+      return std::string("sequence lengths of '") + name + "': expected " +
+             std::to_string(p.batch) + ", got " +
+             std::to_string(lens->size());
+    for (auto [b, n] : llvm::enumerate(*lens))
+      if (n < 0 || n > padded)
+        return std::string("sequence ") + std::to_string(b) + ": length " +
+               std::to_string(n) + " of '" + name + "' outside [0, " +
+               std::to_string(padded) + "]";
+  }
+  return "";
+}
+
 std::string checkInputs(Operation *op, const Inputs &in, Problem &p) {
   OpInfo info = infoOf(op);
   for (auto [name, t] : {std::pair<const char *, const Tensor *>{"q", &in.q},
@@ -188,8 +216,20 @@ std::string checkInputs(Operation *op, const Inputs &in, Problem &p) {
         !e.empty())
       return e;
   }
-  if (std::string e = checkRequirements(op, p.queries, p.keys); !e.empty())
+  if (std::string e = checkSequences(op, in, p); !e.empty())
     return e;
+  // The spec's `require` conditions: for the call's lengths, or each
+  // sequence's own in a ragged batch.
+  if (in.seqQ.empty()) {
+    if (std::string e = checkRequirements(op, p.queries, p.keys); !e.empty())
+      return e;
+  } else {
+    for (size_t b = 0; b < in.seqQ.size(); ++b)
+      if (in.seqQ[b] > 0)
+        if (std::string e = checkRequirements(op, in.seqQ[b], in.seqK[b]);
+            !e.empty())
+          return "sequence " + std::to_string(b) + ": " + e;
+  }
   for (auto &entry : in.params) {
     bool declared = false;
     for (auto param : info.params.getAsRange<attn::ParamAttr>())
@@ -515,7 +555,19 @@ static LogicalResult runSoftmax(attn::AttentionOp op, const Inputs &in,
 
   std::vector<double> scores(p.keys), raw(p.keys);
   std::vector<char> visible(p.keys);
+  const bool ragged = !in.seqQ.empty();
   for (int64_t b = 0; b < p.batch; ++b) {
+    // The padded problem for layouts (p), this sequence's for its lengths
+    // and variables (ps): a ragged batch is B problems of their own sizes.
+    Problem ps = p;
+    if (ragged) {
+      ps.queries = in.seqQ[b];
+      ps.keys = in.seqK[b];
+      for (int64_t h = 0; h < p.heads; ++h)
+        for (int64_t i = ps.queries; i < p.queries; ++i)
+          out.lse.data[(b * p.heads + h) * p.queries + i] =
+              -std::numeric_limits<double>::infinity();
+    }
     for (int64_t h = 0; h < p.heads; ++h) {
       const int64_t g = h / group;
       if (selecting &&
@@ -534,10 +586,10 @@ static LogicalResult runSoftmax(attn::AttentionOp op, const Inputs &in,
         if (!error.empty())
           return failure();
       }
-      for (int64_t i = 0; i < p.queries; ++i) {
-        const int64_t qPos = i + p.keys - p.queries;
+      for (int64_t i = 0; i < ps.queries; ++i) {
+        const int64_t qPos = i + ps.keys - ps.queries;
         const double maxScore = detail::rowScores(
-            in, p, *mask, *score, scale, b, h, i,
+            in, ps, *mask, *score, scale, b, h, i,
             selecting ? &selected : nullptr, blockQ, blockK, kBlocks, visible,
             raw, scores, error);
         if (!error.empty())
@@ -572,7 +624,7 @@ static LogicalResult runSoftmax(attn::AttentionOp op, const Inputs &in,
         double &lse = out.lse.data[(b * p.heads + h) * p.queries + i];
         lse = -std::numeric_limits<double>::infinity();
         double denominator = 0;
-        for (int64_t j = 0; j < p.keys; ++j) {
+        for (int64_t j = 0; j < ps.keys; ++j) {
           if (!visible[j])
             continue;
           double weight;

@@ -36,6 +36,13 @@ struct Inputs {
   /// normalize sum (where it must come with S), the normalizer z [B, H, F];
   /// absent, both start at zero.
   std::optional<Tensor> state, z;
+  /// A ragged batch (softmax family, docs/runtime.md §3e): each sequence's
+  /// query and key counts, B entries each; empty for a dense batch. q, k, v
+  /// (and the params' n) are then padded to the longest sequence (at least
+  /// 1), sequence b reads only its first seqQ[b] / seqK[b] rows, and every
+  /// variable (q, k, Nq, Nk, the decode alignment) is its own. Padded rows
+  /// of o are 0 and their lse -inf.
+  std::vector<int64_t> seqQ, seqK;
 };
 
 struct Outputs {

@@ -55,6 +55,14 @@ bool hasClause(Operation *op, StringRef clause) {
   return clauseLoc(op, clause) != op->getLoc();
 }
 
+/// Whether the softmax kernels also take packed variable-length batches
+/// (cu_seqlens at launch): every forward but content-based selection (its
+/// selection is built per padded batch) and hybrids (their linear branch's
+/// block states are per padded batch).
+bool raggedSoftmax(AttentionOp op) {
+  return !op.getSelect() && !op.getHybridFeature();
+}
+
 CudaChoice planSoftmaxCuda(AttentionOp op) {
   ScheduleAttr s = op.getScheduleAttr();
   const int64_t d = op.getHeadDim(), dv = op.getValueDim();
@@ -107,7 +115,7 @@ CudaChoice planSoftmaxCuda(AttentionOp op) {
                                                           : "head_dim"};
   return {CudaPlanAttr::get(op.getContext(), path, CudaGrid::q_blocks,
                             threads, warps, bq, bk, stages, qInRegisters, 0,
-                            0, 0, {}, shared, main),
+                            0, 0, {}, shared, main, raggedSoftmax(op)),
           ""};
 }
 
@@ -150,7 +158,8 @@ CudaChoice planLinearCuda(LinearAttentionOp op) {
   return {CudaPlanAttr::get(op.getContext(), CudaPath::chunked_simt,
                             CudaGrid::value_tiles, kLinearThreads,
                             kLinearThreads / 32, 0, 0, 0, false, chunk, tile,
-                            (dv + tile - 1) / tile, forms, shared, shared),
+                            (dv + tile - 1) / tile, forms, shared, shared,
+                            /*ragged=*/false),
           ""};
 }
 
@@ -170,7 +179,8 @@ LogicalResult attachCuda(OpT op, CudaChoice choice) {
             choice.plan.getStages(), choice.plan.getQInRegisters(),
             choice.plan.getChunk(), choice.plan.getValueTile(),
             choice.plan.getValueTiles(), choice.plan.getForms(),
-            choice.plan.getSharedBytes(), choice.plan.getMainSharedBytes())))
+            choice.plan.getSharedBytes(), choice.plan.getMainSharedBytes(),
+            choice.plan.getRagged())))
       return failure();
     op.setCudaPlanAttr(choice.plan);
   } else {
@@ -189,7 +199,8 @@ LogicalResult planSoftmax(AttentionOp op) {
                              "attn-choose-schedule and attn-classify-blocks "
                              "first)";
   op.setCpuPlanAttr(CpuPlanAttr::get(op.getContext(), s.getBlockQ(),
-                                     s.getBlockK(), 0, {}, false));
+                                     s.getBlockK(), 0, {}, false,
+                                     raggedSoftmax(op)));
   if (failed(attachCuda(op, planSoftmaxCuda(op))))
     return failure();
   return op.verify();
@@ -209,7 +220,8 @@ LogicalResult planLinear(LinearAttentionOp op) {
                         feature != Feature::taylor2;
   op.setCpuPlanAttr(CpuPlanAttr::get(op.getContext(), 0, 0,
                                      chunkPlan.getChunk(),
-                                     chunkPlan.getForms(), memoKeys));
+                                     chunkPlan.getForms(), memoKeys,
+                                     /*ragged=*/false));
   if (failed(attachCuda(op, planLinearCuda(op))))
     return failure();
   return op.verify();

@@ -35,17 +35,6 @@ std::string dtypeString(attnc_dtype d) {
   return name;
 }
 
-/// What one tensor must look like.
-struct Expect {
-  std::string label; ///< "tensor 'q'" or "param 'doc'"
-  attnc_dtype dtype;
-  int rank;
-  long long shape[4];
-  bool contiguous; ///< strides must be row-major
-  bool output;     ///< elements must not overlap
-  bool vectorized; ///< CUDA: 16-byte base and row alignment
-};
-
 /// Appended to a shape error when a [B, N, H, D] tensor was given.
 constexpr const char *kHeadsSecondHint =
     "; it looks like [B, N, H, D] order: attnc takes [B, H, N, D] (swap "
@@ -56,8 +45,11 @@ Error invalid(const Expect &e, const std::string &what) {
   return makeError(ATTNC_ERROR_INVALID_ARGUMENT, e.label + ": " + what);
 }
 
-Error checkTensor(const attnc_tensor *t, const Expect &e, Target target,
-                  std::vector<CudaLaunch::Pointer> *pointers) {
+} // namespace
+
+Error attnc::rt::checkTensor(const attnc_tensor *t, const Expect &e,
+                             Target target,
+                             std::vector<CudaLaunch::Pointer> *pointers) {
   if (!t)
     return makeError(ATTNC_ERROR_INVALID_ARGUMENT, e.label + " is null");
   if (t->rank != e.rank)
@@ -176,6 +168,8 @@ Error checkTensor(const attnc_tensor *t, const Expect &e, Target target,
     pointers->push_back({e.label, t->data});
   return success();
 }
+
+namespace {
 
 Expect expect4(const char *name, attnc_dtype dtype, long long d0, long long d1,
                long long d2, long long d3, bool output) {
@@ -299,6 +293,44 @@ Error attnc::rt::checkRequirements(const Manifest &m, long long Nq,
   return success();
 }
 
+Error attnc::rt::checkParams(const Manifest &m, const CallTensors &t,
+                             long long B, long long Nk, Target target,
+                             std::vector<CudaLaunch::Pointer> *ptrs) {
+  const long long H = m.heads, D = m.headDim;
+  Error err;
+  size_t count = m.params.size();
+  if (t.numParams < 0 || static_cast<size_t>(t.numParams) != count) {
+    std::string names;
+    for (size_t i = 0; i < count; ++i)
+      names += (i ? ", '" : "'") + m.params[i].name + "'";
+    return makeError(ATTNC_ERROR_INVALID_ARGUMENT,
+                     "expected " + std::to_string(count) +
+                         (count == 1 ? " param" : " params") +
+                         (count ? " (" + names + ")" : "") + ", got " +
+                         std::to_string(t.numParams));
+  }
+  if (count > 0 && !t.params)
+    return makeError(ATTNC_ERROR_INVALID_ARGUMENT,
+                     "params is null, but num_params is " +
+                         std::to_string(count));
+  for (size_t i = 0; i < count; ++i) {
+    const ManifestParam &p = m.params[i];
+    Expect e;
+    e.label = "param '" + p.name + "'";
+    e.dtype = p.dtype;
+    e.rank = static_cast<int>(p.shape.size());
+    for (int d = 0; d < e.rank; ++d)
+      e.shape[d] = paramDimExtent(p.shape[d], B, H, Nk, D);
+    e.contiguous = true;
+    e.output = false;
+    e.vectorized = false;
+    if ((err = checkTensor(&t.params[i], e, target, ptrs)).failed())
+      return err;
+  }
+
+  return success();
+}
+
 Error attnc::rt::checkArguments(const Manifest &m, const CallTensors &t,
                                 Target target, AttncKernelArgs &args,
                                 std::vector<CudaLaunch::Pointer> *pointers) {
@@ -371,35 +403,9 @@ Error attnc::rt::checkArguments(const Manifest &m, const CallTensors &t,
       return err;
   }
 
-  size_t count = m.params.size();
-  if (t.numParams < 0 || static_cast<size_t>(t.numParams) != count) {
-    std::string names;
-    for (size_t i = 0; i < count; ++i)
-      names += (i ? ", '" : "'") + m.params[i].name + "'";
-    return makeError(ATTNC_ERROR_INVALID_ARGUMENT,
-                     "expected " + std::to_string(count) +
-                         (count == 1 ? " param" : " params") +
-                         (count ? " (" + names + ")" : "") + ", got " +
-                         std::to_string(t.numParams));
-  }
-  if (count > 0 && !t.params)
-    return makeError(ATTNC_ERROR_INVALID_ARGUMENT,
-                     "params is null, but num_params is " +
-                         std::to_string(count));
-  for (size_t i = 0; i < count; ++i) {
-    const ManifestParam &p = m.params[i];
-    Expect e;
-    e.label = "param '" + p.name + "'";
-    e.dtype = p.dtype;
-    e.rank = static_cast<int>(p.shape.size());
-    for (int d = 0; d < e.rank; ++d)
-      e.shape[d] = paramDimExtent(p.shape[d], B, H, Nk, D);
-    e.contiguous = true;
-    e.output = false;
-    e.vectorized = false;
-    if ((err = checkTensor(&t.params[i], e, target, ptrs)).failed())
-      return err;
-  }
+  if ((err = checkParams(m, t, B, Nk, target, ptrs)).failed())
+    return err;
+  const size_t count = m.params.size();
 
   attnc_linear_state state = {nullptr, nullptr, nullptr, nullptr};
   if (t.state)

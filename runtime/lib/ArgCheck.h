@@ -40,12 +40,47 @@ struct CallTensors {
   /// No output: o and lse are neither checked nor passed (block-mask builds,
   /// which read only the shapes and the params).
   bool noOutput = false;
+  /// A packed variable-length batch (ABI 6); null for a dense call.
+  const attnc_varlen *varlen = nullptr;
 };
 
 /// Evaluates the spec's `require` conditions (docs/language.md §3a) for
 /// these lengths; the first one violated is an ATTNC_ERROR_INVALID_ARGUMENT
 /// that quotes it. checkArguments calls it for every launch.
 Error checkRequirements(const Manifest &m, long long Nq, long long Nk);
+
+/// What one tensor must look like.
+struct Expect {
+  std::string label; ///< "tensor 'q'" or "param 'doc'"
+  attnc_dtype dtype;
+  int rank;
+  long long shape[4];
+  bool contiguous; ///< strides must be row-major
+  bool output;     ///< elements must not overlap
+  bool vectorized; ///< CUDA: 16-byte base and row alignment
+};
+
+/// Checks one tensor against `e` (rank, dtype, shape, data, strides,
+/// extent, overlap, alignment); appends its pointer to `pointers` if given.
+Error checkTensor(const attnc_tensor *t, const Expect &e, Target target,
+                  std::vector<CudaLaunch::Pointer> *pointers);
+
+/// The params of a call: their count and each one's dtype and shape from
+/// the manifest's dims with sizes B, H, Nk and head_dim.
+Error checkParams(const Manifest &m, const CallTensors &t, long long B,
+                  long long Nk, Target target,
+                  std::vector<CudaLaunch::Pointer> *ptrs);
+
+/// checkArguments for a packed variable-length batch (t.varlen, docs/
+/// runtime.md §3e): cu_seqlens (host int32 [B + 1], starting at 0,
+/// non-decreasing), q, k, v, o as [tokens, heads, dim], lse as [H, total_q],
+/// the params at the padded lengths. Fills `args` with batch-stride-0 views,
+/// the padded lengths and the host cu_seqlens; `totalQ` receives
+/// cu_seqlens_q[B] (0: nothing to run).
+Error checkVarlenArguments(const Manifest &m, const CallTensors &t,
+                           Target target, AttncKernelArgs &args,
+                           long long &totalQ,
+                           std::vector<CudaLaunch::Pointer> *pointers);
 
 /// Checks `t` against `m` for `target` and fills `args`. For CUDA, also lists
 /// every pointer passed in `pointers`, for the driver's memory-type check.

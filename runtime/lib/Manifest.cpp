@@ -136,8 +136,8 @@ public:
     return true;
   }
 
-  bool getBool(std::string_view key, bool &out) {
-    const JsonValue *v = get(key, true);
+  bool getBool(std::string_view key, bool &out, bool required = true) {
+    const JsonValue *v = get(key, required);
     if (!v)
       return false;
     if (!v->isBool())
@@ -376,6 +376,9 @@ void readCuda(Error &error, const JsonValue &object, Manifest &m) {
     r.getEntryName("hybrid_scan_kernel", c.hybridScanKernel);
     r.getInt("hybrid_feature_dim", 1, INT_MAX, c.hybridFeatureDim);
   }
+  if (r.getBool("ragged", c.ragged, /*required=*/false) && c.ragged &&
+      m.family != "softmax")
+    r.fail("'cuda.ragged' is defined for the softmax family only");
   if (r.getEntryName("merge_kernel", c.mergeKernel, /*required=*/false)) {
     if (m.family != "softmax")
       r.fail("'cuda.merge_kernel' is defined for the softmax family only");
@@ -470,6 +473,10 @@ void readCpu(Error &error, const JsonValue &object, Manifest &m) {
   if (r.getEntryName("backward_entry", c.backwardEntry, /*required=*/false) &&
       m.family != "softmax")
     r.fail("'cpu.backward_entry' is defined for the softmax family only");
+  // Packed variable-length batches (ABI 6, §3e).
+  if (r.getBool("ragged", c.ragged, /*required=*/false) && c.ragged &&
+      m.family != "softmax")
+    r.fail("'cpu.ragged' is defined for the softmax family only");
   if (!error.failed())
     m.cpu = std::move(c);
 }

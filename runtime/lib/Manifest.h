@@ -61,6 +61,8 @@ struct ManifestCpu {
   int blockMaskHeads = 0; ///< 1 or heads, with blockMaskEntry
   /// The backward entry (softmax family, `attnc compile --backward`).
   std::string backwardEntry;
+  /// The entry also runs packed variable-length batches (ABI 6).
+  bool ragged = false;
 };
 
 struct ManifestCuda {
@@ -86,6 +88,8 @@ struct ManifestCuda {
   /// threads per block; empty: none.
   std::string mergeKernel;
   int mergeThreads = 0;
+  /// The attention kernel also runs packed variable-length batches (ABI 6).
+  bool ragged = false;
   /// The backward (softmax family, `attnc compile --backward`): its four
   /// kernels (docs/runtime.md, "Backward"), empty names when the package
   /// has none; the backward plan's tiles, threads and dynamic shared memory.

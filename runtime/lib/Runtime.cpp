@@ -237,9 +237,24 @@ Error runCpu(attnc_package *pkg, const CallTensors &t,
   if (e.failed())
     return e;
   AttncKernelArgs args;
-  e = checkArguments(m, t, Target::Cpu, args, nullptr);
-  if (e.failed())
+  if (t.varlen) {
+    // A packed batch (§3e): the plan must say the kernel reads cu_seqlens.
+    if (!m.cpu->ragged)
+      return makeError(ATTNC_ERROR_UNSUPPORTED,
+                       "package '" + m.name +
+                           "' has no ragged CPU kernel (its CPU plan is not "
+                           "ragged: content-based selection and hybrids take "
+                           "padded batches only)");
+    long long totalQ = 0;
+    if ((e = checkVarlenArguments(m, t, Target::Cpu, args, totalQ, nullptr))
+            .failed())
+      return e;
+    if (totalQ == 0)
+      return success(); // no query rows: nothing to write
+  } else if ((e = checkArguments(m, t, Target::Cpu, args, nullptr))
+                 .failed()) {
     return e;
+  }
   if (mask) {
     if ((e = checkMaskFits(mask, pkg, args, false)).failed())
       return e;
@@ -316,6 +331,42 @@ Error checkMaskFits(const attnc_block_mask *mask, const attnc_package *pkg,
   return success();
 }
 
+/// A packed batch on CUDA (§3e): the cu_seqlens, checked on the host, are
+/// copied to stream-ordered device memory in a session, then the attention
+/// kernel runs over the longest sequence's q-blocks.
+Error launchCudaVarlen(attnc_package *pkg, const CallTensors &t,
+                       void *stream) {
+  const Manifest &m = pkg->manifest;
+  if (!m.cuda->ragged)
+    return makeError(ATTNC_ERROR_UNSUPPORTED,
+                     "package '" + m.name +
+                         "' has no ragged CUDA kernel (its CUDA plan is not "
+                         "ragged: content-based selection and hybrids take "
+                         "padded batches only)");
+  CudaLaunch launch;
+  long long totalQ = 0;
+  Error e = checkVarlenArguments(m, t, Target::Cuda, launch.args, totalQ,
+                                 &launch.pointers);
+  if (e.failed() || totalQ == 0)
+    return e;
+  launch.heads = m.heads;
+  const size_t bytes = sizeof(int) * static_cast<size_t>(launch.args.batch + 1);
+  const int *hostQ = launch.args.cu_seqlens_q, *hostK = launch.args.cu_seqlens_k;
+  return pkg->cuda.run(pkg->dir, m, launch, stream, [&](CudaSession &s) {
+    AttncKernelArgs args = launch.args;
+    void *devQ = nullptr, *devK = nullptr;
+    Error e;
+    if ((e = s.alloc(bytes, devQ)).failed() ||
+        (e = s.alloc(bytes, devK)).failed() ||
+        (e = s.toDevice(devQ, hostQ, bytes)).failed() ||
+        (e = s.toDevice(devK, hostK, bytes)).failed())
+      return e;
+    args.cu_seqlens_q = static_cast<const int *>(devQ);
+    args.cu_seqlens_k = static_cast<const int *>(devK);
+    return s.launchMain(args);
+  });
+}
+
 /// The CUDA call: the attention kernel alone, or in a session after the
 /// package's prologues (docs/runtime.md, "CUDA sessions"): a given device
 /// block mask, else the selection a `select` package makes per call, and a
@@ -329,6 +380,8 @@ Error launchCuda(attnc_package *pkg, const CallTensors &t, void *stream,
     return makeError(ATTNC_ERROR_UNSUPPORTED,
                      "package '" + m.name + "' has no CUDA code");
   CudaLaunch launch;
+  if (t.varlen)
+    return launchCudaVarlen(pkg, t, stream);
   Error e = checkArguments(m, t, Target::Cuda, launch.args, &launch.pointers);
   if (e.failed())
     return e;
@@ -748,6 +801,42 @@ int attnc_launch_cuda(attnc_package *pkg, const attnc_tensor *q,
   return guarded([&] {
     return launchCuda(pkg, CallTensors{q, k, v, o, lse, params, num_params},
                       cuda_stream);
+  });
+}
+
+int attnc_package_has_ragged_cpu(const attnc_package *pkg) {
+  return pkg && pkg->manifest.cpu && pkg->manifest.cpu->ragged ? 1 : 0;
+}
+
+int attnc_package_has_ragged_cuda(const attnc_package *pkg) {
+  return pkg && pkg->manifest.cuda && pkg->manifest.cuda->ragged ? 1 : 0;
+}
+
+int attnc_run_cpu_varlen(attnc_package *pkg, const attnc_tensor *q,
+                         const attnc_tensor *k, const attnc_tensor *v,
+                         const attnc_tensor *o, const attnc_tensor *lse,
+                         const attnc_tensor *params, int num_params,
+                         const attnc_varlen *varlen) {
+  return guarded([&] {
+    if (!varlen)
+      return makeError(ATTNC_ERROR_INVALID_ARGUMENT, "varlen is null");
+    CallTensors t{q, k, v, o, lse, params, num_params};
+    t.varlen = varlen;
+    return runCpu(pkg, t);
+  });
+}
+
+int attnc_launch_cuda_varlen(attnc_package *pkg, const attnc_tensor *q,
+                             const attnc_tensor *k, const attnc_tensor *v,
+                             const attnc_tensor *o, const attnc_tensor *lse,
+                             const attnc_tensor *params, int num_params,
+                             const attnc_varlen *varlen, void *cuda_stream) {
+  return guarded([&] {
+    if (!varlen)
+      return makeError(ATTNC_ERROR_INVALID_ARGUMENT, "varlen is null");
+    CallTensors t{q, k, v, o, lse, params, num_params};
+    t.varlen = varlen;
+    return launchCuda(pkg, t, cuda_stream);
   });
 }
 

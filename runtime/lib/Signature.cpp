@@ -58,7 +58,7 @@ Fields manifestFields(const Manifest &m, SignatureTarget target) {
   std::string requirements;
   for (const ManifestRequirement &r : m.requirements)
     requirements += (requirements.empty() ? "" : "|") + r.programText;
-  return {{"abi_version", std::to_string(m.abiVersion)},
+  Fields fields = {{"abi_version", std::to_string(m.abiVersion)},
           {"name", m.name},
           {"family", m.family},
           {"dtype", dtypeText(m.dtype)},
@@ -76,6 +76,13 @@ Fields manifestFields(const Manifest &m, SignatureTarget target) {
           {"backward", backward},
           {"requires", requirements},
           {"spec_hash", m.specHash}};
+  // Only a ragged kernel carries the field: a manifest claiming it for a
+  // kernel without it fails as a missing field.
+  const bool ragged = target == SignatureTarget::Cpu ? m.cpu && m.cpu->ragged
+                                                     : m.cuda && m.cuda->ragged;
+  if (ragged)
+    fields.emplace_back("ragged", "1");
+  return fields;
 }
 
 /// Splits "magic;k=v;k=v" into its fields; false when it is not of that

@@ -129,3 +129,29 @@ attn.linear_attention @no_step {bidirectional = false, chunk_plan = #attn.chunk_
   %cst = arith.constant 1.000000e+00 : f32
   attn.yield %cst : f32
 }
+
+// -----
+
+// Packed variable-length batches are the softmax forward's (grid q_blocks).
+// expected-error @+1 {{expected ragged only with grid q_blocks (the softmax forward), got grid value_tiles}}
+attn.linear_attention @ragged_linear_cuda {bidirectional = false, chunk_plan = #attn.chunk_plan<chunk = 64, intra = masked, inter = state_add, sub_chunk = 0, forms = [sequential, chunk_parallel, recurrent_step]>, cuda_plan = #attn.cuda_plan<path = chunked_simt, grid = value_tiles, threads = 256, warps = 8, block_q = 0, block_k = 0, stages = 0, q_in_registers = false, chunk = 32, value_tile = 16, value_tiles = 1, forms = [sequential, recurrent_step], shared_bytes = 95552, main_shared_bytes = 95552, ragged = true>, dtype = #attn.dtype<float32>, feature = #attn.feature<taylor2>, head_dim = 16 : i64, heads = 2 : i64, kv_heads = 2 : i64, normalize = #attn.normalize<none>, params = [], scale = 1.000000e+00 : f64, schedule = #attn.schedule<block_q = 0, block_k = 0, warps = 4, stages = 2, chunk = 64>, update = #attn.update<add>, value_dim = 16 : i64} feature {
+^bb0(%b: i64, %h: i64, %n: i64, %d: i64, %Nq: i64, %Nk: i64, %x: f32):
+  attn.yield %x : f32
+} decay {
+^bb0(%b: i64, %h: i64, %n: i64, %d: i64, %Nq: i64, %Nk: i64):
+  %cst = arith.constant 1.000000e+00 : f32
+  attn.yield %cst : f32
+}
+
+// -----
+
+// Nor does the CPU plan of a chunked (linear) kernel take them.
+// expected-error @+1 {{expected ragged only without a chunk (the softmax family)}}
+attn.linear_attention @ragged_linear_cpu {bidirectional = false, chunk_plan = #attn.chunk_plan<chunk = 64, intra = masked, inter = state_add, sub_chunk = 0, forms = [sequential, chunk_parallel, recurrent_step]>, cpu_plan = #attn.cpu_plan<block_q = 0, block_k = 0, chunk = 64, forms = [sequential, recurrent_step], memo_keys = false, ragged = true>, cuda_plan = #attn.cuda_plan<path = chunked_simt, grid = value_tiles, threads = 256, warps = 8, block_q = 0, block_k = 0, stages = 0, q_in_registers = false, chunk = 32, value_tile = 16, value_tiles = 1, forms = [sequential, recurrent_step], shared_bytes = 95552, main_shared_bytes = 95552>, dtype = #attn.dtype<float32>, feature = #attn.feature<taylor2>, head_dim = 16 : i64, heads = 2 : i64, kv_heads = 2 : i64, normalize = #attn.normalize<none>, params = [], scale = 1.000000e+00 : f64, schedule = #attn.schedule<block_q = 0, block_k = 0, warps = 4, stages = 2, chunk = 64>, update = #attn.update<add>, value_dim = 16 : i64} feature {
+^bb0(%b: i64, %h: i64, %n: i64, %d: i64, %Nq: i64, %Nk: i64, %x: f32):
+  attn.yield %x : f32
+} decay {
+^bb0(%b: i64, %h: i64, %n: i64, %d: i64, %Nq: i64, %Nk: i64):
+  %cst = arith.constant 1.000000e+00 : f32
+  attn.yield %cst : f32
+}

@@ -165,7 +165,7 @@ JsonObject linearCudaSection() {
 JsonObject baseManifest() {
   return JsonObject()
       .set("format", "1")
-      .set("abi_version", "5")
+      .set("abi_version", "6")
       .set("attnc_version", "\"0.1.0\"")
       .set("spec_hash", "\"9f2c0a1b3d4e5f60\"")
       .set("name", "\"naive\"")
@@ -684,11 +684,11 @@ std::vector<BadManifest> badManifests() {
       {with("format", "2"),
        p + "unsupported format 2 (this runtime reads format 1)"},
       {without("format"), p + "missing required field 'format'"},
-      {with("abi_version", "2"),
-       p + "'abi_version' is 2, but this runtime implements kernel ABI 5 "
+      {with("abi_version", "5"),
+       p + "'abi_version' is 5, but this runtime implements kernel ABI 6 "
            "(recompile the package with an attnc of the same ABI)"},
-      {with("abi_version", "6"),
-       p + "'abi_version' is 6, but this runtime implements kernel ABI 5 "
+      {with("abi_version", "7"),
+       p + "'abi_version' is 7, but this runtime implements kernel ABI 6 "
            "(recompile the package with an attnc of the same ABI)"},
       {with("heads", "-3"), p + "'heads' must be a positive integer, got -3"},
       {with("heads", "0"), p + "'heads' must be a positive integer, got 0"},
@@ -780,6 +780,16 @@ std::vector<BadManifest> badManifests() {
       {with("cpu", "\"lib.so\""),
        p + "'cpu' must be an object, got \"lib.so\""},
       {without("cpu"), p + "the package has neither 'cpu' nor 'cuda' code"},
+      {with("cpu", R"({"library": "libnaive.cpu.so", "entry": "attnc_naive_cpu", )"
+                   R"("ragged": 1})"),
+       p + "'cpu.ragged' must be true or false, got 1"},
+      {linear()
+           .set("cpu", R"({"library": "libnaive.cpu.so", "entry": )"
+                       R"("attnc_naive_cpu", "ragged": true})")
+           .str(),
+       p + "'cpu.ragged' is defined for the softmax family only"},
+      {withCuda("ragged", "\"yes\""),
+       p + "'cuda.ragged' must be true or false, got \"yes\""},
       {withCuda("block_threads", "2048"),
        p + "'cuda.block_threads' must be at most 1024, got 2048"},
       {withCuda("shared_bytes", "-1"),
@@ -2192,6 +2202,28 @@ TEST(RuntimeCpp, OpenQueryRun) {
 
   attnc::Status cuda = moved.launchCuda(q, k, v, o, &lse, {doc});
   EXPECT_EQ(cuda.code, ATTNC_ERROR_UNSUPPORTED);
+
+  // Packed batches (docs/runtime.md §3e): the fixture's plan is not ragged
+  // (its manifest has no cpu.ragged), so the wrappers reach the refusal.
+  EXPECT_FALSE(moved.hasRaggedCpu());
+  EXPECT_FALSE(moved.hasRaggedCuda());
+  std::vector<int> cuQ = {0, 37}, cuK = {0, 53};
+  auto cq = attnc::Tensor::contiguous(cuQ.data(), ATTNC_I32, {2});
+  auto ck = attnc::Tensor::contiguous(cuK.data(), ATTNC_I32, {2});
+  auto q3 = attnc::Tensor::contiguous(p.q.data(), ATTNC_F32, {37, kH, kD});
+  auto k3 = attnc::Tensor::contiguous(p.k.data(), ATTNC_F32, {53, kG, kD});
+  auto v3 = attnc::Tensor::contiguous(p.v.data(), ATTNC_F32, {53, kG, kDv});
+  auto o3 = attnc::Tensor::contiguous(p.o.data(), ATTNC_F32, {37, kH, kDv});
+  attnc::Status ragged =
+      moved.runCpuVarlen(q3, k3, v3, o3, nullptr, {doc}, cq, ck);
+  EXPECT_EQ(ragged.code, ATTNC_ERROR_UNSUPPORTED);
+  EXPECT_EQ(ragged.message,
+            "package 'naive' has no ragged CPU kernel (its CPU plan is not "
+            "ragged: content-based selection and hybrids take padded batches "
+            "only)");
+  EXPECT_EQ(moved.launchCudaVarlen(q3, k3, v3, o3, nullptr, {doc}, cq, ck)
+                .code,
+            ATTNC_ERROR_UNSUPPORTED);
 
   auto tooLong =
       attnc::Tensor::contiguous(p.q.data(), ATTNC_F32, {1, 2, 3, 4, 5});

@@ -106,6 +106,10 @@ const std::vector<OptionSpec> &optionSpecs() {
       {"block-mask", "build a runtime block mask from the params (explain: "
                      "of random inputs, and report it)", false,
        false, {"run", "explain"}},
+      {"cu-seqlens-q", "FILE.npy: int32 [B + 1] offsets of a packed "
+                       "(ragged) batch's queries", true, false, {"run"}},
+      {"cu-seqlens-k", "FILE.npy: int32 [B + 1] offsets of a packed "
+                       "(ragged) batch's keys", true, false, {"run"}},
       {"len", "Nq[,Nk]", true, false, {"explain"}},
       {"svg", "draw the tile map into this SVG file", true, false,
        {"explain"}},

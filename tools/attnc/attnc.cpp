@@ -15,6 +15,7 @@
 #include "tools/attnc/CommandLine.h"
 #include "tools/attnc/ExplainBlockMask.h"
 #include "tools/attnc/Inputs.h"
+#include "tools/attnc/Ragged.h"
 #include "tools/attnc/OutOfMemory.h"
 
 #include "codegen/BackwardCpuEmitter.h"
@@ -457,6 +458,26 @@ LogicalResult runCommand(const CommandLine &cl, MLIRContext &context,
     return optionError("--random-state goes with --random; give a state file "
                       "with --input state=FILE.npy");
 
+  // A packed (ragged) batch: q, k, v as [tokens, heads, dim] with
+  // cu_seqlens (docs/runtime.md §3e), softmax forward only.
+  const bool ragged = cl.has("cu-seqlens-q") || cl.has("cu-seqlens-k");
+  RaggedBatch raggedBatch;
+  if (ragged) {
+    if (!cl.has("cu-seqlens-q") || !cl.has("cu-seqlens-k"))
+      return inputError("--cu-seqlens-q and --cu-seqlens-k go together");
+    if (!isa<attn::AttentionOp>(op))
+      return inputError("ragged batches (--cu-seqlens-q/k) are supported for "
+                        "the softmax family only");
+    for (const char *option : {"random", "backward", "block-mask"})
+      if (cl.has(option))
+        return inputError(std::string("--") + option +
+                          " does not apply to a ragged batch (--cu-seqlens-q/k)");
+    if (std::string e = loadRaggedBatch(cl.get("cu-seqlens-q"),
+                                        cl.get("cu-seqlens-k"), raggedBatch);
+        !e.empty())
+      return inputError(e);
+  }
+
   reference::Inputs inputs;
   reference::Tensor outputGradient; // dO, with --backward
   uint64_t seed = 0;
@@ -489,6 +510,12 @@ LogicalResult runCommand(const CommandLine &cl, MLIRContext &context,
                                                   : it->second,
                        inputs, backward ? &outputGradient : nullptr);
   }
+  // The compiled backends' runtime checks the offsets too (its messages
+  // are the same); the reference needs them checked before it unpacks.
+  if (error.empty() && ragged)
+    error = checkRaggedBatch(raggedBatch);
+  if (error.empty() && ragged)
+    error = unpackInputs(raggedBatch, inputs);
   reference::Problem problem;
   if (error.empty())
     error = reference::checkInputs(op, inputs, problem);
@@ -582,6 +609,9 @@ LogicalResult runCommand(const CommandLine &cl, MLIRContext &context,
                                  backendGrads,
                                  backend == "cuda" ? CompiledBackend::Cuda
                                                    : CompiledBackend::Cpu);
+    } else if (ragged) {
+      error = runRaggedPackage(op, dir, raggedBatch, inputs, wantLse,
+                               backend == "cuda", outputs);
     } else if (backend == "cuda") {
       error = runPackageOnCuda(op, dir, inputs, wantLse, wantState, outputs);
     } else if (cl.has("block-mask")) {
@@ -595,7 +625,10 @@ LogicalResult runCommand(const CommandLine &cl, MLIRContext &context,
                     error.empty();
          ++i)
       error = timed([&] {
-        return runPackageOnCpu(op, dir, inputs, wantLse, wantState, outputs);
+        return ragged ? runRaggedPackage(op, dir, raggedBatch, inputs, wantLse,
+                                         /*cuda=*/false, outputs)
+                      : runPackageOnCpu(op, dir, inputs, wantLse, wantState,
+                                        outputs);
       });
     if (!error.empty())
       return inputError(error);
@@ -634,6 +667,13 @@ LogicalResult runCommand(const CommandLine &cl, MLIRContext &context,
                             backend == "cuda", os))
       return inputError("the " + backend +
                         " backend disagrees with the reference executor");
+  }
+  // A ragged batch's outputs are packed again: o [total_q, H, Dv], lse
+  // [H, total_q].
+  if (ragged) {
+    outputs.o = packRows(outputs.o, raggedBatch.cuQ);
+    if (cl.has("lse"))
+      outputs.lse = packLse(outputs.lse, raggedBatch.cuQ);
   }
   // A file that cannot be written is the command line's problem, not the
   // spec's.

@@ -10,7 +10,7 @@
 #ifndef ATTNC_KERNEL_ABI_H
 #define ATTNC_KERNEL_ABI_H
 
-#define ATTNC_ABI_VERSION 5
+#define ATTNC_ABI_VERSION 6
 #define ATTNC_MAX_PARAMS 8
 
 /* Element strides of a rank-4 tensor; the last one must be 1. */
@@ -60,6 +60,17 @@ typedef struct AttncKernelArgs {
    * (block-mask builders, selection), which take this struct alone like
    * every attnc kernel. Null otherwise; CPU kernels allocate their own. */
   void *scratch[8];
+  /* ABI 6: a packed variable-length (ragged) batch (docs/runtime.md §3e),
+   * both null for a dense call. Sequence b owns the q rows
+   * [cu_seqlens_q[b], cu_seqlens_q[b + 1]) and the k/v rows
+   * [cu_seqlens_k[b], cu_seqlens_k[b + 1]) of the packed tensors; q_len and
+   * kv_len are then the padded lengths (the longest sequences, at least 1),
+   * which size the grid and the params' n dimension; the strides' [0] are
+   * 0 and [2] step one token; lse is [H, cu_seqlens_q[B]]. int32, B + 1
+   * entries each, device memory for CUDA kernels. Only kernels whose plan
+   * is ragged (manifest "ragged": true) read them. */
+  const int *cu_seqlens_q;
+  const int *cu_seqlens_k;
 } AttncKernelArgs;
 
 /* ABI 5: the backward pass of the softmax family (docs/runtime.md,

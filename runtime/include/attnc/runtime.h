@@ -238,6 +238,45 @@ attnc_launch_cuda_state(attnc_package *pkg, const attnc_tensor *q,
                         const attnc_tensor *params, int num_params,
                         const attnc_linear_state *state, void *cuda_stream);
 
+/* ---- Ragged (variable-length) batches, softmax family (ABI 6) ------------ */
+
+/* A packed batch of B sequences of different lengths (docs/runtime.md §3e).
+ * cu_seqlens_q and cu_seqlens_k are int32 [B + 1] host tensors (also for
+ * CUDA calls: the runtime checks them and copies them to the device),
+ * starting at 0 and non-decreasing; sequence b owns the q rows
+ * [cu_seqlens_q[b], cu_seqlens_q[b + 1]) and the k/v rows
+ * [cu_seqlens_k[b], cu_seqlens_k[b + 1]). Lengths 0 are allowed. Tensors:
+ *   q [total_q, H, D], k [total_k, G, D], v [total_k, G, Dv],
+ *   o [total_q, H, Dv] (package dtype, any positive strides, last 1),
+ *   lse [H, total_q] float32 contiguous (or NULL),
+ *   params: their dense shapes with B sequences and Nk = the longest kv
+ *   sequence (at least 1); entries past a sequence's length are not read.
+ * Each sequence gets exactly what a dense call on it alone would give, with
+ * b its index for the params and its own Nq, Nk and decode alignment. */
+typedef struct attnc_varlen {
+  const attnc_tensor *cu_seqlens_q;
+  const attnc_tensor *cu_seqlens_k;
+} attnc_varlen;
+
+/* Whether the package's CPU / CUDA kernel takes packed batches (its plan is
+ * ragged: every softmax package but `select` and hybrids). */
+ATTNC_API int attnc_package_has_ragged_cpu(const attnc_package *pkg);
+ATTNC_API int attnc_package_has_ragged_cuda(const attnc_package *pkg);
+
+ATTNC_API int attnc_run_cpu_varlen(attnc_package *pkg, const attnc_tensor *q,
+                                   const attnc_tensor *k,
+                                   const attnc_tensor *v,
+                                   const attnc_tensor *o,
+                                   const attnc_tensor *lse,
+                                   const attnc_tensor *params, int num_params,
+                                   const attnc_varlen *varlen);
+ATTNC_API int
+attnc_launch_cuda_varlen(attnc_package *pkg, const attnc_tensor *q,
+                         const attnc_tensor *k, const attnc_tensor *v,
+                         const attnc_tensor *o, const attnc_tensor *lse,
+                         const attnc_tensor *params, int num_params,
+                         const attnc_varlen *varlen, void *cuda_stream);
+
 /* ---- Backward (softmax family, `attnc compile --backward`) --------------- */
 
 /* The gradients of one backward call. dout = dL/do, shaped like o; dq, dk,

@@ -258,6 +258,44 @@ public:
         static_cast<int>(raw.size()), &s));
   }
 
+  /// Whether the CPU / CUDA kernel takes packed variable-length batches.
+  bool hasRaggedCpu() const { return attnc_package_has_ragged_cpu(pkg) != 0; }
+  bool hasRaggedCuda() const {
+    return attnc_package_has_ragged_cuda(pkg) != 0;
+  }
+
+  /// A packed variable-length batch on the CPU (attnc_run_cpu_varlen,
+  /// docs/runtime.md §3e): q [total_q, H, D], k, v [total_k, G, D(v)],
+  /// o [total_q, H, Dv], lse [H, total_q], cu_seqlens int32 [B + 1] on the
+  /// host.
+  Status runCpuVarlen(const Tensor &q, const Tensor &k, const Tensor &v,
+                      const Tensor &o, const Tensor *lse,
+                      const std::vector<Tensor> &params,
+                      const Tensor &cuSeqlensQ,
+                      const Tensor &cuSeqlensK) const {
+    std::vector<attnc_tensor> raw = rawParams(params);
+    attnc_varlen varlen = {&cuSeqlensQ.raw(), &cuSeqlensK.raw()};
+    return Status::fromCode(attnc_run_cpu_varlen(
+        pkg, &q.raw(), &k.raw(), &v.raw(), &o.raw(),
+        lse ? &lse->raw() : nullptr, raw.empty() ? nullptr : raw.data(),
+        static_cast<int>(raw.size()), &varlen));
+  }
+
+  /// The same on CUDA (attnc_launch_cuda_varlen): tensors in device
+  /// memory, the cu_seqlens on the host.
+  Status launchCudaVarlen(const Tensor &q, const Tensor &k, const Tensor &v,
+                          const Tensor &o, const Tensor *lse,
+                          const std::vector<Tensor> &params,
+                          const Tensor &cuSeqlensQ, const Tensor &cuSeqlensK,
+                          void *stream = nullptr) const {
+    std::vector<attnc_tensor> raw = rawParams(params);
+    attnc_varlen varlen = {&cuSeqlensQ.raw(), &cuSeqlensK.raw()};
+    return Status::fromCode(attnc_launch_cuda_varlen(
+        pkg, &q.raw(), &k.raw(), &v.raw(), &o.raw(),
+        lse ? &lse->raw() : nullptr, raw.empty() ? nullptr : raw.data(),
+        static_cast<int>(raw.size()), &varlen, stream));
+  }
+
   /// Whether the package has a CPU backward (attnc compile --backward).
   bool hasCpuBackward() const {
     return attnc_package_has_cpu_backward(pkg) != 0;
