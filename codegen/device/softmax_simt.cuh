@@ -15,24 +15,11 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) ATTNC_KERNEL(const Att
   float *Ks = Acc + BQ * (DV + 1);        // [BK][D]
   float *Vs = Ks + BK * D;                // [BK][DV]
 
-#if ATTNC_RAGGED
-  // The plan's `ragged`: a packed batch (cu_seqlens) gives each sequence
-  // its rows, lengths and decode alignment; the grid covers the longest
-  // sequence, so q-blocks past this one's end exit (the whole block).
-  long long Nq = args.q_len, Nk = args.kv_len, q0 = 0, k0 = 0;
-  if (args.cu_seqlens_q) {
-    q0 = args.cu_seqlens_q[blockIdx.z];
-    Nq = args.cu_seqlens_q[blockIdx.z + 1] - q0;
-    k0 = args.cu_seqlens_k[blockIdx.z];
-    Nk = args.cu_seqlens_k[blockIdx.z + 1] - k0;
-  }
+  // This block's sequence (attnc_sequence, tile_walk.cuh); the grid covers
+  // the longest one of a ragged batch, so q-blocks past its end exit.
+  const AttncSequence seq = attnc_sequence(args, blockIdx.z);
+  const long long Nq = seq.Nq, Nk = seq.Nk, q0 = seq.q0, k0 = seq.k0;
   if ((long long)(gridDim.x - 1 - blockIdx.x) * BQ >= Nq) return;
-  // lse of a packed batch is [H, total_q].
-#define ATTNC_LSE_AT(row) (args.cu_seqlens_q ? h * args.cu_seqlens_q[args.batch] + q0 + (row) : (b * H + h) * Nq + (row))
-#else
-  const long long Nq = args.q_len, Nk = args.kv_len, q0 = 0, k0 = 0;
-#define ATTNC_LSE_AT(row) ((b * H + h) * Nq + (row))
-#endif
   const long long qb = gridDim.x - 1 - blockIdx.x;
   const long long h = blockIdx.y, b = blockIdx.z, g = h / (H / G);
   const long long row0 = qb * BQ, offset = Nk - Nq;
