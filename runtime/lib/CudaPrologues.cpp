@@ -43,9 +43,12 @@ Error attnc::rt::queueBlockMask(CudaSession &s, const Manifest &m,
   const size_t structBytes = alignUp(sizeof(AttncBlockMask));
   const size_t rowPtrBytes = alignUp(sizeof(int) * (rows + 1));
   const size_t colBytes = alignUp(sizeof(int) * entries);
+  // The totals after `full` (one byte per entry) take 8-byte atomics, which
+  // fault on a misaligned address on a GPU: every section starts aligned.
+  const size_t fullBytes = alignUp(entries);
   const size_t totalsBytes = alignUp(3 * sizeof(unsigned long long));
   void *base = nullptr;
-  Error e = s.alloc(structBytes + rowPtrBytes + colBytes + entries +
+  Error e = s.alloc(structBytes + rowPtrBytes + colBytes + fullBytes +
                         totalsBytes,
                     base, keep);
   if (e.failed())
@@ -58,7 +61,7 @@ Error attnc::rt::queueBlockMask(CudaSession &s, const Manifest &m,
   unsigned char *full = reinterpret_cast<unsigned char *>(
       p + structBytes + rowPtrBytes + colBytes);
   unsigned long long *totals = reinterpret_cast<unsigned long long *>(
-      p + structBytes + rowPtrBytes + colBytes + entries);
+      p + structBytes + rowPtrBytes + colBytes + fullBytes);
   out.rowPtr = rowPtr;
   out.col = col;
   out.full = full;

@@ -61,6 +61,12 @@ void attnc_emu_syncwarp(unsigned mask);
 extern unsigned char attnc_emu_dynamic_smem[];
 unsigned attnc_emu_smem_offset(const void *p);
 
+/* Every atomic: a GPU faults (CUDA_ERROR_MISALIGNED_ADDRESS) on an atomic
+ * whose address is not a multiple of its size (compute-sanitizer found one
+ * in a block mask on an H200 that the emulator had let pass); the emulator
+ * ends the launch the same way. */
+void attnc_emu_atomic_check(const void *p, int bytes);
+
 /* PTX operations the kernel text wraps (codegen/device/ptx.cuh). */
 void attnc_emu_cp_async(void *smem, const void *gmem, int bytes, int src_bytes);
 void attnc_emu_cp_async_commit(void);

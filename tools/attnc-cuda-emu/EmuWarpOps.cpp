@@ -242,6 +242,13 @@ extern "C" void attnc_emu_cp_async(void *smem, const void *gmem, int bytes,
                                       bytes, srcBytes});
 }
 
+extern "C" void attnc_emu_atomic_check(const void *p, int bytes) {
+  const uintptr_t address = reinterpret_cast<uintptr_t>(p);
+  if (address % static_cast<uintptr_t>(bytes))
+    fail("thread %d: %d-byte atomic at %p: misaligned address", currentThread(),
+         bytes, p);
+}
+
 extern "C" void attnc_emu_cp_async_commit(void) {
   AsyncQueue &q = currentAsyncQueue();
   q.groups.push_back(std::move(q.open));

@@ -129,33 +129,40 @@ inline double __dmul_rn(double x, double y) {
 }
 
 // ---- atomics: fibers switch only at synchronization points, so a plain
-// read-modify-write is atomic here ----
+// read-modify-write is atomic here; the address is checked as the GPU
+// checks it (size-aligned, inside shared memory or an allocation) ----
 template <typename T> T atomicAdd(T *p, T v) {
+  attnc_emu_atomic_check(p, static_cast<int>(sizeof(T)));
   T old = *p;
   *p = old + v;
   return old;
 }
 template <typename T> T atomicSub(T *p, T v) {
+  attnc_emu_atomic_check(p, static_cast<int>(sizeof(T)));
   T old = *p;
   *p = old - v;
   return old;
 }
 template <typename T> T atomicExch(T *p, T v) {
+  attnc_emu_atomic_check(p, static_cast<int>(sizeof(T)));
   T old = *p;
   *p = v;
   return old;
 }
 template <typename T> T atomicMax(T *p, T v) {
+  attnc_emu_atomic_check(p, static_cast<int>(sizeof(T)));
   T old = *p;
   *p = old < v ? v : old;
   return old;
 }
 template <typename T> T atomicMin(T *p, T v) {
+  attnc_emu_atomic_check(p, static_cast<int>(sizeof(T)));
   T old = *p;
   *p = v < old ? v : old;
   return old;
 }
 template <typename T> T atomicCAS(T *p, T cmp, T v) {
+  attnc_emu_atomic_check(p, static_cast<int>(sizeof(T)));
   T old = *p;
   if (old == cmp)
     *p = v;
