@@ -92,6 +92,7 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--lengths", default="1024,2048,4096,8192,16384,32768,65536")
     ap.add_argument("--tokens", type=int, default=65536, help="B * N per run")
+    ap.add_argument("--variants", default=",".join(specs.LINEAR))
     args = ap.parse_args()
     rt = Runtime(args.runtime)
     dev = torch.device("cuda")
@@ -99,7 +100,7 @@ def main():
     gen.manual_seed(0)
     stream = torch.cuda.current_stream().cuda_stream
     rows = []
-    for variant in specs.LINEAR:
+    for variant in args.variants.split(","):
         name, _ = specs.linear_spec_text(variant)
         pkg = rt.open(os.path.join(args.packages, name))
         pkg.prepare(stream)

@@ -19,6 +19,11 @@
 // keys are split into P ranges launched one by one and merged with
 // attnc_merge_states_cuda (split-KV; the spec must not read key positions).
 //
+// Usage: attnc-gpu-check BUNDLE_DIR [CASE...]: every case of the bundle, or
+// only the named ones (scripts/gpu_session.sh reruns each failed case in a
+// process of its own, since a kernel fault poisons the primary context and
+// every case after it).
+//
 // Exit codes: 0 all passed, 1 a case failed, 77 no CUDA device (ctest's
 // SKIP_RETURN_CODE), 2 bad usage or bundle.
 //
@@ -518,19 +523,29 @@ std::string runCase(Driver &cu, const Case &c) {
 } // namespace
 
 int main(int argc, char **argv) {
-  if (argc != 2) {
-    std::fprintf(stderr, "usage: attnc-gpu-check BUNDLE_DIR\n");
+  if (argc < 2) {
+    std::fprintf(stderr, "usage: attnc-gpu-check BUNDLE_DIR [CASE...]\n");
     return 2;
   }
   std::string bundle = argv[1];
   std::vector<std::string> cases;
-  if (DIR *d = opendir(bundle.c_str())) {
-    while (dirent *e = readdir(d)) {
-      std::string name = e->d_name;
-      if (name[0] != '.' && std::ifstream(bundle + "/" + name + "/case.txt"))
-        cases.push_back(name);
+  for (int i = 2; i < argc; ++i) {
+    if (!std::ifstream(bundle + "/" + argv[i] + "/case.txt")) {
+      std::fprintf(stderr, "attnc-gpu-check: no case '%s' in '%s'\n", argv[i],
+                   bundle.c_str());
+      return 2;
     }
-    closedir(d);
+    cases.push_back(argv[i]);
+  }
+  if (argc == 2) {
+    if (DIR *d = opendir(bundle.c_str())) {
+      while (dirent *e = readdir(d)) {
+        std::string name = e->d_name;
+        if (name[0] != '.' && std::ifstream(bundle + "/" + name + "/case.txt"))
+          cases.push_back(name);
+      }
+      closedir(d);
+    }
   }
   if (cases.empty()) {
     std::fprintf(stderr, "attnc-gpu-check: no cases in '%s'\n", bundle.c_str());
@@ -553,6 +568,8 @@ int main(int argc, char **argv) {
     failed += !ok;
     std::printf("%s %s: %s\n", ok ? "PASS" : "FAIL", name.c_str(),
                 verdict.c_str());
+    // Each verdict as it comes: a run cut off by a time limit keeps them.
+    std::fflush(stdout);
   }
   std::printf("gpu: %zu passed, %d failed\n", cases.size() - failed, failed);
   return failed ? 1 : 0;
