@@ -100,23 +100,31 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) ATTNC_KERNEL(const Att
         for (int nt = 0; nt < BK / 8; ++nt)
 #pragma unroll
           for (int i = 0; i < 4; ++i) s[mt][nt][i] = 0.0f;
+      // Each K fragment is loaded once and used by every m-tile of the warp
+      // (MT of them): ldmatrix traffic per mma falls as MT grows.
 #pragma unroll
       for (int ks = 0; ks < DP / 16; ++ks) {
+#if !ATTNC_Q_IN_REGISTERS
+        unsigned q_ks[MT][4];
 #pragma unroll
         for (int mt = 0; mt < MT; ++mt) {
-#if ATTNC_Q_IN_REGISTERS
-          const unsigned (&qa)[4] = q_frag[mt][ks];
-#else
-          unsigned qa[4];
           const int r = (warp * MT + mt) * 16 + (lane % 8) + ((lane / 8) % 2) * 8;
-          attnc_ldmatrix_x4(qa, Qs + attnc_swz(r, ks * 2 + lane / 16, DP / 8));
+          attnc_ldmatrix_x4(q_ks[mt], Qs + attnc_swz(r, ks * 2 + lane / 16, DP / 8));
+        }
 #endif
 #pragma unroll
-          for (int np = 0; np < BK / 16; ++np) {
-            unsigned kf[4];
-            const int mi = lane / 8;
-            const int key = np * 16 + (lane % 8) + (mi / 2) * 8;
-            attnc_ldmatrix_x4(kf, Kst + attnc_swz(key, ks * 2 + (mi % 2), DP / 8));
+        for (int np = 0; np < BK / 16; ++np) {
+          unsigned kf[4];
+          const int mi = lane / 8;
+          const int key = np * 16 + (lane % 8) + (mi / 2) * 8;
+          attnc_ldmatrix_x4(kf, Kst + attnc_swz(key, ks * 2 + (mi % 2), DP / 8));
+#pragma unroll
+          for (int mt = 0; mt < MT; ++mt) {
+#if ATTNC_Q_IN_REGISTERS
+            const unsigned (&qa)[4] = q_frag[mt][ks];
+#else
+            const unsigned (&qa)[4] = q_ks[mt];
+#endif
             attnc_mma(s[mt][2 * np], qa, kf[0], kf[1]);
             attnc_mma(s[mt][2 * np + 1], qa, kf[2], kf[3]);
           }
@@ -187,24 +195,28 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) ATTNC_KERNEL(const Att
 #pragma unroll
           for (int i = 0; i < 4; ++i) row_sum[mt][i / 2] += s[mt][nt][i];
 #endif
-      // O += P V: S's accumulator layout is the A operand layout.
+      // O += P V: S's accumulator layout is the A operand layout; each V
+      // fragment is loaded once for every m-tile.
 #pragma unroll
       for (int kk = 0; kk < BK / 16; ++kk) {
+        unsigned pa[MT][4];
 #pragma unroll
         for (int mt = 0; mt < MT; ++mt) {
-          unsigned pa[4];
-          pa[0] = attnc_pack2(s[mt][2 * kk][0], s[mt][2 * kk][1]);
-          pa[1] = attnc_pack2(s[mt][2 * kk][2], s[mt][2 * kk][3]);
-          pa[2] = attnc_pack2(s[mt][2 * kk + 1][0], s[mt][2 * kk + 1][1]);
-          pa[3] = attnc_pack2(s[mt][2 * kk + 1][2], s[mt][2 * kk + 1][3]);
+          pa[mt][0] = attnc_pack2(s[mt][2 * kk][0], s[mt][2 * kk][1]);
+          pa[mt][1] = attnc_pack2(s[mt][2 * kk][2], s[mt][2 * kk][3]);
+          pa[mt][2] = attnc_pack2(s[mt][2 * kk + 1][0], s[mt][2 * kk + 1][1]);
+          pa[mt][3] = attnc_pack2(s[mt][2 * kk + 1][2], s[mt][2 * kk + 1][3]);
+        }
 #pragma unroll
-          for (int np = 0; np < DVP / 16; ++np) {
-            unsigned vf[4];
-            const int mi = lane / 8;
-            const int key = kk * 16 + (lane % 8) + (mi % 2) * 8;
-            attnc_ldmatrix_x4_trans(vf, Vst + attnc_swz(key, np * 2 + mi / 2, DVP / 8));
-            attnc_mma(o_acc[mt][2 * np], pa, vf[0], vf[1]);
-            attnc_mma(o_acc[mt][2 * np + 1], pa, vf[2], vf[3]);
+        for (int np = 0; np < DVP / 16; ++np) {
+          unsigned vf[4];
+          const int mi = lane / 8;
+          const int key = kk * 16 + (lane % 8) + (mi % 2) * 8;
+          attnc_ldmatrix_x4_trans(vf, Vst + attnc_swz(key, np * 2 + mi / 2, DVP / 8));
+#pragma unroll
+          for (int mt = 0; mt < MT; ++mt) {
+            attnc_mma(o_acc[mt][2 * np], pa[mt], vf[0], vf[1]);
+            attnc_mma(o_acc[mt][2 * np + 1], pa[mt], vf[2], vf[3]);
           }
         }
       }

@@ -86,8 +86,15 @@ CudaChoice planSoftmaxCuda(AttentionOp op) {
                        << " is more than the sm_80 tensor-core kernel "
                           "pipelines; its CUDA plan uses "
                        << stages << " stages";
-    // Q fragments stay in registers up to head_dim 128 (register budget).
-    qInRegisters = tensorCorePaddedDim(d) <= 128;
+    // Q fragments stay in registers when, with the O accumulator and the
+    // score tile, they fit the per-warp budget: measured on an H200
+    // (docs/benchmarks.md, tile sweep), 16 rows a warp at head_dim 128 fit
+    // (128 registers of fragments), 32 rows a warp spill at 255 registers.
+    const int64_t mTiles = bq / (16 * warps);
+    const int64_t fragmentRegisters =
+        mTiles * (tensorCorePaddedDim(d) / 16 * 4 +
+                  tensorCorePaddedDim(dv) / 8 * 4 + bk / 8 * 4);
+    qInRegisters = tensorCorePaddedDim(d) <= 128 && fragmentRegisters <= 128;
   } else {
     // One thread per query row; the SIMT kernel has no k-loop pipeline.
     threads = bq;
