@@ -32,7 +32,9 @@ export PYTHONUNBUFFERED=1
 info="$out/info.txt"
 {
   date -u
-  git rev-parse --short HEAD 2>/dev/null || cat build/gpu-commit.txt 2>/dev/null
+  # What was built (scripts/gpu_prepare.sh writes it); the tree's HEAD may
+  # be another commit when the build was carried.
+  echo "built at: $(cat build/gpu-commit.txt 2>/dev/null || echo unknown)"
   nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv
   python3 -c 'import torch, triton; print("torch", torch.__version__, "triton", triton.__version__)'
 } >"$info" 2>&1
