@@ -56,6 +56,7 @@ class Runtime:
             ctypes.POINTER(Tensor)] * 6 + [ctypes.c_int, ctypes.POINTER(BackwardTensors),
                                            ctypes.c_void_p]
         self.lib.attnc_package_param_has_grad.argtypes = [ctypes.c_void_p, ctypes.c_int]
+        self.lib.attnc_package_set_auto_block_mask.argtypes = [ctypes.c_void_p, ctypes.c_int]
 
     def check(self, status, what):
         if status != 0:
@@ -74,6 +75,12 @@ class Package:
 
     def prepare(self, stream):
         self.rt.check(self.rt.lib.attnc_prepare_cuda(self.handle, ctypes.c_void_p(stream)), "prepare")
+
+    def set_auto_block_mask(self, enabled):
+        """attnc_package_set_auto_block_mask: off to time the static plan of
+        a mask that reads params."""
+        self.rt.check(self.rt.lib.attnc_package_set_auto_block_mask(self.handle, int(enabled)),
+                      "set_auto_block_mask")
 
     def launcher(self, q, k, v, o, lse=None, params=(), stream=0):
         """Returns a zero-argument function that launches the kernel; the

@@ -55,6 +55,15 @@ int64_t blockMaskHeads(Operation *op) {
              : softmax.getHeads();
 }
 
+bool autoBlockMask(Operation *op) {
+  auto softmax = dyn_cast<attn::AttentionOp>(op);
+  if (!softmax || softmax.getSelect() || softmax.getHybridFeature())
+    return false;
+  bool readsParam = false;
+  softmax.getMask().walk([&](attn::ParamOp) { readsParam = true; });
+  return readsParam;
+}
+
 /// The block-classification entry (docs/runtime.md, "Runtime block masks"):
 /// per row (b, h', q-block), the k-blocks of the static plan, each tile
 /// classified by evaluating the mask on all its elements: none visible

@@ -29,6 +29,14 @@ std::string cpuBlockMaskEntryName(mlir::Operation *op);
 /// linear family.
 int64_t blockMaskHeads(mlir::Operation *op);
 
+/// Whether the runtime builds a block mask on every call that brings none
+/// (docs/runtime.md §3b, "automatic block masks"): a softmax op without
+/// `select` or a hybrid whose mask reads a param. Such a mask cannot skip a
+/// tile at compile time (the document mask walks the whole causal
+/// triangle), and the builder does a subset of the static plan's work, so
+/// the per-call build never costs more than it saves beyond its launches.
+bool autoBlockMask(mlir::Operation *op);
+
 /// Emits the CPU translation unit of `op` (which must carry a schedule and,
 /// for the softmax family, a block map). Fails with an error on `op`.
 mlir::LogicalResult emitCpu(mlir::Operation *op, llvm::raw_ostream &os);

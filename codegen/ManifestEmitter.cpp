@@ -121,6 +121,8 @@ void emitManifest(Operation *op, const PackageContents &c, raw_ostream &os) {
         if (!c.cpuBlockMaskEntry.empty()) {
           j.attribute("block_mask_entry", c.cpuBlockMaskEntry);
           j.attribute("block_mask_heads", c.blockMaskHeads);
+          if (c.autoBlockMask)
+            j.attribute("auto_block_mask", true);
         }
       });
     if (!c.cudaKernel.empty())
@@ -135,6 +137,8 @@ void emitManifest(Operation *op, const PackageContents &c, raw_ostream &os) {
           j.attribute("block_mask_kernel", c.cudaBlockMaskKernel);
           j.attribute("block_mask_csr_kernel", c.cudaBlockMaskCsrKernel);
           j.attribute("block_mask_heads", c.blockMaskHeads);
+          if (c.autoBlockMask)
+            j.attribute("auto_block_mask", true);
         }
         if (!c.cudaSelectKernel.empty()) {
           j.attribute("select_kmean_kernel", c.cudaSelectKMeanKernel);

@@ -36,6 +36,9 @@ struct PackageContents {
   /// The runtime block-mask builder and its heads (1 or H); empty: none.
   std::string cpuBlockMaskEntry;
   int64_t blockMaskHeads = 0;
+  /// The runtime builds the block mask per call when none is given
+  /// (autoBlockMask, codegen/CpuEmitter.h).
+  bool autoBlockMask = false;
   std::string cudaSource, cudaHeader, cudaKernel; ///< empty: no CUDA backend
   int64_t cudaBlockThreads = 0, cudaSharedBytes = 0;
   /// Kernels the runtime launches before the attention kernel (empty:

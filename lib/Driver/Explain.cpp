@@ -7,6 +7,8 @@
 
 #include "lib/Driver/Explain.h"
 
+#include "codegen/CpuEmitter.h"
+
 #include "dialect/AttnOps.h"
 #include "lib/Analysis/MaskClauses.h"
 
@@ -118,6 +120,10 @@ void explainHybrid(attn::AttentionOp op, const Setup &s, int64_t nq,
 /// One line per target: how it runs `op` (attn-plan-kernel's plans), so
 /// that what explain says is what the kernels do.
 void explainTargetPlans(Operation *op, raw_ostream &os) {
+  if (autoBlockMask(op))
+    os << "runtime block mask: built on every call that passes none (the "
+          "mask reads a param, so no tile can be skipped at compile time; "
+          "docs/runtime.md §3a)\n";
   auto cpu = op->getAttrOfType<attn::CpuPlanAttr>("cpu_plan");
   auto cuda = op->getAttrOfType<attn::CudaPlanAttr>("cuda_plan");
   auto printForms = [&](ArrayRef<attn::ChunkForm> forms) {

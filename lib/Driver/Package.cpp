@@ -106,6 +106,7 @@ LogicalResult writeCuda(Operation *op, const PackageOptions &options,
     contents.cudaBlockMaskKernel = cudaBlockMaskKernelName(op);
     contents.cudaBlockMaskCsrKernel = cudaBlockMaskCsrKernelName(op);
     contents.blockMaskHeads = blockMaskHeads(op);
+    contents.autoBlockMask = autoBlockMask(op);
     contents.cudaMergeKernel = cudaMergeKernelName(op);
     contents.cudaMergeThreads = kCudaMergeThreads;
   }
@@ -173,6 +174,7 @@ LogicalResult writePackage(Operation *op, StringRef specText,
     contents.cpuBackwardEntry = cpuBackwardEntryName(op);
     contents.cpuBlockMaskEntry = cpuBlockMaskEntryName(op);
     contents.blockMaskHeads = blockMaskHeads(op);
+    contents.autoBlockMask = autoBlockMask(op);
     // The library carries its own signature, which the runtime checks
     // against the manifest before the first call.
     emitKernelSignature(op, contents, KernelTarget::Cpu, os);

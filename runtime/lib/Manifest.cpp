@@ -368,6 +368,7 @@ void readCuda(Error &error, const JsonValue &object, Manifest &m) {
       r.fail("'cuda.block_mask_heads' must be 1 or 'heads' (" +
              std::to_string(m.heads) + "), got " +
              std::to_string(c.blockMaskHeads));
+    r.getBool("auto_block_mask", c.autoBlockMask, /*required=*/false);
   }
   if (r.getEntryName("select_kernel", c.selectKernel, /*required=*/false))
     r.getEntryName("select_kmean_kernel", c.selectKMeanKernel);
@@ -467,6 +468,7 @@ void readCpu(Error &error, const JsonValue &object, Manifest &m) {
       r.fail("'cpu.block_mask_heads' must be 1 or 'heads' (" +
              std::to_string(m.heads) + "), got " +
              std::to_string(c.blockMaskHeads));
+    r.getBool("auto_block_mask", c.autoBlockMask, /*required=*/false);
   }
   // The backward (softmax family): AttncBackwardArgs after the forward's
   // arguments.

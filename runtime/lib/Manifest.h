@@ -59,6 +59,9 @@ struct ManifestCpu {
   /// The runtime block-mask builder; empty when the package has none.
   std::string blockMaskEntry;
   int blockMaskHeads = 0; ///< 1 or heads, with blockMaskEntry
+  /// The mask reads params: a call without a block mask builds one first
+  /// (docs/runtime.md §3b, "Automatic block masks").
+  bool autoBlockMask = false;
   /// The backward entry (softmax family, `attnc compile --backward`).
   std::string backwardEntry;
   /// The entry also runs packed variable-length batches (ABI 6).
@@ -81,6 +84,7 @@ struct ManifestCuda {
   int prologueThreads = 0;
   std::string blockMaskKernel, blockMaskCsrKernel;
   int blockMaskHeads = 0; ///< 1 or heads, with blockMaskKernel
+  bool autoBlockMask = false; ///< as ManifestCpu::autoBlockMask
   std::string selectKMeanKernel, selectKernel;
   std::string hybridStatesKernel, hybridScanKernel;
   int hybridFeatureDim = 0;

@@ -21,6 +21,9 @@ struct attnc_package {
   attnc::rt::Manifest manifest;
   attnc::rt::CpuLibrary cpu;
   attnc::rt::CudaModules cuda;
+  /// Whether calls without a block mask build one when the manifest asks
+  /// for it (attnc_package_set_auto_block_mask; on by default).
+  bool autoBlockMask = true;
 };
 
 #endif // ATTNC_RUNTIME_PACKAGE_H

@@ -255,6 +255,16 @@ Error runCpu(attnc_package *pkg, const CallTensors &t,
                  .failed()) {
     return e;
   }
+  // A mask that reads params skips no tile at compile time: build its block
+  // mask for this call (docs/runtime.md §3b, "Automatic block masks").
+  std::unique_ptr<attnc_block_mask> automatic;
+  if (!mask && !t.varlen && m.cpu->autoBlockMask && pkg->autoBlockMask) {
+    attnc_block_mask *built = nullptr;
+    if ((e = buildBlockMask(pkg, t, &built)).failed())
+      return e;
+    automatic.reset(built);
+    mask = built;
+  }
   if (mask) {
     if ((e = checkMaskFits(mask, pkg, args, false)).failed())
       return e;
@@ -391,7 +401,10 @@ Error launchCuda(attnc_package *pkg, const CallTensors &t, void *stream,
   const ManifestCuda &cuda = *m.cuda;
   const bool selecting = !cuda.selectKernel.empty();
   const bool hybrid = !cuda.hybridStatesKernel.empty();
-  if (!mask && !selecting && !hybrid)
+  // A mask that reads params: its block mask is built on the device first
+  // (docs/runtime.md §3b, "Automatic block masks").
+  const bool automatic = !mask && cuda.autoBlockMask && pkg->autoBlockMask;
+  if (!mask && !selecting && !hybrid && !automatic)
     return pkg->cuda.launch(pkg->dir, m, launch, stream);
   return pkg->cuda.run(pkg->dir, m, launch, stream, [&](CudaSession &s) {
     AttncKernelArgs args = launch.args;
@@ -399,7 +412,7 @@ Error launchCuda(attnc_package *pkg, const CallTensors &t, void *stream,
     Error e;
     if (mask) {
       args.block_mask = mask->device.mask;
-    } else if (selecting) {
+    } else if (selecting || automatic) {
       if ((e = queueBlockMask(s, m, args, /*keep=*/false, selection)).failed())
         return e;
       args.block_mask = selection.mask;
@@ -921,6 +934,24 @@ int attnc_merge_states_cuda(attnc_package *pkg, const attnc_tensor *o_parts,
     return mergeStatesCuda(pkg, o_parts, lse_parts, parts, o, lse,
                            cuda_stream);
   });
+}
+
+int attnc_package_set_auto_block_mask(attnc_package *pkg, int enabled) {
+  return guarded([&] {
+    if (!pkg)
+      return nullPackage();
+    pkg->autoBlockMask = enabled != 0;
+    return success();
+  });
+}
+
+int attnc_package_auto_block_mask(const attnc_package *pkg) {
+  if (!pkg)
+    return 0;
+  const attnc::rt::Manifest &m = pkg->manifest;
+  const bool asked = (m.cpu && m.cpu->autoBlockMask) ||
+                     (m.cuda && m.cuda->autoBlockMask);
+  return asked && pkg->autoBlockMask ? 1 : 0;
 }
 
 int attnc_package_has_block_mask(const attnc_package *pkg) {
