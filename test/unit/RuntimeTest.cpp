@@ -2840,6 +2840,47 @@ TEST(RuntimeBlockMask, Errors) {
   attnc_package_close(pkg3);
 }
 
+// Automatic block masks (docs/runtime.md §3a): with `auto_block_mask` in the
+// manifest, a call without a mask builds one and the kernel receives it (the
+// probe reports its entries); switched off, or without the field, the
+// kernel gets none (the probe writes -1).
+TEST(RuntimeBlockMask, AutomaticMask) {
+  TempDir dir, plain;
+  JsonObject manifest = baseManifest().set(
+      "cpu", R"({"library": "libnaive.cpu.so", )"
+             R"("entry": "attnc_naive_block_mask_probe_cpu", )"
+             R"("block_mask_entry": "attnc_naive_cpu_block_mask", )"
+             R"("block_mask_heads": 4, "auto_block_mask": true})");
+  writePackage(dir.path, manifest.str());
+  writePackage(plain.path, blockMaskManifest().str());
+  attnc::Package pkg, other;
+  ASSERT_TRUE(attnc::Package::open(dir.path, pkg));
+  ASSERT_TRUE(attnc::Package::open(plain.path, other));
+  EXPECT_TRUE(pkg.autoBlockMask());
+  EXPECT_FALSE(other.autoBlockMask());
+  Problem p(1, 17, 50, 34);
+  auto q = attnc::Tensor::contiguous(p.q.data(), ATTNC_F32, {1, kH, 17, kD});
+  auto k = attnc::Tensor::contiguous(p.k.data(), ATTNC_F32, {1, kG, 50, kD});
+  auto v = attnc::Tensor::contiguous(p.v.data(), ATTNC_F32, {1, kG, 50, kDv});
+  auto o = attnc::Tensor::contiguous(p.o.data(), ATTNC_F32, {1, kH, 17, kDv});
+  auto doc = attnc::Tensor::contiguous(p.doc.data(), ATTNC_I32, {1, 50});
+  attnc::BlockMask byHand;
+  ASSERT_TRUE(pkg.buildBlockMaskCpu(q, k, v, {doc}, byHand));
+  const float entries = static_cast<float>(byHand.info().nnz);
+  ASSERT_GT(entries, 0.0f);
+  ASSERT_TRUE(pkg.runCpu(q, k, v, o, nullptr, {doc}));
+  EXPECT_EQ(p.o[0], entries);
+  ASSERT_TRUE(pkg.setAutoBlockMask(false));
+  EXPECT_FALSE(pkg.autoBlockMask());
+  ASSERT_TRUE(pkg.runCpu(q, k, v, o, nullptr, {doc}));
+  EXPECT_EQ(p.o[0], -1.0f);
+  ASSERT_TRUE(pkg.setAutoBlockMask(true));
+  ASSERT_TRUE(pkg.runCpu(q, k, v, o, nullptr, {doc}));
+  EXPECT_EQ(p.o[0], entries);
+  ASSERT_TRUE(other.runCpu(q, k, v, o, nullptr, {doc}));
+  EXPECT_EQ(p.o[0], -1.0f);
+}
+
 TEST(RuntimeBlockMask, CppWrapper) {
   TempDir dir;
   writePackage(dir.path, blockMaskManifest().str());

@@ -350,6 +350,14 @@ public:
 
   bool hasBlockMask() const { return attnc_package_has_block_mask(pkg) != 0; }
 
+  /// Whether calls without a block mask build one first (the mask reads a
+  /// param; attnc_package_auto_block_mask), and the switch for it.
+  bool autoBlockMask() const { return attnc_package_auto_block_mask(pkg) != 0; }
+  Status setAutoBlockMask(bool enabled) {
+    return Status::fromCode(
+        attnc_package_set_auto_block_mask(pkg, enabled ? 1 : 0));
+  }
+
   /// Builds the block mask of a call (attnc_block_mask_build_cpu); on
   /// success `out` owns it.
   Status buildBlockMaskCpu(const Tensor &q, const Tensor &k, const Tensor &v,
