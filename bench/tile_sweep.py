@@ -40,6 +40,12 @@ def spec_text(hd, tile):
     return "\n".join(lines + ["}"]) + "\n"
 
 
+def wait_all(procs):
+    for p in procs:
+        if p.wait():
+            sys.exit(f"tile_sweep.py: {' '.join(p.args)} failed")
+
+
 def build(attnc, out):
     os.makedirs(out, exist_ok=True)
     procs = []
@@ -51,13 +57,9 @@ def build(attnc, out):
         procs.append(subprocess.Popen([attnc, "compile", path, "-o", os.path.join(out, name),
                                        "--arch", "sm_90", "--no-cpu"]))
         if len(procs) == 2:  # two cores
-            for p in procs:
-                if p.wait():
-                    sys.exit(f"tile_sweep.py: compiling {name} failed")
+            wait_all(procs)
             procs = []
-    for p in procs:
-        if p.wait():
-            sys.exit("tile_sweep.py: a compile failed")
+    wait_all(procs)
 
 
 def run(args):

@@ -18,24 +18,8 @@ import sys
 
 import numpy as np
 
-F32, F16, BF16, I32 = 0, 1, 2, 3
-
-
-class Tensor(ctypes.Structure):
-    _fields_ = [("data", ctypes.c_void_p), ("dtype", ctypes.c_int),
-                ("rank", ctypes.c_int), ("shape", ctypes.c_longlong * 4),
-                ("strides", ctypes.c_longlong * 4)]
-
-
-def view(array, dtype):
-    t = Tensor()
-    t.data = array.ctypes.data
-    t.dtype = dtype
-    t.rank = array.ndim
-    for i, (n, s) in enumerate(zip(array.shape, array.strides)):
-        t.shape[i] = n
-        t.strides[i] = s // array.itemsize
-    return t
+from c_tensor import BF16, F16, F32, I32, Tensor
+from c_tensor import tensor as view
 
 
 def run(lib, pkg_dir):

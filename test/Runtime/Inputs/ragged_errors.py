@@ -13,29 +13,12 @@ import sys
 
 import numpy as np
 
-F32, I32 = 0, 3
-
-
-class Tensor(ctypes.Structure):
-    _fields_ = [("data", ctypes.c_void_p), ("dtype", ctypes.c_int),
-                ("rank", ctypes.c_int), ("shape", ctypes.c_longlong * 4),
-                ("strides", ctypes.c_longlong * 4)]
+from c_tensor import F32, I32, Tensor, tensor
 
 
 class Varlen(ctypes.Structure):
     _fields_ = [("cu_seqlens_q", ctypes.POINTER(Tensor)),
                 ("cu_seqlens_k", ctypes.POINTER(Tensor))]
-
-
-def tensor(array, dtype):
-    t = Tensor()
-    t.data = array.ctypes.data if array.size else None
-    t.dtype = dtype
-    t.rank = array.ndim
-    for i in range(array.ndim):
-        t.shape[i] = array.shape[i]
-        t.strides[i] = array.strides[i] // array.itemsize
-    return t
 
 
 def main():

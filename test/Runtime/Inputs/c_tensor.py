@@ -1,0 +1,23 @@
+"""attnc_tensor (runtime/include/attnc/runtime.h) for the ctypes-based
+runtime tests in this folder: the struct, the dtype codes and a view of a
+numpy array (strides in elements; an empty array has no data pointer)."""
+import ctypes
+
+F32, F16, BF16, I32 = 0, 1, 2, 3
+
+
+class Tensor(ctypes.Structure):
+    _fields_ = [("data", ctypes.c_void_p), ("dtype", ctypes.c_int),
+                ("rank", ctypes.c_int), ("shape", ctypes.c_longlong * 4),
+                ("strides", ctypes.c_longlong * 4)]
+
+
+def tensor(array, dtype):
+    t = Tensor()
+    t.data = array.ctypes.data if array.size else None
+    t.dtype = dtype
+    t.rank = array.ndim
+    for i in range(array.ndim):
+        t.shape[i] = array.shape[i]
+        t.strides[i] = array.strides[i] // array.itemsize
+    return t
