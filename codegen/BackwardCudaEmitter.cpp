@@ -1,9 +1,10 @@
 //===- BackwardCudaEmitter.cpp - The softmax backward as CUDA -------------===//
 //
 // This file implements the CUDA printer of the backward kernel. It reads
-// the kernel IR (its plan must be a backward_simt plan, its passes, loops
-// and score_gradient ops the schedule of softmax_backward_simt.cuh on that
-// plan's tiles), prints the spec-dependent pieces (the block plan on the
+// the kernel IR (its plan a backward_simt or backward_tensor_core plan, its
+// passes, loops and score_gradient ops the schedule of
+// softmax_backward_rows.cuh with softmax_backward_simt.cuh or
+// softmax_backward_tensor_core.cuh on that plan's tiles), prints the spec-dependent pieces (the block plan on the
 // backward's tiles, the score_vjp region, one gradient writer per
 // differentiable parameter) and embeds the fixed kernels.
 //
@@ -15,6 +16,7 @@
 #include "codegen/DeviceSources.h"
 #include "codegen/EmitterSupport.h"
 #include "codegen/KernelPrelude.h"
+#include "dialect/CudaBudget.h"
 #include "lib/Analysis/MaskClauses.h"
 
 #include "mlir/IR/SymbolTable.h"
@@ -53,20 +55,41 @@ std::optional<CudaBackwardInfo> cudaBackwardInfo(Operation *op) {
 LogicalResult emitSoftmaxBackwardCuda(AttentionOp op, KernelFuncOp kernel,
                                       raw_ostream &os) {
   auto plan = dyn_cast<CudaPlanAttr>(kernel.getPlan());
-  if (!plan || plan.getPath() != CudaPath::backward_simt)
-    return kernel.emitError()
-           << "the CUDA backward printer handles path backward_simt only";
+  if (!plan || !isBackwardPath(plan.getPath()))
+    return kernel.emitError() << "the CUDA backward printer handles paths "
+                                 "backward_simt and backward_tensor_core "
+                                 "only";
+  const bool tensorCores = plan.getPath() == CudaPath::backward_tensor_core;
+  // The tensor-core kernels reuse the forward's mma wrappers and padded
+  // head dims: they exist only in a tensor-core forward's .cu.
+  auto forward = op.getCudaPlanAttr();
+  if (tensorCores && (!forward || forward.getPath() != CudaPath::tensor_core))
+    return kernel.emitError() << "a backward_tensor_core plan needs the "
+                                 "forward on path tensor_core";
   if (op.getSelect() || op.getHybridFeature())
     return kernel.emitError() << "the CUDA backward does not cover "
                                  "content-based selection or hybrids yet";
   if (failed(checkBackwardSchedule(op, kernel, plan.getBlockQ(),
                                    plan.getBlockK(), "CUDA")))
     return failure();
+  // The query-major pass's k-loop says how K and V are buffered.
+  WalkResult stagesMatch = kernel.walk([&](KBlockLoopOp loop) {
+    if (loop.getStages() != plan.getStages()) {
+      loop.emitError() << "expected " << plan.getStages()
+                       << " stages, the plan's";
+      return WalkResult::interrupt();
+    }
+    return WalkResult::advance();
+  });
+  if (stagesMatch.wasInterrupted())
+    return failure();
   CudaBackwardInfo info = *cudaBackwardInfo(op);
   os << "\n// ==== backward: attn.kernel @" << kernel.getSymName()
      << " (docs/codegen.md, \"Backward, CUDA\") ====\n"
      << "#define BBQ " << plan.getBlockQ() << "\n#define BBK "
      << plan.getBlockK() << "\n#define BNT " << plan.getThreads() << "\n"
+     << "#define BWARPS " << plan.getWarps() << "\n#define BSTAGES "
+     << plan.getStages() << "\n"
      << "#define ATTNC_BWD_ROWS_KERNEL " << info.rowsKernel << "\n"
      << "#define ATTNC_BWD_DKDV_KERNEL " << info.keyMajorKernel << "\n"
      << "#define ATTNC_BWD_DQ_KERNEL " << info.queryMajorKernel << "\n"
@@ -85,7 +108,9 @@ LogicalResult emitSoftmaxBackwardCuda(AttentionOp op, KernelFuncOp kernel,
     return failure();
   os << "#define kBackwardNormalize " << backwardNormalizeCode(op)
      << " // 0 softmax, 1 sum, 2 none\n"
-     << kSoftmaxBackwardWeight << kCudaSoftmaxBackwardSimt;
+     << kSoftmaxBackwardWeight << kCudaSoftmaxBackwardRows
+     << (tensorCores ? kCudaSoftmaxBackwardTensorCore
+                     : kCudaSoftmaxBackwardSimt);
   return success();
 }
 

@@ -124,6 +124,18 @@ inline constexpr const char *kCudaSoftmaxBackwardSimt =
 #include "codegen/device/softmax_backward_simt.cuh.inc"
     ;
 
+/// codegen/device/softmax_backward_rows.cuh: CUDA: the backward's row
+/// statistics and parameter-gradient kernels, both paths
+inline constexpr const char *kCudaSoftmaxBackwardRows =
+#include "codegen/device/softmax_backward_rows.cuh.inc"
+    ;
+
+/// codegen/device/softmax_backward_tensor_core.cuh: CUDA: the softmax
+/// family's backward dK/dV and dQ kernels on mma.sync
+inline constexpr const char *kCudaSoftmaxBackwardTensorCore =
+#include "codegen/device/softmax_backward_tensor_core.cuh.inc"
+    ;
+
 } // namespace attnc
 
 #endif // ATTNC_CODEGEN_DEVICESOURCES_H

@@ -272,7 +272,12 @@ def Attn_CudaPathEnum : I32EnumAttr<"CudaPath",
     // kernel and a query-major dQ kernel, one thread per tile element and
     // f32 math for every storage dtype (attn-convert-softmax-backward-to-
     // kernel plans it; it is the backward kernel's own plan).
-    I32EnumAttrCase<"backward_simt", 3>]> {
+    I32EnumAttrCase<"backward_simt", 3>,
+    // Softmax family, backward, f16/bf16: the same four kernels with
+    // S, dP, dV, dK and dQ on mma.sync m16n8k16 (a warp owns 16 keys in
+    // the key-major pass, 16 queries in the query-major pass), P and dS
+    // rounded to the storage type between the products.
+    I32EnumAttrCase<"backward_tensor_core", 4>]> {
   let cppNamespace = "::mlir::attn";
   let genSpecializedAttr = 0;
 }

@@ -42,8 +42,26 @@ int64_t softmaxCudaMainShared(CudaPath path, int64_t blockQ, int64_t blockK,
 int64_t softmaxCudaBackwardShared(int64_t blockQ, int64_t blockK,
                                   int64_t headDim, int64_t valueDim);
 
-/// The backward's kernels launch without the opt-in attribute for more.
+/// The backward's SIMT kernels launch without the opt-in attribute for
+/// more.
 constexpr int64_t kCudaBackwardMaxSharedBytes = 48 * 1024;
+
+/// The backward's tensor-core kernels
+/// (codegen/device/softmax_backward_tensor_core.cuh), square tiles: one
+/// layout for both passes, 16-bit tiles with rows padded to whole k16
+/// fragments: the pair a pass keeps (K, V or Q, dO), `stages` copies of the
+/// pair it streams, and `stages` copies of the q-block's row statistics.
+/// Above 48 KiB the runtime sets the opt-in attribute (head_dim 128 with
+/// 64 x 64 tiles and 2 stages needs 97 KiB).
+int64_t softmaxCudaBackwardTensorCoreShared(int64_t tile, int64_t stages,
+                                            int64_t headDim,
+                                            int64_t valueDim);
+
+/// The two CUDA paths of the backward kernel (its own plan, not the op's).
+inline bool isBackwardPath(CudaPath path) {
+  return path == CudaPath::backward_simt ||
+         path == CudaPath::backward_tensor_core;
+}
 
 int64_t softmaxCudaHybridShared(int64_t blockQ, int64_t blockK,
                                 int64_t valueDim, int64_t featureDim);

@@ -1,27 +1,13 @@
 // ==== codegen/device/softmax_backward_simt.cuh: CUDA: the softmax family's backward (SIMT, f32 math) ====
-// Embedded verbatim after the forward kernel of the same package (codegen/BackwardCudaEmitter.cpp),
-// whose prelude it reads: AttncKernelArgs and AttncBackwardArgs, storage_t with attnc_load and
-// attnc_store, attnc_mask, attnc_score, H, G, D, DV and kScale, and softmax_backward_weight.h. The emitter defines before it:
-//   BBQ, BBK, BNT            the backward plan's tiles and threads (path backward_simt);
-//   attnc_bwd_plan_*         the static block plan on those tiles (emitBlockPlan, name "bwd");
-//   ATTNC_BWD_ROWS_KERNEL, ATTNC_BWD_DKDV_KERNEL, ATTNC_BWD_DQ_KERNEL, ATTNC_BWD_PARAMS_KERNEL;
-//   kBackwardNormalize       0 softmax, 1 sum, 2 none;
-//   ATTNC_PARAM_GRADS, attnc_param_grad_param(slot), attnc_param_grad_size(slot, args);
+// Embedded verbatim after softmax_backward_rows.cuh (path backward_simt; codegen/BackwardCudaEmitter.cpp),
+// whose helpers and prelude it reads, with attnc_store. The emitter defines before it
+// ATTNC_BWD_DKDV_KERNEL, ATTNC_BWD_DQ_KERNEL and
 //   attnc_score_vjp          the score's derivative region: ds from (s, dt), adding the
 //                            parameters' gradients through atomicAdd on double accumulators.
-// Schedule (docs/codegen.md, "Backward, CUDA"), four kernels on one stream, all with a 1-D grid
-// and, like every attnc kernel, the one AttncKernelArgs by value; the runtime allocates the
-// per-call device buffers it points to:
-//   scratch[0] stat  [B*H*Nq] float  lse (softmax) or the row's sum of scores (sum);
-//   scratch[1] delta [B*H*Nq] float  dO . o;
-//   scratch[2] the parameters' gradient accumulators, double, slot after slot, zeroed;
-//   scratch[3] the call's AttncBackwardArgs (dO, dQ, dK, dV, parameter gradients).
-// 1. rows: one warp per query row.
 // 2. dK/dV key-major: one block per (b, kv head, k-block) sums over the query heads of its group
 //    and the q-blocks whose plan visits the k-block; each thread owns fixed (key, column)
 //    accumulators: deterministic, no atomics for dK and dV.
 // 3. dQ query-major: one block per (b, h, q-block) over the k-blocks of its plan.
-// 4. params: the accumulators converted to the float gradients.
 // Tiles live in shared memory as floats with rows padded by one (conflict-free column walks);
 // one thread per (row, key) element computes S = scale q.k, dP = dO.v, P and dS. A weight of
 // exactly 0 (a hidden key, a row past the end) adds nothing: the products select, never multiply
@@ -46,11 +32,6 @@ __device__ __forceinline__ AttncBwdSmem attnc_bwd_smem(float *base) {
   s.stat = s.dS + BBQ * (BBK + 1);   // [BBQ]
   s.delta = s.stat + BBQ;            // [BBQ]
   return s;
-}
-
-__device__ __forceinline__ const storage_t *attnc_bwd_row(const void *base, const AttncStrides4 &st,
-                                                          long long b, long long h, long long n) {
-  return (const storage_t *)base + b * st.s[0] + h * st.s[1] + n * st.s[2];
 }
 
 // Rows [row0, row0 + rows) of head (b, h) of a [B, *, N, W] tensor into a [R][W + 1] tile;
@@ -113,55 +94,6 @@ __device__ __forceinline__ void attnc_bwd_load_stats(const AttncKernelArgs &a, c
     const long long row = (b * H + h) * a.q_len + row0 + r;
     sm.stat[r] = r < rows ? stat[row] : 0.0f;
     sm.delta[r] = r < rows ? delta[row] : 0.0f;
-  }
-}
-
-__device__ __forceinline__ const AttncBackwardArgs &attnc_bwd_grads(const AttncKernelArgs &a) {
-  return *(const AttncBackwardArgs *)a.scratch[3];
-}
-
-__device__ __forceinline__ float attnc_bwd_warp_sum(float x) {
-#pragma unroll
-  for (int o = 16; o > 0; o >>= 1) x += __shfl_xor_sync(0xffffffffu, x, o);
-  return x;
-}
-
-// 1. Row statistics: one warp per row of [B, H, Nq].
-extern "C" __global__ void __launch_bounds__(BNT) ATTNC_BWD_ROWS_KERNEL(const AttncKernelArgs a) {
-  const AttncBackwardArgs &g = attnc_bwd_grads(a);
-  const long long Nq = a.q_len, Nk = a.kv_len, offset = Nk - Nq;
-  const long long row = (long long)blockIdx.x * (BNT / 32) + threadIdx.x / 32;
-  const int lane = threadIdx.x % 32;
-  if (row >= a.batch * H * Nq) return; // the whole warp: no barrier in this kernel
-  const long long i = row % Nq, h = (row / Nq) % H, b = row / (Nq * H), gh = h / (H / G);
-  const storage_t *o = attnc_bwd_row(a.o, a.o_strides, b, h, i);
-  const storage_t *dO = attnc_bwd_row(g.dout, g.dout_strides, b, h, i);
-  float delta = 0.0f;
-  for (int e = lane; e < DV; e += 32) delta += attnc_load(dO + e) * attnc_load(o + e);
-  delta = attnc_bwd_warp_sum(delta);
-  float stat = 0.0f;
-  if (kBackwardNormalize == 0) {
-    stat = a.lse[row];
-  } else if (kBackwardNormalize == 1) {
-    // The forward's normalizer, over the same visible keys (every lane takes the same
-    // branches: the warp's shuffles stay converged).
-    const storage_t *q = attnc_bwd_row(a.q, a.q_strides, b, h, i);
-    const AttncBwdPlan p = attnc_bwd_plan_qblock(i / BBQ, Nq, Nk);
-    for (long long kb = attnc_bwd_plan_next(p, -1); kb >= 0; kb = attnc_bwd_plan_next(p, kb)) {
-      const bool full = attnc_bwd_plan_full(p, kb);
-      for (long long j = kb * BBK; j < kb * BBK + BBK && j < Nk; ++j) {
-        if (!full && !attnc_mask(a, b, h, i + offset, j, Nq, Nk)) continue;
-        const storage_t *k = attnc_bwd_row(a.k, a.k_strides, b, gh, j);
-        float qk = 0.0f;
-        for (int d = lane; d < D; d += 32) qk += attnc_load(q + d) * attnc_load(k + d);
-        qk = attnc_bwd_warp_sum(qk);
-        stat += attnc_score(a, b, h, i + offset, j, Nq, Nk, qk * kScale);
-      }
-    }
-  }
-  if (lane == 0) {
-    ((float *)a.scratch[0])[row] = stat;
-    ((float *)a.scratch[1])[row] = kBackwardNormalize == 2 ? 0.0f : delta;
   }
 }
 
@@ -267,17 +199,3 @@ extern "C" __global__ void __launch_bounds__(BNT, 1) ATTNC_BWD_DQ_KERNEL(const A
   attnc_bwd_store<D, BBQ>(dq, g.dq, g.dq_strides, b, h, row0, rows);
 }
 
-// 4. The parameters' gradients: element e of the accumulators (slot after slot) to its float.
-extern "C" __global__ void __launch_bounds__(BNT) ATTNC_BWD_PARAMS_KERNEL(const AttncKernelArgs a) {
-  const AttncBackwardArgs &g = attnc_bwd_grads(a);
-  long long e = (long long)blockIdx.x * BNT + threadIdx.x, base = 0;
-  const double *pg = (const double *)a.scratch[2];
-  for (int slot = 0; slot < ATTNC_PARAM_GRADS; ++slot) {
-    const long long n = attnc_param_grad_size(slot, a);
-    if (e < base + n) {
-      g.param_grads[attnc_param_grad_param(slot)][e - base] = (float)pg[e];
-      return;
-    }
-    base += n;
-  }
-}

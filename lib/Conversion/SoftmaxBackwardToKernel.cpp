@@ -10,8 +10,10 @@
 // q-block: dQ += dS K over its k-blocks). The CPU kernel's tiles are the
 // forward CPU plan's: it walks exactly the forward's block plan. An op with
 // a CUDA plan also gets `@<name>_cuda_backward`, the same schedule on tiles
-// of its own (path backward_simt, planned here): the static block plan is
+// of its own (planned here): the static block plan is
 // exact at any tile size, so the backward need not share the forward's.
+// Its path is backward_tensor_core (mma.sync) when the forward runs on
+// tensor cores and the head dims are at most 128, else backward_simt.
 // Content-based selection and hybrids have no CUDA backward yet.
 //
 //===----------------------------------------------------------------------===//
@@ -118,9 +120,10 @@ void buildKeyMajor(OpBuilder &b, const BackwardTiles &t, TileWalk walk,
   b.create<StoreTileOp>(loc, TensorRole::dv, loop.getResult(1), kb);
 }
 
-/// The query-major pass: dQ of one q-block.
+/// The query-major pass: dQ of one q-block, its K and V tiles loaded
+/// through `stages` buffers.
 void buildQueryMajor(OpBuilder &b, const BackwardTiles &t, TileWalk walk,
-                     Value stat, Value delta, Location loc) {
+                     int64_t stages, Value stat, Value delta, Location loc) {
   auto pass = b.create<BackwardPassOp>(loc, BackwardPass::query_major);
   OpBuilder::InsertionGuard guard(b);
   b.createBlock(&pass.getBody());
@@ -129,7 +132,7 @@ void buildQueryMajor(OpBuilder &b, const BackwardTiles &t, TileWalk walk,
   Value dout = b.create<LoadTileOp>(loc, t.dout, TensorRole::dout, Value());
   auto init = b.create<InitGradientsOp>(loc, TypeRange{t.dq});
   auto loop = b.create<KBlockLoopOp>(loc, TypeRange{t.dq}, walk,
-                                     /*stages=*/1,
+                                     stages,
                                      init.getResults());
   {
     OpBuilder::InsertionGuard inner(b);
@@ -151,10 +154,47 @@ void buildQueryMajor(OpBuilder &b, const BackwardTiles &t, TileWalk walk,
 /// The threads of every backward_simt kernel: eight warps.
 constexpr int64_t kBackwardThreads = 256;
 
-/// The CUDA backward's plan: the largest square tile (64 down to 1 rows)
+/// The warps of a backward_tensor_core kernel: 64 x 64 tiles.
+constexpr int64_t kBackwardTensorCoreWarps = 4;
+
+/// The widest head the tensor-core backward takes: a warp keeps dK and dV
+/// (or dQ) of its 16 rows in registers, 2 x 64 floats at 128.
+constexpr int64_t kBackwardTensorCoreMaxDim = 128;
+
+/// The tensor-core backward's plan when the forward runs on tensor cores
+/// (16-bit storage; its .cu carries the mma wrappers and storage pairs the
+/// backward reuses) and both head dims fit; null otherwise.
+CudaPlanAttr planCudaBackwardTensorCore(AttentionOp op) {
+  auto forward = op.getCudaPlanAttr();
+  if (!forward || forward.getPath() != CudaPath::tensor_core ||
+      tensorCorePaddedDim(op.getHeadDim()) > kBackwardTensorCoreMaxDim ||
+      tensorCorePaddedDim(op.getValueDim()) > kBackwardTensorCoreMaxDim)
+    return {};
+  const int64_t warps = kBackwardTensorCoreWarps, tile = 16 * warps;
+  // Two stages: each pass streams its tiles, the next under this one's
+  // products (one stage where two would not fit).
+  int64_t stages = 2;
+  int64_t shared = softmaxCudaBackwardTensorCoreShared(
+      tile, stages, op.getHeadDim(), op.getValueDim());
+  if (shared > kCudaMaxSharedBytes)
+    shared = softmaxCudaBackwardTensorCoreShared(
+        tile, stages = 1, op.getHeadDim(), op.getValueDim());
+  if (shared > kCudaMaxSharedBytes)
+    return {};
+  return CudaPlanAttr::get(op.getContext(), CudaPath::backward_tensor_core,
+                           CudaGrid::backward_tasks, 32 * warps, warps, tile,
+                           tile, stages, /*q_in_registers=*/false,
+                           /*chunk=*/0, /*value_tile=*/0, /*value_tiles=*/0,
+                           {}, shared, shared, /*ragged=*/false);
+}
+
+/// The CUDA backward's plan: the tensor-core kernels where they apply,
+/// else the SIMT kernels on the largest square tile (64 down to 1 rows)
 /// whose K, V, Q, dO, P and dS fit the 48 KiB a block gets without the
 /// opt-in attribute; null when none does (no CUDA backward then).
 CudaPlanAttr planCudaBackward(AttentionOp op) {
+  if (CudaPlanAttr plan = planCudaBackwardTensorCore(op))
+    return plan;
   for (int64_t tile = 64; tile >= 1; tile /= 2) {
     const int64_t shared = softmaxCudaBackwardShared(
         tile, tile, op.getHeadDim(), op.getValueDim());
@@ -196,7 +236,9 @@ void buildBackwardKernel(AttentionOp op, Target target, Attribute plan,
   const TileWalk walk =
       op.getSelect() ? TileWalk::selected : TileWalk::block_map;
   buildKeyMajor(b, t, walk, stats.getStat(), stats.getDelta(), loc);
-  buildQueryMajor(b, t, walk, stats.getStat(), stats.getDelta(), loc);
+  auto cuda = dyn_cast<CudaPlanAttr>(plan);
+  buildQueryMajor(b, t, walk, cuda ? cuda.getStages() : 1, stats.getStat(),
+                  stats.getDelta(), loc);
 }
 
 struct ConvertSoftmaxBackwardToKernel

@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "dialect/AttnKernelOps.h"
+#include "dialect/CudaBudget.h"
 
 #include "mlir/IR/DialectImplementation.h"
 #include "mlir/IR/OpImplementation.h"
@@ -76,12 +77,13 @@ LogicalResult KernelFuncOp::verify() {
   // The CUDA backward's plan is its own (tiles that fit its kernels) and
   // lives on the kernel alone; its path says so.
   if (auto plan = dyn_cast<CudaPlanAttr>(getPlan());
-      plan && plan.getPath() == CudaPath::backward_simt) {
+      plan && isBackwardPath(plan.getPath())) {
     if (!isa<AttentionOp>(source) || getBody().empty() ||
         getBody().front().empty() ||
         !isa<BackwardRowStatsOp>(getBody().front().front()))
-      return emitOpError() << "a backward_simt plan is for the softmax "
-                              "family's backward kernels";
+      return emitOpError() << "a " << stringifyCudaPath(plan.getPath())
+                           << " plan is for the softmax family's backward "
+                              "kernels";
     return success();
   }
   // The kernel prints the plan it is built with: it must be the source's.

@@ -30,6 +30,14 @@ int64_t softmaxCudaBackwardShared(int64_t blockQ, int64_t blockK,
               2 * blockQ);
 }
 
+int64_t softmaxCudaBackwardTensorCoreShared(int64_t tile, int64_t stages,
+                                            int64_t headDim,
+                                            int64_t valueDim) {
+  const int64_t dp = tensorCorePaddedDim(headDim),
+                dvp = tensorCorePaddedDim(valueDim);
+  return 2 * (1 + stages) * tile * (dp + dvp) + 4 * stages * 2 * tile;
+}
+
 int64_t softmaxCudaHybridShared(int64_t blockQ, int64_t blockK,
                                 int64_t valueDim, int64_t featureDim) {
   return 4 * (blockQ * (valueDim + 1) + blockQ * featureDim + blockQ * blockK);

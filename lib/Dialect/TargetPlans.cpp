@@ -98,6 +98,29 @@ CudaPlanAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                          << " bytes of shared memory, got " << sharedBytes;
     return success();
   }
+  if (path == CudaPath::backward_tensor_core) {
+    if (grid != CudaGrid::backward_tasks)
+      return emitError() << "expected grid backward_tasks on path "
+                            "backward_tensor_core";
+    // A warp owns 16 keys of the key-major pass's k-block and 16 queries
+    // of the query-major pass's q-block; the key-major pass walks the
+    // q-block in 32-row steps.
+    if (warps < 1 || threads != 32 * warps || blockK != 16 * warps ||
+        blockQ != 16 * warps || blockQ % 32 != 0)
+      return emitError() << "expected block_q = block_k = 16 * warps (a "
+                            "multiple of 32) and 32 threads a warp on path "
+                            "backward_tensor_core, got block_q "
+                         << blockQ << ", block_k " << blockK << ", "
+                         << warps << " warps, " << threads << " threads";
+    if ((stages != 1 && stages != 2) || qInRegisters || chunk ||
+        valueTile || valueTiles || !forms.empty())
+      return emitError() << "expected 1 or 2 stages and nothing else on "
+                            "path backward_tensor_core";
+    if (sharedBytes > kCudaMaxSharedBytes)
+      return emitError() << "at most " << kCudaMaxSharedBytes
+                         << " bytes of shared memory, got " << sharedBytes;
+    return success();
+  }
   if (grid != CudaGrid::q_blocks)
     return emitError() << "expected grid q_blocks on path '"
                        << stringifyCudaPath(path) << "'";

@@ -776,6 +776,18 @@ public:
                        "kernel '" + kernel + "' not found in the package's "
                        "module (" + cuError(d, "cuModuleGetFunction", r) +
                            ")");
+    // Dynamic shared memory above the default limit needs the opt-in
+    // attribute on the function (the device's maximum was checked when the
+    // module was loaded for the main kernel; a larger request fails here).
+    if (sharedBytes > kDefaultSharedLimit) {
+      r = d.cuFuncSetAttribute(f, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
+                               static_cast<int>(sharedBytes));
+      if (r != CUDA_SUCCESS)
+        return makeError(ATTNC_ERROR_CUDA,
+                         cuError(d, "cuFuncSetAttribute", r) + " ('" + kernel +
+                             "' asks for " + std::to_string(sharedBytes) +
+                             " bytes of shared memory)");
+    }
     r = d.cuLaunchKernel(f, static_cast<unsigned>(grid), 1, 1, threads, 1, 1,
                          sharedBytes, stream, params, nullptr);
     return r == CUDA_SUCCESS

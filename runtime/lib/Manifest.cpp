@@ -399,8 +399,9 @@ void readCuda(Error &error, const JsonValue &object, Manifest &m) {
     r.getInt("backward_block_q", 1, 1024, c.backwardBlockQ);
     r.getInt("backward_block_k", 1, 1024, c.backwardBlockK);
     r.getInt("backward_threads", 32, 1024, c.backwardThreads);
-    // The backward's kernels launch without the opt-in attribute.
-    r.getInt("backward_shared_bytes", 0, 48 * 1024, c.backwardSharedBytes);
+    // Above 48 KiB the launch sets the opt-in attribute (the tensor-core
+    // backward at head_dim 128); the bound is sm_80's, as the forward's.
+    r.getInt("backward_shared_bytes", 0, 163 * 1024, c.backwardSharedBytes);
     if (!error.failed() && c.backwardThreads % 32 != 0)
       r.fail("'cuda.backward_threads' must be whole warps, got " +
              std::to_string(c.backwardThreads));

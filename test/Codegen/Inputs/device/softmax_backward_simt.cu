@@ -1,13 +1,11 @@
-//===- softmax_backward_simt.cu - softmax_backward_simt.cuh alone -*- CUDA -*-===//
+//===- softmax_backward_simt.cu - the SIMT backward alone -------*- CUDA -*-===//
 //
-// codegen/device/softmax_backward_simt.cuh (the CUDA backward) with what its
-// banner names: the prelude (storage bf16), the spec's mask and score
-// (softmax_spec.cuh) and its constants (softmax_config.cuh: H, G, D, DV,
-// kScale), then what BackwardCudaEmitter.cpp prints for a causal spec whose
-// score reads one learned parameter: the backward plan's tiles (16 x 16,
-// 256 threads), its block plan under the name `bwd`, one gradient slot
-// (a [h] parameter, added with atomicAdd on doubles) and the score_vjp
-// function (ds = dt; the parameter's gradient -dt * (q - k)).
+// codegen/device/softmax_backward_rows.cuh and softmax_backward_simt.cuh
+// (the CUDA backward, path backward_simt) with what their banners name: the
+// prelude (storage bf16), the spec's mask and score (softmax_spec.cuh) and
+// its constants (softmax_config.cuh: H, G, D, DV, kScale), then what
+// BackwardCudaEmitter.cpp prints (backward_spec.cuh) for the backward plan's
+// tiles (16 x 16, 256 threads).
 //
 //===----------------------------------------------------------------------===//
 
@@ -17,81 +15,8 @@
 #define BBQ 16
 #define BBK 16
 #define BNT 256
-#define ATTNC_BWD_ROWS_KERNEL attnc_test_bwd_rows
-#define ATTNC_BWD_DKDV_KERNEL attnc_test_bwd_dkdv
-#define ATTNC_BWD_DQ_KERNEL attnc_test_bwd_dq
-#define ATTNC_BWD_PARAMS_KERNEL attnc_test_bwd_params
-
-// The causal block plan on 16 x 16 tiles, as emitBlockPlan(..., "bwd")
-// prints it.
-#define ATTNC_BWD_NUM_CLAUSES 1
-typedef struct AttncBwdPlan {
-  long long lo[ATTNC_BWD_NUM_CLAUSES], hi[ATTNC_BWD_NUM_CLAUSES];
-  long long flo[ATTNC_BWD_NUM_CLAUSES], fhi[ATTNC_BWD_NUM_CLAUSES];
-} AttncBwdPlan;
-ATTNC_HD AttncBwdPlan attnc_bwd_plan_qblock(long long qb, long long Nq, long long Nk) {
-  const long long qlo = qb * 16LL + (Nk - Nq);
-  const long long qhi = attnc_mini(qb * 16LL + 15LL, Nq - 1) + (Nk - Nq);
-  AttncBwdPlan p;
-  const long long hi = attnc_mini(Nk - 1, qhi), fhi = attnc_mini(Nk - 1, qlo);
-  p.lo[0] = 0 <= hi ? 0 : 1;
-  p.hi[0] = 0 <= hi ? hi / 16LL : 0;
-  p.flo[0] = 0 <= fhi ? 0 : 1;
-  p.fhi[0] = 0 <= fhi ? attnc_floordiv(fhi + 1, 16LL) - 1 : 0;
-  return p;
-}
-ATTNC_HD long long attnc_bwd_plan_next(const AttncBwdPlan &p, long long kb) {
-  long long next = -1;
-  for (int c = 0; c < ATTNC_BWD_NUM_CLAUSES; ++c) {
-    const long long cand = kb + 1 >= p.lo[c] ? kb + 1 : p.lo[c];
-    if (cand <= p.hi[c] && (next < 0 || cand < next))
-      next = cand;
-  }
-  return next;
-}
-ATTNC_HD bool attnc_bwd_plan_full(const AttncBwdPlan &p, long long kb) {
-  bool full = false;
-  for (int c = 0; c < ATTNC_BWD_NUM_CLAUSES; ++c)
-    full |= p.flo[c] <= kb && kb <= p.fhi[c];
-  return full;
-}
-
-#define ATTNC_PARAM_GRADS 1
-__device__ inline int attnc_param_grad_param(int slot) {
-  switch (slot) {
-  case 0: return 0;
-  }
-  return 0;
-}
-__device__ inline long long attnc_param_grad_size(int slot, const AttncKernelArgs &args) {
-  (void)args;
-  switch (slot) {
-  case 0: return 1LL * 8LL;
-  }
-  return 0;
-}
-__device__ inline long long attnc_param_grad_offset(int slot, const AttncKernelArgs &args) {
-  long long offset = 0;
-  for (int s = 0; s < slot; ++s) offset += attnc_param_grad_size(s, args);
-  return offset;
-}
-__device__ inline void attnc_grad_slope(const AttncKernelArgs &args, double *pg, long long i0,
-                                        float value) {
-  (void)args;
-  if (!pg) return;
-  long long flat = 0;
-  if (i0 < 0 || i0 >= 8LL) return;
-  flat = flat * 8LL + i0;
-  atomicAdd(pg + attnc_param_grad_offset(0, args) + flat, (double)value);
-}
-__device__ inline float attnc_score_vjp(const AttncKernelArgs &args, double *pg, long long b,
-                                        long long h, long long q, long long k, long long Nq,
-                                        long long Nk, float s, float dt) {
-  (void)args; (void)pg; (void)b; (void)h; (void)q; (void)k; (void)Nq; (void)Nk; (void)s;
-  attnc_grad_slope(args, pg, h, -dt * (float)(q - k));
-  return dt;
-}
-#define kBackwardNormalize 0 // 0 softmax, 1 sum, 2 none
+#include "backward_spec.cuh"
 
 #include "codegen/device/softmax_backward_weight.h"
+#include "codegen/device/softmax_backward_rows.cuh"
 #include "codegen/device/softmax_backward_simt.cuh"
