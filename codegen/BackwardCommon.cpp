@@ -95,7 +95,8 @@ LogicalResult checkBackwardSchedule(AttentionOp op, KernelFuncOp kernel,
 
 void emitParamGradWriters(
     AttentionOp op, raw_ostream &os, StringRef qualifiers, StringRef pgType,
-    function_ref<std::string(int slot, StringRef flat)> add) {
+    function_ref<std::string(int slot, StringRef flat)> add,
+    bool convergent) {
   SmallVector<GradParam> grads = gradParams(op);
   os << "#define ATTNC_PARAM_GRADS " << grads.size() << "\n"
      << "// slot -> manifest parameter index\n"
@@ -123,26 +124,42 @@ void emitParamGradWriters(
   for (const GradParam &g : grads) {
     std::vector<attnc::rt::ParamDim> dims = paramDims(g.param);
     os << qualifiers << " void attnc_grad_" << g.param.getName()
-       << "(const AttncKernelArgs &args, " << pgType << " pg";
+       << "(const AttncKernelArgs &args, " << pgType << " pg"
+       << (convergent ? ", bool live" : "");
     for (size_t d = 0; d < dims.size(); ++d)
       os << ", long long i" << d;
-    os << ", float value) {\n  (void)args;\n  if (!pg) return;\n"
-       << "  long long flat = 0;\n";
-    for (size_t d = 0; d < dims.size(); ++d) {
-      std::string size = paramDimSize(dims[d], op);
-      os << "  if (i" << d << " < 0 || i" << d << " >= " << size
-         << ") return;\n  flat = flat * " << size << " + i" << d << ";\n";
+    if (convergent) {
+      // Every lane reaches the add (it may be a warp collective): a dead
+      // or out-of-range element adds 0 at the slot's first element.
+      os << ", float value) {\n  (void)args;\n  if (!pg) return;\n"
+         << "  long long flat = 0;\n  bool ok = live;\n";
+      for (size_t d = 0; d < dims.size(); ++d) {
+        std::string size = paramDimSize(dims[d], op);
+        os << "  ok = ok && i" << d << " >= 0 && i" << d << " < " << size
+           << ";\n  flat = flat * " << size << " + (ok ? i" << d
+           << " : 0);\n";
+      }
+      os << "  if (!ok) { flat = 0; value = 0.0f; }\n";
+    } else {
+      os << ", float value) {\n  (void)args;\n  if (!pg) return;\n"
+         << "  long long flat = 0;\n";
+      for (size_t d = 0; d < dims.size(); ++d) {
+        std::string size = paramDimSize(dims[d], op);
+        os << "  if (i" << d << " < 0 || i" << d << " >= " << size
+           << ") return;\n  flat = flat * " << size << " + i" << d << ";\n";
+      }
     }
     os << "  " << add(g.slot, "flat") << "\n}\n";
   }
 }
 
 LogicalResult emitScoreVjp(AttentionOp op, raw_ostream &os,
-                           StringRef qualifiers, StringRef pgType) {
+                           StringRef qualifiers, StringRef pgType,
+                           bool convergent) {
   os << "// ---- score_vjp (attn-differentiate): ds from s and dt ----\n"
      << qualifiers << " float attnc_score_vjp(const AttncKernelArgs &args, "
-     << pgType
-     << " pg,\n    long long b, long long h, long long q, long long k, long "
+     << pgType << " pg," << (convergent ? " bool live," : "")
+     << "\n    long long b, long long h, long long q, long long k, long "
         "long Nq, long long Nk,\n    float s, float dt) {\n"
      << "  (void)args; (void)pg; (void)b; (void)h; (void)q; (void)k; "
         "(void)Nq; (void)Nk; (void)s;\n";
@@ -150,9 +167,12 @@ LogicalResult emitScoreVjp(AttentionOp op, raw_ostream &os,
   auto reader = [](StringRef name, const std::vector<std::string> &indices) {
     return paramReadExpr(name, indices);
   };
-  auto writer = [](StringRef name, const std::vector<std::string> &indices,
-                   const std::string &value) {
+  auto writer = [convergent](StringRef name,
+                             const std::vector<std::string> &indices,
+                             const std::string &value) {
     std::string s = "attnc_grad_" + name.str() + "(args, pg";
+    if (convergent)
+      s += ", live";
     for (const std::string &i : indices)
       s += ", " + i;
     return s + ", " + value + ");";

@@ -48,18 +48,24 @@ mlir::LogicalResult checkBackwardSchedule(mlir::attn::AttentionOp op,
 /// writer `attnc_grad_<param>(args, pg, indices..., value)` per parameter
 /// with a gradient, whose body adds `value` at the element's flat index:
 /// `add(slot, flat)` returns that statement. An index outside the parameter
-/// adds nothing (the forward read 0 there).
+/// adds nothing (the forward read 0 there). `convergent`: the writers take
+/// `bool live` after pg and never return early between their entry and
+/// the add (which may then be a warp collective): a dead or out-of-range
+/// element reaches it with value 0.
 void emitParamGradWriters(
     mlir::attn::AttentionOp op, llvm::raw_ostream &os,
     llvm::StringRef qualifiers, llvm::StringRef pgType,
-    llvm::function_ref<std::string(int slot, llvm::StringRef flat)> add);
+    llvm::function_ref<std::string(int slot, llvm::StringRef flat)> add,
+    bool convergent = false);
 
 /// Prints `attnc_score_vjp(args, pg, b, h, q, k, Nq, Nk, s, dt)`: ds from s
-/// and dt, the op's score_vjp region, calling the writers above.
+/// and dt, the op's score_vjp region, calling the writers above (with
+/// `convergent`, `attnc_score_vjp(args, pg, live, ...)` passing `live` on).
 mlir::LogicalResult emitScoreVjp(mlir::attn::AttentionOp op,
                                  llvm::raw_ostream &os,
                                  llvm::StringRef qualifiers,
-                                 llvm::StringRef pgType);
+                                 llvm::StringRef pgType,
+                                 bool convergent = false);
 
 /// 0 softmax, 1 sum, 2 none: the device code's kBackwardNormalize.
 int backwardNormalizeCode(mlir::attn::AttentionOp op);

@@ -97,14 +97,24 @@ LogicalResult emitSoftmaxBackwardCuda(AttentionOp op, KernelFuncOp kernel,
   // The static block plan on the backward's tiles: exact at any tile size.
   emitBlockPlan(os, clausesFromAttr(op.getBlockMapAttr()), plan.getBlockQ(),
                 plan.getBlockK(), "bwd");
-  // One double accumulator per element, slot after slot (scratch[2]).
-  emitParamGradWriters(op, os, "__device__ inline", "double *",
-                       [](int slot, StringRef flat) {
-                         return "atomicAdd(pg + attnc_param_grad_offset(" +
-                                std::to_string(slot) + ", args) + " +
-                                flat.str() + ", (double)value);";
-                       });
-  if (failed(emitScoreVjp(op, os, "__device__ inline", "double *")))
+  // One double accumulator per element, slot after slot (scratch[2]). The
+  // tensor-core kernels call the writers from every lane at once and sum a
+  // warp's adds to one address first (param_grad_warp_sum.cuh); the SIMT
+  // kernels add element by element.
+  if (tensorCores)
+    os << kCudaParamGradWarpSum;
+  emitParamGradWriters(
+      op, os, "__device__ inline", "double *",
+      [&](int slot, StringRef flat) {
+        const std::string at = "pg + attnc_param_grad_offset(" +
+                               std::to_string(slot) + ", args) + " +
+                               flat.str();
+        return tensorCores ? "attnc_bwd_grad_add(" + at + ", (double)value);"
+                           : "atomicAdd(" + at + ", (double)value);";
+      },
+      /*convergent=*/tensorCores);
+  if (failed(emitScoreVjp(op, os, "__device__ inline", "double *",
+                          /*convergent=*/tensorCores)))
     return failure();
   os << "#define kBackwardNormalize " << backwardNormalizeCode(op)
      << " // 0 softmax, 1 sum, 2 none\n"

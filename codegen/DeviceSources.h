@@ -130,6 +130,12 @@ inline constexpr const char *kCudaSoftmaxBackwardRows =
 #include "codegen/device/softmax_backward_rows.cuh.inc"
     ;
 
+/// codegen/device/param_grad_warp_sum.cuh: CUDA: a parameter gradient's
+/// adds summed per warp group before the atomic
+inline constexpr const char *kCudaParamGradWarpSum =
+#include "codegen/device/param_grad_warp_sum.cuh.inc"
+    ;
+
 /// codegen/device/softmax_backward_tensor_core.cuh: CUDA: the softmax
 /// family's backward dK/dV and dQ kernels on mma.sync
 inline constexpr const char *kCudaSoftmaxBackwardTensorCore =

@@ -4,8 +4,9 @@
 // tensor-core pieces: ptx.cuh (cp.async, ldmatrix, mma.sync, attnc_pack2, attnc_swz), DP and DVP
 // (head dims padded to whole k16 fragments) and attnc_store. The emitter defines before it
 // BWARPS (BNT / 32), BSTAGES (1 or 2), ATTNC_BWD_DKDV_KERNEL, ATTNC_BWD_DQ_KERNEL and
-//   attnc_score_vjp          the score's derivative region: ds from (s, dt), adding the
-//                            parameters' gradients through atomicAdd on double accumulators.
+//   attnc_score_vjp          the score's derivative region: ds from (live, s, dt), adding the
+//                            parameters' gradients through attnc_bwd_grad_add
+//                            (param_grad_warp_sum.cuh) on double accumulators.
 // The plan (lib/Dialect/TargetPlans.cpp) has BBQ = BBK = 16 * BWARPS, a multiple of 32.
 // 2. dK/dV key-major: one block per (b, kv head, k-block); warp w owns keys [16w, 16w + 16) of
 //    the k-block and keeps their dK and dV in registers over the query heads of the group and
@@ -138,22 +139,22 @@ __device__ __forceinline__ void attnc_bwd_tc_pack(unsigned (&f)[4], const float 
 }
 
 // P and dS (scaled by kScale: the gradient of q.k) of one visible element from its raw q.k and
-// dO.v; 0 and 0 when hidden. pg: the parameters' accumulators (key-major pass) or null.
+// dO.v; 0 and 0 when hidden. pg: the parameters' accumulators (key-major pass) or null. Called
+// by every lane of the warp at once (the element loops are unrolled, never divergent).
 __device__ __forceinline__ void attnc_bwd_tc_element(const AttncKernelArgs &a, double *pg, long long b,
                                                      long long h, long long i, long long j, long long Nq,
                                                      long long Nk, bool visible, float stat, float delta,
                                                      float &qk_to_p, float &dp_to_ds) {
-  float p = 0.0f, ds = 0.0f;
-  if (visible) {
-    const float s = qk_to_p * kScale;
-    const float t = attnc_score(a, b, h, i, j, Nq, Nk, s);
-    float dt;
-    p = attnc_bwd_weight(kBackwardNormalize, t, stat, dp_to_ds, delta, &dt);
-    // A key of weight 0 passes nothing back (and its score may be -inf).
-    if (dt != 0.0f) ds = kScale * attnc_score_vjp(a, pg, b, h, i, j, Nq, Nk, s, dt);
-  }
+  const float s = qk_to_p * kScale;
+  float p = 0.0f, dt = 0.0f;
+  if (visible) p = attnc_bwd_weight(kBackwardNormalize, attnc_score(a, b, h, i, j, Nq, Nk, s), stat, dp_to_ds,
+                                    delta, &dt);
+  // A key of weight 0 passes nothing back (and its score may be -inf). Every lane calls the
+  // derivative (its parameter-gradient writers sum across the warp); a dead one adds 0.
+  const bool live = visible && dt != 0.0f;
+  const float g = attnc_score_vjp(a, pg, live, b, h, i, j, Nq, Nk, s, live ? dt : 0.0f);
   qk_to_p = p;
-  dp_to_ds = ds;
+  dp_to_ds = live ? kScale * g : 0.0f;
 }
 
 // A warp's [16][WP] f32 accumulators to rows [row0 + 16 w, ...) of head (b, h), W columns.

@@ -94,6 +94,21 @@ T __shfl_xor_sync(unsigned mask, T v, int lane_mask, int width = 32) {
   return attnc_emu_shuffle(mask, v, 3, lane_mask, width);
 }
 
+// ---- warp votes, through the shuffles (every lane of `mask` must call) ----
+inline unsigned __ballot_sync(unsigned mask, int pred) {
+  const unsigned lane =
+      (threadIdx.x + blockDim.x * (threadIdx.y + blockDim.y * threadIdx.z)) % 32;
+  unsigned bits = pred ? 1u << lane : 0u;
+  for (int o = 16; o > 0; o >>= 1) bits |= __shfl_xor_sync(mask, bits, o);
+  return bits & mask;
+}
+inline int __all_sync(unsigned mask, int pred) {
+  return (__ballot_sync(mask, pred) & mask) == mask;
+}
+inline int __any_sync(unsigned mask, int pred) {
+  return __ballot_sync(mask, pred) != 0;
+}
+
 // ---- barriers with a block-wide predicate (one block runs at a time, so
 // one accumulator serves every block; four barriers keep a slow thread's
 // read apart from the next call's reset) ----

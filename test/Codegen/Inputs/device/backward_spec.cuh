@@ -71,6 +71,28 @@ __device__ inline long long attnc_param_grad_offset(int slot, const AttncKernelA
   for (int s = 0; s < slot; ++s) offset += attnc_param_grad_size(s, args);
   return offset;
 }
+#ifdef ATTNC_TEST_CONVERGENT_GRADS
+// The tensor-core path's convergent writers (emitParamGradWriters with
+// convergent): every lane reaches the warp-summed add.
+__device__ inline void attnc_grad_slope(const AttncKernelArgs &args, double *pg, bool live, long long i0,
+                                        float value) {
+  (void)args;
+  if (!pg) return;
+  long long flat = 0;
+  bool ok = live;
+  ok = ok && i0 >= 0 && i0 < 8LL;
+  flat = flat * 8LL + (ok ? i0 : 0);
+  if (!ok) { flat = 0; value = 0.0f; }
+  attnc_bwd_grad_add(pg + attnc_param_grad_offset(0, args) + flat, (double)value);
+}
+__device__ inline float attnc_score_vjp(const AttncKernelArgs &args, double *pg, bool live, long long b,
+                                        long long h, long long q, long long k, long long Nq,
+                                        long long Nk, float s, float dt) {
+  (void)args; (void)pg; (void)b; (void)h; (void)q; (void)k; (void)Nq; (void)Nk; (void)s;
+  attnc_grad_slope(args, pg, live, h, -dt * (float)(q - k));
+  return dt;
+}
+#else
 __device__ inline void attnc_grad_slope(const AttncKernelArgs &args, double *pg, long long i0,
                                         float value) {
   (void)args;
@@ -87,6 +109,7 @@ __device__ inline float attnc_score_vjp(const AttncKernelArgs &args, double *pg,
   attnc_grad_slope(args, pg, h, -dt * (float)(q - k));
   return dt;
 }
+#endif
 #define kBackwardNormalize 0 // 0 softmax, 1 sum, 2 none
 
 
