@@ -116,6 +116,10 @@ LogicalResult emitSoftmaxBackwardCuda(AttentionOp op, KernelFuncOp kernel,
   if (failed(emitScoreVjp(op, os, "__device__ inline", "double *",
                           /*convergent=*/tensorCores)))
     return failure();
+  // The forward's lse came from __expf on the tensor-core path: the
+  // backward's P uses the same exponential (ex2.approx, 2 instructions).
+  if (tensorCores)
+    os << "#define ATTNC_BWD_FAST_EXP 1\n";
   os << "#define kBackwardNormalize " << backwardNormalizeCode(op)
      << " // 0 softmax, 1 sum, 2 none\n"
      << kSoftmaxBackwardWeight << kCudaSoftmaxBackwardRows

@@ -23,6 +23,7 @@
 #define BSTAGES 2
 #include "codegen/device/param_grad_warp_sum.cuh"
 #define ATTNC_TEST_CONVERGENT_GRADS 1
+#define ATTNC_BWD_FAST_EXP 1
 #include "backward_spec.cuh"
 
 #include "codegen/device/softmax_backward_weight.h"
