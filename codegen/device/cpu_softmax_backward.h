@@ -16,7 +16,8 @@
 // then dK/dV key-major (one task per (b, kv head, k-block), deterministic, no atomics; the
 // parameter gradients are added here, once per visible (q, k)), then dQ query-major (one task
 // per (b, h, q-block)). Both passes recompute S = scale Q K^T and P from the row statistics
-// and visit exactly the tiles of the forward's static block plan.
+// and visit exactly the tiles the forward visited: its static block plan, or the call's runtime
+// block mask (args.block_mask, the one the forward took) when there is one, or its selection.
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -74,6 +75,26 @@ static inline bool attnc_bwd_visits(const AttncBwdTilesMap &m, long long b, long
   if (attnc_plan_next(p, kb - 1) != kb) return false;
   *full = attnc_plan_full(p, kb);
   return true;
+}
+
+// The call's runtime block mask (kernel ABI 3, on the forward's tiles: the backward's own;
+// docs/runtime.md §3a) as a tiles map: the tiles the forward visited with it, each flagged
+// full or partial; a mask of one head serves every head. Returns 0, or 2 when out of memory.
+static int attnc_bwd_block_mask_map(const AttncKernelArgs &a, unsigned char **out) {
+  const AttncBlockMask *bm = a.block_mask;
+  const long long QB = (a.q_len + BQ - 1) / BQ, KB = (a.kv_len + BK - 1) / BK;
+  unsigned char *map = (unsigned char *)calloc((size_t)(a.batch * H * QB * KB), 1);
+  *out = map;
+  if (!map) return 2;
+  for (long long b = 0; b < a.batch; ++b)
+    for (long long h = 0; h < H; ++h)
+      for (long long qb = 0; qb < QB; ++qb) {
+        const long long row = (b * bm->heads + (bm->heads > 1 ? h : 0)) * QB + qb;
+        unsigned char *tiles = map + ((b * H + h) * QB + qb) * KB;
+        for (int i = bm->row_ptr[row]; i < bm->row_ptr[row + 1]; ++i)
+          tiles[bm->col[i]] = bm->full[i] ? 2 : 1;
+      }
+  return 0;
 }
 
 // The selection map of the call (kBackwardSelected), from the forward's block builder.
@@ -372,6 +393,10 @@ static int attnc_softmax_backward(const AttncKernelArgs *args, const AttncBackwa
   int status = 0;
   if (ok && kBackwardSelected) {
     status = attnc_bwd_select_map(a, &selected);
+    ok = status == 0;
+    m.selected = selected;
+  } else if (ok && a.block_mask) {
+    status = attnc_bwd_block_mask_map(a, &selected);
     ok = status == 0;
     m.selected = selected;
   }

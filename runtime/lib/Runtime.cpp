@@ -281,7 +281,8 @@ Error runCpu(attnc_package *pkg, const CallTensors &t,
 /// attnc_run_cpu_backward: the forward's arguments as attnc_run_cpu checks
 /// them, then the gradients; the entry is resolved in the package library.
 Error runCpuBackward(attnc_package *pkg, const CallTensors &t,
-                     const attnc_backward_tensors *grads) {
+                     const attnc_backward_tensors *grads,
+                     const attnc_block_mask *mask = nullptr) {
   if (!pkg)
     return nullPackage();
   const Manifest &m = pkg->manifest;
@@ -304,6 +305,23 @@ Error runCpuBackward(attnc_package *pkg, const CallTensors &t,
   e = pkg->cpu.resolveSymbol(pkg->dir, m, m.cpu->backwardEntry, sym);
   if (e.failed())
     return e;
+  // The forward's tiles: the caller's block mask, or the automatic one the
+  // forward built for the same call (a mask is deterministic, so the same
+  // tiles), or the static plan. The CPU backward runs on the forward's
+  // tiles, so a CPU mask always fits them.
+  std::unique_ptr<attnc_block_mask> automatic;
+  if (!mask && m.cpu->autoBlockMask && pkg->autoBlockMask) {
+    attnc_block_mask *built = nullptr;
+    if ((e = buildBlockMask(pkg, t, &built)).failed())
+      return e;
+    automatic.reset(built);
+    mask = built;
+  }
+  if (mask) {
+    if ((e = checkMaskFits(mask, pkg, args, false)).failed())
+      return e;
+    args.block_mask = &mask->abi;
+  }
   using BackwardFn = int (*)(const AttncKernelArgs *, const AttncBackwardArgs *);
   int status = reinterpret_cast<BackwardFn>(sym)(&args, &bargs);
   if (status != 0)
@@ -894,6 +912,24 @@ int attnc_run_cpu_backward(attnc_package *pkg, const attnc_tensor *q,
   return guarded([&] {
     return runCpuBackward(pkg, CallTensors{q, k, v, o, lse, params, num_params},
                           grads);
+  });
+}
+
+int attnc_run_cpu_backward_block_mask(attnc_package *pkg,
+                                      const attnc_tensor *q,
+                                      const attnc_tensor *k,
+                                      const attnc_tensor *v,
+                                      const attnc_tensor *o,
+                                      const attnc_tensor *lse,
+                                      const attnc_tensor *params,
+                                      int num_params,
+                                      const attnc_backward_tensors *grads,
+                                      const attnc_block_mask *mask) {
+  return guarded([&] {
+    if (!mask)
+      return makeError(ATTNC_ERROR_INVALID_ARGUMENT, "mask is null");
+    return runCpuBackward(pkg, CallTensors{q, k, v, o, lse, params, num_params},
+                          grads, mask);
   });
 }
 

@@ -312,6 +312,18 @@ ATTNC_API int attnc_run_cpu_backward(attnc_package *pkg, const attnc_tensor *q,
                                      int num_params,
                                      const attnc_backward_tensors *grads);
 
+/* attnc_run_cpu_backward over the tiles of `mask`, the block mask the
+ * forward ran with (attnc_block_mask_build_cpu for the same tensors and
+ * params; its tiles are the CPU plan's, which the backward shares): tiles
+ * it leaves out pass no gradient, its full tiles skip the mask. Without
+ * it, attnc_run_cpu_backward walks the static plan, or builds the same
+ * automatic mask the forward does (attnc_package_auto_block_mask). */
+ATTNC_API int attnc_run_cpu_backward_block_mask(
+    attnc_package *pkg, const attnc_tensor *q, const attnc_tensor *k,
+    const attnc_tensor *v, const attnc_tensor *o, const attnc_tensor *lse,
+    const attnc_tensor *params, int num_params,
+    const attnc_backward_tensors *grads, const attnc_block_mask *mask);
+
 /* 1 when the package has a CUDA backward (its kernels are in the package's
  * CUDA module; content-based selection and hybrids have none yet). */
 ATTNC_API int attnc_package_has_cuda_backward(const attnc_package *pkg);

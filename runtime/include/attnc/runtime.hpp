@@ -386,6 +386,24 @@ public:
         static_cast<int>(raw.size()), mask.get()));
   }
 
+  /// The backward on the CPU over the tiles of `mask`, the forward's
+  /// (attnc_run_cpu_backward_block_mask).
+  Status runCpuBackward(const Tensor &q, const Tensor &k, const Tensor &v,
+                        const Tensor &o, const Tensor *lse,
+                        const std::vector<Tensor> &params, const Tensor &dout,
+                        const Tensor &dq, const Tensor &dk, const Tensor &dv,
+                        const std::vector<Tensor> &paramGrads,
+                        const BlockMask &mask) const {
+    std::vector<attnc_tensor> raw = rawParams(params);
+    std::vector<attnc_tensor> grads = rawParams(paramGrads);
+    attnc_backward_tensors g = {&dout.raw(), &dq.raw(), &dk.raw(), &dv.raw(),
+                                grads.empty() ? nullptr : grads.data()};
+    return Status::fromCode(attnc_run_cpu_backward_block_mask(
+        pkg, &q.raw(), &k.raw(), &v.raw(), &o.raw(),
+        lse ? &lse->raw() : nullptr, raw.empty() ? nullptr : raw.data(),
+        static_cast<int>(raw.size()), &g, mask.get()));
+  }
+
   /// Enqueues the CUDA kernel on `stream` (attnc_launch_cuda).
   Status launchCuda(const Tensor &q, const Tensor &k, const Tensor &v,
                     const Tensor &o, const Tensor *lse = nullptr,
