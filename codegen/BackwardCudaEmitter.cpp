@@ -49,6 +49,13 @@ std::optional<CudaBackwardInfo> cudaBackwardInfo(Operation *op) {
   info.blockK = plan.getBlockK();
   info.threads = plan.getThreads();
   info.sharedBytes = plan.getSharedBytes();
+  // A block mask is built on the schedule's tiles (the forward's); the
+  // tensor-core kernels read one when their tiles are the same.
+  auto attention = cast<AttentionOp>(op);
+  ScheduleAttr schedule = attention.getScheduleAttr();
+  info.blockMask = plan.getPath() == CudaPath::backward_tensor_core &&
+                   schedule && schedule.getBlockQ() == plan.getBlockQ() &&
+                   schedule.getBlockK() == plan.getBlockK();
   return info;
 }
 

@@ -31,6 +31,9 @@ mlir::attn::KernelFuncOp findCudaBackwardKernel(mlir::Operation *op);
 struct CudaBackwardInfo {
   std::string rowsKernel, keyMajorKernel, queryMajorKernel, paramsKernel;
   int64_t blockQ = 0, blockK = 0, threads = 0, sharedBytes = 0;
+  /// The kernels walk a runtime block mask when given one (the tensor-core
+  /// path on the forward's tiles, so the forward's mask fits them).
+  bool blockMask = false;
 };
 
 /// The launch information of the op's CUDA backward, or nullopt when it has

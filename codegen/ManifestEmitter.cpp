@@ -163,6 +163,8 @@ void emitManifest(Operation *op, const PackageContents &c, raw_ostream &os) {
           j.attribute("backward_block_k", bw.blockK);
           j.attribute("backward_threads", bw.threads);
           j.attribute("backward_shared_bytes", bw.sharedBytes);
+          if (bw.blockMask)
+            j.attribute("backward_block_mask", true);
         }
         j.attribute("grid", c.cudaGrid);
         if (c.cudaGrid == "value_tiles")

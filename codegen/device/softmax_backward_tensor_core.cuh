@@ -10,7 +10,8 @@
 // The plan (lib/Dialect/TargetPlans.cpp) has BBQ = BBK = 16 * BWARPS, a multiple of 32.
 // 2. dK/dV key-major: one block per (b, kv head, k-block); warp w owns keys [16w, 16w + 16) of
 //    the k-block and keeps their dK and dV in registers over the query heads of the group and
-//    the q-blocks whose plan visits the k-block: deterministic, no atomics. Per q-block it walks
+//    the q-blocks that visit the k-block (their plan, or the call's block mask: the forward's
+//    tiles, found by a binary search in each mask row): deterministic, no atomics. Per q-block it walks
 //    the rows in steps of ATTNC_BWD_QS: S^T = K Q^T and dP^T = V dO^T on tensor cores, P and dS
 //    element by element in the accumulators (the spec's mask, score and score_vjp), then
 //    dV += P^T dO and dK += dS^T Q with P and dS repacked from accumulator to A-operand layout
@@ -92,16 +93,70 @@ __device__ __forceinline__ void attnc_bwd_tc_load_kv(const AttncKernelArgs &a, c
   attnc_bwd_tc_load<DV, DVP, BBK>(sm.V, a.v, a.v_strides, b, gh, col0, cols);
 }
 
-// Advances (h, qb) to the next query head of group gh and q-block whose plan visits k-block kb
-// (qb = -1: from the group's first head); false past the last.
-__device__ __forceinline__ bool attnc_bwd_tc_next_q(long long kb, long long gh, long long Nq, long long Nk,
-                                                    long long QB, long long &h, long long &qb) {
+// The k-tiles a q-block visits: the call's runtime block mask row (kernel ABI 3; the runtime
+// passes one only when its tiles are these, manifest `backward_block_mask`; ascending tiles,
+// each flagged full or partial), else the static block plan. A cursor is (kb, i): the tile
+// and its index in the row; the plan ignores i.
+typedef struct AttncBwdTiles {
+  AttncBwdPlan plan;
+  const int *col; // the mask row's tiles, or null for the plan
+  const unsigned char *full;
+  int n;
+} AttncBwdTiles;
+
+__device__ __forceinline__ AttncBwdTiles attnc_bwd_tc_tiles(const AttncKernelArgs &a, long long b, long long h,
+                                                            long long qb, long long Nq, long long Nk) {
+  AttncBwdTiles t;
+  t.plan = attnc_bwd_plan_qblock(qb, Nq, Nk);
+  t.col = 0;
+  t.full = 0;
+  t.n = 0;
+  if (const AttncBlockMask *bm = a.block_mask) {
+    const long long row = (b * bm->heads + (bm->heads > 1 ? h : 0)) * ((Nq + BBQ - 1) / BBQ) + qb;
+    t.col = bm->col + bm->row_ptr[row];
+    t.full = bm->full + bm->row_ptr[row];
+    t.n = bm->row_ptr[row + 1] - bm->row_ptr[row];
+  }
+  return t;
+}
+// The tile after cursor (kb, i) (kb = -1, i = -1 for the first), or -1.
+__device__ __forceinline__ long long attnc_bwd_tc_tiles_next(const AttncBwdTiles &t, long long kb, int i) {
+  if (t.col) return i + 1 < t.n ? t.col[i + 1] : -1;
+  return attnc_bwd_plan_next(t.plan, kb);
+}
+__device__ __forceinline__ bool attnc_bwd_tc_tiles_full(const AttncBwdTiles &t, long long kb, int i) {
+  return t.col ? t.full[i] != 0 : attnc_bwd_plan_full(t.plan, kb);
+}
+// Whether the q-block visits k-block kb (a binary search in a mask row), and if so whether
+// the tile is full.
+__device__ __forceinline__ bool attnc_bwd_tc_tiles_visit(const AttncBwdTiles &t, long long kb, bool &full) {
+  if (!t.col) {
+    if (attnc_bwd_plan_next(t.plan, kb - 1) != kb) return false;
+    full = attnc_bwd_plan_full(t.plan, kb);
+    return true;
+  }
+  int lo = 0, hi = t.n;
+  while (lo < hi) {
+    const int mid = (lo + hi) / 2;
+    if (t.col[mid] < kb) lo = mid + 1;
+    else hi = mid;
+  }
+  if (lo == t.n || t.col[lo] != kb) return false;
+  full = t.full[lo] != 0;
+  return true;
+}
+
+// Advances (h, qb) to the next query head of group gh and q-block that visits k-block kb
+// (qb = -1: from the group's first head), with that tile's full flag; false past the last.
+__device__ __forceinline__ bool attnc_bwd_tc_next_q(const AttncKernelArgs &a, long long b, long long kb,
+                                                    long long gh, long long Nq, long long Nk, long long QB,
+                                                    long long &h, long long &qb, bool &full) {
   for (;;) {
     if (++qb == QB) {
       qb = 0;
       if (++h == (gh + 1) * (H / G)) return false;
     }
-    if (attnc_bwd_plan_next(attnc_bwd_plan_qblock(qb, Nq, Nk), kb - 1) == kb) return true;
+    if (attnc_bwd_tc_tiles_visit(attnc_bwd_tc_tiles(a, b, h, qb, Nq, Nk), kb, full)) return true;
   }
 }
 
@@ -207,24 +262,25 @@ extern "C" __global__ void __launch_bounds__(BNT, 1) ATTNC_BWD_DKDV_KERNEL(const
   // The (query head, q-block) pairs whose plan visits the k-block, in order; the next one's Q,
   // dO and statistics load into the other stage while this one computes.
   long long h = gh * (H / G), qb = -1;
-  bool have = attnc_bwd_tc_next_q(kb, gh, Nq, Nk, QB, h, qb);
+  bool tile_full = false;
+  bool have = attnc_bwd_tc_next_q(a, b, kb, gh, Nq, Nk, QB, h, qb, tile_full);
   if (have) attnc_bwd_tc_load_q(a, g, attnc_bwd_tc_smem(attnc_smem_bwd, true, 0), b, h, qb * BBQ, Nq);
   attnc_cp_async_commit(); // K, V and the first q-block
   for (int stage = 0; have; stage ^= 1) {
     const AttncBwdTcSmem sm = attnc_bwd_tc_smem(attnc_smem_bwd, true, stage);
     long long next_h = h, next_qb = qb;
-    const bool next = attnc_bwd_tc_next_q(kb, gh, Nq, Nk, QB, next_h, next_qb);
+    bool next_full = false;
+    const bool next = attnc_bwd_tc_next_q(a, b, kb, gh, Nq, Nk, QB, next_h, next_qb, next_full);
     if (next)
       attnc_bwd_tc_load_q(a, g, attnc_bwd_tc_smem(attnc_smem_bwd, true, stage ^ 1), b, next_h,
                           next_qb * BBQ, Nq);
     attnc_cp_async_commit();
     attnc_cp_async_wait<1>();
     __syncthreads(); // K, V (first q-block), Q, dO and the statistics are in
-    const AttncBwdPlan p = attnc_bwd_plan_qblock(qb, Nq, Nk);
     const long long row0 = qb * BBQ;
     const int rows = (int)(Nq - row0 < BBQ ? Nq - row0 : BBQ);
     // A full tile needs no mask, but a short one still hides what lies past the ends.
-    const bool full = attnc_bwd_plan_full(p, kb) && rows == BBQ && cols == BBK;
+    const bool full = tile_full && rows == BBQ && cols == BBK;
     for (int qs = 0; qs < BBQ && qs < rows; qs += ATTNC_BWD_QS) {
       // S^T = K Q^T and dP^T = V dO^T: the warp's 16 keys x ATTNC_BWD_QS rows.
       float st[ATTNC_BWD_QS / 8][4], dpt[ATTNC_BWD_QS / 8][4];
@@ -293,6 +349,7 @@ extern "C" __global__ void __launch_bounds__(BNT, 1) ATTNC_BWD_DKDV_KERNEL(const
     __syncthreads(); // this stage is free for the prefetch after next
     h = next_h;
     qb = next_qb;
+    tile_full = next_full;
     have = next;
   }
   attnc_cp_async_wait<0>(); // K and V, when no q-block visits the k-block
@@ -318,13 +375,14 @@ extern "C" __global__ void __launch_bounds__(BNT, 1) ATTNC_BWD_DQ_KERNEL(const A
     for (int i = 0; i < 4; ++i) dq[nt][i] = 0.0f;
   // The plan's k-blocks in order; the next one's K and V load into the other stage while this
   // one computes.
-  const AttncBwdPlan p = attnc_bwd_plan_qblock(qb, Nq, Nk);
-  long long kb = attnc_bwd_plan_next(p, -1);
+  const AttncBwdTiles tiles = attnc_bwd_tc_tiles(a, b, h, qb, Nq, Nk);
+  int ki = 0; // the cursor's index in a mask row
+  long long kb = attnc_bwd_tc_tiles_next(tiles, -1, -1);
   if (kb >= 0) attnc_bwd_tc_load_kv(a, attnc_bwd_tc_smem(attnc_smem_bwd, false, 0), b, gh, kb * BBK, Nk);
   attnc_cp_async_commit(); // Q, dO and the first k-block
-  for (int stage = 0; kb >= 0; stage ^= 1) {
+  for (int stage = 0; kb >= 0; stage ^= 1, ++ki) {
     const AttncBwdTcSmem sm = attnc_bwd_tc_smem(attnc_smem_bwd, false, stage);
-    const long long next_kb = attnc_bwd_plan_next(p, kb);
+    const long long next_kb = attnc_bwd_tc_tiles_next(tiles, kb, ki);
     if (next_kb >= 0)
       attnc_bwd_tc_load_kv(a, attnc_bwd_tc_smem(attnc_smem_bwd, false, stage ^ 1), b, gh, next_kb * BBK, Nk);
     attnc_cp_async_commit();
@@ -332,7 +390,7 @@ extern "C" __global__ void __launch_bounds__(BNT, 1) ATTNC_BWD_DQ_KERNEL(const A
     __syncthreads(); // K and V (and Q, dO, statistics on the first k-block) are in
     const long long col0 = kb * BBK;
     const int cols = (int)(Nk - col0 < BBK ? Nk - col0 : BBK);
-    const bool full = attnc_bwd_plan_full(p, kb) && rows == BBQ && cols == BBK;
+    const bool full = attnc_bwd_tc_tiles_full(tiles, kb, ki) && rows == BBQ && cols == BBK;
     if (q0 < rows) { // else the warp's rows lie past the end
       // S = Q K^T and dP = dO V^T: the warp's 16 rows x BBK keys.
       float s[BBK / 8][4], dp[BBK / 8][4];

@@ -402,6 +402,10 @@ void readCuda(Error &error, const JsonValue &object, Manifest &m) {
     // Above 48 KiB the launch sets the opt-in attribute (the tensor-core
     // backward at head_dim 128); the bound is sm_80's, as the forward's.
     r.getInt("backward_shared_bytes", 0, 163 * 1024, c.backwardSharedBytes);
+    r.getBool("backward_block_mask", c.backwardBlockMask, /*required=*/false);
+    if (!error.failed() && c.backwardBlockMask && c.blockMaskKernel.empty())
+      r.fail("'cuda.backward_block_mask' needs the package's block-mask "
+             "builder ('block_mask_kernel')");
     if (!error.failed() && c.backwardThreads % 32 != 0)
       r.fail("'cuda.backward_threads' must be whole warps, got " +
              std::to_string(c.backwardThreads));

@@ -101,6 +101,8 @@ struct ManifestCuda {
       backwardQueryMajorKernel, backwardParamsKernel;
   int backwardBlockQ = 0, backwardBlockK = 0, backwardThreads = 0,
       backwardSharedBytes = 0;
+  /// The backward's kernels walk a block mask of the schedule's tiles.
+  bool backwardBlockMask = false;
   /// Arch ("sm_80") to cubin file name, in manifest order.
   std::vector<std::pair<std::string, std::string>> cubins;
 

@@ -446,7 +446,8 @@ Error launchCuda(attnc_package *pkg, const CallTensors &t, void *stream,
 /// kernels in a session with their per-call buffers: the row statistics
 /// (stat, delta) and the parameters' double accumulators (zeroed).
 Error launchCudaBackward(attnc_package *pkg, const CallTensors &t,
-                         const attnc_backward_tensors *grads, void *stream) {
+                         const attnc_backward_tensors *grads, void *stream,
+                         const attnc_block_mask *mask = nullptr) {
   if (!pkg)
     return nullPackage();
   const Manifest &m = pkg->manifest;
@@ -467,6 +468,22 @@ Error launchCudaBackward(attnc_package *pkg, const CallTensors &t,
           .failed())
     return e;
   launch.heads = m.heads;
+  // The forward's tiles: a given device mask or, for a package with
+  // auto_block_mask, the same automatic mask the forward builds, when the
+  // backward's kernels walk masks of the forward's tiles
+  // (`backward_block_mask`); else the static plan.
+  if (mask) {
+    if (!cuda.backwardBlockMask)
+      return makeError(ATTNC_ERROR_UNSUPPORTED,
+                       "the CUDA backward of package '" + m.name +
+                           "' takes no block mask (its tiles are not the "
+                           "forward's; attnc_launch_cuda_backward walks its "
+                           "static plan)");
+    if ((e = checkMaskFits(mask, pkg, launch.args, true)).failed())
+      return e;
+  }
+  const bool automatic = !mask && cuda.backwardBlockMask &&
+                         cuda.autoBlockMask && pkg->autoBlockMask;
   const long long B = launch.args.batch, Nq = launch.args.q_len,
                   Nk = launch.args.kv_len;
   // The accumulators of every parameter with a gradient, slot after slot,
@@ -502,6 +519,14 @@ Error launchCudaBackward(attnc_package *pkg, const CallTensors &t,
     args.scratch[1] = delta;
     args.scratch[2] = acc;
     args.scratch[3] = grads;
+    DeviceBlockMask built;
+    if (mask) {
+      args.block_mask = mask->device.mask;
+    } else if (automatic) {
+      if ((e = queueBlockMask(s, m, args, /*keep=*/false, built)).failed())
+        return e;
+      args.block_mask = built.mask;
+    }
     void *params[] = {&args};
     const unsigned long long rowBlocks = (rows + threads / 32 - 1) / (threads / 32);
     if ((e = s.launch(cuda.backwardRowsKernel, rowBlocks, threads, params))
@@ -948,6 +973,21 @@ int attnc_launch_cuda_backward(attnc_package *pkg, const attnc_tensor *q,
     return launchCudaBackward(
         pkg, CallTensors{q, k, v, o, lse, params, num_params}, grads,
         cuda_stream);
+  });
+}
+
+int attnc_launch_cuda_backward_block_mask(
+    attnc_package *pkg, const attnc_tensor *q, const attnc_tensor *k,
+    const attnc_tensor *v, const attnc_tensor *o, const attnc_tensor *lse,
+    const attnc_tensor *params, int num_params,
+    const attnc_backward_tensors *grads, const attnc_block_mask *mask,
+    void *cuda_stream) {
+  return guarded([&] {
+    if (!mask)
+      return makeError(ATTNC_ERROR_INVALID_ARGUMENT, "mask is null");
+    return launchCudaBackward(
+        pkg, CallTensors{q, k, v, o, lse, params, num_params}, grads,
+        cuda_stream, mask);
   });
 }
 

@@ -292,11 +292,34 @@ std::string runBackwardCase(Driver &cu, const Case &c) {
   attnc_backward_tensors bt = {&tdo->view, &grads[0]->view, &grads[1]->view,
                                &grads[2]->view,
                                paramGrads.empty() ? nullptr : paramGrads.data()};
-  if (attnc_launch_cuda_backward(
-          pkg, &tq->view, &tk->view, &tv->view, &to->view,
-          tlse ? &tlse->view : nullptr, params.empty() ? nullptr : params.data(),
-          static_cast<int>(params.size()), &bt, nullptr))
+  // `block_mask cuda`: the forward's mask built on the device and passed
+  // to the backward (attnc_launch_cuda_backward_block_mask).
+  std::string maskNote;
+  if (c.blockMask) {
+    attnc_block_mask *mask = nullptr;
+    if (attnc_block_mask_build_cuda(pkg, &tq->view, &tk->view, &tv->view,
+                                    params.empty() ? nullptr : params.data(),
+                                    static_cast<int>(params.size()), nullptr,
+                                    &mask))
+      return std::string("block mask: ") + attnc_last_error();
+    attnc_block_mask_info info{};
+    attnc_block_mask_get_info(mask, &info);
+    maskNote = ", block mask " + std::to_string(info.nnz) + " of " +
+               std::to_string(info.static_tiles) + " tiles";
+    const int status = attnc_launch_cuda_backward_block_mask(
+        pkg, &tq->view, &tk->view, &tv->view, &to->view,
+        tlse ? &tlse->view : nullptr, params.empty() ? nullptr : params.data(),
+        static_cast<int>(params.size()), &bt, mask, nullptr);
+    attnc_block_mask_free(mask);
+    if (status)
+      return std::string("launch: ") + attnc_last_error();
+  } else if (attnc_launch_cuda_backward(
+                 pkg, &tq->view, &tk->view, &tv->view, &to->view,
+                 tlse ? &tlse->view : nullptr,
+                 params.empty() ? nullptr : params.data(),
+                 static_cast<int>(params.size()), &bt, nullptr)) {
     return std::string("launch: ") + attnc_last_error();
+  }
   std::vector<attnc::compare::TensorComparison> results;
   for (int i = 0; i < 3; ++i)
     results.push_back(attnc::compare::compareTensor(
@@ -320,6 +343,7 @@ std::string runBackwardCase(Driver &cu, const Case &c) {
   for (DeviceTensor &t : owned)
     cu.memFree(t.ptr);
   attnc_package_close(pkg);
+  summary += maskNote;
   std::snprintf(buf, sizeof buf, ", tolerance %.3g", c.tolerance);
   summary += buf;
   return why.empty() ? "ok: " + summary : "FAIL: " + summary + why;

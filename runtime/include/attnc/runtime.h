@@ -435,6 +435,20 @@ ATTNC_API int attnc_launch_cuda_block_mask(
     const attnc_tensor *params, int num_params, const attnc_block_mask *mask,
     void *cuda_stream);
 
+/* attnc_launch_cuda_backward over the mask the forward ran with (from
+ * attnc_block_mask_build_cuda, same package, B, Nq, Nk), when the package's
+ * CUDA backward walks masks of the forward's tiles (manifest
+ * `cuda.backward_block_mask`: the tensor-core backward on the schedule's
+ * tiles); ATTNC_ERROR_UNSUPPORTED otherwise. Without a mask,
+ * attnc_launch_cuda_backward builds the automatic one for such a package,
+ * as the forward does. */
+ATTNC_API int attnc_launch_cuda_backward_block_mask(
+    attnc_package *pkg, const attnc_tensor *q, const attnc_tensor *k,
+    const attnc_tensor *v, const attnc_tensor *o, const attnc_tensor *lse,
+    const attnc_tensor *params, int num_params,
+    const attnc_backward_tensors *grads, const attnc_block_mask *mask,
+    void *cuda_stream);
+
 /* Frees a block mask (CPU or CUDA). NULL is ignored. */
 ATTNC_API void attnc_block_mask_free(attnc_block_mask *mask);
 

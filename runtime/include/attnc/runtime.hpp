@@ -348,6 +348,26 @@ public:
         static_cast<int>(raw.size()), &g, stream));
   }
 
+  /// The CUDA backward over the forward's device mask
+  /// (attnc_launch_cuda_backward_block_mask).
+  Status launchCudaBackward(const Tensor &q, const Tensor &k, const Tensor &v,
+                            const Tensor &o, const Tensor *lse,
+                            const std::vector<Tensor> &params,
+                            const Tensor &dout, const Tensor &dq,
+                            const Tensor &dk, const Tensor &dv,
+                            const std::vector<Tensor> &paramGrads,
+                            const BlockMask &mask,
+                            void *stream = nullptr) const {
+    std::vector<attnc_tensor> raw = rawParams(params);
+    std::vector<attnc_tensor> grads = rawParams(paramGrads);
+    attnc_backward_tensors g = {&dout.raw(), &dq.raw(), &dk.raw(), &dv.raw(),
+                                grads.empty() ? nullptr : grads.data()};
+    return Status::fromCode(attnc_launch_cuda_backward_block_mask(
+        pkg, &q.raw(), &k.raw(), &v.raw(), &o.raw(),
+        lse ? &lse->raw() : nullptr, raw.empty() ? nullptr : raw.data(),
+        static_cast<int>(raw.size()), &g, mask.get(), stream));
+  }
+
   bool hasBlockMask() const { return attnc_package_has_block_mask(pkg) != 0; }
 
   /// Whether calls without a block mask build one first (the mask reads a
