@@ -50,6 +50,13 @@ def main():
 
     from torch.nn.attention import SDPBackend, sdpa_kernel
     from torch.nn.attention.flex_attention import create_block_mask, flex_attention
+    # One compiled FlexAttention per (mask, head_dim, shape): more than torch's default
+    # recompile limit (8) in one run, after which it falls back to its unfused path
+    # (and at N = 16384 runs out of memory): raise the limit for the whole run.
+    import torch._dynamo
+    for knob in ("recompile_limit", "cache_size_limit"):
+        if hasattr(torch._dynamo.config, knob):
+            setattr(torch._dynamo.config, knob, 256)
     flex = torch.compile(flex_attention, dynamic=False)
     rt = Runtime(args.runtime)
     dev = torch.device("cuda")
