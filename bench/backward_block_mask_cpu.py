@@ -18,13 +18,9 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "test", "Runtime", "Inputs"))
-from c_tensor import F32, I32, Tensor, tensor  # noqa: E402
+from c_tensor import F32, I32, BackwardTensors, Tensor, tensor  # noqa: E402
 
 TP = ctypes.POINTER(Tensor)
-
-
-class BackwardTensors(ctypes.Structure):
-    _fields_ = [("dout", TP), ("dq", TP), ("dk", TP), ("dv", TP), ("param_grads", TP)]
 
 
 def main():

@@ -193,6 +193,40 @@ __device__ __forceinline__ void attnc_bwd_tc_pack(unsigned (&f)[4], const float 
   f[3] = attnc_pack2(hi[2], hi[3]);
 }
 
+// acc += A B^T for 16 rows of A (from row arow) against N rows of B (from row brow), over
+// the WP columns both tiles have: the products S = Q K^T and dP = dO V^T (and their
+// transposes), one A fragment per k16 step shared by the N / 8 n-tiles.
+template <int WP, int N>
+__device__ __forceinline__ void attnc_bwd_tc_mma_abt(float (&acc)[N / 8][4], const storage_t *a, int arow,
+                                                     const storage_t *b, int brow) {
+#pragma unroll
+  for (int ks = 0; ks < WP / 16; ++ks) {
+    unsigned af[4];
+    attnc_bwd_tc_a<WP>(af, a, arow, ks);
+#pragma unroll
+    for (int np = 0; np < N / 16; ++np) {
+      unsigned bf[4];
+      attnc_bwd_tc_bt<WP>(bf, b, brow + np * 16, ks);
+      attnc_mma(acc[2 * np], af, bf[0], bf[1]);
+      attnc_mma(acc[2 * np + 1], af, bf[2], bf[3]);
+    }
+  }
+}
+
+// acc += P B for a packed k16 A operand P (attnc_bwd_tc_pack) and rows [brow, brow + 16) of a
+// tile with WP columns: dV += P^T dO, dK += dS^T Q, dQ += dS K.
+template <int WP>
+__device__ __forceinline__ void attnc_bwd_tc_mma_pb(float (&acc)[WP / 8][4], const unsigned (&p)[4],
+                                                    const storage_t *b, int brow) {
+#pragma unroll
+  for (int np = 0; np < WP / 16; ++np) {
+    unsigned bf[4];
+    attnc_bwd_tc_b<WP>(bf, b, brow, np);
+    attnc_mma(acc[2 * np], p, bf[0], bf[1]);
+    attnc_mma(acc[2 * np + 1], p, bf[2], bf[3]);
+  }
+}
+
 // P and dS (scaled by kScale: the gradient of q.k) of one visible element from its raw q.k and
 // dO.v; 0 and 0 when hidden. pg: the parameters' accumulators (key-major pass) or null. Called
 // by every lane of the warp at once (the element loops are unrolled, never divergent).
@@ -288,30 +322,8 @@ extern "C" __global__ void __launch_bounds__(BNT, 1) ATTNC_BWD_DKDV_KERNEL(const
       for (int nt = 0; nt < ATTNC_BWD_QS / 8; ++nt)
 #pragma unroll
         for (int i = 0; i < 4; ++i) st[nt][i] = dpt[nt][i] = 0.0f;
-#pragma unroll
-      for (int ks = 0; ks < DP / 16; ++ks) {
-        unsigned kf[4];
-        attnc_bwd_tc_a<DP>(kf, sm.K, key0, ks);
-#pragma unroll
-        for (int np = 0; np < ATTNC_BWD_QS / 16; ++np) {
-          unsigned qf[4];
-          attnc_bwd_tc_bt<DP>(qf, sm.Q, qs + np * 16, ks);
-          attnc_mma(st[2 * np], kf, qf[0], qf[1]);
-          attnc_mma(st[2 * np + 1], kf, qf[2], qf[3]);
-        }
-      }
-#pragma unroll
-      for (int ks = 0; ks < DVP / 16; ++ks) {
-        unsigned vf[4];
-        attnc_bwd_tc_a<DVP>(vf, sm.V, key0, ks);
-#pragma unroll
-        for (int np = 0; np < ATTNC_BWD_QS / 16; ++np) {
-          unsigned of[4];
-          attnc_bwd_tc_bt<DVP>(of, sm.dO, qs + np * 16, ks);
-          attnc_mma(dpt[2 * np], vf, of[0], of[1]);
-          attnc_mma(dpt[2 * np + 1], vf, of[2], of[3]);
-        }
-      }
+      attnc_bwd_tc_mma_abt<DP, ATTNC_BWD_QS>(st, sm.K, key0, sm.Q, qs);
+      attnc_bwd_tc_mma_abt<DVP, ATTNC_BWD_QS>(dpt, sm.V, key0, sm.dO, qs);
       // P^T and dS^T in place: element i of n-tile nt is (key, row) below.
 #pragma unroll
       for (int nt = 0; nt < ATTNC_BWD_QS / 8; ++nt)
@@ -330,20 +342,8 @@ extern "C" __global__ void __launch_bounds__(BNT, 1) ATTNC_BWD_DKDV_KERNEL(const
         unsigned pa[4], da[4];
         attnc_bwd_tc_pack(pa, st[2 * kk], st[2 * kk + 1]);
         attnc_bwd_tc_pack(da, dpt[2 * kk], dpt[2 * kk + 1]);
-#pragma unroll
-        for (int np = 0; np < DVP / 16; ++np) {
-          unsigned of[4];
-          attnc_bwd_tc_b<DVP>(of, sm.dO, qs + kk * 16, np);
-          attnc_mma(dv[2 * np], pa, of[0], of[1]);
-          attnc_mma(dv[2 * np + 1], pa, of[2], of[3]);
-        }
-#pragma unroll
-        for (int np = 0; np < DP / 16; ++np) {
-          unsigned qf[4];
-          attnc_bwd_tc_b<DP>(qf, sm.Q, qs + kk * 16, np);
-          attnc_mma(dk[2 * np], da, qf[0], qf[1]);
-          attnc_mma(dk[2 * np + 1], da, qf[2], qf[3]);
-        }
+        attnc_bwd_tc_mma_pb<DVP>(dv, pa, sm.dO, qs + kk * 16);
+        attnc_bwd_tc_mma_pb<DP>(dk, da, sm.Q, qs + kk * 16);
       }
     }
     __syncthreads(); // this stage is free for the prefetch after next
@@ -398,30 +398,8 @@ extern "C" __global__ void __launch_bounds__(BNT, 1) ATTNC_BWD_DQ_KERNEL(const A
       for (int nt = 0; nt < BBK / 8; ++nt)
 #pragma unroll
         for (int i = 0; i < 4; ++i) s[nt][i] = dp[nt][i] = 0.0f;
-#pragma unroll
-      for (int ks = 0; ks < DP / 16; ++ks) {
-        unsigned qf[4];
-        attnc_bwd_tc_a<DP>(qf, sm.Q, q0, ks);
-#pragma unroll
-        for (int np = 0; np < BBK / 16; ++np) {
-          unsigned kf[4];
-          attnc_bwd_tc_bt<DP>(kf, sm.K, np * 16, ks);
-          attnc_mma(s[2 * np], qf, kf[0], kf[1]);
-          attnc_mma(s[2 * np + 1], qf, kf[2], kf[3]);
-        }
-      }
-#pragma unroll
-      for (int ks = 0; ks < DVP / 16; ++ks) {
-        unsigned of[4];
-        attnc_bwd_tc_a<DVP>(of, sm.dO, q0, ks);
-#pragma unroll
-        for (int np = 0; np < BBK / 16; ++np) {
-          unsigned vf[4];
-          attnc_bwd_tc_bt<DVP>(vf, sm.V, np * 16, ks);
-          attnc_mma(dp[2 * np], of, vf[0], vf[1]);
-          attnc_mma(dp[2 * np + 1], of, vf[2], vf[3]);
-        }
-      }
+      attnc_bwd_tc_mma_abt<DP, BBK>(s, sm.Q, q0, sm.K, 0);
+      attnc_bwd_tc_mma_abt<DVP, BBK>(dp, sm.dO, q0, sm.V, 0);
       // dS in place of dP (P is not needed here).
 #pragma unroll
       for (int nt = 0; nt < BBK / 8; ++nt)
@@ -438,13 +416,7 @@ extern "C" __global__ void __launch_bounds__(BNT, 1) ATTNC_BWD_DQ_KERNEL(const A
       for (int kk = 0; kk < BBK / 16; ++kk) {
         unsigned da[4];
         attnc_bwd_tc_pack(da, dp[2 * kk], dp[2 * kk + 1]);
-#pragma unroll
-        for (int np = 0; np < DP / 16; ++np) {
-          unsigned kf[4];
-          attnc_bwd_tc_b<DP>(kf, sm.K, kk * 16, np);
-          attnc_mma(dq[2 * np], da, kf[0], kf[1]);
-          attnc_mma(dq[2 * np + 1], da, kf[2], kf[3]);
-        }
+        attnc_bwd_tc_mma_pb<DP>(dq, da, sm.K, kk * 16);
       }
     }
     __syncthreads(); // this stage's K and V are free for the prefetch after next

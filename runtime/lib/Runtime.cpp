@@ -222,6 +222,30 @@ Error buildBlockMask(attnc_package *pkg, const CallTensors &t,
 Error checkMaskFits(const attnc_block_mask *mask, const attnc_package *pkg,
                     const AttncKernelArgs &args, bool device);
 
+/// The block mask a CPU call walks: `mask` when given, else for a package
+/// with `auto_block_mask` (and its switch on) one built for the call into
+/// `automatic` (docs/runtime.md §3a); checked against the call and set in
+/// args. Neither: args keep the static plan.
+Error useCpuBlockMask(attnc_package *pkg, const CallTensors &t,
+                      const attnc_block_mask *mask,
+                      std::unique_ptr<attnc_block_mask> &automatic,
+                      AttncKernelArgs &args) {
+  Error e;
+  if (!mask && pkg->manifest.cpu->autoBlockMask && pkg->autoBlockMask) {
+    attnc_block_mask *built = nullptr;
+    if ((e = buildBlockMask(pkg, t, &built)).failed())
+      return e;
+    automatic.reset(built);
+    mask = built;
+  }
+  if (mask) {
+    if ((e = checkMaskFits(mask, pkg, args, false)).failed())
+      return e;
+    args.block_mask = &mask->abi;
+  }
+  return e;
+}
+
 Error runCpu(attnc_package *pkg, const CallTensors &t,
              const attnc_block_mask *mask = nullptr) {
   if (!pkg)
@@ -256,20 +280,12 @@ Error runCpu(attnc_package *pkg, const CallTensors &t,
     return e;
   }
   // A mask that reads params skips no tile at compile time: build its block
-  // mask for this call (docs/runtime.md §3b, "Automatic block masks").
+  // mask for this call (docs/runtime.md §3b, "Automatic block masks");
+  // a ragged call walks the static plan.
   std::unique_ptr<attnc_block_mask> automatic;
-  if (!mask && !t.varlen && m.cpu->autoBlockMask && pkg->autoBlockMask) {
-    attnc_block_mask *built = nullptr;
-    if ((e = buildBlockMask(pkg, t, &built)).failed())
-      return e;
-    automatic.reset(built);
-    mask = built;
-  }
-  if (mask) {
-    if ((e = checkMaskFits(mask, pkg, args, false)).failed())
-      return e;
-    args.block_mask = &mask->abi;
-  }
+  if (!t.varlen &&
+      (e = useCpuBlockMask(pkg, t, mask, automatic, args)).failed())
+    return e;
   int status = fn(&args);
   if (status != 0)
     return makeError(ATTNC_ERROR_KERNEL,
@@ -310,18 +326,8 @@ Error runCpuBackward(attnc_package *pkg, const CallTensors &t,
   // tiles), or the static plan. The CPU backward runs on the forward's
   // tiles, so a CPU mask always fits them.
   std::unique_ptr<attnc_block_mask> automatic;
-  if (!mask && m.cpu->autoBlockMask && pkg->autoBlockMask) {
-    attnc_block_mask *built = nullptr;
-    if ((e = buildBlockMask(pkg, t, &built)).failed())
-      return e;
-    automatic.reset(built);
-    mask = built;
-  }
-  if (mask) {
-    if ((e = checkMaskFits(mask, pkg, args, false)).failed())
-      return e;
-    args.block_mask = &mask->abi;
-  }
+  if ((e = useCpuBlockMask(pkg, t, mask, automatic, args)).failed())
+    return e;
   using BackwardFn = int (*)(const AttncKernelArgs *, const AttncBackwardArgs *);
   int status = reinterpret_cast<BackwardFn>(sym)(&args, &bargs);
   if (status != 0)

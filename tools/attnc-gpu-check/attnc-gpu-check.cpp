@@ -215,6 +215,25 @@ std::vector<double> download(Driver &cu, const DeviceTensor &t, size_t n) {
   return out;
 }
 
+/// `block_mask cuda`: the package's block mask for q, k, v and params built
+/// on the device (attnc_block_mask_build_cuda) into `mask`, and the note a
+/// case's result line carries; an error message, or empty.
+std::string buildDeviceMask(attnc_package *pkg, const attnc_tensor &q,
+                            const attnc_tensor &k, const attnc_tensor &v,
+                            const std::vector<attnc_tensor> &params,
+                            attnc_block_mask *&mask, std::string &note) {
+  if (attnc_block_mask_build_cuda(pkg, &q, &k, &v,
+                                  params.empty() ? nullptr : params.data(),
+                                  static_cast<int>(params.size()), nullptr,
+                                  &mask))
+    return std::string("block mask: ") + attnc_last_error();
+  attnc_block_mask_info info{};
+  attnc_block_mask_get_info(mask, &info);
+  note = ", block mask " + std::to_string(info.nnz) + " of " +
+         std::to_string(info.static_tiles) + " tiles";
+  return "";
+}
+
 /// Runs one backward case: the forward's q, k, v, params, o and lse and
 /// dO in, attnc_launch_cuda_backward, dq, dk, dv and the parameters'
 /// gradients compared with the reference backward's.
@@ -297,15 +316,10 @@ std::string runBackwardCase(Driver &cu, const Case &c) {
   std::string maskNote;
   if (c.blockMask) {
     attnc_block_mask *mask = nullptr;
-    if (attnc_block_mask_build_cuda(pkg, &tq->view, &tk->view, &tv->view,
-                                    params.empty() ? nullptr : params.data(),
-                                    static_cast<int>(params.size()), nullptr,
-                                    &mask))
-      return std::string("block mask: ") + attnc_last_error();
-    attnc_block_mask_info info{};
-    attnc_block_mask_get_info(mask, &info);
-    maskNote = ", block mask " + std::to_string(info.nnz) + " of " +
-               std::to_string(info.static_tiles) + " tiles";
+    if (std::string e = buildDeviceMask(pkg, tq->view, tk->view, tv->view,
+                                        params, mask, maskNote);
+        !e.empty())
+      return e;
     const int status = attnc_launch_cuda_backward_block_mask(
         pkg, &tq->view, &tk->view, &tv->view, &to->view,
         tlse ? &tlse->view : nullptr, params.empty() ? nullptr : params.data(),
@@ -472,15 +486,10 @@ std::string runCase(Driver &cu, const Case &c) {
     maskNote = ", merged from " + std::to_string(P) + " key ranges";
   } else if (c.blockMask) {
     attnc_block_mask *mask = nullptr;
-    if (attnc_block_mask_build_cuda(pkg, &dq.view, &dk.view, &dv.view,
-                                    params.empty() ? nullptr : params.data(),
-                                    static_cast<int>(params.size()), nullptr,
-                                    &mask))
-      return std::string("block mask: ") + attnc_last_error();
-    attnc_block_mask_info info{};
-    attnc_block_mask_get_info(mask, &info);
-    maskNote = ", block mask " + std::to_string(info.nnz) + " of " +
-               std::to_string(info.static_tiles) + " tiles";
+    if (std::string e = buildDeviceMask(pkg, dq.view, dk.view, dv.view, params,
+                                        mask, maskNote);
+        !e.empty())
+      return e;
     int status = attnc_launch_cuda_block_mask(
         pkg, &dq.view, &dk.view, &dv.view, &dout.view,
         hasLse ? &dlse.view : nullptr, params.empty() ? nullptr : params.data(),

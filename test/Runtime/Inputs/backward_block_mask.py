@@ -15,13 +15,9 @@ import sys
 
 import numpy as np
 
-from c_tensor import F32, I32, Tensor, tensor
+from c_tensor import F32, I32, BackwardTensors, Tensor, tensor
 
 TP = ctypes.POINTER(Tensor)
-
-
-class BackwardTensors(ctypes.Structure):
-    _fields_ = [("dout", TP), ("dq", TP), ("dk", TP), ("dv", TP), ("param_grads", TP)]
 
 
 def main():

@@ -1,6 +1,7 @@
 """attnc_tensor (runtime/include/attnc/runtime.h) for the ctypes-based
-runtime tests in this folder: the struct, the dtype codes and a view of a
-numpy array (strides in elements; an empty array has no data pointer)."""
+runtime tests in this folder (and bench/backward_block_mask_cpu.py): the
+struct, the dtype codes, a view of a numpy array (strides in elements; an
+empty array has no data pointer) and attnc_backward_tensors."""
 import ctypes
 
 F32, F16, BF16, I32 = 0, 1, 2, 3
@@ -21,3 +22,10 @@ def tensor(array, dtype):
         t.shape[i] = array.shape[i]
         t.strides[i] = array.strides[i] // array.itemsize
     return t
+
+
+class BackwardTensors(ctypes.Structure):
+    """attnc_backward_tensors: dO in; dq, dk, dv and the parameters'
+    gradients (one tensor per parameter, or null) out."""
+    _fields_ = [(name, ctypes.POINTER(Tensor))
+                for name in ("dout", "dq", "dk", "dv", "param_grads")]
