@@ -358,7 +358,11 @@ def Attn_CpuPlanAttr : Attn_Attr<"CpuPlan", "cpu_plan"> {
     (worth it when phi costs more than a copy per channel). `ragged` when
     the kernel also runs packed variable-length batches (cu_seqlens given
     at run time, docs/runtime.md §3e; softmax family, printed only when
-    true).
+    true). `box` (softmax family with a token grid, docs/language.md §3c):
+    the kernel tiles the grid in boxes of these sides, one per axis, whose
+    volume is block_q = block_k; it gathers each box's tokens (padding
+    boxes at the grid's far borders) and walks the per-axis tile classes
+    of lib/Analysis/GridTiles.h instead of the block map.
     `#attn.cpu_plan<block_q = 64, block_k = 64, chunk = 0, memo_keys = false,
       ragged = true>`
   }];
@@ -367,11 +371,13 @@ def Attn_CpuPlanAttr : Attn_Attr<"CpuPlan", "cpu_plan"> {
                         OptionalArrayRefParameter<"::mlir::attn::ChunkForm",
                                                   "kernel forms">:$forms,
                         "bool":$memo_keys,
-                        DefaultValuedParameter<"bool", "false">:$ragged);
+                        DefaultValuedParameter<"bool", "false">:$ragged,
+                        OptionalArrayRefParameter<"int64_t",
+                                                  "grid box sides">:$box);
   let assemblyFormat = [{
     `<` `block_q` `=` $block_q `,` `block_k` `=` $block_k `,` `chunk` `=`
     $chunk `,` (`forms` `=` `[` $forms^ `]` `,`)? `memo_keys` `=`
-    $memo_keys (`,` `ragged` `=` $ragged^)? `>`
+    $memo_keys (`,` `ragged` `=` $ragged^)? (`,` `box` `=` `[` $box^ `]`)? `>`
   }];
   let genVerifyDecl = 1;
   let extraClassDeclaration = [{

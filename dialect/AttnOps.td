@@ -51,6 +51,10 @@ def Attn_AttentionOp : Attn_Op<"attention", [
     blocks), so that kernels fold whole complement tiles into per-block
     linear states.
 
+    Token grid (optional, docs/language.md §3c): `grid = array<i64: 16, 16>`
+    puts the Nq = Nk = 256 tokens on a 16 x 16 grid in row-major order;
+    the regions read coordinates as `(pos floordiv stride) rem size`.
+
     Backward (optional, attn-differentiate): `score_vjp` is the score
     region's vector-Jacobian product. It maps (b, h, q, k, Nq, Nk, s, dt),
     with dt the gradient of the loss with respect to the score's value, to
@@ -91,7 +95,8 @@ def Attn_AttentionOp : Attn_Op<"attention", [
                        OptionalAttr<Attn_CpuPlanAttr>:$cpu_plan,
                        OptionalAttr<StrAttr>:$cuda_unsupported_clause,
                        OptionalAttr<TypedArrayAttrBase<Attn_RequireAttr,
-                           "requirements">>:$requirements);
+                           "requirements">>:$requirements,
+                       OptionalAttr<DenseI64ArrayAttr>:$grid);
   let regions = (region SizedRegion<1>:$mask, SizedRegion<1>:$score,
                         MaxSizedRegion<1>:$keep,
                         MaxSizedRegion<1>:$hybrid_phi,

@@ -159,10 +159,24 @@ bool CudaPlanAttr::hasForm(ChunkForm form) const {
 LogicalResult
 CpuPlanAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                     int64_t blockQ, int64_t blockK, int64_t chunk,
-                    ArrayRef<ChunkForm> forms, bool memoKeys, bool ragged) {
+                    ArrayRef<ChunkForm> forms, bool memoKeys, bool ragged,
+                    ArrayRef<int64_t> box) {
   if (failed(verifySortedForms(emitError, forms)))
     return failure();
   const bool linear = chunk != 0;
+  if (!box.empty()) {
+    // A grid's boxes are the kernel's tiles: their volume is the tile.
+    int64_t volume = 1;
+    for (int64_t side : box) {
+      if (side < 1)
+        return emitError() << "expected positive box sides, got " << side;
+      volume *= side;
+    }
+    if (linear || ragged || volume != blockQ || volume != blockK)
+      return emitError() << "expected a box only on a softmax plan that is "
+                            "not ragged, with volume block_q = block_k, got "
+                         << volume << " for " << blockQ << " x " << blockK;
+  }
   if (linear && ragged)
     return emitError() << "expected ragged only without a chunk (the softmax "
                           "family)";

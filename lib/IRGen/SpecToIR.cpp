@@ -169,6 +169,16 @@ private:
     }
   }
 
+  /// The grid's axis sizes, or null without one.
+  DenseI64ArrayAttr gridOf(const spec::AttentionSpec &s) {
+    if (s.grid.empty())
+      return {};
+    SmallVector<int64_t> sizes;
+    for (const spec::GridAxis &a : s.grid)
+      sizes.push_back(a.size);
+    return builder.getDenseI64ArrayAttr(sizes);
+  }
+
   attn::ScheduleAttr scheduleOf(const spec::AttentionSpec &s) {
     if (!s.tile && !s.chunk.has())
       return {};
@@ -211,7 +221,8 @@ private:
         /*hybrid_feature_param=*/StringAttr(), /*combine=*/attn::CombineAttr(),
         /*complement_map=*/ArrayAttr(), attn::CudaPlanAttr(),
         /*cuda_unsupported=*/StringAttr(), attn::CpuPlanAttr(),
-        /*cuda_unsupported_clause=*/StringAttr(), requirementsOf(s));
+        /*cuda_unsupported_clause=*/StringAttr(), requirementsOf(s),
+        gridOf(s));
     if (s.select) {
       op.setSelectAttr(attn::SelectRuleAttr::get(
           ctx, s.select->rule == spec::SelectRule::TopK
@@ -387,6 +398,13 @@ private:
     }
     case spec::Expr::Kind::Call:
       return lowerCall(e, l);
+    case spec::Expr::Kind::Coord: {
+      // Positions are never negative: floor division, then a plain
+      // remainder (lib/Analysis/GridTiles.cpp reads this pair back).
+      Value div = builder.create<arith::FloorDivSIOp>(
+          l, lower(*e.operands[0]), constInt(e.intValue, l));
+      return builder.create<arith::RemSIOp>(l, div, constInt(e.extent, l));
+    }
     }
     return {};
   }

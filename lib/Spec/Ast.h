@@ -56,6 +56,10 @@ struct Expr {
     Binary,   ///< operands[0] op operands[1]
     Ternary,  ///< operands[0] ? operands[1] : operands[2]
     Call,     ///< name(operands...)
+    /// `q.y`: the coordinate of operands[0] (the Var q or k) along grid
+    /// axis `name`: floor(position / intValue) mod extent, with intValue
+    /// the product of the later axes' sizes (row-major tokens).
+    Coord,
   };
   Kind kind;
   SourceLoc loc;
@@ -64,6 +68,7 @@ struct Expr {
   std::string name; ///< variable, param or function name
   std::string op;   ///< operator spelling for Unary/Binary
   std::vector<std::unique_ptr<Expr>> operands;
+  int64_t extent = 0; ///< Coord: the axis size
   ValueType type = ValueType::Unknown; ///< set by semantic analysis
   /// Set on the root of a `let` body copied to where the binding is used:
   /// the binding's name and the use, so that an error inside the body can
@@ -131,6 +136,14 @@ struct Requirement {
   std::string text;
 };
 
+/// `grid t = 8, y = 32, x = 32`: one axis of the token grid, in
+/// declaration order (the last axis varies fastest along positions).
+struct GridAxis {
+  std::string name;
+  SourceLoc loc;
+  int64_t size = 0;
+};
+
 /// A statement value together with where it was written, so that sema can
 /// point at the statement that is wrong.
 template <typename T> struct Located {
@@ -190,6 +203,9 @@ struct AttentionSpec {
   std::vector<ParamDecl> params;
   std::vector<LetDecl> lets;
   std::vector<Requirement> requirements;
+  /// The token grid (empty without `grid`); docs/language.md §3c.
+  std::vector<GridAxis> grid;
+  SourceLoc gridLoc;
   ExprPtr mask, score, decay;
   std::optional<SelectSpec> select;
   ExprPtr keep; ///< blocks always selected; only with `select`

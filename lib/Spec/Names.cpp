@@ -12,7 +12,7 @@ const std::vector<std::string> &statementKeywords() {
       "scale",  "param",    "let",       "require",   "mask",
       "score",  "normalize", "select",   "keep",      "hybrid",
       "complement", "combine", "tile",   "linear",    "bidirectional",
-      "feature", "decay",   "update",    "chunk"};
+      "feature", "decay",   "update",    "chunk",     "grid"};
   return words;
 }
 
@@ -26,7 +26,7 @@ const std::vector<std::string> &functionNames() {
   static const std::vector<std::string> names = {
       "exp",  "log", "sqrt", "tanh", "sigmoid", "softplus", "relu",
       "elu",  "abs", "min",  "max",  "floor",   "pow",      "cos",
-      "sin"};
+      "sin",  "window"};
   return names;
 }
 

@@ -9,6 +9,7 @@
 
 #include "lib/Spec/Parser.h"
 
+#include "lib/Spec/GridForms.h"
 #include "lib/Spec/Names.h"
 #include "lib/Spec/Suggest.h"
 
@@ -433,6 +434,8 @@ private:
       return parseLet(spec, loc);
     if (word == "require")
       return parseRequire(spec, loc);
+    if (word == "grid")
+      return parseGrid(spec, loc);
     if (word == "mask")
       return parseExprStatement(spec.mask, word, loc);
     if (word == "score")
@@ -515,6 +518,166 @@ private:
       return false;
     lets[decl.name] = {std::move(body), depth, spec.lets.size()};
     spec.lets.push_back(std::move(decl));
+    return true;
+  }
+
+  /// `grid y = 16, x = 16`: the token grid, 1 to 3 named axes with constant
+  /// sizes; it implies the requirement Nq == Nk == its token count.
+  bool parseGrid(AttentionSpec &spec, SourceLoc loc) {
+    if (!spec.grid.empty())
+      return errorWithNote(loc, "'grid' is declared twice", spec.gridLoc,
+                           "first declared here");
+    std::vector<GridAxis> grid;
+    for (;;) {
+      GridAxis axis;
+      if (!expectIdent(axis.name, axis.loc, "an axis name in 'grid'"))
+        return false;
+      if (findGridAxis(grid, axis.name))
+        return error(axis.loc, "grid axis '" + axis.name + "' is declared "
+                                                           "twice");
+      if (!expectPunct("=", ("after grid axis '" + axis.name + "'").c_str()))
+        return false;
+      SourceLoc sizeLoc = tok.loc;
+      if (!expectInt(axis.size, ("grid axis " + axis.name).c_str()))
+        return false;
+      if (axis.size < 1)
+        return error(sizeLoc, "expected a positive size for grid axis '" +
+                                  axis.name + "', got " +
+                                  std::to_string(axis.size));
+      grid.push_back(std::move(axis));
+      if (grid.size() > kMaxGridAxes)
+        return error(grid.back().loc,
+                     "a grid has at most " + std::to_string(kMaxGridAxes) +
+                         " axes");
+      if (gridTokens(grid) > kMaxGridTokens)
+        return error(sizeLoc, "the grid holds more than 2^24 tokens");
+      if (!isPunct(","))
+        break;
+      consume();
+    }
+    spec.grid = std::move(grid);
+    spec.gridLoc = loc;
+    spec.requirements.push_back(gridRequirement(spec.grid, loc));
+    return true;
+  }
+
+  /// The axis named by the current token, consumed; reports a missing grid
+  /// or an unknown axis (`what` says where it was expected).
+  std::optional<size_t> expectGridAxis(const char *what) {
+    if (tok.kind != Tok::Ident) {
+      error(tok.loc, std::string("expected a grid axis ") + what +
+                         ", found " + describe(tok));
+      return std::nullopt;
+    }
+    if (currentSpec->grid.empty()) {
+      error(tok.loc, "'" + tok.text + "' names a grid axis, but this block "
+                                      "declares no grid (add e.g. 'grid y = "
+                                      "16, x = 16' before this line)");
+      return std::nullopt;
+    }
+    std::optional<size_t> axis = findGridAxis(currentSpec->grid, tok.text);
+    if (!axis) {
+      std::vector<std::string> names;
+      for (const GridAxis &a : currentSpec->grid)
+        names.push_back(a.name);
+      std::string list;
+      for (const std::string &n : names)
+        list += (list.empty() ? "" : ", ") + n;
+      error(tok.loc, "unknown grid axis '" + tok.text + "' (axes: " + list +
+                         ")" + hint(names));
+      return std::nullopt;
+    }
+    consumeExprToken();
+    return axis;
+  }
+
+  /// `window(axis, K, dilation = D, stride = S, causal)` after `window`:
+  /// NATTEN's neighborhood along one axis, expanded to its expression.
+  ExprPtr parseWindow(SourceLoc loc) {
+    SourceLoc openLoc = tok.loc;
+    consumeExprToken(); // (
+    WindowForm form;
+    form.loc = loc;
+    std::optional<size_t> axis = expectGridAxis("as the window's first "
+                                                "argument");
+    if (!axis)
+      return nullptr;
+    form.axis = *axis;
+    if (!isPunct(",")) {
+      error(tok.loc, "expected ',' and the window size after the axis, "
+                     "found " +
+                         describe(tok));
+      return nullptr;
+    }
+    consumeExprToken();
+    if (!windowInt(form.kernel, "the window size"))
+      return nullptr;
+    std::vector<std::string> seen;
+    while (isPunct(",")) {
+      consumeExprToken();
+      if (tok.kind != Tok::Ident) {
+        error(tok.loc, "expected dilation = N, stride = N or causal in "
+                       "'window', found " +
+                           describe(tok));
+        return nullptr;
+      }
+      std::string option = tok.text;
+      SourceLoc optionLoc = tok.loc;
+      if (std::find(seen.begin(), seen.end(), option) != seen.end()) {
+        error(optionLoc, "'" + option + "' is given twice in 'window'");
+        return nullptr;
+      }
+      seen.push_back(option);
+      if (option == "causal") {
+        consumeExprToken();
+        form.causal = true;
+        continue;
+      }
+      if (option != "dilation" && option != "stride") {
+        error(optionLoc, "unknown window option '" + option +
+                             "' (options: dilation = N, stride = N, causal)" +
+                             hint({"dilation", "stride", "causal"}));
+        return nullptr;
+      }
+      consumeExprToken();
+      if (!isPunct("=")) {
+        error(tok.loc, "expected '=' after '" + option + "', found " +
+                           describe(tok));
+        return nullptr;
+      }
+      consumeExprToken();
+      if (!windowInt(option == "dilation" ? form.dilation : form.stride,
+                     option.c_str()))
+        return nullptr;
+    }
+    if (!isPunct(")")) {
+      if (tok.kind == Tok::Eof || isPunct("}"))
+        unclosed(openLoc, "(", ")");
+      else
+        error(tok.loc, "expected ',' or ')' in 'window', found " +
+                           describe(tok));
+      return nullptr;
+    }
+    consumeExprToken();
+    if (std::optional<std::string> why =
+            checkWindow(currentSpec->grid, form)) {
+      error(loc, *why);
+      return nullptr;
+    }
+    ExprPtr e = expandWindow(currentSpec->grid, form);
+    // The expansion is a few dozen nodes, a dozen deep.
+    if (!setDepth(16, loc))
+      return nullptr;
+    return e;
+  }
+
+  /// An integer literal argument of `window`.
+  bool windowInt(int64_t &out, const char *what) {
+    if (tok.kind != Tok::Int)
+      return error(tok.loc, std::string("expected an integer for ") + what +
+                                " in 'window', found " + describe(tok));
+    out = tok.intValue;
+    consumeExprToken();
     return true;
   }
 
@@ -1079,6 +1242,16 @@ private:
       depth = 1;
       if (name == "causal")
         return node(Expr::Kind::Causal, loc);
+      if (name == "window" && isPunct("("))
+        return parseWindow(loc);
+      if ((name == "q" || name == "k") && isPunct(".")) {
+        consumeExprToken();
+        std::optional<size_t> axis =
+            expectGridAxis(("after '" + name + ".'").c_str());
+        if (!axis)
+          return nullptr;
+        return makeGridCoord(currentSpec->grid, *axis, name, loc);
+      }
       if (isPunct("("))
         return parseArguments(Expr::Kind::Call, name, loc, "(", ")");
       if (isPunct("["))

@@ -370,6 +370,7 @@ private:
            family);
     forbid(spec.combine.has_value(),
            spec.combine ? spec.combine->loc : SourceLoc{}, "combine", family);
+    forbid(!spec.grid.empty(), spec.gridLoc, "grid", family);
     if (spec.normalize.has() && *spec.normalize == Normalize::Softmax)
       error(spec.normalize.loc, "expected 'normalize sum' or 'normalize "
                                 "none' in a linear-family spec, got softmax");
@@ -499,6 +500,19 @@ private:
       return typeTernary(e);
     case Expr::Kind::Call:
       return typeCall(e);
+    case Expr::Kind::Coord: {
+      // q.y, k.x: the variable must belong to this clause (no keys in a
+      // combine weight, no q or k in the linear family's clauses).
+      const std::string &var = e.operands[0]->name;
+      if (!isClauseVariable(var)) {
+        error(e.loc, "'" + var + "." + e.name + "' is not available in the " +
+                         clauseName(clauseNow) + " (variables: " +
+                         clauseVariables(clauseNow) + ")");
+        return ValueType::Unknown;
+      }
+      e.operands[0]->type = ValueType::Int;
+      return ValueType::Int;
+    }
     }
     return ValueType::Unknown;
   }

@@ -11,6 +11,7 @@
 
 #include "dialect/AttnPasses.h"
 #include "dialect/CudaBudget.h"
+#include "lib/Analysis/GridTiles.h"
 
 #define DEBUG_TYPE "attn-plan-kernel"
 
@@ -199,15 +200,32 @@ LogicalResult attachCuda(OpT op, CudaChoice choice) {
   return success();
 }
 
+/// The CPU kernel's boxes on a token grid (docs/language.md §3c), or none:
+/// the mask must have per-axis clauses (lib/Analysis/GridTiles.h), the
+/// tiles must be square (a box is both the query and the key tile) and
+/// the plain kernel must run (selection and hybrids walk flat tiles).
+/// A grid kernel gathers boxes of equal-length sequences, so it takes
+/// padded batches only.
+std::vector<int64_t> cpuGridBox(AttentionOp op) {
+  ScheduleAttr s = op.getScheduleAttr();
+  if (!op.getGrid() || op.getSelect() || op.getHybridFeature() ||
+      s.getBlockQ() != s.getBlockK() || attnc::whyNoGridBoxes(op))
+    return {};
+  ArrayRef<int64_t> grid = *op.getGrid();
+  return attnc::chooseGridBox({grid.begin(), grid.end()}, s.getBlockQ())
+      .value_or(std::vector<int64_t>{});
+}
+
 LogicalResult planSoftmax(AttentionOp op) {
   ScheduleAttr s = op.getScheduleAttr();
   if (!s || !op.getBlockMapAttr())
     return op.emitError() << "expected a scheduled, classified op (run "
                              "attn-choose-schedule and attn-classify-blocks "
                              "first)";
+  const std::vector<int64_t> box = cpuGridBox(op);
   op.setCpuPlanAttr(CpuPlanAttr::get(op.getContext(), s.getBlockQ(),
                                      s.getBlockK(), 0, {}, false,
-                                     raggedSoftmax(op)));
+                                     box.empty() && raggedSoftmax(op), box));
   if (failed(attachCuda(op, planSoftmaxCuda(op))))
     return failure();
   return op.verify();
@@ -228,7 +246,7 @@ LogicalResult planLinear(LinearAttentionOp op) {
   op.setCpuPlanAttr(CpuPlanAttr::get(op.getContext(), 0, 0,
                                      chunkPlan.getChunk(),
                                      chunkPlan.getForms(), memoKeys,
-                                     /*ragged=*/false));
+                                     /*ragged=*/false, /*box=*/{}));
   if (failed(attachCuda(op, planLinearCuda(op))))
     return failure();
   return op.verify();

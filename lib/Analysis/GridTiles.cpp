@@ -1,0 +1,404 @@
+//===- GridTiles.cpp - Exact tile classes of a mask on a token grid -------===//
+//
+// The mask's top-level conjunction is split into clauses; each clause's
+// leaves are found by walking its def chain. A coordinate is the pair the
+// grid forms lower to, `(pos floordiv stride) rem size` of q or k; Nq and
+// Nk are the grid's token count. A clause whose leaves are constants and
+// the coordinates of one axis is compiled to a small straight-line program
+// and evaluated on every coordinate pair of that axis.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lib/Analysis/GridTiles.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+#include <climits>
+
+using namespace mlir;
+
+namespace attnc {
+
+int64_t GridTiles::boxVolume() const {
+  int64_t v = 1;
+  for (const GridAxisTiles &a : axes)
+    v *= a.box;
+  return v;
+}
+
+int64_t GridTiles::boxCount() const {
+  int64_t n = 1;
+  for (const GridAxisTiles &a : axes)
+    n *= a.boxes;
+  return n;
+}
+
+GridClass GridTiles::tileClass(int64_t qb, int64_t kb) const {
+  GridClass result = exact ? kGridFull : kGridPartial;
+  for (size_t i = axes.size(); i-- > 0;) {
+    const GridAxisTiles &a = axes[i];
+    const uint8_t c = a.cls[(qb % a.boxes) * a.boxes + kb % a.boxes];
+    if (c == kGridEmpty)
+      return kGridEmpty;
+    if (c == kGridPartial)
+      result = kGridPartial;
+    qb /= a.boxes;
+    kb /= a.boxes;
+  }
+  return result;
+}
+
+TileStats GridTiles::count() const {
+  // Products of per-axis counts: no loop over the (boxes^2) tiles.
+  int64_t total = 1, visited = 1, full = 1;
+  for (const GridAxisTiles &a : axes) {
+    int64_t v = 0, f = 0;
+    for (uint8_t c : a.cls) {
+      v += c != kGridEmpty;
+      f += c == kGridFull;
+    }
+    total *= a.boxes * a.boxes;
+    visited *= v;
+    full *= f;
+  }
+  TileStats s;
+  s.total = total;
+  s.visited = visited;
+  s.full = exact ? full : 0;
+  s.partial = s.visited - s.full;
+  return s;
+}
+
+std::optional<std::vector<int64_t>>
+chooseGridBox(const std::vector<int64_t> &sizes, int64_t volume) {
+  std::vector<int64_t> box(sizes.size(), 1);
+  int64_t v = 1;
+  while (v < volume) {
+    int best = -1;
+    for (int i = static_cast<int>(sizes.size()) - 1; i >= 0; --i)
+      if (box[i] < sizes[i] && (best < 0 || box[i] < box[best]))
+        best = i;
+    if (best < 0)
+      return std::nullopt; // the grid is smaller than one box
+    box[best] *= 2;
+    v *= 2;
+  }
+  if (v != volume)
+    return std::nullopt; // not a power of two
+  return box;
+}
+
+namespace {
+
+constexpr unsigned kOpaque = 1u << 31;
+
+/// The grid's geometry, and what the mask's leaves are.
+struct GridShape {
+  std::vector<int64_t> sizes, strides;
+  int64_t tokens = 1;
+
+  explicit GridShape(ArrayRef<int64_t> grid) : sizes(grid.begin(), grid.end()) {
+    strides.assign(sizes.size(), 1);
+    for (size_t i = sizes.size(); i-- > 1;)
+      strides[i - 1] = strides[i] * sizes[i];
+    for (int64_t s : sizes)
+      tokens *= s;
+  }
+};
+
+std::optional<int64_t> constantOf(Value v) {
+  IntegerAttr attr;
+  if (auto c = v.getDefiningOp<arith::ConstantOp>())
+    if ((attr = dyn_cast<IntegerAttr>(c.getValue())))
+      return attr.getValue().getSExtValue();
+  return std::nullopt;
+}
+
+/// A coordinate leaf: `(q or k floordiv stride) rem size` of one axis.
+struct Coord {
+  bool isKey = false;
+  unsigned axis = 0;
+};
+
+std::optional<Coord> coordOf(Value v, const GridShape &g) {
+  auto rem = v.getDefiningOp<arith::RemSIOp>();
+  if (!rem)
+    return std::nullopt;
+  auto div = rem.getLhs().getDefiningOp<arith::FloorDivSIOp>();
+  std::optional<int64_t> size = constantOf(rem.getRhs());
+  if (!div || !size)
+    return std::nullopt;
+  std::optional<int64_t> stride = constantOf(div.getRhs());
+  auto arg = dyn_cast<BlockArgument>(div.getLhs());
+  if (!stride || !arg || (arg.getArgNumber() != 2 && arg.getArgNumber() != 3))
+    return std::nullopt;
+  for (unsigned a = 0; a < g.sizes.size(); ++a)
+    if (g.sizes[a] == *size && g.strides[a] == *stride)
+      return Coord{arg.getArgNumber() == 3, a};
+  return std::nullopt;
+}
+
+/// Which axes' coordinates a value reads (bit a), or kOpaque when it reads
+/// anything the per-axis evaluation cannot.
+class Dependencies {
+public:
+  explicit Dependencies(const GridShape &g) : g(g) {}
+
+  unsigned of(Value v) {
+    if (auto it = memo.find(v); it != memo.end())
+      return it->second;
+    unsigned d = compute(v);
+    memo[v] = d;
+    return d;
+  }
+
+private:
+  unsigned compute(Value v) {
+    if (std::optional<Coord> c = coordOf(v, g))
+      return 1u << c->axis;
+    if (auto arg = dyn_cast<BlockArgument>(v))
+      return arg.getArgNumber() >= 4 ? 0 : kOpaque; // Nq, Nk are fixed
+    Operation *op = v.getDefiningOp();
+    if (!isa<arith::ConstantOp, arith::AddIOp, arith::SubIOp, arith::MulIOp,
+             arith::FloorDivSIOp, arith::DivSIOp, arith::RemSIOp,
+             arith::MinSIOp, arith::MaxSIOp, arith::CmpIOp, arith::AndIOp,
+             arith::OrIOp, arith::XOrIOp, arith::SelectOp, math::AbsIOp>(op))
+      return kOpaque;
+    if (auto c = dyn_cast<arith::ConstantOp>(op))
+      return isa<IntegerAttr>(c.getValue()) ? 0 : kOpaque;
+    unsigned d = 0;
+    for (Value operand : op->getOperands())
+      d |= of(operand);
+    return d;
+  }
+
+  const GridShape &g;
+  llvm::DenseMap<Value, unsigned> memo;
+};
+
+void splitConjunction(Value v, std::vector<Value> &out) {
+  if (auto a = v.getDefiningOp<arith::AndIOp>()) {
+    splitConjunction(a.getLhs(), out);
+    splitConjunction(a.getRhs(), out);
+    return;
+  }
+  out.push_back(v);
+}
+
+struct Clauses {
+  /// Per axis, the clauses that read only its coordinates.
+  std::vector<std::vector<Value>> perAxis;
+  /// Clauses that read no coordinate (constants) or more than one axis or
+  /// anything else.
+  bool opaque = false;
+};
+
+Clauses splitMask(attn::AttentionOp op, const GridShape &g) {
+  Clauses c;
+  c.perAxis.resize(g.sizes.size());
+  Value result = op.getMask().front().getTerminator()->getOperand(0);
+  std::vector<Value> conjuncts;
+  splitConjunction(result, conjuncts);
+  Dependencies deps(g);
+  for (Value v : conjuncts) {
+    const unsigned d = deps.of(v);
+    if (d != 0 && !(d & kOpaque) && (d & (d - 1)) == 0)
+      c.perAxis[__builtin_ctz(d)].push_back(v);
+    else if (std::optional<int64_t> k = constantOf(v); k && *k != 0)
+      continue; // `true`
+    else
+      c.opaque = true;
+  }
+  return c;
+}
+
+/// A straight-line program over one axis' coordinates: every clause of the
+/// axis, each op once, in def order.
+class AxisProgram {
+public:
+  AxisProgram(const std::vector<Value> &clauses, const GridShape &g)
+      : g(g) {
+    for (Value v : clauses)
+      results.push_back(slotOf(v));
+  }
+
+  /// True when every clause holds at query coordinate qc, key coordinate kc.
+  bool visible(int64_t qc, int64_t kc) {
+    for (const Instr &in : code) {
+      const int64_t a = in.a >= 0 ? slots[in.a] : 0;
+      const int64_t b = in.b >= 0 ? slots[in.b] : 0;
+      int64_t &r = slots[in.out];
+      switch (in.kind) {
+      case K::Const: r = in.imm; break;
+      case K::CoordQ: r = qc; break;
+      case K::CoordK: r = kc; break;
+      case K::Add: r = int64_t(uint64_t(a) + uint64_t(b)); break;
+      case K::Sub: r = int64_t(uint64_t(a) - uint64_t(b)); break;
+      case K::Mul: r = int64_t(uint64_t(a) * uint64_t(b)); break;
+      case K::FloorDiv:
+        // The reference executor's semantics (lib/Reference/ExprProgram).
+        if (b == 0 || (a == INT64_MIN && b == -1))
+          r = 0;
+        else
+          r = a / b - ((a % b != 0) && ((a < 0) != (b < 0)));
+        break;
+      case K::Div: r = (b == 0 || (a == INT64_MIN && b == -1)) ? 0 : a / b; break;
+      case K::Rem: r = (b == 0 || b == -1) ? 0 : a % b; break;
+      case K::Min: r = a < b ? a : b; break;
+      case K::Max: r = a > b ? a : b; break;
+      case K::Abs: r = a < 0 ? int64_t(0 - uint64_t(a)) : a; break;
+      case K::Cmp: r = compare(static_cast<arith::CmpIPredicate>(in.imm), a, b); break;
+      case K::And: r = a & b; break;
+      case K::Or: r = a | b; break;
+      case K::Xor: r = (a ^ b) & 1; break;
+      case K::Select: r = a ? b : slots[in.c]; break;
+      }
+    }
+    for (int s : results)
+      if (!slots[s])
+        return false;
+    return true;
+  }
+
+private:
+  enum class K { Const, CoordQ, CoordK, Add, Sub, Mul, FloorDiv, Div, Rem,
+                 Min, Max, Abs, Cmp, And, Or, Xor, Select };
+  struct Instr {
+    K kind;
+    int out, a = -1, b = -1, c = -1;
+    int64_t imm = 0;
+  };
+
+  static int64_t compare(arith::CmpIPredicate p, int64_t a, int64_t b) {
+    switch (p) {
+    case arith::CmpIPredicate::eq: return a == b;
+    case arith::CmpIPredicate::ne: return a != b;
+    case arith::CmpIPredicate::slt: return a < b;
+    case arith::CmpIPredicate::sle: return a <= b;
+    case arith::CmpIPredicate::sgt: return a > b;
+    case arith::CmpIPredicate::sge: return a >= b;
+    case arith::CmpIPredicate::ult: return uint64_t(a) < uint64_t(b);
+    case arith::CmpIPredicate::ule: return uint64_t(a) <= uint64_t(b);
+    case arith::CmpIPredicate::ugt: return uint64_t(a) > uint64_t(b);
+    case arith::CmpIPredicate::uge: return uint64_t(a) >= uint64_t(b);
+    }
+    return 0;
+  }
+
+  int emit(Instr in) {
+    in.out = static_cast<int>(slots.size());
+    slots.push_back(0);
+    code.push_back(in);
+    return in.out;
+  }
+
+  int slotOf(Value v) {
+    if (auto it = slotFor.find(v); it != slotFor.end())
+      return it->second;
+    int s = build(v);
+    slotFor[v] = s;
+    return s;
+  }
+
+  int build(Value v) {
+    if (std::optional<Coord> c = coordOf(v, g))
+      return emit({c->isKey ? K::CoordK : K::CoordQ, 0});
+    if (isa<BlockArgument>(v)) // Nq or Nk (Dependencies checked)
+      return emit({K::Const, 0, -1, -1, -1, g.tokens});
+    Operation *op = v.getDefiningOp();
+    if (auto c = dyn_cast<arith::ConstantOp>(op)) {
+      const APInt value = cast<IntegerAttr>(c.getValue()).getValue();
+      return emit({K::Const, 0, -1, -1, -1,
+                   value.getBitWidth() == 1 ? int64_t(value.getZExtValue())
+                                            : value.getSExtValue()});
+    }
+    auto operand = [&](unsigned i) { return slotOf(op->getOperand(i)); };
+    Instr in{K::Const, 0};
+    llvm::TypeSwitch<Operation *>(op)
+        .Case([&](arith::AddIOp) { in.kind = K::Add; })
+        .Case([&](arith::SubIOp) { in.kind = K::Sub; })
+        .Case([&](arith::MulIOp) { in.kind = K::Mul; })
+        .Case([&](arith::FloorDivSIOp) { in.kind = K::FloorDiv; })
+        .Case([&](arith::DivSIOp) { in.kind = K::Div; })
+        .Case([&](arith::RemSIOp) { in.kind = K::Rem; })
+        .Case([&](arith::MinSIOp) { in.kind = K::Min; })
+        .Case([&](arith::MaxSIOp) { in.kind = K::Max; })
+        .Case([&](math::AbsIOp) { in.kind = K::Abs; })
+        .Case([&](arith::CmpIOp c) {
+          in.kind = K::Cmp;
+          in.imm = static_cast<int64_t>(c.getPredicate());
+        })
+        .Case([&](arith::AndIOp) { in.kind = K::And; })
+        .Case([&](arith::OrIOp) { in.kind = K::Or; })
+        .Case([&](arith::XOrIOp) { in.kind = K::Xor; })
+        .Case([&](arith::SelectOp) { in.kind = K::Select; });
+    // Operands first, so that the program runs in def order.
+    const unsigned n = op->getNumOperands();
+    if (n > 0)
+      in.a = operand(0);
+    if (n > 1)
+      in.b = operand(1);
+    if (n > 2)
+      in.c = operand(2);
+    return emit(in);
+  }
+
+  const GridShape &g;
+  std::vector<Instr> code;
+  std::vector<int64_t> slots;
+  std::vector<int> results;
+  llvm::DenseMap<Value, int> slotFor;
+};
+
+} // namespace
+
+std::optional<std::string> whyNoGridBoxes(attn::AttentionOp op) {
+  std::optional<ArrayRef<int64_t>> grid = op.getGrid();
+  if (!grid)
+    return std::string("the spec declares no grid");
+  GridShape g(*grid);
+  for (int64_t size : g.sizes)
+    if (size > kMaxGridAxisForTiles)
+      return "a grid axis of " + std::to_string(size) +
+             " tokens is longer than the per-axis analysis takes (" +
+             std::to_string(kMaxGridAxisForTiles) + ")";
+  Clauses c = splitMask(op, g);
+  for (const std::vector<Value> &clauses : c.perAxis)
+    if (!clauses.empty())
+      return std::nullopt;
+  return std::string("no clause of the mask's conjunction reads the "
+                     "coordinates of one axis only");
+}
+
+GridTiles classifyGridTiles(attn::AttentionOp op,
+                            const std::vector<int64_t> &box) {
+  GridShape g(*op.getGrid());
+  Clauses c = splitMask(op, g);
+  GridTiles tiles;
+  tiles.exact = !c.opaque;
+  for (size_t axis = 0; axis < g.sizes.size(); ++axis) {
+    GridAxisTiles t;
+    t.size = g.sizes[axis];
+    t.box = box[axis];
+    t.boxes = (t.size + t.box - 1) / t.box;
+    // Visible pairs per pair of boxes; padding pairs are never visible.
+    std::vector<int64_t> visible(t.boxes * t.boxes, 0);
+    AxisProgram program(c.perAxis[axis], g);
+    for (int64_t qc = 0; qc < t.size; ++qc)
+      for (int64_t kc = 0; kc < t.size; ++kc)
+        if (program.visible(qc, kc))
+          ++visible[(qc / t.box) * t.boxes + kc / t.box];
+    t.cls.resize(visible.size());
+    for (size_t i = 0; i < visible.size(); ++i)
+      t.cls[i] = visible[i] == 0                ? kGridEmpty
+                 : visible[i] == t.box * t.box ? kGridFull
+                                                : kGridPartial;
+    tiles.axes.push_back(std::move(t));
+  }
+  return tiles;
+}
+
+} // namespace attnc
