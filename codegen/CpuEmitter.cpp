@@ -21,6 +21,7 @@
 
 #include "codegen/EmitterSupport.h"
 #include "codegen/ExprEmitter.h"
+#include "codegen/GridTilesEmitter.h"
 #include "codegen/HybridCpuEmitter.h"
 #include "codegen/KernelPrelude.h"
 #include "codegen/LinearCpuEmitter.h"
@@ -37,7 +38,10 @@ std::string cpuEntryName(Operation *op) {
 }
 
 std::string cpuBlockMaskEntryName(Operation *op) {
-  if (!isa<attn::AttentionOp>(op))
+  // A box plan walks its grid's classes; a block mask of flat tiles would
+  // not fit its tiles.
+  auto softmax = dyn_cast<attn::AttentionOp>(op);
+  if (!softmax || !cpuGridBox(softmax).empty())
     return "";
   return cpuEntryName(op) + "_block_mask";
 }
@@ -57,7 +61,8 @@ int64_t blockMaskHeads(Operation *op) {
 
 bool autoBlockMask(Operation *op) {
   auto softmax = dyn_cast<attn::AttentionOp>(op);
-  if (!softmax || softmax.getSelect() || softmax.getHybridFeature())
+  if (!softmax || softmax.getSelect() || softmax.getHybridFeature() ||
+      !cpuGridBox(softmax).empty())
     return false;
   bool readsParam = false;
   softmax.getMask().walk([&](attn::ParamOp) { readsParam = true; });
@@ -340,7 +345,14 @@ static LogicalResult emitSoftmaxCpu(attn::AttentionOp op, raw_ostream &os) {
   emitCpuVectorHelpers(os);
   if (hybrid && failed(emitHybridCpuSupport(op, os)))
     return failure();
+  // Boxes of a token grid: tile rows are gathered from the box's tokens
+  // (docs/language.md §3c); positions in the regions stay the tokens'.
+  const bool boxes = !cpuGridBox(op).empty();
+  if (boxes)
+    emitGridTiles(op, os);
   os << kCpuSoftmaxTiles << "\n";
+  const char *posQ = boxes ? "tq[r]" : "row0 + r + offset";
+  const char *posK = boxes ? "tk[c]" : "col0 + c";
   os << R"(// One (b, h, q-block) task.
 static void attnc_qblock(const AttncKernelArgs &args, )" << (hybrid ? "const AttncHybrid *hy, " : "") << R"(long long b, long long h, long long qb) {
 )";
@@ -362,7 +374,9 @@ static void attnc_qblock(const AttncKernelArgs &args, )" << (hybrid ? "const Att
           "0;\n";
   os << R"(  const long long g = h / (H / G);
   const long long row0 = qb * BQ;
-  const int rows = (int)attnc_mini(BQ, Nq - row0);
+)" << (boxes ? "  const int rows = BQ; // tile space: padding rows have token -1\n"
+             : "  const int rows = (int)attnc_mini(BQ, Nq - row0);\n")
+     << R"(
   const long long offset = Nk - Nq; // queries are aligned to the end of the keys
   float Q[BQ][D], Kt[D][BK], V[BK][DV], S[BQ][BK], acc[BQ][DV];
   float m[BQ], l[BQ];
@@ -370,19 +384,27 @@ static void attnc_qblock(const AttncKernelArgs &args, )" << (hybrid ? "const Att
   const storage_t *qp = (const storage_t *)args.q + b * args.q_strides.s[0] + h * args.q_strides.s[1] + q0 * args.q_strides.s[2];
   const storage_t *kp = (const storage_t *)args.k + b * args.k_strides.s[0] + g * args.k_strides.s[1] + k0 * args.k_strides.s[2];
   const storage_t *vp = (const storage_t *)args.v + b * args.v_strides.s[0] + g * args.v_strides.s[1] + k0 * args.v_strides.s[2];
-  for (int r = 0; r < rows; ++r)
+  )" << (boxes ? R"(long long tq[BQ], tk[BK];
+  for (int r = 0; r < rows; ++r) {
+    tq[r] = attnc_grid_token(row0 + r);
+    for (int d = 0; d < D; ++d)
+      Q[r][d] = tq[r] < 0 ? 0.0f : attnc_load(qp + tq[r] * args.q_strides.s[2] + d);
+  }
+)" : R"(for (int r = 0; r < rows; ++r)
     for (int d = 0; d < D; ++d)
       Q[r][d] = attnc_load(qp + (row0 + r) * args.q_strides.s[2] + d);
-  for (int r = 0; r < BQ; ++r) {
+)") << R"(  for (int r = 0; r < BQ; ++r) {
     m[r] = -attnc_inf();
     l[r] = 0.0f;
     for (int e = 0; e < DV; ++e) acc[r][e] = 0.0f;
   }
   // The k-blocks: the runtime block mask's row when there is one (its
   // entries ascending, each flagged full or partial), else the static plan.
-  const AttncPlan plan = attnc_plan_qblock(qb, Nq, Nk);
-  const AttncBlockMask *bm = args.block_mask;
-  long long bi = 0, bi_end = 0;
+  )" << (boxes ? "const AttncGridPlan plan = attnc_grid_plan(qb);\n"
+                   "  const AttncBlockMask *bm = 0; // boxes walk their grid's classes\n"
+                 : "const AttncPlan plan = attnc_plan_qblock(qb, Nq, Nk);\n"
+                   "  const AttncBlockMask *bm = args.block_mask;\n")
+     << R"(  long long bi = 0, bi_end = 0;
   if (bm) {
     const long long row = (b * bm->heads + (bm->heads > 1 ? h : 0)) * ((Nq + BQ - 1) / BQ) + qb;
     bi = bm->row_ptr[row];
@@ -399,16 +421,30 @@ static void attnc_qblock(const AttncKernelArgs &args, )" << (hybrid ? "const Att
     for (long long kb = bm ? (bi < bi_end ? bm->col[bi] : -1) : attnc_plan_next(plan, -1); kb >= 0;
          kb = bm ? (++bi < bi_end ? bm->col[bi] : -1) : attnc_plan_next(plan, kb)) {
       const long long col0 = kb * BK;
-      const int cols = (int)attnc_mini(BK, Nk - col0);
-      const bool is_full = bm ? bm->full[bi] != 0 : attnc_plan_full(plan, kb);
+)" << (boxes ? "      const int cols = BK;\n"
+             : "      const int cols = (int)attnc_mini(BK, Nk - col0);\n")
+     << R"(      const bool is_full = bm ? bm->full[bi] != 0 : attnc_plan_full(plan, kb);
 )" << (hybrid ? "      vis[kb] = is_full ? 2 : 1;\n" : "") << R"(      for (int c = cols; c < BK; ++c) // past the last key: keep S finite
         for (int d = 0; d < D; ++d) Kt[d][c] = 0.0f;
-      for (int c = 0; c < cols; ++c) {
+)" << (boxes ? R"(      for (int c = 0; c < cols; ++c) {
+        tk[c] = attnc_grid_token(col0 + c);
+        if (tk[c] < 0) { // padding: zero, and hidden by the mask below
+          for (int d = 0; d < D; ++d) Kt[d][c] = 0.0f;
+          for (int e = 0; e < DV; ++e) V[c][e] = 0.0f;
+          continue;
+        }
+        for (int d = 0; d < D; ++d)
+          Kt[d][c] = attnc_load(kp + tk[c] * args.k_strides.s[2] + d);
+        for (int e = 0; e < DV; ++e)
+          V[c][e] = attnc_load(vp + tk[c] * args.v_strides.s[2] + e);
+      }
+)" : R"(      for (int c = 0; c < cols; ++c) {
         for (int d = 0; d < D; ++d)
           Kt[d][c] = attnc_load(kp + (col0 + c) * args.k_strides.s[2] + d);
         for (int e = 0; e < DV; ++e)
           V[c][e] = attnc_load(vp + (col0 + c) * args.v_strides.s[2] + e);
       }
+)") << R"(
       // S = scale * Q K^T.
       for (int r = 0; r < rows; ++r) attnc_row_scores(S[r], Q[r], Kt);
 )";
@@ -420,16 +456,19 @@ static void attnc_qblock(const AttncKernelArgs &args, )" << (hybrid ? "const Att
   if (!isIdentityScore(op))
     os << "        for (int r = 0; r < rows; ++r)\n"
           "          for (int c = 0; c < cols; ++c)\n"
-          "            S[r][c] = attnc_score(args, b, h, row0 + r + offset, "
-          "col0 + c, Nq, Nk, S[r][c]);\n";
+          "            S[r][c] = attnc_score(args, b, h, "
+       << posQ << ", " << posK << ", Nq, Nk, S[r][c]);\n";
   os << "      } else {\n"
         "        for (int r = 0; r < rows; ++r)\n"
         "          for (int c = 0; c < cols; ++c) {\n"
-        "            shown[r][c] = attnc_mask(args, b, h, row0 + r + offset, "
-        "col0 + c, Nq, Nk);\n"
+        "            shown[r][c] = "
+     << (boxes ? "tq[r] >= 0 && tk[c] >= 0 && " : "") << "attnc_mask(args, b, h, "
+     << posQ << ", " << posK
+     << ", Nq, Nk);\n"
         "            S[r][c] = shown[r][c]\n"
-        "                ? attnc_score(args, b, h, row0 + r + offset, col0 + "
-        "c, Nq, Nk, S[r][c])\n"
+        "                ? attnc_score(args, b, h, "
+     << posQ << ", " << posK
+     << ", Nq, Nk, S[r][c])\n"
         "                : "
      << masked << ";\n          }\n      }\n";
   if (normalize == attn::Normalize::softmax) {
@@ -484,7 +523,10 @@ static void attnc_qblock(const AttncKernelArgs &args, )" << (hybrid ? "const Att
           "  free(vis);\n";
   os << "  storage_t *op_ = (storage_t *)args.o + b * args.o_strides.s[0] + "
         "h * args.o_strides.s[1] + q0 * args.o_strides.s[2];\n"
-        "  for (int r = 0; r < rows; ++r) {\n";
+        "  for (int r = 0; r < rows; ++r) {\n"
+     << (boxes ? "    if (tq[r] < 0) continue; // padding\n"
+                 "    const long long row = tq[r];\n"
+               : "    const long long row = row0 + r;\n");
   switch (normalize) {
   case attn::Normalize::softmax:
     // l is positive, 0 (nothing visible) or NaN (a NaN or +inf score).
@@ -499,7 +541,7 @@ static void attnc_qblock(const AttncKernelArgs &args, )" << (hybrid ? "const Att
   }
   if (!hybrid) {
     os << "    for (int e = 0; e < DV; ++e)\n"
-          "      attnc_store(op_ + (row0 + r) * args.o_strides.s[2] + e, "
+          "      attnc_store(op_ + row * args.o_strides.s[2] + e, "
           "acc[r][e] * inv);\n";
   } else if (*op.getCombine() == attn::Combine::add) {
     os << "    // combine add: softmax output + w * linear output, each "
@@ -530,7 +572,7 @@ static void attnc_qblock(const AttncKernelArgs &args, )" << (hybrid ? "const Att
                  "args.cu_seqlens_q[args.batch] + q0 + row0 + r\n"
                  "                                 : (b * H + h) * Nq + "
                  "row0 + r] =\n"
-               : "      args.lse[(b * H + h) * Nq + row0 + r] =\n")
+               : "      args.lse[(b * H + h) * Nq + row] =\n")
        << "          l[r] != 0.0f ? m[r] + logf(l[r]) : -attnc_inf();\n";
   os << "  }\n}\n\n";
 
@@ -543,8 +585,10 @@ static void attnc_qblock(const AttncKernelArgs &args, )" << (hybrid ? "const Att
      << (selecting ? "" : cpuEntryName(op) + "(const AttncKernelArgs *args) {\n")
      << R"(  if (!args || args->batch <= 0 || args->q_len <= 0 || args->kv_len <= 0)
     return 1;
-  const long long q_blocks = (args->q_len + BQ - 1) / BQ;
-  const long long tasks = args->batch * H * q_blocks;
+  )" << (boxes ? "if (args->block_mask) return 1; // boxes take no block mask\n"
+                   "  const long long q_blocks = kGridBoxCount;\n"
+                 : "const long long q_blocks = (args->q_len + BQ - 1) / BQ;\n")
+     << R"(  const long long tasks = args->batch * H * q_blocks;
 )";
   if (hybrid)
     os << "  AttncHybrid hy;\n"
@@ -561,7 +605,8 @@ static void attnc_qblock(const AttncKernelArgs &args, )" << (hybrid ? "const Att
 
 )";
   if (!selecting) {
-    emitBlockMaskBuilder(op, os);
+    if (!boxes)
+      emitBlockMaskBuilder(op, os);
     return success();
   }
   emitSelectingBlockMaskBuilder(op, os);

@@ -127,12 +127,16 @@ std::optional<Coord> coordOf(Value v, const GridShape &g) {
   auto rem = v.getDefiningOp<arith::RemSIOp>();
   if (!rem)
     return std::nullopt;
-  auto div = rem.getLhs().getDefiningOp<arith::FloorDivSIOp>();
   std::optional<int64_t> size = constantOf(rem.getRhs());
-  if (!div || !size)
+  if (!size)
     return std::nullopt;
-  std::optional<int64_t> stride = constantOf(div.getRhs());
-  auto arg = dyn_cast<BlockArgument>(div.getLhs());
+  // Canonicalization folds the last axis' division by 1 away.
+  std::optional<int64_t> stride = 1;
+  auto arg = dyn_cast<BlockArgument>(rem.getLhs());
+  if (auto div = rem.getLhs().getDefiningOp<arith::FloorDivSIOp>()) {
+    stride = constantOf(div.getRhs());
+    arg = dyn_cast<BlockArgument>(div.getLhs());
+  }
   if (!stride || !arg || (arg.getArgNumber() != 2 && arg.getArgNumber() != 3))
     return std::nullopt;
   for (unsigned a = 0; a < g.sizes.size(); ++a)

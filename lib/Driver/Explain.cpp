@@ -7,6 +7,8 @@
 
 #include "lib/Driver/Explain.h"
 
+#include "lib/Analysis/GridTiles.h"
+
 #include "codegen/CpuEmitter.h"
 
 #include "dialect/AttnOps.h"
@@ -207,6 +209,40 @@ LogicalResult explainLinear(attn::LinearAttentionOp op, int64_t nq,
   return success();
 }
 
+/// A token grid's tiles in coordinate space (lib/Analysis/GridTiles.h): the
+/// CPU plan's boxes, or why there are none.
+void explainGrid(attn::AttentionOp op, raw_ostream &os) {
+  ArrayRef<int64_t> sizes = *op.getGrid();
+  os << "grid:";
+  for (auto [i, size] : llvm::enumerate(sizes))
+    os << (i ? " x " : " ") << size;
+  os << " tokens, row-major\n";
+  auto cpu = op.getCpuPlanAttr();
+  if (!cpu || cpu.getBox().empty()) {
+    std::optional<std::string> why = whyNoGridBoxes(op);
+    os << "grid boxes: none, the kernels tile flat positions ("
+       << (why ? *why
+               : std::string("selection, hybrids and unequal tiles walk "
+                             "flat tiles"))
+       << ")\n";
+    return;
+  }
+  ArrayRef<int64_t> box = cpu.getBox();
+  GridTiles tiles = classifyGridTiles(op, {box.begin(), box.end()});
+  TileStats t = tiles.count();
+  os << "grid boxes (cpu plan):";
+  for (auto [i, side] : llvm::enumerate(box))
+    os << (i ? " x " : " ") << side;
+  os << " tokens per tile; tiles: " << t.total << " total, " << t.visited
+     << " visited ("
+     << llvm::format("%.1f%%", t.total ? 100.0 * t.visited / t.total : 0.0)
+     << " of dense work), " << t.full << " full, " << t.partial
+     << " partial, " << t.total - t.visited << " skipped"
+     << (tiles.exact ? "" : " (clauses beyond the per-axis ones are checked "
+                            "per element)")
+     << "\n";
+}
+
 LogicalResult explainText(Operation *op, int64_t nq, int64_t nk,
                           raw_ostream &os) {
   if (auto linear = dyn_cast<attn::LinearAttentionOp>(op))
@@ -240,6 +276,9 @@ LogicalResult explainText(Operation *op, int64_t nq, int64_t nk,
      << pct(t.visited) << " of dense work), " << t.full << " full, "
      << t.partial << " partial (masked per element), "
      << t.total - t.visited << " skipped\n";
+  if (auto softmax = dyn_cast<attn::AttentionOp>(op);
+      softmax && softmax.getGrid())
+    explainGrid(softmax, os);
   if (auto softmax = dyn_cast<attn::AttentionOp>(op);
       softmax && softmax.getSelect()) {
     const double value = softmax.getSelectValue()->convertToDouble();

@@ -146,25 +146,21 @@ ExprPtr expandWindow(const std::vector<GridAxis> &grid,
     groupLen = b.lit(L);
   }
   // Stride (GNA): the queries of a stride group share the window of its
-  // leader, the group's middle position (the last one at the border).
+  // leader: the group's middle position, or with causal windows its last
+  // (NATTEN's choice), clamped to the group's end.
   ExprPtr leader =
       S > 1 ? b.call("min",
                      b.bin("+", b.bin("*", b.bin("/", clone(*p), b.lit(S)),
                                       b.lit(S)),
-                           b.lit(S / 2)),
+                           b.lit(form.causal ? S - 1 : S / 2)),
                      b.bin("-", clone(*groupLen), b.lit(1)))
             : clone(*p);
   ExprPtr visible;
   if (form.causal) {
     // The K positions ending at the leader, never after the query itself.
-    ExprPtr lo = b.call("max", b.bin("-", clone(*leader), b.lit(K - 1)),
-                        b.lit(0));
-    visible = b.bin(">=", clone(*pk), std::move(lo));
-    visible = b.bin("&&", std::move(visible),
-                    b.bin("<=", clone(*pk), clone(*leader)));
-    if (S > 1)
-      visible = b.bin("&&", std::move(visible),
-                      b.bin("<=", clone(*pk), clone(*p)));
+    visible = b.bin("&&", b.bin("<=", clone(*pk), clone(*p)),
+                    b.bin("<", b.bin("-", clone(*leader), clone(*pk)),
+                          b.lit(K)));
   } else {
     // K positions centred on the leader, shifted inwards at the borders.
     ExprPtr start = b.call(

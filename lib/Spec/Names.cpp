@@ -26,7 +26,7 @@ const std::vector<std::string> &functionNames() {
   static const std::vector<std::string> names = {
       "exp",  "log", "sqrt", "tanh", "sigmoid", "softplus", "relu",
       "elu",  "abs", "min",  "max",  "floor",   "pow",      "cos",
-      "sin",  "window"};
+      "sin"};
   return names;
 }
 
