@@ -72,25 +72,6 @@ TileStats GridTiles::count() const {
   return s;
 }
 
-std::optional<std::vector<int64_t>>
-chooseGridBox(const std::vector<int64_t> &sizes, int64_t volume) {
-  std::vector<int64_t> box(sizes.size(), 1);
-  int64_t v = 1;
-  while (v < volume) {
-    int best = -1;
-    for (int i = static_cast<int>(sizes.size()) - 1; i >= 0; --i)
-      if (box[i] < sizes[i] && (best < 0 || box[i] < box[best]))
-        best = i;
-    if (best < 0)
-      return std::nullopt; // the grid is smaller than one box
-    box[best] *= 2;
-    v *= 2;
-  }
-  if (v != volume)
-    return std::nullopt; // not a power of two
-  return box;
-}
-
 namespace {
 
 constexpr unsigned kOpaque = 1u << 31;
@@ -377,32 +358,119 @@ std::optional<std::string> whyNoGridBoxes(attn::AttentionOp op) {
                      "coordinates of one axis only");
 }
 
-GridTiles classifyGridTiles(attn::AttentionOp op,
-                            const std::vector<int64_t> &box) {
+namespace {
+
+/// Every coordinate pair of every axis, visible (1) or not: the part of the
+/// analysis that does not depend on the boxes.
+struct Visibility {
+  std::vector<int64_t> sizes;
+  std::vector<std::vector<uint8_t>> pairs; ///< per axis, [qc * size + kc]
+  bool exact = true;
+};
+
+Visibility visibilityOf(attn::AttentionOp op) {
   GridShape g(*op.getGrid());
   Clauses c = splitMask(op, g);
-  GridTiles tiles;
-  tiles.exact = !c.opaque;
+  Visibility v;
+  v.sizes = g.sizes;
+  v.exact = !c.opaque;
   for (size_t axis = 0; axis < g.sizes.size(); ++axis) {
-    GridAxisTiles t;
-    t.size = g.sizes[axis];
-    t.box = box[axis];
-    t.boxes = (t.size + t.box - 1) / t.box;
-    // Visible pairs per pair of boxes; padding pairs are never visible.
-    std::vector<int64_t> visible(t.boxes * t.boxes, 0);
+    const int64_t L = g.sizes[axis];
     AxisProgram program(c.perAxis[axis], g);
-    for (int64_t qc = 0; qc < t.size; ++qc)
-      for (int64_t kc = 0; kc < t.size; ++kc)
-        if (program.visible(qc, kc))
-          ++visible[(qc / t.box) * t.boxes + kc / t.box];
-    t.cls.resize(visible.size());
-    for (size_t i = 0; i < visible.size(); ++i)
-      t.cls[i] = visible[i] == 0                ? kGridEmpty
-                 : visible[i] == t.box * t.box ? kGridFull
-                                                : kGridPartial;
-    tiles.axes.push_back(std::move(t));
+    std::vector<uint8_t> pairs(L * L);
+    for (int64_t qc = 0; qc < L; ++qc)
+      for (int64_t kc = 0; kc < L; ++kc)
+        pairs[qc * L + kc] = program.visible(qc, kc);
+    v.pairs.push_back(std::move(pairs));
   }
+  return v;
+}
+
+/// The classes of one axis for boxes of side `box`; padding pairs past the
+/// axis' end are never visible.
+GridAxisTiles axisTiles(const Visibility &v, size_t axis, int64_t box) {
+  GridAxisTiles t;
+  t.size = v.sizes[axis];
+  t.box = box;
+  t.boxes = (t.size + box - 1) / box;
+  std::vector<int64_t> visible(t.boxes * t.boxes, 0);
+  for (int64_t qc = 0; qc < t.size; ++qc)
+    for (int64_t kc = 0; kc < t.size; ++kc)
+      visible[(qc / box) * t.boxes + kc / box] += v.pairs[axis][qc * t.size + kc];
+  t.cls.resize(visible.size());
+  for (size_t i = 0; i < visible.size(); ++i)
+    t.cls[i] = visible[i] == 0          ? kGridEmpty
+               : visible[i] == box * box ? kGridFull
+                                         : kGridPartial;
+  return t;
+}
+
+GridTiles tilesOf(const Visibility &v, const std::vector<int64_t> &box) {
+  GridTiles tiles;
+  tiles.exact = v.exact;
+  for (size_t axis = 0; axis < v.sizes.size(); ++axis)
+    tiles.axes.push_back(axisTiles(v, axis, box[axis]));
   return tiles;
+}
+
+/// Every way to split 2^bits over the axes in powers of two, no side wider
+/// than its axis rounded up to a power of two.
+void boxCandidates(const std::vector<int64_t> &sizes, size_t axis, int bits,
+                   std::vector<int64_t> &box,
+                   std::vector<std::vector<int64_t>> &out) {
+  if (axis + 1 == sizes.size()) {
+    const int64_t side = int64_t(1) << bits;
+    if (side / 2 < sizes[axis]) {
+      box[axis] = side;
+      out.push_back(box);
+    }
+    return;
+  }
+  for (int b = 0; b <= bits; ++b) {
+    const int64_t side = int64_t(1) << b;
+    if (side / 2 >= sizes[axis])
+      break;
+    box[axis] = side;
+    boxCandidates(sizes, axis + 1, bits - b, box, out);
+  }
+}
+
+} // namespace
+
+GridTiles classifyGridTiles(attn::AttentionOp op,
+                            const std::vector<int64_t> &box) {
+  return tilesOf(visibilityOf(op), box);
+}
+
+std::optional<std::vector<int64_t>> chooseGridBox(attn::AttentionOp op,
+                                                  int64_t volume) {
+  if (volume < 1 || (volume & (volume - 1)) != 0)
+    return std::nullopt;
+  const Visibility v = visibilityOf(op);
+  std::vector<std::vector<int64_t>> candidates;
+  std::vector<int64_t> box(v.sizes.size(), 1);
+  boxCandidates(v.sizes, 0, __builtin_ctzll(volume), box, candidates);
+  // The cheapest tiling: a visited tile costs its products, a partial one
+  // also the mask of each element (counted as half a tile). Ties keep the
+  // balanced box (listed last among equals: later axes widest).
+  std::optional<std::vector<int64_t>> best;
+  double bestCost = 0;
+  auto balance = [](const std::vector<int64_t> &b) {
+    int64_t widest = 0;
+    for (int64_t side : b)
+      widest = std::max(widest, side);
+    return widest;
+  };
+  for (const std::vector<int64_t> &candidate : candidates) {
+    TileStats t = tilesOf(v, candidate).count();
+    const double cost = double(t.visited) + 0.5 * double(t.partial);
+    if (!best || cost < bestCost ||
+        (cost == bestCost && balance(candidate) <= balance(*best))) {
+      best = candidate;
+      bestCost = cost;
+    }
+  }
+  return best;
 }
 
 } // namespace attnc

@@ -58,12 +58,12 @@ struct GridTiles {
 /// The largest axis the analysis evaluates pair by pair (4M pairs).
 constexpr int64_t kMaxGridAxisForTiles = 2048;
 
-/// Box sides of total volume `volume` for a grid of `sizes`: balanced
-/// powers of two, the later (faster) axes first on ties, none wider than
-/// its axis rounded up to a power of two. nullopt when the grid is too
-/// small to fill one box.
-std::optional<std::vector<int64_t>>
-chooseGridBox(const std::vector<int64_t> &sizes, int64_t volume);
+/// Box sides of total volume `volume` (a power of two) for the grid of
+/// `op`: of every split into powers of two per axis, the one that visits
+/// the fewest tiles, partial tiles counting extra (they evaluate the mask
+/// per element). nullopt when the grid is too small to fill one box.
+std::optional<std::vector<int64_t>> chooseGridBox(mlir::attn::AttentionOp op,
+                                                  int64_t volume);
 
 /// Why the mask of `op` (which has a grid) does not gain from boxes, or
 /// nullopt when some clause of its top-level conjunction is per-axis and

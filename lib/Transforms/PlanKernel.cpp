@@ -211,8 +211,7 @@ std::vector<int64_t> cpuGridBox(AttentionOp op) {
   if (!op.getGrid() || op.getSelect() || op.getHybridFeature() ||
       s.getBlockQ() != s.getBlockK() || attnc::whyNoGridBoxes(op))
     return {};
-  ArrayRef<int64_t> grid = *op.getGrid();
-  return attnc::chooseGridBox({grid.begin(), grid.end()}, s.getBlockQ())
+  return attnc::chooseGridBox(op, s.getBlockQ())
       .value_or(std::vector<int64_t>{});
 }
 
