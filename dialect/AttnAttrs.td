@@ -376,8 +376,8 @@ def Attn_CpuPlanAttr : Attn_Attr<"CpuPlan", "cpu_plan"> {
                                                   "grid box sides">:$box);
   let assemblyFormat = [{
     `<` `block_q` `=` $block_q `,` `block_k` `=` $block_k `,` `chunk` `=`
-    $chunk `,` (`forms` `=` `[` $forms^ `]` `,`)? `memo_keys` `=`
-    $memo_keys (`,` `ragged` `=` $ragged^)? (`,` `box` `=` `[` $box^ `]`)? `>`
+    $chunk `,` (`forms` `=` `[` $forms^ `]` `,`)? (`box` `=` `[` $box^ `]` `,`)?
+    `memo_keys` `=` $memo_keys (`,` `ragged` `=` $ragged^)? `>`
   }];
   let genVerifyDecl = 1;
   let extraClassDeclaration = [{
