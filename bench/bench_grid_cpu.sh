@@ -21,9 +21,9 @@ trap 'rm -rf "$dir"' EXIT
 
 # name | N | grid | boxes mask | flat mask (lets on flat positions) | keys per query
 cases=(
-"natten2d|4096|y = 64, x = 64|window(y, 7) \&\& window(x, 7)|let qy = q / 64\n  let qx = q % 64\n  let ky = k / 64\n  let kx = k % 64\n  let y0 = min(max(qy - 3, 0), 57)\n  let x0 = min(max(qx - 3, 0), 57)\n  mask ky >= y0 \&\& ky < y0 + 7 \&\& kx >= x0 \&\& kx < x0 + 7|49"
-"natten3d|8192|t = 8, y = 32, x = 32|window(t, 3) \&\& window(y, 7) \&\& window(x, 7)|let qt = q / 1024\n  let qy = q / 32 % 32\n  let qx = q % 32\n  let kt = k / 1024\n  let ky = k / 32 % 32\n  let kx = k % 32\n  let t0 = min(max(qt - 1, 0), 5)\n  let y0 = min(max(qy - 3, 0), 25)\n  let x0 = min(max(qx - 3, 0), 25)\n  mask kt >= t0 \&\& kt < t0 + 3 \&\& ky >= y0 \&\& ky < y0 + 7 \&\& kx >= x0 \&\& kx < x0 + 7|147"
-"gna2d_blocked|4096|y = 64, x = 64|window(y, 8, stride = 8) \&\& window(x, 8, stride = 8)|mask q / 64 / 8 == k / 64 / 8 \&\& q % 64 / 8 == k % 64 / 8|64"
+"natten2d|4096|y = 64, x = 64|window(y, 7) && window(x, 7)|let qy = q / 64\n  let qx = q % 64\n  let ky = k / 64\n  let kx = k % 64\n  let y0 = min(max(qy - 3, 0), 57)\n  let x0 = min(max(qx - 3, 0), 57)\n  mask ky >= y0 && ky < y0 + 7 && kx >= x0 && kx < x0 + 7|49"
+"natten3d|8192|t = 8, y = 32, x = 32|window(t, 3) && window(y, 7) && window(x, 7)|let qt = q / 1024\n  let qy = q / 32 % 32\n  let qx = q % 32\n  let kt = k / 1024\n  let ky = k / 32 % 32\n  let kx = k % 32\n  let t0 = min(max(qt - 1, 0), 5)\n  let y0 = min(max(qy - 3, 0), 25)\n  let x0 = min(max(qx - 3, 0), 25)\n  mask kt >= t0 && kt < t0 + 3 && ky >= y0 && ky < y0 + 7 && kx >= x0 && kx < x0 + 7|147"
+"gna2d_blocked|4096|y = 64, x = 64|window(y, 8, stride = 8) && window(x, 8, stride = 8)|mask q / 64 / 8 == k / 64 / 8 && q % 64 / 8 == k % 64 / 8|64"
 )
 spec() { # name body
   printf 'attention %s {\n  heads 4\n  head_dim 64\n  dtype f32\n  %b\n}\n' "$1" "$2"
