@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "codegen/BackwardCudaEmitter.h"
+#include "codegen/CudaEmitter.h"
 
 #include "codegen/BackwardCommon.h"
 #include "codegen/DeviceSources.h"
@@ -53,7 +54,9 @@ std::optional<CudaBackwardInfo> cudaBackwardInfo(Operation *op) {
   // tensor-core kernels read one when their tiles are the same.
   auto attention = cast<AttentionOp>(op);
   ScheduleAttr schedule = attention.getScheduleAttr();
+  // A box kernel (token grid) builds no block mask.
   info.blockMask = plan.getPath() == CudaPath::backward_tensor_core &&
+                   !cudaBlockMaskKernelName(op).empty() &&
                    schedule && schedule.getBlockQ() == plan.getBlockQ() &&
                    schedule.getBlockK() == plan.getBlockK();
   return info;

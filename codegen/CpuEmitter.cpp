@@ -349,7 +349,7 @@ static LogicalResult emitSoftmaxCpu(attn::AttentionOp op, raw_ostream &os) {
   // (docs/language.md §3c); positions in the regions stay the tokens'.
   const bool boxes = !cpuGridBox(op).empty();
   if (boxes)
-    emitGridTiles(op, os);
+    emitGridTiles(op, cpuGridBox(op), Target::Cpu, os);
   os << kCpuSoftmaxTiles << "\n";
   const char *posQ = boxes ? "tq[r]" : "row0 + r + offset";
   const char *posK = boxes ? "tk[c]" : "col0 + c";

@@ -13,6 +13,7 @@
 
 #include "codegen/BackwardCudaEmitter.h"
 #include "codegen/DeviceSources.h"
+#include "codegen/GridTilesEmitter.h"
 #include "codegen/HybridCpuEmitter.h"
 #include "codegen/EmitterSupport.h"
 #include "codegen/ExprEmitter.h"
@@ -94,6 +95,11 @@ LogicalResult readCudaPlan(Operation *op, attn::CudaPlanAttr &plan) {
 }
 
 std::string cudaBlockMaskKernelName(Operation *op) {
+  // A box kernel walks its grid's classes: a mask of flat tiles does not
+  // fit it (docs/language.md §3c).
+  if (auto softmax = dyn_cast<attn::AttentionOp>(op);
+      softmax && !cudaGridBox(softmax).empty())
+    return "";
   return "attnc_" + kernelBaseName(op) + "_block_mask";
 }
 
@@ -222,6 +228,10 @@ LogicalResult emitCuda(Operation *op, raw_ostream &os) {
       return failure();
     os << kCudaHybridPrologue;
   }
+  // A token grid in boxes (the plan's `box`): tables and walk before the
+  // tile walk, which takes its plan type from them.
+  if (!cudaGridBox(attention).empty())
+    emitGridTiles(attention, cudaGridBox(attention), Target::Cuda, os);
   if (g.tensorCores) {
     bool bf16 = attention.getDtype() == attn::Dtype::bf16;
     os << "#define ATTNC_MMA_TYPE \"" << (bf16 ? "bf16" : "f16") << "\"\n"
@@ -237,11 +247,12 @@ LogicalResult emitCuda(Operation *op, raw_ostream &os) {
 
   // The device block-mask builder (runtime block masks, docs/runtime.md
   // §3a): the runtime launches it by name, grid (rows), ATTNC_BM_THREADS.
-  os << "\n// ---- block-mask builder ----\n"
-     << "#define ATTNC_BM_KERNEL " << cudaBlockMaskKernelName(op) << "\n"
-     << "#define ATTNC_BM_CSR_KERNEL " << cudaBlockMaskCsrKernelName(op)
-     << "\n#define ATTNC_BM_THREADS " << kCudaPrologueThreads << "\n"
-     << kCudaBlockMaskBuilder;
+  if (!cudaBlockMaskKernelName(op).empty())
+    os << "\n// ---- block-mask builder ----\n"
+       << "#define ATTNC_BM_KERNEL " << cudaBlockMaskKernelName(op) << "\n"
+       << "#define ATTNC_BM_CSR_KERNEL " << cudaBlockMaskCsrKernelName(op)
+       << "\n#define ATTNC_BM_THREADS " << kCudaPrologueThreads << "\n"
+       << kCudaBlockMaskBuilder;
   // attnc_merge_states_cuda's kernel (docs/runtime.md §3d): launched by
   // name, grid (rows / 8), ATTNC_MERGE_THREADS.
   os << "\n// ---- merging (o, lse) pairs ----\n"
@@ -294,6 +305,8 @@ LogicalResult emitCudaHeader(Operation *op, raw_ostream &os) {
   os << "\n#ifdef __cplusplus\nextern \"C\" {\n#endif\n/* Grid (";
   if (plan.getGrid() == attn::CudaGrid::value_tiles)
     os << plan.getValueTiles();
+  else if (!plan.getBox().empty())
+    os << "the grid's boxes, manifest cuda.q_tiles";
   else
     os << "ceil(Nq / " << plan.getBlockQ() << ")";
   os << ", heads, batch), " << info->blockThreads << " threads, "

@@ -105,9 +105,9 @@ inline constexpr const char *kSoftmaxBackwardWeight =
 #include "codegen/device/softmax_backward_weight.h.inc"
     ;
 
-/// codegen/device/cpu_grid_tiles.h: CPU: a token grid tiled in boxes
-inline constexpr const char *kCpuGridTiles =
-#include "codegen/device/cpu_grid_tiles.h.inc"
+/// codegen/device/grid_tiles.h: a token grid tiled in boxes (CPU and CUDA)
+inline constexpr const char *kGridTiles =
+#include "codegen/device/grid_tiles.h.inc"
     ;
 
 /// codegen/device/cpu_softmax_tiles.h: CPU: the softmax kernel's tile products

@@ -8,6 +8,7 @@
 #ifndef ATTNC_CODEGEN_GRIDTILESEMITTER_H
 #define ATTNC_CODEGEN_GRIDTILESEMITTER_H
 
+#include "codegen/KernelPrelude.h"
 #include "dialect/AttnOps.h"
 
 #include "llvm/Support/raw_ostream.h"
@@ -17,9 +18,13 @@ namespace attnc {
 /// The boxes of `op`'s CPU plan, or empty when it tiles flat positions.
 llvm::ArrayRef<int64_t> cpuGridBox(mlir::attn::AttentionOp op);
 
-/// Emits the grid tables and box walk for `op` (whose CPU plan has boxes),
-/// after the schedule's BQ is defined.
-void emitGridTiles(mlir::attn::AttentionOp op, llvm::raw_ostream &os);
+/// The boxes of `op`'s CUDA plan, or empty when it tiles flat positions.
+llvm::ArrayRef<int64_t> cudaGridBox(mlir::attn::AttentionOp op);
+
+/// Emits the grid's class tables and box walk for `op` tiled in boxes of
+/// sides `box` on `target`, after the schedule's BQ is defined.
+void emitGridTiles(mlir::attn::AttentionOp op, llvm::ArrayRef<int64_t> box,
+                   Target target, llvm::raw_ostream &os);
 
 } // namespace attnc
 

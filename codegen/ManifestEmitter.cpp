@@ -169,6 +169,8 @@ void emitManifest(Operation *op, const PackageContents &c, raw_ostream &os) {
         j.attribute("grid", c.cudaGrid);
         if (c.cudaGrid == "value_tiles")
           j.attribute("value_tiles", c.cudaValueTiles);
+        if (c.cudaQTiles)
+          j.attribute("q_tiles", c.cudaQTiles);
         // The plan the kernel was printed from, for readers (the runtime
         // uses the fields above).
         if (auto plan = op->getAttrOfType<attn::CudaPlanAttr>("cuda_plan")) {

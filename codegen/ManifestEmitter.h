@@ -57,6 +57,8 @@ struct PackageContents {
   /// "q_blocks" or "value_tiles" (then cudaValueTiles blocks along x).
   std::string cudaGrid;
   int64_t cudaValueTiles = 0;
+  /// Grid x of a box kernel (a token grid's boxes), else 0: ceil(Nq / BQ).
+  int64_t cudaQTiles = 0;
   std::vector<std::string> archs;
   std::map<std::string, std::string> cubins; ///< arch -> file
 };

@@ -311,7 +311,9 @@ def Attn_CudaPlanAttr : Attn_Attr<"CudaPlan", "cuda_plan"> {
     the rest). `ragged` when the kernel also runs packed variable-length
     batches (cu_seqlens given at launch, docs/runtime.md §3e): each block
     reads its sequence's offsets and lengths (softmax q_blocks paths only;
-    printed only when true).
+    printed only when true). `box` (softmax forward on a token grid): the
+    tiles are boxes of the grid, as in the CPU plan; grid x then counts
+    the boxes.
     `#attn.cuda_plan<path = tensor_core, grid = q_blocks, threads = 128,
       warps = 4, block_q = 64, block_k = 64, stages = 2,
       q_in_registers = true, chunk = 0, value_tile = 0, value_tiles = 0,
@@ -329,13 +331,16 @@ def Attn_CudaPlanAttr : Attn_Attr<"CudaPlan", "cuda_plan"> {
                                                   "kernel forms">:$forms,
                         "int64_t":$shared_bytes,
                         "int64_t":$main_shared_bytes,
-                        DefaultValuedParameter<"bool", "false">:$ragged);
+                        DefaultValuedParameter<"bool", "false">:$ragged,
+                        OptionalArrayRefParameter<"int64_t",
+                                                  "grid box sides">:$box);
   let assemblyFormat = [{
     `<` `path` `=` $path `,` `grid` `=` $grid `,` `threads` `=` $threads `,`
     `warps` `=` $warps `,` `block_q` `=` $block_q `,` `block_k` `=` $block_k
     `,` `stages` `=` $stages `,` `q_in_registers` `=` $q_in_registers `,`
     `chunk` `=` $chunk `,` `value_tile` `=` $value_tile `,` `value_tiles`
     `=` $value_tiles `,` (`forms` `=` `[` $forms^ `]` `,`)?
+    (`box` `=` `[` $box^ `]` `,`)?
     `shared_bytes` `=` $shared_bytes `,` `main_shared_bytes` `=`
     $main_shared_bytes (`,` `ragged` `=` $ragged^)? `>`
   }];

@@ -19,7 +19,7 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) ATTNC_KERNEL(const Att
   // the longest one of a ragged batch, so q-blocks past its end exit.
   const AttncSequence seq = attnc_sequence(args, blockIdx.z);
   const long long Nq = seq.Nq, Nk = seq.Nk, q0 = seq.q0, k0 = seq.k0;
-  if ((long long)(gridDim.x - 1 - blockIdx.x) * BQ >= Nq) return;
+  if ((long long)(gridDim.x - 1 - blockIdx.x) * BQ >= ATTNC_TILE_ROWS(Nq)) return;
   const long long qb = gridDim.x - 1 - blockIdx.x;
   const long long h = blockIdx.y, b = blockIdx.z, g = h / (H / G);
   const long long row0 = qb * BQ, offset = Nk - Nq;
@@ -29,7 +29,8 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) ATTNC_KERNEL(const Att
 
   for (int i = threadIdx.x; i < BQ * D; i += NTHREADS) {
     const int r = i / D, d = i % D;
-    Qs[r * (D + 1) + d] = row0 + r < Nq ? qp[(row0 + r) * args.q_strides.s[2] + d] : 0.0f;
+    const long long token = ATTNC_TOKEN(row0 + r); // a grid's box gathers its tokens
+    Qs[r * (D + 1) + d] = token >= 0 && token < Nq ? qp[token * args.q_strides.s[2] + d] : 0.0f;
   }
   for (int i = threadIdx.x; i < BQ * DV; i += NTHREADS)
     Acc[(i / DV) * (DV + 1) + i % DV] = 0.0f;
@@ -43,26 +44,31 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) ATTNC_KERNEL(const Att
   const AttncTiles tiles = attnc_tiles(args, b, h, qb, Nq, Nk);
   float m = -attnc_inf(), l = 0.0f;
   const int r = threadIdx.x;
-  const long long qpos = row0 + r + offset;
+  const long long qrow = ATTNC_TOKEN(row0 + r), qpos = qrow + offset;
 
   long long ki = 0;
   for (long long kb = attnc_tiles_next(tiles, -1, -1); kb >= 0; kb = attnc_tiles_next(tiles, kb, ki), ++ki) {
       const long long col0 = kb * BK;
       __syncthreads();
       for (int i = threadIdx.x; i < BK * D; i += NTHREADS) {
-        const long long key = col0 + i / D;
-        Ks[i] = key < Nk ? kp[key * args.k_strides.s[2] + i % D] : 0.0f;
+        const long long key = ATTNC_TOKEN(col0 + i / D);
+        Ks[i] = key >= 0 && key < Nk ? kp[key * args.k_strides.s[2] + i % D] : 0.0f;
       }
       for (int i = threadIdx.x; i < BK * DV; i += NTHREADS) {
-        const long long key = col0 + i / DV;
-        Vs[i] = key < Nk ? vp[key * args.v_strides.s[2] + i % DV] : 0.0f;
+        const long long key = ATTNC_TOKEN(col0 + i / DV);
+        Vs[i] = key >= 0 && key < Nk ? vp[key * args.v_strides.s[2] + i % DV] : 0.0f;
       }
       __syncthreads();
-      if (r >= BQ || row0 + r >= Nq) continue;
+      if (r >= BQ || qrow < 0 || qrow >= Nq) continue;
       const bool is_full = attnc_tiles_full(tiles, kb, ki);
       for (int c = 0; c < BK; ++c) {
+#if ATTNC_GRID
+        const long long kpos = ATTNC_TOKEN(col0 + c);
+        if (kpos < 0) continue; // padding (never in a full box)
+#else
         const long long kpos = col0 + c;
         if (kpos >= Nk) break;
+#endif
         if (!is_full && !attnc_mask(args, b, h, qpos, kpos, Nq, Nk)) continue;
         float dot = 0.0f;
         for (int d = 0; d < D; ++d) dot += Qs[r * (D + 1) + d] * Ks[c * D + d];
@@ -88,9 +94,9 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) ATTNC_KERNEL(const Att
   attnc_hybrid_rows(args, b, h, qb, tiles, hy_num, hy_num + BQ * (DV + 1),
                     hy_num + BQ * (DV + 1) + BQ * HF);
 #endif
-  if (r >= BQ || row0 + r >= Nq) return;
+  if (r >= BQ || qrow < 0 || qrow >= Nq) return;
   const float inv = attnc_row_scale(l);
-  float *orow = (float *)args.o + b * args.o_strides.s[0] + h * args.o_strides.s[1] + q0 * args.o_strides.s[2] + (row0 + r) * args.o_strides.s[2];
+  float *orow = (float *)args.o + b * args.o_strides.s[0] + h * args.o_strides.s[1] + q0 * args.o_strides.s[2] + qrow * args.o_strides.s[2];
 #if ATTNC_HYBRID
   const float cw = attnc_combine_weight(args, b, h, qpos, Nq, Nk);
   for (int e = 0; e < DV; ++e)
@@ -101,7 +107,7 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) ATTNC_KERNEL(const Att
 #if ATTNC_NORMALIZE == 0
   // A NaN score at a visible key made l NaN: lse is NaN too (docs/language.md,
   // non-finite values); no visible key: -inf.
-  if (args.lse) args.lse[ATTNC_LSE_AT(row0 + r)] = l > 0.0f ? m + logf(l) : l != l ? l : -attnc_inf();
+  if (args.lse) args.lse[ATTNC_LSE_AT(qrow)] = l > 0.0f ? m + logf(l) : l != l ? l : -attnc_inf();
 #endif
 }
 #undef ATTNC_LSE_AT

@@ -11,13 +11,16 @@
 // attnc_combine_weight.
 // Loads rows [row0, row0 + rows) x cols [0, cols_real) of a global tile into
 // swizzled shared memory, zero-filling past `limit` rows and `cols_real`.
+// Tile-space rows are tokens through ATTNC_TOKEN (a grid's boxes gather
+// theirs; padding, -1, is zero-filled too).
 __device__ __forceinline__ void attnc_load_tile(storage_t *smem, const storage_t *g, long long stride,
                                                 long long row0, long long limit, int rows, int nchunks,
                                                 int cols_real) {
   for (int i = threadIdx.x; i < rows * nchunks; i += NTHREADS) {
     const int r = i / nchunks, c = i % nchunks;
-    const bool valid = row0 + r < limit && c * 8 < cols_real;
-    const storage_t *src = valid ? g + (row0 + r) * stride + c * 8 : g;
+    const long long token = ATTNC_TOKEN(row0 + r);
+    const bool valid = token >= 0 && token < limit && c * 8 < cols_real;
+    const storage_t *src = valid ? g + token * stride + c * 8 : g;
     attnc_cp_async16(smem + attnc_swz(r, c, nchunks), src, valid ? 16 : 0);
   }
 }
@@ -32,7 +35,7 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) ATTNC_KERNEL(const Att
   // the longest one of a ragged batch, so q-blocks past its end exit.
   const AttncSequence seq = attnc_sequence(args, blockIdx.z);
   const long long Nq = seq.Nq, Nk = seq.Nk, q0 = seq.q0, k0 = seq.k0;
-  if ((long long)(gridDim.x - 1 - blockIdx.x) * BQ >= Nq) return;
+  if ((long long)(gridDim.x - 1 - blockIdx.x) * BQ >= ATTNC_TILE_ROWS(Nq)) return;
   // Heavy q-blocks (late rows under a causal mask) start first.
   const long long qb = gridDim.x - 1 - blockIdx.x;
   const long long h = blockIdx.y, b = blockIdx.z, g = h / (H / G);
@@ -134,15 +137,19 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) ATTNC_KERNEL(const Att
       const long long col0 = kb * BK;
       // A runtime mask may flag the last, short tile full: past Nk the keys
       // are zero-filled and must still be masked.
+#if ATTNC_GRID
+      const bool is_full = attnc_tiles_full(tiles, kb, ki); // padding is never in a full box
+#else
       const bool is_full = attnc_tiles_full(tiles, kb, ki) && col0 + BK <= Nk;
+#endif
 #pragma unroll
       for (int mt = 0; mt < MT; ++mt)
 #pragma unroll
         for (int nt = 0; nt < BK / 8; ++nt)
 #pragma unroll
           for (int i = 0; i < 4; ++i) {
-            const long long qpos = row0 + (warp * MT + mt) * 16 + quad_row + (i >= 2 ? 8 : 0) + offset;
-            const long long kpos = col0 + nt * 8 + quad_col * 2 + (i & 1);
+            const long long qpos = ATTNC_TOKEN(row0 + (warp * MT + mt) * 16 + quad_row + (i >= 2 ? 8 : 0)) + offset;
+            const long long kpos = ATTNC_TOKEN(col0 + nt * 8 + quad_col * 2 + (i & 1));
             const float x = s[mt][nt][i] * kScale;
             if (is_full) {
 #if ATTNC_IDENTITY_SCORE
@@ -151,7 +158,11 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) ATTNC_KERNEL(const Att
               s[mt][nt][i] = attnc_score(args, b, h, qpos, kpos, Nq, Nk, x);
 #endif
             } else {
+#if ATTNC_GRID
+              const bool visible = qpos >= 0 && kpos >= 0 && attnc_mask(args, b, h, qpos, kpos, Nq, Nk);
+#else
               const bool visible = kpos < Nk && attnc_mask(args, b, h, qpos, kpos, Nq, Nk);
+#endif
               s[mt][nt][i] = visible ? attnc_score(args, b, h, qpos, kpos, Nq, Nk, x) : ATTNC_MASKED;
             }
           }
@@ -250,8 +261,8 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) ATTNC_KERNEL(const Att
       l += __shfl_xor_sync(0xffffffffu, l, 1);
       l += __shfl_xor_sync(0xffffffffu, l, 2);
       const float inv = attnc_row_scale(l);
-      const long long row = row0 + (warp * MT + mt) * 16 + quad_row + half * 8;
-      if (row >= Nq) continue;
+      const long long row = ATTNC_TOKEN(row0 + (warp * MT + mt) * 16 + quad_row + half * 8);
+      if (row < 0 || row >= Nq) continue;
       storage_t *orow = op + row * args.o_strides.s[2];
 #if ATTNC_HYBRID
       const float *hrow = hy_num + ((warp * MT + mt) * 16 + quad_row + half * 8) * (DV + 1);

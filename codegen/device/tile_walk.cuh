@@ -36,8 +36,26 @@ ATTNC_HD AttncSequence attnc_sequence(const AttncKernelArgs &args, long long b) 
 #define ATTNC_LSE_AT(row) ((b * H + h) * Nq + (row))
 #endif
 
+// A token grid in boxes (ATTNC_GRID 1, grid_tiles.h before this file): tile rows are the
+// tokens of box qb, ATTNC_TOKEN maps a tile-space index to its token (-1: padding), the
+// grid's tile space has ATTNC_TILE_ROWS rows, and the walk is over the per-axis classes.
+#ifndef ATTNC_GRID
+#define ATTNC_GRID 0
+#endif
+#if ATTNC_GRID
+#define ATTNC_TOKEN(i) attnc_grid_token(i)
+#define ATTNC_TILE_ROWS(Nq) (kGridBoxCount * BQ)
+#else
+#define ATTNC_TOKEN(i) (i)
+#define ATTNC_TILE_ROWS(Nq) (Nq)
+#endif
+
 typedef struct AttncTiles {
+#if ATTNC_GRID
+  AttncGridPlan plan;
+#else
   AttncPlan plan;
+#endif
   const int *col;            // the mask row's tiles, or null for the plan
   const unsigned char *full;
   long long n;               // tiles in the mask row
@@ -45,10 +63,15 @@ typedef struct AttncTiles {
 __device__ __forceinline__ AttncTiles attnc_tiles(const AttncKernelArgs &args, long long b, long long h,
                                                   long long qb, long long Nq, long long Nk) {
   AttncTiles t;
-  t.plan = attnc_plan_qblock(qb, Nq, Nk);
   t.col = 0;
   t.full = 0;
   t.n = 0;
+#if ATTNC_GRID
+  // No block mask reaches a box kernel (the runtime refuses one).
+  (void)args, (void)b, (void)h, (void)Nq, (void)Nk;
+  t.plan = attnc_grid_plan(qb);
+#else
+  t.plan = attnc_plan_qblock(qb, Nq, Nk);
   const AttncBlockMask *bm = args.block_mask;
   if (bm) {
     const long long row = (b * bm->heads + (bm->heads > 1 ? h : 0)) * ((Nq + BQ - 1) / BQ) + qb;
@@ -56,6 +79,7 @@ __device__ __forceinline__ AttncTiles attnc_tiles(const AttncKernelArgs &args, l
     t.full = bm->full + bm->row_ptr[row];
     t.n = bm->row_ptr[row + 1] - bm->row_ptr[row];
   }
+#endif
   return t;
 }
 // The tile after cursor (kb, i) (kb = -1, i = -1 for the first), or -1.

@@ -40,7 +40,19 @@ CudaPlanAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                      int64_t stages, bool qInRegisters, int64_t chunk,
                      int64_t valueTile, int64_t valueTiles,
                      ArrayRef<ChunkForm> forms, int64_t sharedBytes,
-                     int64_t mainSharedBytes, bool ragged) {
+                     int64_t mainSharedBytes, bool ragged,
+                     ArrayRef<int64_t> box) {
+  if (!box.empty()) {
+    int64_t volume = 1;
+    for (int64_t side : box)
+      volume = side < 1 ? 0 : volume * side;
+    if ((path != CudaPath::tensor_core && path != CudaPath::simt) ||
+        grid != CudaGrid::q_blocks || ragged || volume != blockQ ||
+        volume != blockK)
+      return emitError() << "expected a box only on a forward softmax plan "
+                            "over q_blocks that is not ragged, with volume "
+                            "block_q = block_k";
+  }
   if (ragged && grid != CudaGrid::q_blocks)
     return emitError() << "expected ragged only with grid q_blocks (the "
                           "softmax forward), got grid "

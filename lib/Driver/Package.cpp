@@ -12,6 +12,7 @@
 #include "codegen/CpuEmitter.h"
 #include "codegen/CudaEmitter.h"
 #include "codegen/EmitterSupport.h"
+#include "codegen/GridTilesEmitter.h"
 #include "codegen/LinearCudaEmitter.h"
 #include "codegen/ManifestEmitter.h"
 #include "dialect/AttnOps.h"
@@ -123,6 +124,13 @@ LogicalResult writeCuda(Operation *op, const PackageOptions &options,
   contents.cudaGrid =
       info->grid == CudaGrid::ValueTiles ? "value_tiles" : "q_blocks";
   contents.cudaValueTiles = info->valueTiles;
+  // A token grid's boxes: grid x counts them (the far ones hold padding).
+  if (softmax && !cudaGridBox(softmax).empty()) {
+    ArrayRef<int64_t> sizes = *softmax.getGrid(), box = cudaGridBox(softmax);
+    contents.cudaQTiles = 1;
+    for (size_t a = 0; a < sizes.size(); ++a)
+      contents.cudaQTiles *= (sizes[a] + box[a] - 1) / box[a];
+  }
   contents.archs = options.archs;
   // The module carries its own signature (a __constant__ string), which the
   // runtime reads back and checks against the manifest after loading it.

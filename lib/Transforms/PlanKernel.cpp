@@ -64,6 +64,21 @@ bool raggedSoftmax(AttentionOp op) {
   return !op.getSelect() && !op.getHybridFeature();
 }
 
+/// The CPU kernel's boxes on a token grid (docs/language.md §3c), or none:
+/// the mask must have per-axis clauses (lib/Analysis/GridTiles.h), the
+/// tiles must be square (a box is both the query and the key tile) and
+/// the plain kernel must run (selection and hybrids walk flat tiles).
+/// A grid kernel gathers boxes of equal-length sequences, so it takes
+/// padded batches only.
+std::vector<int64_t> cpuGridBox(AttentionOp op) {
+  ScheduleAttr s = op.getScheduleAttr();
+  if (!op.getGrid() || op.getSelect() || op.getHybridFeature() ||
+      s.getBlockQ() != s.getBlockK() || attnc::whyNoGridBoxes(op))
+    return {};
+  return attnc::chooseGridBox(op, s.getBlockQ())
+      .value_or(std::vector<int64_t>{});
+}
+
 CudaChoice planSoftmaxCuda(AttentionOp op) {
   ScheduleAttr s = op.getScheduleAttr();
   const int64_t d = op.getHeadDim(), dv = op.getValueDim();
@@ -121,9 +136,18 @@ CudaChoice planSoftmaxCuda(AttentionOp op) {
             // The tiles, where the spec chose them; else the head size.
             op.getScheduleAttr() && hasClause(op, "tile") ? "tile"
                                                           : "head_dim"};
+  // A token grid's boxes (the CPU plan's choice, lib/Analysis/GridTiles)
+  // when they fill the CUDA tiles too.
+  std::vector<int64_t> box = cpuGridBox(op);
+  int64_t volume = 1;
+  for (int64_t side : box)
+    volume *= side;
+  if (volume != bq || volume != bk)
+    box.clear();
   return {CudaPlanAttr::get(op.getContext(), path, CudaGrid::q_blocks,
                             threads, warps, bq, bk, stages, qInRegisters, 0,
-                            0, 0, {}, shared, main, raggedSoftmax(op)),
+                            0, 0, {}, shared, main,
+                            box.empty() && raggedSoftmax(op), box),
           ""};
 }
 
@@ -167,7 +191,7 @@ CudaChoice planLinearCuda(LinearAttentionOp op) {
                             CudaGrid::value_tiles, kLinearThreads,
                             kLinearThreads / 32, 0, 0, 0, false, chunk, tile,
                             (dv + tile - 1) / tile, forms, shared, shared,
-                            /*ragged=*/false),
+                            /*ragged=*/false, /*box=*/{}),
           ""};
 }
 
@@ -188,7 +212,7 @@ LogicalResult attachCuda(OpT op, CudaChoice choice) {
             choice.plan.getChunk(), choice.plan.getValueTile(),
             choice.plan.getValueTiles(), choice.plan.getForms(),
             choice.plan.getSharedBytes(), choice.plan.getMainSharedBytes(),
-            choice.plan.getRagged())))
+            choice.plan.getRagged(), choice.plan.getBox())))
       return failure();
     op.setCudaPlanAttr(choice.plan);
   } else {
@@ -198,21 +222,6 @@ LogicalResult attachCuda(OpT op, CudaChoice choice) {
         StringAttr::get(op.getContext(), choice.clause));
   }
   return success();
-}
-
-/// The CPU kernel's boxes on a token grid (docs/language.md §3c), or none:
-/// the mask must have per-axis clauses (lib/Analysis/GridTiles.h), the
-/// tiles must be square (a box is both the query and the key tile) and
-/// the plain kernel must run (selection and hybrids walk flat tiles).
-/// A grid kernel gathers boxes of equal-length sequences, so it takes
-/// padded batches only.
-std::vector<int64_t> cpuGridBox(AttentionOp op) {
-  ScheduleAttr s = op.getScheduleAttr();
-  if (!op.getGrid() || op.getSelect() || op.getHybridFeature() ||
-      s.getBlockQ() != s.getBlockK() || attnc::whyNoGridBoxes(op))
-    return {};
-  return attnc::chooseGridBox(op, s.getBlockQ())
-      .value_or(std::vector<int64_t>{});
 }
 
 LogicalResult planSoftmax(AttentionOp op) {

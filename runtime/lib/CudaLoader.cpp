@@ -651,8 +651,9 @@ Error mainGrid(const Manifest &manifest, const CudaLaunch &launch,
   // walks every row itself).
   long long blockQ = manifest.schedule.block_q;
   const bool valueTiles = cuda.grid == "value_tiles";
-  long long gridX =
-      valueTiles ? cuda.valueTiles : (args.q_len + blockQ - 1) / blockQ;
+  long long gridX = valueTiles     ? cuda.valueTiles
+                    : cuda.qTiles ? cuda.qTiles
+                                  : (args.q_len + blockQ - 1) / blockQ;
   if (!valueTiles && gridX > INT_MAX)
     return makeError(ATTNC_ERROR_INVALID_ARGUMENT,
                      "q_len " + std::to_string(args.q_len) +

@@ -446,6 +446,8 @@ void readCuda(Error &error, const JsonValue &object, Manifest &m) {
     r.getChoice("grid", {"q_blocks", "value_tiles"}, c.grid);
   if (c.grid == "value_tiles")
     r.getInt("value_tiles", 1, 65535, c.valueTiles);
+  if (r.get("q_tiles", false))
+    r.getInt("q_tiles", 1, INT_MAX, c.qTiles);
   const char *expected = m.family == "linear" ? "value_tiles" : "q_blocks";
   if (!error.failed() && c.grid != expected)
     r.fail("'cuda.grid' must be \"" + std::string(expected) + "\" for the " +

@@ -78,6 +78,9 @@ struct ManifestCuda {
   /// "value_tiles" (valueTiles blocks, the linear family).
   std::string grid = "q_blocks";
   int valueTiles = 0;
+  /// With "q_blocks": a fixed number of q-tiles when nonzero (a token grid's
+  /// boxes, docs/language.md §3c), else ceil(Nq / block_q).
+  int qTiles = 0;
   std::vector<std::string> archs;
   /// Prologue kernels (docs/runtime.md, "CUDA sessions"); empty names: the
   /// package has none. All run with prologueThreads threads per block.
