@@ -230,7 +230,10 @@ void explainGrid(attn::AttentionOp op, raw_ostream &os) {
   ArrayRef<int64_t> box = cpu.getBox();
   GridTiles tiles = classifyGridTiles(op, {box.begin(), box.end()});
   TileStats t = tiles.count();
-  os << "grid boxes (cpu plan):";
+  auto cuda = op.getCudaPlanAttr();
+  os << "grid boxes ("
+     << (cuda && cuda.getBox() == box ? "cpu and cuda plans" : "cpu plan")
+     << "):";
   for (auto [i, side] : llvm::enumerate(box))
     os << (i ? " x " : " ") << side;
   os << " tokens per tile; tiles: " << t.total << " total, " << t.visited
