@@ -33,6 +33,15 @@ def main():
         subprocess.run([attnc, "compile", path, "-o", os.path.join(out, name),
                         "--arch", "sm_80,sm_90", "--no-cpu"], check=True)
         print("built", name)
+    # Token grids (bench_grid.py).
+    for variant in specs.GRIDS:
+        name, text = specs.grid_spec_text(variant)
+        path = os.path.join(out, name + ".attn")
+        with open(path, "w") as f:
+            f.write(text)
+        subprocess.run([attnc, "compile", path, "-o", os.path.join(out, name),
+                        "--arch", "sm_80,sm_90", "--no-cpu"], check=True)
+        print("built", name)
     # The linear family (bench_linear.py).
     for variant in specs.LINEAR:
         name, text = specs.linear_spec_text(variant)

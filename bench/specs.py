@@ -112,3 +112,58 @@ def sparse_variants():
         for p in SPARSE_DENSITIES:
             yield "topk", n, p
         yield "sla", n, 0.10
+
+
+# ---- token grids (bench_grid.py, docs/language.md §3c) --------------------
+# bf16, head_dim GRID_HEAD_DIM, GRID_HEADS heads. Each entry: the grid's
+# axes (name, size), the windows (axis, kernel, stride) and the same mask
+# for FlexAttention, written from NATTEN's definition (window centred on
+# the stride group's leader, shifted inwards at the borders).
+GRID_HEADS = 16
+GRID_HEAD_DIM = 128
+GRIDS = {
+    "natten2d": ([("y", 64), ("x", 64)], [("y", 7, 1), ("x", 7, 1)]),
+    "natten3d": ([("t", 8), ("y", 32), ("x", 32)], [("t", 3, 1), ("y", 7, 1), ("x", 7, 1)]),
+    "gna3d_blocked": ([("t", 8), ("y", 32), ("x", 32)], [("t", 3, 1), ("y", 8, 8), ("x", 8, 8)]),
+}
+
+
+def grid_tokens(variant):
+    n = 1
+    for _, size in GRIDS[variant][0]:
+        n *= size
+    return n
+
+
+def grid_spec_text(variant):
+    axes, windows = GRIDS[variant]
+    name = f"grid_{variant}"
+    grid = ", ".join(f"{a} = {n}" for a, n in axes)
+    mask = " && ".join(f"window({a}, {k}" + (f", stride = {s})" if s > 1 else ")")
+                       for a, k, s in windows)
+    lines = [f"attention {name} {{", f"  heads {GRID_HEADS}", f"  head_dim {GRID_HEAD_DIM}",
+             "  dtype bf16", f"  grid {grid}", f"  mask {mask}", "}"]
+    return name, "\n".join(lines) + "\n"
+
+
+def flex_grid_mask_mod(variant):
+    """The grid mask as a FlexAttention mask_mod (torch ops on index tensors)."""
+    import torch
+    axes, windows = GRIDS[variant]
+    sizes = dict(axes)
+    strides, stride = {}, 1
+    for a, n in reversed(axes):
+        strides[a] = stride
+        stride *= n
+
+    def mask_mod(b, h, q, k):
+        visible = None
+        for a, kernel, s in windows:
+            L = sizes[a]
+            qc, kc = (q // strides[a]) % L, (k // strides[a]) % L
+            leader = torch.clamp((qc // s) * s + s // 2, max=L - 1) if s > 1 else qc
+            start = torch.clamp(leader - kernel // 2, 0, L - kernel)
+            ok = (kc >= start) & (kc < start + kernel)
+            visible = ok if visible is None else visible & ok
+        return visible
+    return mask_mod

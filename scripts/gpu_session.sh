@@ -3,7 +3,8 @@
 # was run where attnc builds and its outputs were carried over. A lease is
 # short (minutes), so every stage has its own time limit and what it printed
 # is kept even when it is cut off. The stages, in the order given by
-# GPU_STAGES (default: check softmax backward linear sparse examples sanitize):
+# GPU_STAGES (default: check softmax backward linear sparse examples sanitize;
+# `grid` runs bench_grid.py, token grids against FlexAttention and NATTEN):
 #   check      the correctness bundle build/gpu-bundle (every case against the
 #              reference executor's outputs); a failed case is rerun in a
 #              process of its own, since a kernel fault poisons the context
@@ -96,6 +97,7 @@ for s in ${GPU_STAGES:-check softmax backward linear sparse examples sanitize}; 
   softmax) bench softmax bench_softmax.py ${SOFTMAX_ARGS:-} ;;
   backward) bench backward bench_backward.py ${BACKWARD_ARGS:-} ;;
   linear) bench linear bench_linear.py ${LINEAR_ARGS:-} ;;
+  grid) bench grid bench_grid.py ${GRID_ARGS:-} ;;
   sparse) bench sparse bench_sparse.py ;;
   sweep)
     stage sweep "$(limit sweep 90)" "$out/sweep.log" python3 bench/tile_sweep.py run \
