@@ -22,6 +22,7 @@
 #include "codegen/EmitterSupport.h"
 #include "codegen/ExprEmitter.h"
 #include "codegen/GridTilesEmitter.h"
+#include "codegen/RoutingEmitter.h"
 #include "codegen/HybridCpuEmitter.h"
 #include "codegen/KernelPrelude.h"
 #include "codegen/LinearCpuEmitter.h"
@@ -41,7 +42,7 @@ std::string cpuBlockMaskEntryName(Operation *op) {
   // A box plan walks its grid's classes; a block mask of flat tiles would
   // not fit its tiles.
   auto softmax = dyn_cast<attn::AttentionOp>(op);
-  if (!softmax || !cpuGridBox(softmax).empty())
+  if (!softmax || !cpuGridBox(softmax).empty() || cpuPlanRouted(softmax))
     return "";
   return cpuEntryName(op) + "_block_mask";
 }
@@ -62,7 +63,7 @@ int64_t blockMaskHeads(Operation *op) {
 bool autoBlockMask(Operation *op) {
   auto softmax = dyn_cast<attn::AttentionOp>(op);
   if (!softmax || softmax.getSelect() || softmax.getHybridFeature() ||
-      !cpuGridBox(softmax).empty())
+      !cpuGridBox(softmax).empty() || cpuPlanRouted(softmax))
     return false;
   bool readsParam = false;
   softmax.getMask().walk([&](attn::ParamOp) { readsParam = true; });
@@ -350,11 +351,26 @@ static LogicalResult emitSoftmaxCpu(attn::AttentionOp op, raw_ostream &os) {
   const bool boxes = !cpuGridBox(op).empty();
   if (boxes)
     emitGridTiles(op, cpuGridBox(op), Target::Cpu, os);
+  // Tokens routed by id (docs/language.md §3d): rows and keys gathered in
+  // the sorted order of each (b, head of the ids).
+  const bool routed = cpuPlanRouted(op);
+  if (routed && failed(emitRouting(op, os)))
+    return failure();
+  const bool gather = boxes || routed;
   os << kCpuSoftmaxTiles << "\n";
-  const char *posQ = boxes ? "tq[r]" : "row0 + r + offset";
-  const char *posK = boxes ? "tk[c]" : "col0 + c";
+  const char *posQ = gather ? "tq[r] + offset" : "row0 + r + offset";
+  const char *posK = gather ? "tk[c]" : "col0 + c";
+  // The token of a tile-space row or key.
+  auto tokenQ = [&](const char *i) {
+    return std::string(boxes ? "attnc_grid_token(" : "rq[") + i +
+           (boxes ? ")" : "]");
+  };
+  auto tokenK = [&](const char *i) {
+    return std::string(boxes ? "attnc_grid_token(" : "rk[") + i +
+           (boxes ? ")" : "]");
+  };
   os << R"(// One (b, h, q-block) task.
-static void attnc_qblock(const AttncKernelArgs &args, )" << (hybrid ? "const AttncHybrid *hy, " : "") << R"(long long b, long long h, long long qb) {
+static void attnc_qblock(const AttncKernelArgs &args, )" << (hybrid ? "const AttncHybrid *hy, " : "") << (routed ? "const AttncRoute *route, " : "") << R"(long long b, long long h, long long qb) {
 )";
   if (kernel->ragged)
     // The plan's `ragged`: a packed batch (cu_seqlens) gives each sequence
@@ -384,9 +400,12 @@ static void attnc_qblock(const AttncKernelArgs &args, )" << (hybrid ? "const Att
   const storage_t *qp = (const storage_t *)args.q + b * args.q_strides.s[0] + h * args.q_strides.s[1] + q0 * args.q_strides.s[2];
   const storage_t *kp = (const storage_t *)args.k + b * args.k_strides.s[0] + g * args.k_strides.s[1] + k0 * args.k_strides.s[2];
   const storage_t *vp = (const storage_t *)args.v + b * args.v_strides.s[0] + g * args.v_strides.s[1] + k0 * args.v_strides.s[2];
-  )" << (boxes ? R"(long long tq[BQ], tk[BK];
+  )" << (routed ? "const long long *rq = route->qtok + (b * ROUTE_QH + (ROUTE_QH > 1 ? h : 0)) * Nq;\n"
+                    "  const long long *rk = route->ktok + (b * ROUTE_KH + (ROUTE_KH > 1 ? h : 0)) * Nk;\n  "
+                  : "")
+     << (gather ? R"(long long tq[BQ], tk[BK];
   for (int r = 0; r < rows; ++r) {
-    tq[r] = attnc_grid_token(row0 + r);
+    tq[r] = )" + tokenQ("row0 + r") + R"(;
     for (int d = 0; d < D; ++d)
       Q[r][d] = tq[r] < 0 ? 0.0f : attnc_load(qp + tq[r] * args.q_strides.s[2] + d);
   }
@@ -400,7 +419,9 @@ static void attnc_qblock(const AttncKernelArgs &args, )" << (hybrid ? "const Att
   }
   // The k-blocks: the runtime block mask's row when there is one (its
   // entries ascending, each flagged full or partial), else the static plan.
-  )" << (boxes ? "const AttncGridPlan plan = attnc_grid_plan(qb);\n"
+  )" << (routed ? "const AttncRoutePlan plan = attnc_route_plan(route, b, h, qb);\n"
+                    "  const AttncBlockMask *bm = 0; // routed tiles walk the sorted ids\n"
+          : boxes ? "const AttncGridPlan plan = attnc_grid_plan(qb);\n"
                    "  const AttncBlockMask *bm = 0; // boxes walk their grid's classes\n"
                  : "const AttncPlan plan = attnc_plan_qblock(qb, Nq, Nk);\n"
                    "  const AttncBlockMask *bm = args.block_mask;\n")
@@ -426,8 +447,8 @@ static void attnc_qblock(const AttncKernelArgs &args, )" << (hybrid ? "const Att
      << R"(      const bool is_full = bm ? bm->full[bi] != 0 : attnc_plan_full(plan, kb);
 )" << (hybrid ? "      vis[kb] = is_full ? 2 : 1;\n" : "") << R"(      for (int c = cols; c < BK; ++c) // past the last key: keep S finite
         for (int d = 0; d < D; ++d) Kt[d][c] = 0.0f;
-)" << (boxes ? R"(      for (int c = 0; c < cols; ++c) {
-        tk[c] = attnc_grid_token(col0 + c);
+)" << (gather ? R"(      for (int c = 0; c < cols; ++c) {
+        tk[c] = )" + tokenK("col0 + c") + R"(;
         if (tk[c] < 0) { // padding: zero, and hidden by the mask below
           for (int d = 0; d < D; ++d) Kt[d][c] = 0.0f;
           for (int e = 0; e < DV; ++e) V[c][e] = 0.0f;
@@ -462,7 +483,7 @@ static void attnc_qblock(const AttncKernelArgs &args, )" << (hybrid ? "const Att
         "        for (int r = 0; r < rows; ++r)\n"
         "          for (int c = 0; c < cols; ++c) {\n"
         "            shown[r][c] = "
-     << (boxes ? "tq[r] >= 0 && tk[c] >= 0 && " : "") << "attnc_mask(args, b, h, "
+     << (gather ? "tq[r] >= 0 && tk[c] >= 0 && " : "") << "attnc_mask(args, b, h, "
      << posQ << ", " << posK
      << ", Nq, Nk);\n"
         "            S[r][c] = shown[r][c]\n"
@@ -524,7 +545,7 @@ static void attnc_qblock(const AttncKernelArgs &args, )" << (hybrid ? "const Att
   os << "  storage_t *op_ = (storage_t *)args.o + b * args.o_strides.s[0] + "
         "h * args.o_strides.s[1] + q0 * args.o_strides.s[2];\n"
         "  for (int r = 0; r < rows; ++r) {\n"
-     << (boxes ? "    if (tq[r] < 0) continue; // padding\n"
+     << (gather ? "    if (tq[r] < 0) continue; // padding\n"
                  "    const long long row = tq[r];\n"
                : "    const long long row = row0 + r;\n");
   switch (normalize) {
@@ -585,7 +606,11 @@ static void attnc_qblock(const AttncKernelArgs &args, )" << (hybrid ? "const Att
      << (selecting ? "" : cpuEntryName(op) + "(const AttncKernelArgs *args) {\n")
      << R"(  if (!args || args->batch <= 0 || args->q_len <= 0 || args->kv_len <= 0)
     return 1;
-  )" << (boxes ? "if (args->block_mask) return 1; // boxes take no block mask\n"
+  )" << (routed ? "if (args->block_mask) return 1; // routed tiles take no block mask\n"
+                    "  AttncRoute route;\n"
+                    "  if (attnc_route_build(*args, &route)) return 2;\n"
+                    "  const long long q_blocks = (args->q_len + BQ - 1) / BQ;\n"
+          : boxes ? "if (args->block_mask) return 1; // boxes take no block mask\n"
                    "  const long long q_blocks = kGridBoxCount;\n"
                  : "const long long q_blocks = (args->q_len + BQ - 1) / BQ;\n")
      << R"(  const long long tasks = args->batch * H * q_blocks;
@@ -597,15 +622,16 @@ static void attnc_qblock(const AttncKernelArgs &args, )" << (hybrid ? "const Att
   for (long long t = 0; t < tasks; ++t) {
     const long long qb = t % q_blocks, h = (t / q_blocks) % H, b = t / (q_blocks * H);
     attnc_qblock(*args, )"
-     << (hybrid ? "&hy, " : "") << R"(b, h, qb);
+     << (hybrid ? "&hy, " : "") << (routed ? "&route, " : "") << R"(b, h, qb);
   }
 )" << (hybrid ? "  attnc_hybrid_free(&hy);\n" : "")
+     << (routed ? "  attnc_route_free(&route);\n" : "")
      << R"(  return 0;
 }
 
 )";
   if (!selecting) {
-    if (!boxes)
+    if (!gather)
       emitBlockMaskBuilder(op, os);
     return success();
   }

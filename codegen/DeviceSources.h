@@ -105,6 +105,11 @@ inline constexpr const char *kSoftmaxBackwardWeight =
 #include "codegen/device/softmax_backward_weight.h.inc"
     ;
 
+/// codegen/device/cpu_route.h: CPU: tokens routed by id, sorted into tiles
+inline constexpr const char *kCpuRoute =
+#include "codegen/device/cpu_route.h.inc"
+    ;
+
 /// codegen/device/grid_tiles.h: a token grid tiled in boxes (CPU and CUDA)
 inline constexpr const char *kGridTiles =
 #include "codegen/device/grid_tiles.h.inc"

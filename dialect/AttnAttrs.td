@@ -367,7 +367,10 @@ def Attn_CpuPlanAttr : Attn_Attr<"CpuPlan", "cpu_plan"> {
     the kernel tiles the grid in boxes of these sides, one per axis, whose
     volume is block_q = block_k; it gathers each box's tokens (padding
     boxes at the grid's far borders) and walks the per-axis tile classes
-    of lib/Analysis/GridTiles.h instead of the block map.
+    of lib/Analysis/GridTiles.h instead of the block map. `routed` (softmax
+    family, a mask with a clause `qid[.., q] == kid[.., k]`, docs/language.md
+    §3d): the kernel sorts query rows and keys by id per call and walks the
+    key tiles whose ids meet each query tile's (printed only when true).
     `#attn.cpu_plan<block_q = 64, block_k = 64, chunk = 0, memo_keys = false,
       ragged = true>`
   }];
@@ -378,10 +381,12 @@ def Attn_CpuPlanAttr : Attn_Attr<"CpuPlan", "cpu_plan"> {
                         "bool":$memo_keys,
                         DefaultValuedParameter<"bool", "false">:$ragged,
                         OptionalArrayRefParameter<"int64_t",
-                                                  "grid box sides">:$box);
+                                                  "grid box sides">:$box,
+                        DefaultValuedParameter<"bool", "false">:$routed);
   let assemblyFormat = [{
     `<` `block_q` `=` $block_q `,` `block_k` `=` $block_k `,` `chunk` `=`
     $chunk `,` (`forms` `=` `[` $forms^ `]` `,`)? (`box` `=` `[` $box^ `]` `,`)?
+    (`routed` `=` $routed^ `,`)?
     `memo_keys` `=` $memo_keys (`,` `ragged` `=` $ragged^)? `>`
   }];
   let genVerifyDecl = 1;

@@ -55,6 +55,9 @@ def Attn_AttentionOp : Attn_Op<"attention", [
     puts the Nq = Nk = 256 tokens on a 16 x 16 grid in row-major order;
     the regions read coordinates as `(pos floordiv stride) rem size`.
 
+    `permute` (docs/language.md §3d): the kernels may reorder the tokens by
+    the ids of the mask's routing clause `qid[.., q] == kid[.., k]`.
+
     Backward (optional, attn-differentiate): `score_vjp` is the score
     region's vector-Jacobian product. It maps (b, h, q, k, Nq, Nk, s, dt),
     with dt the gradient of the loss with respect to the score's value, to
@@ -96,7 +99,8 @@ def Attn_AttentionOp : Attn_Op<"attention", [
                        OptionalAttr<StrAttr>:$cuda_unsupported_clause,
                        OptionalAttr<TypedArrayAttrBase<Attn_RequireAttr,
                            "requirements">>:$requirements,
-                       OptionalAttr<DenseI64ArrayAttr>:$grid);
+                       OptionalAttr<DenseI64ArrayAttr>:$grid,
+                       UnitAttr:$permute);
   let regions = (region SizedRegion<1>:$mask, SizedRegion<1>:$score,
                         MaxSizedRegion<1>:$keep,
                         MaxSizedRegion<1>:$hybrid_phi,

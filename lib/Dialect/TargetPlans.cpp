@@ -172,7 +172,10 @@ LogicalResult
 CpuPlanAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                     int64_t blockQ, int64_t blockK, int64_t chunk,
                     ArrayRef<ChunkForm> forms, bool memoKeys, bool ragged,
-                    ArrayRef<int64_t> box) {
+                    ArrayRef<int64_t> box, bool routed) {
+  if (routed && (chunk != 0 || ragged || !box.empty()))
+    return emitError() << "expected routed only on a softmax plan without "
+                          "ragged or box";
   if (failed(verifySortedForms(emitError, forms)))
     return failure();
   const bool linear = chunk != 0;

@@ -222,7 +222,7 @@ private:
         /*complement_map=*/ArrayAttr(), attn::CudaPlanAttr(),
         /*cuda_unsupported=*/StringAttr(), attn::CpuPlanAttr(),
         /*cuda_unsupported_clause=*/StringAttr(), requirementsOf(s),
-        gridOf(s));
+        gridOf(s), /*permute=*/s.permute ? builder.getUnitAttr() : UnitAttr());
     if (s.select) {
       op.setSelectAttr(attn::SelectRuleAttr::get(
           ctx, s.select->rule == spec::SelectRule::TopK

@@ -224,6 +224,10 @@ struct AttentionSpec {
   SourceLoc linearLoc;
   bool bidirectional = false;
   SourceLoc bidirectionalLoc;
+  /// `permute`: tiles of tokens sorted by the ids of the mask's routing
+  /// clause (docs/language.md §3d).
+  bool permute = false;
+  SourceLoc permuteLoc;
 
   const ParamDecl *findParam(const std::string &name) const;
 };

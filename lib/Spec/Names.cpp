@@ -12,7 +12,8 @@ const std::vector<std::string> &statementKeywords() {
       "scale",  "param",    "let",       "require",   "mask",
       "score",  "normalize", "select",   "keep",      "hybrid",
       "complement", "combine", "tile",   "linear",    "bidirectional",
-      "feature", "decay",   "update",    "chunk",     "grid"};
+      "feature", "decay",   "update",    "chunk",     "grid",
+      "permute"};
   return words;
 }
 

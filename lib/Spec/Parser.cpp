@@ -457,6 +457,13 @@ private:
       spec.linearLoc = loc;
       return true;
     }
+    if (word == "permute") {
+      if (!checkNotSet(spec.permute, loc, word))
+        return false;
+      spec.permute = true;
+      spec.permuteLoc = loc;
+      return true;
+    }
     if (word == "bidirectional") {
       if (!checkNotSet(spec.bidirectional, loc, word))
         return false;

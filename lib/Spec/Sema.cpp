@@ -282,6 +282,58 @@ private:
       checkClause(*spec.score, Clause::Score, ValueType::Float);
     checkSelect();
     checkHybrid();
+    checkPermute();
+  }
+
+  /// `permute` reorders tokens by the ids of a routing clause
+  /// `qid[.., q] == kid[.., k]` (i32 parameters read at b, h and the
+  /// position) in the mask's top-level conjunction.
+  void checkPermute() {
+    if (!spec.permute)
+      return;
+    const char *why = nullptr;
+    if (!spec.grid.empty())
+      why = "'permute' and 'grid' both choose the order of the tokens in "
+            "the tiles; keep one";
+    else if (spec.select || spec.hybrid)
+      why = "'permute' does not combine with 'select' or 'hybrid' yet";
+    else if (!spec.mask || !hasRoutingClause(*spec.mask))
+      why = "'permute' needs a clause qid[.., q] == kid[.., k] in the mask's "
+            "top-level conjunction (&&): i32 parameters read at the query's "
+            "and the key's position (and b, h)";
+    if (why)
+      error(spec.permuteLoc, why);
+  }
+
+  bool isRoutingSide(const Expr &e, const char *position) const {
+    if (e.kind != Expr::Kind::Param)
+      return false;
+    const ParamDecl *p = spec.findParam(e.name);
+    if (!p || p->elem != ParamElem::I32)
+      return false;
+    int positions = 0;
+    for (const ExprPtr &index : e.operands) {
+      if (index->kind != Expr::Kind::Var)
+        return false;
+      if (index->name == position)
+        ++positions;
+      else if (index->name != "b" && index->name != "h")
+        return false;
+    }
+    return positions == 1;
+  }
+
+  bool hasRoutingClause(const Expr &e) const {
+    if (e.kind != Expr::Kind::Binary)
+      return false;
+    if (e.op == "&&")
+      return hasRoutingClause(*e.operands[0]) ||
+             hasRoutingClause(*e.operands[1]);
+    if (e.op != "==")
+      return false;
+    const Expr &a = *e.operands[0], &b = *e.operands[1];
+    return (isRoutingSide(a, "q") && isRoutingSide(b, "k")) ||
+           (isRoutingSide(a, "k") && isRoutingSide(b, "q"));
   }
 
   /// `hybrid F` needs softmax normalization; `complement` and `combine`
@@ -371,6 +423,7 @@ private:
     forbid(spec.combine.has_value(),
            spec.combine ? spec.combine->loc : SourceLoc{}, "combine", family);
     forbid(!spec.grid.empty(), spec.gridLoc, "grid", family);
+    forbid(spec.permute, spec.permuteLoc, "permute", family);
     if (spec.normalize.has() && *spec.normalize == Normalize::Softmax)
       error(spec.normalize.loc, "expected 'normalize sum' or 'normalize "
                                 "none' in a linear-family spec, got softmax");

@@ -12,6 +12,7 @@
 #include "dialect/AttnPasses.h"
 #include "dialect/CudaBudget.h"
 #include "lib/Analysis/GridTiles.h"
+#include "lib/Analysis/RoutingClause.h"
 
 #define DEBUG_TYPE "attn-plan-kernel"
 
@@ -231,9 +232,21 @@ LogicalResult planSoftmax(AttentionOp op) {
                              "attn-choose-schedule and attn-classify-blocks "
                              "first)";
   const std::vector<int64_t> box = cpuGridBox(op);
+  // A mask that routes tokens by id (lib/Analysis/RoutingClause.h): the CPU
+  // kernel sorts them per call; not with boxes, selection or hybrids.
+  const bool routed = op.getPermute() && box.empty() && !op.getSelect() &&
+                      !op.getHybridFeature() &&
+                      attnc::findRoutingClause(op).has_value();
+  if (op.getPermute() && !routed)
+    return op.emitError()
+           << "'permute' needs a clause qid[.., q] == kid[.., k] of i32 "
+              "parameters in the mask's top-level conjunction, and no "
+              "grid boxes, select or hybrid";
   op.setCpuPlanAttr(CpuPlanAttr::get(op.getContext(), s.getBlockQ(),
                                      s.getBlockK(), 0, {}, false,
-                                     box.empty() && raggedSoftmax(op), box));
+                                     box.empty() && !routed &&
+                                         raggedSoftmax(op),
+                                     box, routed));
   if (failed(attachCuda(op, planSoftmaxCuda(op))))
     return failure();
   return op.verify();
@@ -254,7 +267,8 @@ LogicalResult planLinear(LinearAttentionOp op) {
   op.setCpuPlanAttr(CpuPlanAttr::get(op.getContext(), 0, 0,
                                      chunkPlan.getChunk(),
                                      chunkPlan.getForms(), memoKeys,
-                                     /*ragged=*/false, /*box=*/{}));
+                                     /*ragged=*/false, /*box=*/{},
+                                     /*routed=*/false));
   if (failed(attachCuda(op, planLinearCuda(op))))
     return failure();
   return op.verify();

@@ -1,0 +1,46 @@
+//===- RoutingEmitter.cpp - Tokens routed by id, as C++ -------------------===//
+
+#include "codegen/RoutingEmitter.h"
+
+#include "codegen/DeviceSources.h"
+#include "lib/Analysis/RoutingClause.h"
+
+using namespace mlir;
+
+namespace attnc {
+
+bool cpuPlanRouted(attn::AttentionOp op) {
+  attn::CpuPlanAttr plan = op.getCpuPlanAttr();
+  return plan && plan.getRouted();
+}
+
+/// `static inline int attnc_route_<side>(args, b, h, pos)`: the side's
+/// parameter read at its indices (b, h, the position).
+static void emitReader(const RoutingSide &side, const char *fn,
+                       raw_ostream &os) {
+  os << "static inline int " << fn
+     << "(const AttncKernelArgs &args, long long b, long long h, long long "
+        "pos) {\n  (void)b;\n  (void)h;\n  return attnc_param_"
+     << attn::ParamOp(side.read).getName() << "(args";
+  for (unsigned arg : side.args)
+    os << ", " << (arg == 0 ? "b" : arg == 1 ? "h" : "pos");
+  os << ");\n}\n";
+}
+
+LogicalResult emitRouting(attn::AttentionOp op, raw_ostream &os) {
+  std::optional<RoutingClause> clause = findRoutingClause(op);
+  if (!clause)
+    return op.emitError() << "the CPU plan is routed, but the mask has no "
+                             "routing clause (qid[.., q] == kid[.., k])";
+  os << "\n// ---- tokens routed by id (docs/language.md §3d) ----\n"
+     << "#include <algorithm>\n#include <stdlib.h>\n#include <vector>\n"
+     << "#define ROUTE_QH " << (clause->query.perHead() ? "H" : "1LL") << "\n"
+     << "#define ROUTE_KH " << (clause->key.perHead() ? "H" : "1LL") << "\n"
+     << "#define ROUTE_ALONE " << (clause->alone ? 1 : 0) << "\n";
+  emitReader(clause->query, "attnc_route_qid", os);
+  emitReader(clause->key, "attnc_route_kid", os);
+  os << kCpuRoute << "\n";
+  return success();
+}
+
+} // namespace attnc
