@@ -143,6 +143,9 @@ void explainTargetPlans(Operation *op, raw_ostream &os) {
     } else {
       os << "tiles " << cpu.getBlockQ() << " x " << cpu.getBlockK()
          << ", one task per (b, h, q-block)";
+      if (cpu.getRouted())
+        os << "; tokens sorted per call by the routing clause's ids "
+              "(permute): the tiles visited depend on the ids";
     }
     os << "\n";
   }
