@@ -62,8 +62,10 @@ int64_t blockMaskHeads(Operation *op) {
 
 bool autoBlockMask(Operation *op) {
   auto softmax = dyn_cast<attn::AttentionOp>(op);
+  // A routed CPU plan sorts instead (and exports no builder, so its CPU
+  // manifest never says auto_block_mask); CUDA still builds the mask.
   if (!softmax || softmax.getSelect() || softmax.getHybridFeature() ||
-      !cpuGridBox(softmax).empty() || cpuPlanRouted(softmax))
+      !cpuGridBox(softmax).empty())
     return false;
   bool readsParam = false;
   softmax.getMask().walk([&](attn::ParamOp) { readsParam = true; });

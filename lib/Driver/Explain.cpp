@@ -123,7 +123,13 @@ void explainHybrid(attn::AttentionOp op, const Setup &s, int64_t nq,
 /// that what explain says is what the kernels do.
 void explainTargetPlans(Operation *op, raw_ostream &os) {
   if (autoBlockMask(op))
-    os << "runtime block mask: built on every call that passes none (the "
+    os << "runtime block mask"
+       << (op->getAttrOfType<attn::CpuPlanAttr>("cpu_plan") &&
+                   op->getAttrOfType<attn::CpuPlanAttr>("cpu_plan")
+                       .getRouted()
+               ? " (cuda; the cpu plan sorts by id instead)"
+               : "")
+       << ": built on every call that passes none (the "
           "mask reads a param, so no tile can be skipped at compile time; "
           "docs/runtime.md §3a)\n";
   auto cpu = op->getAttrOfType<attn::CpuPlanAttr>("cpu_plan");
