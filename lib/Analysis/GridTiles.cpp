@@ -462,6 +462,15 @@ std::optional<std::vector<int64_t>> chooseGridBox(attn::AttentionOp op,
     return widest;
   };
   for (const std::vector<int64_t> &candidate : candidates) {
+    // The kernels embed one boxes x boxes table per axis (CUDA: in
+    // __constant__ memory, 64 KiB): thin boxes on a long axis do not fit.
+    int64_t tableBytes = 0;
+    for (size_t a = 0; a < candidate.size(); ++a) {
+      const int64_t boxes = (v.sizes[a] + candidate[a] - 1) / candidate[a];
+      tableBytes += boxes * boxes;
+    }
+    if (tableBytes > kMaxGridTableBytes)
+      continue;
     TileStats t = tilesOf(v, candidate).count();
     const double cost = double(t.visited) + 0.5 * double(t.partial);
     if (!best || cost < bestCost ||

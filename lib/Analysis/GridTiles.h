@@ -57,6 +57,9 @@ struct GridTiles {
 
 /// The largest axis the analysis evaluates pair by pair (4M pairs).
 constexpr int64_t kMaxGridAxisForTiles = 2048;
+/// The most bytes of class tables a box choice may need (one boxes x
+/// boxes byte table per axis; CUDA keeps them in 64 KiB of __constant__).
+constexpr int64_t kMaxGridTableBytes = 16 * 1024;
 
 /// Box sides of total volume `volume` (a power of two) for the grid of
 /// `op`: of every split into powers of two per axis, the one that visits
