@@ -229,10 +229,17 @@ void explainGrid(attn::AttentionOp op, raw_ostream &os) {
   auto cpu = op.getCpuPlanAttr();
   if (!cpu || cpu.getBox().empty()) {
     std::optional<std::string> why = whyNoGridBoxes(op);
-    os << "grid boxes: none, the kernels tile flat positions ("
-       << (why ? *why
-               : std::string("selection, hybrids and unequal tiles walk "
-                             "flat tiles"))
+    auto schedule = op.getScheduleAttr();
+    if (!why && (op.getSelect() || op.getHybridFeature()))
+      why = "selection and hybrids walk flat tiles";
+    else if (!why && schedule && schedule.getBlockQ() != schedule.getBlockK())
+      why = "a box is both the query and the key tile, and tile q != k";
+    else if (!why)
+      why = "no split of the tile's " +
+            std::to_string(schedule ? schedule.getBlockQ() : 0) +
+            " tokens into powers of two per axis fits the grid within the "
+            "class tables' 16 KiB";
+    os << "grid boxes: none, the kernels tile flat positions (" << *why
        << ")\n";
     return;
   }
@@ -316,8 +323,20 @@ LogicalResult explainSvg(Operation *op, int64_t nq, int64_t nk,
   FailureOr<Setup> s = setupOf(op);
   if (failed(s))
     return failure();
-  const int64_t qBlocks = (nq + s->bq - 1) / s->bq;
-  const int64_t kBlocks = (nk + s->bk - 1) / s->bk;
+  // A token grid in boxes: the map of the boxes (tile space), from the
+  // per-axis classes, while there are few enough to list per row.
+  std::optional<GridTiles> grid;
+  if (auto softmax = dyn_cast<attn::AttentionOp>(op); softmax && softmax.getGrid())
+    if (auto cpu = softmax.getCpuPlanAttr(); cpu && !cpu.getBox().empty()) {
+      ArrayRef<int64_t> box = cpu.getBox();
+      GridTiles tiles = classifyGridTiles(softmax, {box.begin(), box.end()});
+      if (tiles.boxCount() <= 16384)
+        grid = std::move(tiles);
+    }
+  const int64_t qBlocks =
+      grid ? grid->boxCount() : (nq + s->bq - 1) / s->bq;
+  const int64_t kBlocks =
+      grid ? grid->boxCount() : (nk + s->bk - 1) / s->bk;
   // A drawable map: at most kMaxCells cells a side, each cell merging
   // group x group tiles beyond that (at --len 1048576 a map of every tile
   // was 8 GB). Cells shrink for big maps so the picture stays about 800 px
@@ -342,8 +361,16 @@ LogicalResult explainSvg(Operation *op, int64_t nq, int64_t nk,
      << "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
      << "<text x=\"" << margin << "\" y=\"20\">"
      << SymbolTable::getSymbolName(op).getValue() << ": Nq " << nq << ", Nk "
-     << nk << " (rows: q-blocks of " << s->bq << ", columns: k-blocks of "
-     << s->bk;
+     << nk;
+  if (grid) {
+    os << " (rows: query boxes of";
+    for (auto [i, a] : llvm::enumerate(grid->axes))
+      os << (i ? " x " : " ") << a.box;
+    os << " tokens, columns: key boxes";
+  } else {
+    os << " (rows: q-blocks of " << s->bq << ", columns: k-blocks of "
+       << s->bk;
+  }
   if (group > 1)
     os << "; each cell " << group << " x " << group << " tiles";
   os << "; dark full, light partial, white skipped)</text>\n";
@@ -372,6 +399,24 @@ LogicalResult explainSvg(Operation *op, int64_t nq, int64_t nk,
     };
     const int64_t qb0 = row * group, qb1 = std::min(qBlocks, qb0 + group);
     for (int64_t qb = qb0; qb < qb1; ++qb) {
+      if (grid) {
+        // Runs of visited and of full key boxes.
+        BlockRange v{0, -1}, f{0, -1};
+        for (int64_t kb = 0; kb <= kBlocks; ++kb) {
+          const GridClass c = kb < kBlocks ? grid->tileClass(qb, kb) : kGridEmpty;
+          if (c != kGridEmpty && !v.empty() && v.last == kb - 1)
+            v.last = kb;
+          else if (c != kGridEmpty)
+            add(visited, visitedStep, v), v = {kb, kb};
+          if (c == kGridFull && !f.empty() && f.last == kb - 1)
+            f.last = kb;
+          else if (c == kGridFull)
+            add(full, fullStep, f), f = {kb, kb};
+        }
+        add(visited, visitedStep, v);
+        add(full, fullStep, f);
+        continue;
+      }
       QBlockPlan plan = planQBlock(s->clauses, s->bq, s->bk, nq, nk, qb);
       for (const BlockRange &r : plan.segments)
         add(visited, visitedStep, r);
