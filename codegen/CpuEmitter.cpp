@@ -360,17 +360,15 @@ static LogicalResult emitSoftmaxCpu(attn::AttentionOp op, raw_ostream &os) {
     return failure();
   const bool gather = boxes || routed;
   os << kCpuSoftmaxTiles << "\n";
-  const char *posQ = gather ? "tq[r] + offset" : "row0 + r + offset";
-  const char *posK = gather ? "tk[c]" : "col0 + c";
-  // The token of a tile-space row or key.
-  auto tokenQ = [&](const char *i) {
-    return std::string(boxes ? "attnc_grid_token(" : "rq[") + i +
-           (boxes ? ")" : "]");
-  };
-  auto tokenK = [&](const char *i) {
-    return std::string(boxes ? "attnc_grid_token(" : "rk[") + i +
-           (boxes ? ")" : "]");
-  };
+  // Rows and keys are gathered by token: a tile-space index's token is
+  // itself for flat tiles, the grid's token in a box, or the sorted
+  // order's row (rq, rk: the task's sorted orders).
+  os << "#define ATTNC_Q_TOKEN(i) "
+     << (boxes ? "attnc_grid_token(i)" : routed ? "rq[i]" : "(i)") << "\n"
+     << "#define ATTNC_K_TOKEN(i) "
+     << (boxes ? "attnc_grid_token(i)" : routed ? "rk[i]" : "(i)") << "\n";
+  const char *posQ = "tq[r] + offset";
+  const char *posK = "tk[c]";
   os << R"(// One (b, h, q-block) task.
 static void attnc_qblock(const AttncKernelArgs &args, )" << (hybrid ? "const AttncHybrid *hy, " : "") << (routed ? "const AttncRoute *route, " : "") << R"(long long b, long long h, long long qb) {
 )";
@@ -405,16 +403,10 @@ static void attnc_qblock(const AttncKernelArgs &args, )" << (hybrid ? "const Att
   )" << (routed ? "const long long *rq = route->qtok + (b * ROUTE_QH + (ROUTE_QH > 1 ? h : 0)) * Nq;\n"
                     "  const long long *rk = route->ktok + (b * ROUTE_KH + (ROUTE_KH > 1 ? h : 0)) * Nk;\n  "
                   : "")
-     << (gather ? R"(long long tq[BQ], tk[BK];
-  for (int r = 0; r < rows; ++r) {
-    tq[r] = )" + tokenQ("row0 + r") + R"(;
-    for (int d = 0; d < D; ++d)
-      Q[r][d] = tq[r] < 0 ? 0.0f : attnc_load(qp + tq[r] * args.q_strides.s[2] + d);
-  }
-)" : R"(for (int r = 0; r < rows; ++r)
-    for (int d = 0; d < D; ++d)
-      Q[r][d] = attnc_load(qp + (row0 + r) * args.q_strides.s[2] + d);
-)") << R"(  for (int r = 0; r < BQ; ++r) {
+     << R"(long long tq[BQ], tk[BK]; // tokens of the tile's rows and keys (-1: padding)
+  for (int r = 0; r < rows; ++r) tq[r] = ATTNC_Q_TOKEN(row0 + r);
+  attnc_gather_q(Q, qp, args.q_strides.s[2], tq, rows);
+  for (int r = 0; r < BQ; ++r) {
     m[r] = -attnc_inf();
     l[r] = 0.0f;
     for (int e = 0; e < DV; ++e) acc[r][e] = 0.0f;
@@ -449,25 +441,8 @@ static void attnc_qblock(const AttncKernelArgs &args, )" << (hybrid ? "const Att
      << R"(      const bool is_full = bm ? bm->full[bi] != 0 : attnc_plan_full(plan, kb);
 )" << (hybrid ? "      vis[kb] = is_full ? 2 : 1;\n" : "") << R"(      for (int c = cols; c < BK; ++c) // past the last key: keep S finite
         for (int d = 0; d < D; ++d) Kt[d][c] = 0.0f;
-)" << (gather ? R"(      for (int c = 0; c < cols; ++c) {
-        tk[c] = )" + tokenK("col0 + c") + R"(;
-        if (tk[c] < 0) { // padding: zero, and hidden by the mask below
-          for (int d = 0; d < D; ++d) Kt[d][c] = 0.0f;
-          for (int e = 0; e < DV; ++e) V[c][e] = 0.0f;
-          continue;
-        }
-        for (int d = 0; d < D; ++d)
-          Kt[d][c] = attnc_load(kp + tk[c] * args.k_strides.s[2] + d);
-        for (int e = 0; e < DV; ++e)
-          V[c][e] = attnc_load(vp + tk[c] * args.v_strides.s[2] + e);
-      }
-)" : R"(      for (int c = 0; c < cols; ++c) {
-        for (int d = 0; d < D; ++d)
-          Kt[d][c] = attnc_load(kp + (col0 + c) * args.k_strides.s[2] + d);
-        for (int e = 0; e < DV; ++e)
-          V[c][e] = attnc_load(vp + (col0 + c) * args.v_strides.s[2] + e);
-      }
-)") << R"(
+      for (int c = 0; c < cols; ++c) tk[c] = ATTNC_K_TOKEN(col0 + c);
+      attnc_gather_kv(Kt, V, kp, args.k_strides.s[2], vp, args.v_strides.s[2], tk, cols);
       // S = scale * Q K^T.
       for (int r = 0; r < rows; ++r) attnc_row_scores(S[r], Q[r], Kt);
 )";
@@ -547,9 +522,8 @@ static void attnc_qblock(const AttncKernelArgs &args, )" << (hybrid ? "const Att
   os << "  storage_t *op_ = (storage_t *)args.o + b * args.o_strides.s[0] + "
         "h * args.o_strides.s[1] + q0 * args.o_strides.s[2];\n"
         "  for (int r = 0; r < rows; ++r) {\n"
-     << (gather ? "    if (tq[r] < 0) continue; // padding\n"
-                 "    const long long row = tq[r];\n"
-               : "    const long long row = row0 + r;\n");
+        "    if (tq[r] < 0) continue; // padding\n"
+        "    const long long row = tq[r];\n";
   switch (normalize) {
   case attn::Normalize::softmax:
     // l is positive, 0 (nothing visible) or NaN (a NaN or +inf score).

@@ -110,9 +110,9 @@ inline constexpr const char *kCpuRoute =
 #include "codegen/device/cpu_route.h.inc"
     ;
 
-/// codegen/device/grid_tiles.h: a token grid tiled in boxes (CPU and CUDA)
+/// codegen/device/grid_tiles.cuh: a token grid tiled in boxes (CPU and CUDA)
 inline constexpr const char *kGridTiles =
-#include "codegen/device/grid_tiles.h.inc"
+#include "codegen/device/grid_tiles.cuh.inc"
     ;
 
 /// codegen/device/cpu_softmax_tiles.h: CPU: the softmax kernel's tile products

@@ -3,9 +3,9 @@
 // The classes are computed once here, at compile time, from the same
 // analysis `attnc explain` counts with, and printed as per-axis tables: a
 // 64 x 64 grid in 8 x 8 boxes needs two tables of 8 x 8 bytes, not a map
-// of its 4096 tiles. The index arithmetic is printed unrolled, one line
-// per axis with the plan's sizes as literals, so that every division is by
-// a constant on both targets.
+// of its 4096 tiles. The geometry is printed as one #define per axis and
+// quantity, so that the walk in codegen/device/grid_tiles.cuh divides by
+// constants on both targets.
 //
 //===----------------------------------------------------------------------===//
 
@@ -61,41 +61,21 @@ void emitGridTiles(attn::AttentionOp op, ArrayRef<int64_t> box, Target target,
   for (const GridAxisTiles &a : tiles.axes)
     for (uint8_t c : a.cls)
       os << (i++ % 32 == 0 ? "\n  " : "") << int(c) << ",";
-  os << "\n};\n"
-     << "typedef struct AttncGridPlan {\n"
-     << "  const unsigned char *cls[" << n << "];\n"
-     << "} AttncGridPlan;\n";
-  // Tile-space index -> token.
-  os << "ATTNC_GRID_FN long long attnc_grid_token(long long i) {\n"
-     << "  const long long box = i / BQ, inner = i % BQ;\n"
-     << "  long long token = 0, c;\n";
+  os << "\n};\n";
+  // The geometry, one line per axis, for the box walk.
+  os << "#define GRID_AXES " << n << "\n#define GRID_EXACT "
+     << (tiles.exact ? 1 : 0) << "\n";
   for (size_t a = 0; a < n; ++a) {
     const GridAxisTiles &t = tiles.axes[a];
-    os << "  c = box / " << boxStride[a] << " % " << t.boxes << " * " << t.box
-       << " + inner / " << innerStride[a] << " % " << t.box << ";\n";
-    if (t.boxes * t.box != t.size)
-      os << "  if (c >= " << t.size << ") return -1; // padding\n";
-    os << "  token += c * " << tokenStride[a] << ";\n";
+    os << "#define GRID_SIZE_" << a << " " << t.size << "LL\n"
+       << "#define GRID_STRIDE_" << a << " " << tokenStride[a] << "LL\n"
+       << "#define GRID_BOX_" << a << " " << t.box << "LL\n"
+       << "#define GRID_BOXES_" << a << " " << t.boxes << "LL\n"
+       << "#define GRID_BOX_STRIDE_" << a << " " << boxStride[a] << "LL\n"
+       << "#define GRID_INNER_STRIDE_" << a << " " << innerStride[a] << "LL\n"
+       << "#define GRID_CLASS_AT_" << a << " " << offset[a] << "\n";
   }
-  os << "  return token;\n}\n";
-  // A query box's rows of the class tables.
-  os << "ATTNC_GRID_FN AttncGridPlan attnc_grid_plan(long long qb) {\n"
-     << "  AttncGridPlan p;\n";
-  for (size_t a = 0; a < n; ++a) {
-    const GridAxisTiles &t = tiles.axes[a];
-    os << "  p.cls[" << a << "] = kGridClass + " << offset[a] << " + qb / "
-       << boxStride[a] << " % " << t.boxes << " * " << t.boxes << ";\n";
-  }
-  os << "  return p;\n}\n";
-  // A tile's class: the product of its axes'.
-  os << "ATTNC_GRID_FN int attnc_grid_class(const AttncGridPlan &p, long long "
-        "kb) {\n"
-     << "  int cls = " << (tiles.exact ? 2 : 1) << ", c;\n";
-  for (size_t a = 0; a < n; ++a)
-    os << "  c = p.cls[" << a << "][kb / " << boxStride[a] << " % "
-       << tiles.axes[a].boxes
-       << "];\n  if (c == 0) return 0;\n  if (c == 1) cls = 1;\n";
-  os << "  return cls;\n}\n" << kGridTiles << "\n";
+  os << kGridTiles << "\n";
 }
 
 } // namespace attnc

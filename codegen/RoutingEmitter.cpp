@@ -14,17 +14,15 @@ bool cpuPlanRouted(attn::AttentionOp op) {
   return plan && plan.getRouted();
 }
 
-/// `static inline int attnc_route_<side>(args, b, h, pos)`: the side's
-/// parameter read at its indices (b, h, the position).
-static void emitReader(const RoutingSide &side, const char *fn,
+/// `#define MACRO(args, b, h, pos)`: the side's parameter read at its
+/// indices (b, h, the position).
+static void emitReader(const RoutingSide &side, const char *macro,
                        raw_ostream &os) {
-  os << "static inline int " << fn
-     << "(const AttncKernelArgs &args, long long b, long long h, long long "
-        "pos) {\n  (void)b;\n  (void)h;\n  return attnc_param_"
+  os << "#define " << macro << "(args, b, h, pos) attnc_param_"
      << attn::ParamOp(side.read).getName() << "(args";
   for (unsigned arg : side.args)
     os << ", " << (arg == 0 ? "b" : arg == 1 ? "h" : "pos");
-  os << ");\n}\n";
+  os << ")\n";
 }
 
 LogicalResult emitRouting(attn::AttentionOp op, raw_ostream &os) {
@@ -37,8 +35,8 @@ LogicalResult emitRouting(attn::AttentionOp op, raw_ostream &os) {
      << "#define ROUTE_QH " << (clause->query.perHead() ? "H" : "1LL") << "\n"
      << "#define ROUTE_KH " << (clause->key.perHead() ? "H" : "1LL") << "\n"
      << "#define ROUTE_ALONE " << (clause->alone ? 1 : 0) << "\n";
-  emitReader(clause->query, "attnc_route_qid", os);
-  emitReader(clause->key, "attnc_route_kid", os);
+  emitReader(clause->query, "ATTNC_ROUTE_QID", os);
+  emitReader(clause->key, "ATTNC_ROUTE_KID", os);
   os << kCpuRoute << "\n";
   return success();
 }

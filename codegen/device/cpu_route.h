@@ -2,7 +2,7 @@
 // Embedded into the CPU softmax kernel of a spec whose plan is `routed` (docs/language.md §3d),
 // after what codegen/RoutingEmitter.cpp prints: ROUTE_QH and ROUTE_KH (1, or H when the query's
 // or the key's id is per head), ROUTE_ALONE (the routing clause is the whole mask) and the id
-// readers attnc_route_qid / attnc_route_kid (args, b, h, position).
+// readers ATTNC_ROUTE_QID / ATTNC_ROUTE_KID (args, b, h, position).
 // Per (b, head of the id), the query rows and the keys are sorted by (id, position): the rows of
 // one id are contiguous, so query tile qb sees only the key tiles whose ids meet its id range,
 // one contiguous run of them. Positions in the regions stay the tokens' own.
@@ -52,10 +52,10 @@ static int attnc_route_build(const AttncKernelArgs &args, AttncRoute *r) {
     const long long b = s / (ROUTE_QH + ROUTE_KH), h = s % (ROUTE_QH + ROUTE_KH) - (query ? 0 : ROUTE_QH);
     if (query)
       attnc_route_sort(Nq, offset, r->qtok + (b * ROUTE_QH + h) * Nq, r->qid + (b * ROUTE_QH + h) * Nq,
-                       [&](long long pos) { return attnc_route_qid(args, b, h, pos); });
+                       [&](long long pos) { return ATTNC_ROUTE_QID(args, b, h, pos); });
     else
       attnc_route_sort(Nk, 0, r->ktok + (b * ROUTE_KH + h) * Nk, r->kid + (b * ROUTE_KH + h) * Nk,
-                       [&](long long pos) { return attnc_route_kid(args, b, h, pos); });
+                       [&](long long pos) { return ATTNC_ROUTE_KID(args, b, h, pos); });
   }
   return 0;
 }

@@ -1,6 +1,7 @@
 // ==== codegen/device/cpu_softmax_tiles.h: CPU: the softmax kernel's tile products (S = Q K^T, acc += P V) ====
 // Embedded verbatim into the CPU softmax kernel (codegen/CpuEmitter.cpp), after cpu_vector.h and
-// the schedule constants D, DV, BK and kScale the emitter defines before it.
+// the schedule constants D, DV, BK and kScale the emitter defines before it, and the prelude's
+// storage_t and attnc_load.
 // acc = alpha * acc + sum_c p[c] V[c] for one row, over the columns `visible`
 // holds (all without Masked): a key the mask hides contributes nothing, not
 // 0 * V[c], which is NaN where V[c] is not finite (docs/language.md,
@@ -53,5 +54,34 @@ static inline void attnc_row_scores(float *s, const float *q, const float (*Kt)[
       s0 += qd * attnc_ld8(Kt[d] + c0); s1 += qd * attnc_ld8(Kt[d] + c0 + 8);
     }
     attnc_st8(s + c0, s0 * kScale); attnc_st8(s + c0 + 8, s1 * kScale);
+  }
+}
+
+// Q rows of a tile gathered by token: row r reads token tq[r] (-1, padding: zeros).
+static inline void attnc_gather_q(float (*Q)[D], const storage_t *qp, long long stride, const long long *tq,
+                                  int rows) {
+  for (int r = 0; r < rows; ++r) {
+    if (tq[r] < 0) {
+      for (int d = 0; d < D; ++d) Q[r][d] = 0.0f;
+      continue;
+    }
+    const storage_t *src = qp + tq[r] * stride;
+    for (int d = 0; d < D; ++d) Q[r][d] = attnc_load(src + d);
+  }
+}
+
+// K (transposed) and V of a tile gathered by token: column c reads token tk[c] (-1: zeros, and
+// hidden by the mask).
+static inline void attnc_gather_kv(float (*Kt)[BK], float (*V)[DV], const storage_t *kp, long long kstride,
+                                   const storage_t *vp, long long vstride, const long long *tk, int cols) {
+  for (int c = 0; c < cols; ++c) {
+    if (tk[c] < 0) {
+      for (int d = 0; d < D; ++d) Kt[d][c] = 0.0f;
+      for (int e = 0; e < DV; ++e) V[c][e] = 0.0f;
+      continue;
+    }
+    const storage_t *k = kp + tk[c] * kstride, *v = vp + tk[c] * vstride;
+    for (int d = 0; d < D; ++d) Kt[d][c] = attnc_load(k + d);
+    for (int e = 0; e < DV; ++e) V[c][e] = attnc_load(v + e);
   }
 }
