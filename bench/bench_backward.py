@@ -27,6 +27,7 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.dirname(__file__))
 import specs  # noqa: E402
 from attnc_ctypes import Runtime  # noqa: E402
+from bench_softmax import compiled_flex  # noqa: E402
 from bench_softmax import time_cuda, visible_entries  # noqa: E402
 
 BACKWARD_MASKS = ("causal", "window", "document", "alibi")
@@ -49,15 +50,8 @@ def main():
     args = ap.parse_args()
 
     from torch.nn.attention import SDPBackend, sdpa_kernel
-    from torch.nn.attention.flex_attention import create_block_mask, flex_attention
-    # One compiled FlexAttention per (mask, head_dim, shape): more than torch's default
-    # recompile limit (8) in one run, after which it falls back to its unfused path
-    # (and at N = 16384 runs out of memory): raise the limit for the whole run.
-    import torch._dynamo
-    for knob in ("recompile_limit", "cache_size_limit"):
-        if hasattr(torch._dynamo.config, knob):
-            setattr(torch._dynamo.config, knob, 256)
-    flex = torch.compile(flex_attention, dynamic=False)
+    from torch.nn.attention.flex_attention import create_block_mask
+    flex = compiled_flex()
     rt = Runtime(args.runtime)
     dev = torch.device("cuda")
     stream = torch.cuda.current_stream().cuda_stream

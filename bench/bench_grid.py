@@ -20,7 +20,7 @@ import torch
 sys.path.insert(0, os.path.dirname(__file__))
 import specs  # noqa: E402
 from attnc_ctypes import Runtime  # noqa: E402
-from bench_softmax import time_cuda, visible_entries  # noqa: E402
+from bench_softmax import compiled_flex, time_cuda, visible_entries  # noqa: E402
 
 
 def natten_fn(variant):
@@ -55,12 +55,8 @@ def main():
     ap.add_argument("--variants", default=",".join(specs.GRIDS))
     args = ap.parse_args()
 
-    from torch.nn.attention.flex_attention import create_block_mask, flex_attention
-    import torch._dynamo
-    for knob in ("recompile_limit", "cache_size_limit"):
-        if hasattr(torch._dynamo.config, knob):
-            setattr(torch._dynamo.config, knob, 256)
-    flex = torch.compile(flex_attention, dynamic=False)
+    from torch.nn.attention.flex_attention import create_block_mask
+    flex = compiled_flex()
     rt = Runtime(args.runtime)
     dev = torch.device("cuda")
     stream = torch.cuda.current_stream().cuda_stream

@@ -38,6 +38,19 @@ def time_cuda(fn, warmup=5, repeats=20):
     return statistics.median(times)
 
 
+def compiled_flex():
+    """FlexAttention compiled once per shape. One compile per (mask, head_dim,
+    shape) is more than torch's default recompile limit (8) in one run, after
+    which it falls back to its unfused path (and at N = 16384 runs out of
+    memory): the limit is raised for the whole run."""
+    from torch.nn.attention.flex_attention import flex_attention
+    import torch._dynamo
+    for knob in ("recompile_limit", "cache_size_limit"):
+        if hasattr(torch._dynamo.config, knob):
+            setattr(torch._dynamo.config, knob, 256)
+    return torch.compile(flex_attention, dynamic=False)
+
+
 def visible_entries(mask_mod, B, N, device):
     """Exact count of visible (q, k) pairs, evaluated in row chunks."""
     total = 0
@@ -63,15 +76,8 @@ def main():
     args = ap.parse_args()
 
     from torch.nn.attention import SDPBackend, sdpa_kernel
-    from torch.nn.attention.flex_attention import create_block_mask, flex_attention
-    # One compiled FlexAttention per (mask, head_dim, shape): more than torch's default
-    # recompile limit (8) in one run, after which it falls back to its unfused path
-    # (and at N = 16384 runs out of memory): raise the limit for the whole run.
-    import torch._dynamo
-    for knob in ("recompile_limit", "cache_size_limit"):
-        if hasattr(torch._dynamo.config, knob):
-            setattr(torch._dynamo.config, knob, 256)
-    flex = torch.compile(flex_attention, dynamic=False)
+    from torch.nn.attention.flex_attention import create_block_mask
+    flex = compiled_flex()
     rt = Runtime(args.runtime)
     dev = torch.device("cuda")
     stream = torch.cuda.current_stream().cuda_stream

@@ -10,6 +10,16 @@ sys.path.insert(0, os.path.dirname(__file__))
 import specs  # noqa: E402
 
 
+def build(attnc, out, name, text, flags):
+    """Writes spec `name` and compiles it to OUT/name for sm_80 and sm_90."""
+    path = os.path.join(out, name + ".attn")
+    with open(path, "w") as f:
+        f.write(text)
+    subprocess.run([attnc, "compile", path, "-o", os.path.join(out, name),
+                    "--arch", "sm_80,sm_90", "--no-cpu"] + flags, check=True)
+    print("built", name)
+
+
 def main():
     attnc, out = sys.argv[1], sys.argv[2]
     os.makedirs(out, exist_ok=True)
@@ -17,40 +27,16 @@ def main():
     # variants (bench_backward.py), all with the backward kernels.
     for mask in list(specs.MASKS) + list(specs.SCORES):
         for hd in specs.HEAD_DIMS:
-            name, text = specs.spec_text(mask, hd)
-            path = os.path.join(out, name + ".attn")
-            with open(path, "w") as f:
-                f.write(text)
-            subprocess.run([attnc, "compile", path, "-o", os.path.join(out, name),
-                            "--arch", "sm_80,sm_90", "--no-cpu", "--backward"], check=True)
-            print("built", name)
+            build(attnc, out, *specs.spec_text(mask, hd), ["--backward"])
     # Selection and SLA (bench_sparse.py).
     for kind, n, p in specs.sparse_variants():
-        name, text = specs.sparse_spec_text(kind, n, p)
-        path = os.path.join(out, name + ".attn")
-        with open(path, "w") as f:
-            f.write(text)
-        subprocess.run([attnc, "compile", path, "-o", os.path.join(out, name),
-                        "--arch", "sm_80,sm_90", "--no-cpu"], check=True)
-        print("built", name)
+        build(attnc, out, *specs.sparse_spec_text(kind, n, p), [])
     # Token grids (bench_grid.py).
     for variant in specs.GRIDS:
-        name, text = specs.grid_spec_text(variant)
-        path = os.path.join(out, name + ".attn")
-        with open(path, "w") as f:
-            f.write(text)
-        subprocess.run([attnc, "compile", path, "-o", os.path.join(out, name),
-                        "--arch", "sm_80,sm_90", "--no-cpu"], check=True)
-        print("built", name)
+        build(attnc, out, *specs.grid_spec_text(variant), [])
     # The linear family (bench_linear.py).
     for variant in specs.LINEAR:
-        name, text = specs.linear_spec_text(variant)
-        path = os.path.join(out, name + ".attn")
-        with open(path, "w") as f:
-            f.write(text)
-        subprocess.run([attnc, "compile", path, "-o", os.path.join(out, name),
-                        "--arch", "sm_80,sm_90", "--no-cpu"], check=True)
-        print("built", name)
+        build(attnc, out, *specs.linear_spec_text(variant), [])
 
 
 if __name__ == "__main__":

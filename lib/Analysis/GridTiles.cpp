@@ -4,12 +4,14 @@
 // leaves are found by walking its def chain. A coordinate is the pair the
 // grid forms lower to, `(pos floordiv stride) rem size` of q or k; Nq and
 // Nk are the grid's token count. A clause whose leaves are constants and
-// the coordinates of one axis is compiled to a small straight-line program
+// the coordinates of one axis is flattened by the reference executor's ExprProgram
 // and evaluated on every coordinate pair of that axis.
 //
 //===----------------------------------------------------------------------===//
 
 #include "lib/Analysis/GridTiles.h"
+
+#include "lib/Reference/ExprProgram.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -148,7 +150,7 @@ private:
       return arg.getArgNumber() >= 4 ? 0 : kOpaque; // Nq, Nk are fixed
     Operation *op = v.getDefiningOp();
     if (!isa<arith::ConstantOp, arith::AddIOp, arith::SubIOp, arith::MulIOp,
-             arith::FloorDivSIOp, arith::DivSIOp, arith::RemSIOp,
+             arith::FloorDivSIOp, arith::RemSIOp,
              arith::MinSIOp, arith::MaxSIOp, arith::CmpIOp, arith::AndIOp,
              arith::OrIOp, arith::XOrIOp, arith::SelectOp, math::AbsIOp>(op))
       return kOpaque;
@@ -200,144 +202,6 @@ Clauses splitMask(attn::AttentionOp op, const GridShape &g) {
   return c;
 }
 
-/// A straight-line program over one axis' coordinates: every clause of the
-/// axis, each op once, in def order.
-class AxisProgram {
-public:
-  AxisProgram(const std::vector<Value> &clauses, const GridShape &g)
-      : g(g) {
-    for (Value v : clauses)
-      results.push_back(slotOf(v));
-  }
-
-  /// True when every clause holds at query coordinate qc, key coordinate kc.
-  bool visible(int64_t qc, int64_t kc) {
-    for (const Instr &in : code) {
-      const int64_t a = in.a >= 0 ? slots[in.a] : 0;
-      const int64_t b = in.b >= 0 ? slots[in.b] : 0;
-      int64_t &r = slots[in.out];
-      switch (in.kind) {
-      case K::Const: r = in.imm; break;
-      case K::CoordQ: r = qc; break;
-      case K::CoordK: r = kc; break;
-      case K::Add: r = int64_t(uint64_t(a) + uint64_t(b)); break;
-      case K::Sub: r = int64_t(uint64_t(a) - uint64_t(b)); break;
-      case K::Mul: r = int64_t(uint64_t(a) * uint64_t(b)); break;
-      case K::FloorDiv:
-        // The reference executor's semantics (lib/Reference/ExprProgram).
-        if (b == 0 || (a == INT64_MIN && b == -1))
-          r = 0;
-        else
-          r = a / b - ((a % b != 0) && ((a < 0) != (b < 0)));
-        break;
-      case K::Div: r = (b == 0 || (a == INT64_MIN && b == -1)) ? 0 : a / b; break;
-      case K::Rem: r = (b == 0 || b == -1) ? 0 : a % b; break;
-      case K::Min: r = a < b ? a : b; break;
-      case K::Max: r = a > b ? a : b; break;
-      case K::Abs: r = a < 0 ? int64_t(0 - uint64_t(a)) : a; break;
-      case K::Cmp: r = compare(static_cast<arith::CmpIPredicate>(in.imm), a, b); break;
-      case K::And: r = a & b; break;
-      case K::Or: r = a | b; break;
-      case K::Xor: r = (a ^ b) & 1; break;
-      case K::Select: r = a ? b : slots[in.c]; break;
-      }
-    }
-    for (int s : results)
-      if (!slots[s])
-        return false;
-    return true;
-  }
-
-private:
-  enum class K { Const, CoordQ, CoordK, Add, Sub, Mul, FloorDiv, Div, Rem,
-                 Min, Max, Abs, Cmp, And, Or, Xor, Select };
-  struct Instr {
-    K kind;
-    int out, a = -1, b = -1, c = -1;
-    int64_t imm = 0;
-  };
-
-  static int64_t compare(arith::CmpIPredicate p, int64_t a, int64_t b) {
-    switch (p) {
-    case arith::CmpIPredicate::eq: return a == b;
-    case arith::CmpIPredicate::ne: return a != b;
-    case arith::CmpIPredicate::slt: return a < b;
-    case arith::CmpIPredicate::sle: return a <= b;
-    case arith::CmpIPredicate::sgt: return a > b;
-    case arith::CmpIPredicate::sge: return a >= b;
-    case arith::CmpIPredicate::ult: return uint64_t(a) < uint64_t(b);
-    case arith::CmpIPredicate::ule: return uint64_t(a) <= uint64_t(b);
-    case arith::CmpIPredicate::ugt: return uint64_t(a) > uint64_t(b);
-    case arith::CmpIPredicate::uge: return uint64_t(a) >= uint64_t(b);
-    }
-    return 0;
-  }
-
-  int emit(Instr in) {
-    in.out = static_cast<int>(slots.size());
-    slots.push_back(0);
-    code.push_back(in);
-    return in.out;
-  }
-
-  int slotOf(Value v) {
-    if (auto it = slotFor.find(v); it != slotFor.end())
-      return it->second;
-    int s = build(v);
-    slotFor[v] = s;
-    return s;
-  }
-
-  int build(Value v) {
-    if (std::optional<Coord> c = coordOf(v, g))
-      return emit({c->isKey ? K::CoordK : K::CoordQ, 0});
-    if (isa<BlockArgument>(v)) // Nq or Nk (Dependencies checked)
-      return emit({K::Const, 0, -1, -1, -1, g.tokens});
-    Operation *op = v.getDefiningOp();
-    if (auto c = dyn_cast<arith::ConstantOp>(op)) {
-      const APInt value = cast<IntegerAttr>(c.getValue()).getValue();
-      return emit({K::Const, 0, -1, -1, -1,
-                   value.getBitWidth() == 1 ? int64_t(value.getZExtValue())
-                                            : value.getSExtValue()});
-    }
-    auto operand = [&](unsigned i) { return slotOf(op->getOperand(i)); };
-    Instr in{K::Const, 0};
-    llvm::TypeSwitch<Operation *>(op)
-        .Case([&](arith::AddIOp) { in.kind = K::Add; })
-        .Case([&](arith::SubIOp) { in.kind = K::Sub; })
-        .Case([&](arith::MulIOp) { in.kind = K::Mul; })
-        .Case([&](arith::FloorDivSIOp) { in.kind = K::FloorDiv; })
-        .Case([&](arith::DivSIOp) { in.kind = K::Div; })
-        .Case([&](arith::RemSIOp) { in.kind = K::Rem; })
-        .Case([&](arith::MinSIOp) { in.kind = K::Min; })
-        .Case([&](arith::MaxSIOp) { in.kind = K::Max; })
-        .Case([&](math::AbsIOp) { in.kind = K::Abs; })
-        .Case([&](arith::CmpIOp c) {
-          in.kind = K::Cmp;
-          in.imm = static_cast<int64_t>(c.getPredicate());
-        })
-        .Case([&](arith::AndIOp) { in.kind = K::And; })
-        .Case([&](arith::OrIOp) { in.kind = K::Or; })
-        .Case([&](arith::XOrIOp) { in.kind = K::Xor; })
-        .Case([&](arith::SelectOp) { in.kind = K::Select; });
-    // Operands first, so that the program runs in def order.
-    const unsigned n = op->getNumOperands();
-    if (n > 0)
-      in.a = operand(0);
-    if (n > 1)
-      in.b = operand(1);
-    if (n > 2)
-      in.c = operand(2);
-    return emit(in);
-  }
-
-  const GridShape &g;
-  std::vector<Instr> code;
-  std::vector<int64_t> slots;
-  std::vector<int> results;
-  llvm::DenseMap<Value, int> slotFor;
-};
-
 } // namespace
 
 std::optional<std::string> whyNoGridBoxes(attn::AttentionOp op) {
@@ -374,13 +238,28 @@ Visibility visibilityOf(attn::AttentionOp op) {
   Visibility v;
   v.sizes = g.sizes;
   v.exact = !c.opaque;
+  Block &mask = op.getMask().front();
   for (size_t axis = 0; axis < g.sizes.size(); ++axis) {
-    const int64_t L = g.sizes[axis];
-    AxisProgram program(c.perAxis[axis], g);
-    std::vector<uint8_t> pairs(L * L);
-    for (int64_t qc = 0; qc < L; ++qc)
-      for (int64_t kc = 0; kc < L; ++kc)
-        pairs[qc * L + kc] = program.visible(qc, kc);
+    const int64_t L = g.sizes[axis], stride = g.strides[axis];
+    // The axis' clauses read only its coordinates: evaluate them at
+    // positions whose other coordinates are 0 (args b, h, q, k, Nq, Nk).
+    FailureOr<reference::ExprProgram> program =
+        reference::ExprProgram::compileConjunction(mask, c.perAxis[axis]);
+    std::vector<uint8_t> pairs(L * L, 1);
+    if (succeeded(program)) {
+      reference::Scalar args[6];
+      args[0].i = args[1].i = 0;
+      args[4].i = args[5].i = g.tokens;
+      std::string error;
+      for (int64_t qc = 0; qc < L; ++qc)
+        for (int64_t kc = 0; kc < L; ++kc) {
+          args[2].i = qc * stride;
+          args[3].i = kc * stride;
+          pairs[qc * L + kc] = program->run(args, error).i != 0;
+        }
+    } else {
+      v.exact = false; // Dependencies admits only ops the program knows
+    }
     v.pairs.push_back(std::move(pairs));
   }
   return v;

@@ -33,17 +33,41 @@ enum class ExprProgram::Opcode {
 FailureOr<ExprProgram>
 ExprProgram::compile(Block &block, const llvm::StringMap<ParamValues> &params,
                      llvm::StringMap<ParamValues> *paramGrads) {
+  return build(block, params, paramGrads, nullptr);
+}
+
+FailureOr<ExprProgram>
+ExprProgram::compileConjunction(Block &block, ArrayRef<Value> conjuncts) {
+  static const llvm::StringMap<ParamValues> noParams;
+  return build(block, noParams, nullptr, &conjuncts);
+}
+
+FailureOr<ExprProgram>
+ExprProgram::build(Block &block, const llvm::StringMap<ParamValues> &params,
+                   llvm::StringMap<ParamValues> *paramGrads,
+                   ArrayRef<Value> *conjuncts) {
   ExprProgram program;
   llvm::DenseMap<Value, int> slots;
   for (BlockArgument arg : block.getArguments())
     slots[arg] = program.numSlots++;
   program.numArgs = program.numSlots;
+  // With conjuncts: only the ops they depend on.
+  llvm::DenseSet<Operation *> needed;
+  if (conjuncts) {
+    SmallVector<Value> work(conjuncts->begin(), conjuncts->end());
+    while (!work.empty())
+      if (Operation *def = work.pop_back_val().getDefiningOp();
+          def && needed.insert(def).second)
+        work.append(def->operand_begin(), def->operand_end());
+  }
 
   for (Operation &op : block) {
     if (auto yield = dyn_cast<attn::YieldOp>(op)) {
       program.resultSlot = slots.lookup(yield.getValue());
       break;
     }
+    if (conjuncts && !needed.contains(&op))
+      continue;
     Instr in;
     auto operand = [&](unsigned i) { return slots.lookup(op.getOperand(i)); };
     if (auto grad = dyn_cast<attn::ParamGradOp>(op)) {
@@ -154,6 +178,23 @@ ExprProgram::compile(Block &block, const llvm::StringMap<ParamValues> &params,
     in.dst = program.numSlots++;
     slots[op.getResult(0)] = in.dst;
     program.instrs.push_back(std::move(in));
+  }
+  if (conjuncts) {
+    // result = true && c0 && c1 ...
+    Instr all;
+    all.opcode = Opcode::Const;
+    all.constant.i = 1;
+    all.dst = program.numSlots++;
+    program.instrs.push_back(all);
+    for (Value c : *conjuncts) {
+      Instr in;
+      in.opcode = Opcode::And;
+      in.a = all.dst;
+      in.b = slots.lookup(c);
+      in.dst = all.dst = program.numSlots++;
+      program.instrs.push_back(in);
+    }
+    program.resultSlot = all.dst;
   }
   return program;
 }

@@ -46,12 +46,23 @@ public:
   compile(mlir::Block &block, const llvm::StringMap<ParamValues> &params,
           llvm::StringMap<ParamValues> *paramGrads = nullptr);
 
+  /// Flattens only what the i1 values `conjuncts` of `block` depend on and
+  /// yields their conjunction (true for none): a part of a mask evaluated
+  /// on its own (lib/Analysis/GridTiles.cpp). Fails like compile, also on
+  /// a parameter read (there are no parameters to bind).
+  static mlir::FailureOr<ExprProgram>
+  compileConjunction(mlir::Block &block, llvm::ArrayRef<mlir::Value> conjuncts);
+
   /// Runs the program; `args` holds one scalar per block argument. A
   /// parameter index out of range sets `error` (if still empty) and reads 0.
   Scalar run(const Scalar *args, std::string &error) const;
 
 private:
   enum class Opcode;
+  static mlir::FailureOr<ExprProgram>
+  build(mlir::Block &block, const llvm::StringMap<ParamValues> &params,
+        llvm::StringMap<ParamValues> *paramGrads,
+        llvm::ArrayRef<mlir::Value> *conjuncts);
   struct Instr {
     Opcode opcode;
     int dst = 0;
