@@ -359,7 +359,8 @@ static LogicalResult emitSoftmaxCpu(attn::AttentionOp op, raw_ostream &os) {
   if (routed && failed(emitRouting(op, os)))
     return failure();
   const bool gather = boxes || routed;
-  os << kCpuSoftmaxTiles << "\n";
+  os << "#define ATTNC_RAGGED " << (kernel->ragged ? 1 : 0) << "\n"
+     << kDeviceSequence << kCpuSoftmaxTiles << "\n";
   // Rows and keys are gathered by token: a tile-space index's token is
   // itself for flat tiles, the grid's token in a box, or the sorted
   // order's row (rq, rk: the task's sorted orders).
@@ -372,22 +373,12 @@ static LogicalResult emitSoftmaxCpu(attn::AttentionOp op, raw_ostream &os) {
   os << R"(// One (b, h, q-block) task.
 static void attnc_qblock(const AttncKernelArgs &args, )" << (hybrid ? "const AttncHybrid *hy, " : "") << (routed ? "const AttncRoute *route, " : "") << R"(long long b, long long h, long long qb) {
 )";
-  if (kernel->ragged)
-    // The plan's `ragged`: a packed batch (cu_seqlens) gives each sequence
-    // its own rows, lengths and decode alignment; the grid covers the
-    // longest sequence, so blocks past this one's end do nothing.
-    os << R"(  long long Nq = args.q_len, Nk = args.kv_len, q0 = 0, k0 = 0;
-  if (args.cu_seqlens_q) {
-    q0 = args.cu_seqlens_q[b];
-    Nq = args.cu_seqlens_q[b + 1] - q0;
-    k0 = args.cu_seqlens_k[b];
-    Nk = args.cu_seqlens_k[b + 1] - k0;
-  }
-  if (qb * BQ >= Nq) return;
-)";
-  else
-    os << "  const long long Nq = args.q_len, Nk = args.kv_len, q0 = 0, k0 = "
-          "0;\n";
+  // The task's sequence (codegen/device/sequence.h): the call's lengths,
+  // or with the plan's `ragged` a packed or paged batch's own; the grid
+  // covers the longest sequence, so blocks past this one's end do nothing.
+  os << R"(  const AttncSequence seq = attnc_sequence(args, b);
+  const long long Nq = seq.Nq, Nk = seq.Nk, q0 = seq.q0, k0 = seq.k0;
+)" << (kernel->ragged ? "  if (qb * BQ >= Nq) return;\n" : "");
   os << R"(  const long long g = h / (H / G);
   const long long row0 = qb * BQ;
 )" << (boxes ? "  const int rows = BQ; // tile space: padding rows have token -1\n"
@@ -398,8 +389,8 @@ static void attnc_qblock(const AttncKernelArgs &args, )" << (hybrid ? "const Att
   float m[BQ], l[BQ];
   unsigned char shown[BQ][BK]; // a partial tile's mask
   const storage_t *qp = (const storage_t *)args.q + b * args.q_strides.s[0] + h * args.q_strides.s[1] + q0 * args.q_strides.s[2];
-  const storage_t *kp = (const storage_t *)args.k + b * args.k_strides.s[0] + g * args.k_strides.s[1] + k0 * args.k_strides.s[2];
-  const storage_t *vp = (const storage_t *)args.v + b * args.v_strides.s[0] + g * args.v_strides.s[1] + k0 * args.v_strides.s[2];
+  const AttncKvRows kr = attnc_kv_rows(args, args.k, args.k_strides, b, g, k0); // contiguous or paged
+  const AttncKvRows vr = attnc_kv_rows(args, args.v, args.v_strides, b, g, k0);
   )" << (routed ? "const long long *rq = route->qtok + (b * ROUTE_QH + (ROUTE_QH > 1 ? h : 0)) * Nq;\n"
                     "  const long long *rk = route->ktok + (b * ROUTE_KH + (ROUTE_KH > 1 ? h : 0)) * Nk;\n  "
                   : "")
@@ -442,7 +433,7 @@ static void attnc_qblock(const AttncKernelArgs &args, )" << (hybrid ? "const Att
 )" << (hybrid ? "      vis[kb] = is_full ? 2 : 1;\n" : "") << R"(      for (int c = cols; c < BK; ++c) // past the last key: keep S finite
         for (int d = 0; d < D; ++d) Kt[d][c] = 0.0f;
       for (int c = 0; c < cols; ++c) tk[c] = ATTNC_K_TOKEN(col0 + c);
-      attnc_gather_kv(Kt, V, kp, args.k_strides.s[2], vp, args.v_strides.s[2], tk, cols);
+      attnc_gather_kv(Kt, V, kr, vr, tk, cols);
       // S = scale * Q K^T.
       for (int r = 0; r < rows; ++r) attnc_row_scores(S[r], Q[r], Kt);
 )";
@@ -563,13 +554,7 @@ static void attnc_qblock(const AttncKernelArgs &args, )" << (hybrid ? "const Att
   }
   if (normalize == attn::Normalize::softmax)
     os << "    if (args.lse)\n"
-       << (kernel->ragged
-               ? "      // Ragged: lse is [H, total_q].\n"
-                 "      args.lse[args.cu_seqlens_q ? h * "
-                 "args.cu_seqlens_q[args.batch] + q0 + row0 + r\n"
-                 "                                 : (b * H + h) * Nq + "
-                 "row0 + r] =\n"
-               : "      args.lse[(b * H + h) * Nq + row] =\n")
+       << "      args.lse[ATTNC_LSE_AT(row)] = // sequence.h\n"
        << "          l[r] != 0.0f ? m[r] + logf(l[r]) : -attnc_inf();\n";
   os << "  }\n}\n\n";
 

@@ -217,8 +217,10 @@ LogicalResult emitCuda(Operation *op, raw_ostream &os) {
      << floatLiteral(attention.getScale().convertToDouble()) << "\n";
   const bool hybrid = g.kernel.hybrid; // an attn.hybrid_fold in the kernel
   os << "#define ATTNC_HYBRID " << (hybrid ? 1 : 0) << "\n";
-  // The plan's `ragged`: blocks read their sequence from cu_seqlens.
-  os << "#define ATTNC_RAGGED " << (g.kernel.ragged ? 1 : 0) << "\n";
+  // The plan's `ragged`: blocks read their sequence from cu_seqlens or a
+  // paged cache's kv_lens, keys through its block table (sequence.h).
+  os << "#define ATTNC_RAGGED " << (g.kernel.ragged ? 1 : 0) << "\n"
+     << kDeviceSequence;
   if (hybrid) {
     os << "#define ATTNC_MAIN_SMEM " << g.mainShared << "\n"
        << "#define ATTNC_HY_STATES_KERNEL " << cudaHybridStatesKernelName(op)

@@ -23,6 +23,11 @@ inline constexpr const char *kCudaPtxHelpers =
 #include "codegen/device/ptx.cuh.inc"
     ;
 
+/// codegen/device/sequence.h: one sequence of a call: lengths, first rows, paged or contiguous keys (both targets)
+inline constexpr const char *kDeviceSequence =
+#include "codegen/device/sequence.h.inc"
+    ;
+
 /// codegen/device/tile_walk.cuh: the k-tiles a q-block visits: runtime block mask or static plan
 inline constexpr const char *kCudaTileWalk =
 #include "codegen/device/tile_walk.cuh.inc"

@@ -70,17 +70,17 @@ static inline void attnc_gather_q(float (*Q)[D], const storage_t *qp, long long 
   }
 }
 
-// K (transposed) and V of a tile gathered by token: column c reads token tk[c] (-1: zeros, and
-// hidden by the mask).
-static inline void attnc_gather_kv(float (*Kt)[BK], float (*V)[DV], const storage_t *kp, long long kstride,
-                                   const storage_t *vp, long long vstride, const long long *tk, int cols) {
+// K (transposed) and V of a tile gathered by token: column c reads key tk[c] of the sequence's
+// rows (contiguous or paged, sequence.h; -1: zeros, and hidden by the mask).
+static inline void attnc_gather_kv(float (*Kt)[BK], float (*V)[DV], const AttncKvRows &kr, const AttncKvRows &vr,
+                                   const long long *tk, int cols) {
   for (int c = 0; c < cols; ++c) {
     if (tk[c] < 0) {
       for (int d = 0; d < D; ++d) Kt[d][c] = 0.0f;
       for (int e = 0; e < DV; ++e) V[c][e] = 0.0f;
       continue;
     }
-    const storage_t *k = kp + tk[c] * kstride, *v = vp + tk[c] * vstride;
+    const storage_t *k = attnc_kv_row(kr, tk[c]), *v = attnc_kv_row(vr, tk[c]);
     for (int d = 0; d < D; ++d) Kt[d][c] = attnc_load(k + d);
     for (int e = 0; e < DV; ++e) V[c][e] = attnc_load(v + e);
   }

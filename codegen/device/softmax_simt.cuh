@@ -5,7 +5,7 @@
 // key by key, K/V tiles staged in shared memory.
 // Configured by ATTNC_KERNEL, H, G, D, DV, BQ, BK, NTHREADS, kScale,
 // ATTNC_NORMALIZE, ATTNC_HYBRID and ATTNC_RAGGED; needs the prelude (storage f32),
-// tile_walk.cuh, softmax_row_scale.cuh and the spec's attnc_mask /
+// sequence.h, tile_walk.cuh, softmax_row_scale.cuh and the spec's attnc_mask /
 // attnc_score; with ATTNC_HYBRID 1 also ATTNC_MAIN_SMEM, hybrid_rows.cuh
 // and attnc_combine_weight.
 extern "C" __global__ void __launch_bounds__(NTHREADS, 1) ATTNC_KERNEL(const AttncKernelArgs args) {
@@ -15,7 +15,7 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) ATTNC_KERNEL(const Att
   float *Ks = Acc + BQ * (DV + 1);        // [BK][D]
   float *Vs = Ks + BK * D;                // [BK][DV]
 
-  // This block's sequence (attnc_sequence, tile_walk.cuh); the grid covers
+  // This block's sequence (attnc_sequence, sequence.h); the grid covers
   // the longest one of a ragged batch, so q-blocks past its end exit.
   const AttncSequence seq = attnc_sequence(args, blockIdx.z);
   const long long Nq = seq.Nq, Nk = seq.Nk, q0 = seq.q0, k0 = seq.k0;
@@ -24,8 +24,9 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) ATTNC_KERNEL(const Att
   const long long h = blockIdx.y, b = blockIdx.z, g = h / (H / G);
   const long long row0 = qb * BQ, offset = Nk - Nq;
   const float *qp = (const float *)args.q + b * args.q_strides.s[0] + h * args.q_strides.s[1] + q0 * args.q_strides.s[2];
-  const float *kp = (const float *)args.k + b * args.k_strides.s[0] + g * args.k_strides.s[1] + k0 * args.k_strides.s[2];
-  const float *vp = (const float *)args.v + b * args.v_strides.s[0] + g * args.v_strides.s[1] + k0 * args.v_strides.s[2];
+  // Key rows: contiguous, or a paged cache's (sequence.h).
+  const AttncKvRows kr = attnc_kv_rows(args, args.k, args.k_strides, b, g, k0);
+  const AttncKvRows vr = attnc_kv_rows(args, args.v, args.v_strides, b, g, k0);
 
   for (int i = threadIdx.x; i < BQ * D; i += NTHREADS) {
     const int r = i / D, d = i % D;
@@ -52,11 +53,11 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) ATTNC_KERNEL(const Att
       __syncthreads();
       for (int i = threadIdx.x; i < BK * D; i += NTHREADS) {
         const long long key = ATTNC_TOKEN(col0 + i / D);
-        Ks[i] = key >= 0 && key < Nk ? kp[key * args.k_strides.s[2] + i % D] : 0.0f;
+        Ks[i] = key >= 0 && key < Nk ? attnc_kv_row(kr, key)[i % D] : 0.0f;
       }
       for (int i = threadIdx.x; i < BK * DV; i += NTHREADS) {
         const long long key = ATTNC_TOKEN(col0 + i / DV);
-        Vs[i] = key >= 0 && key < Nk ? vp[key * args.v_strides.s[2] + i % DV] : 0.0f;
+        Vs[i] = key >= 0 && key < Nk ? attnc_kv_row(vr, key)[i % DV] : 0.0f;
       }
       __syncthreads();
       if (r >= BQ || qrow < 0 || qrow >= Nq) continue;

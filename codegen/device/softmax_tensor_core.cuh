@@ -5,7 +5,7 @@
 // STAGES, NTHREADS, kScale, ATTNC_NORMALIZE, ATTNC_MASKED,
 // ATTNC_IDENTITY_SCORE, ATTNC_Q_IN_REGISTERS, ATTNC_HYBRID, ATTNC_RAGGED,
 // ATTNC_MMA_TYPE,
-// ATTNC_PAIR_T and ATTNC_PACK2; needs the prelude, ptx.cuh, tile_walk.cuh,
+// ATTNC_PAIR_T and ATTNC_PACK2; needs the prelude, ptx.cuh, sequence.h, tile_walk.cuh,
 // softmax_row_scale.cuh and the spec's attnc_mask / attnc_score; with
 // ATTNC_HYBRID 1 also ATTNC_MAIN_SMEM, hybrid_rows.cuh and
 // attnc_combine_weight.
@@ -25,13 +25,27 @@ __device__ __forceinline__ void attnc_load_tile(storage_t *smem, const storage_t
   }
 }
 
+// K or V rows [row0, row0 + rows) of a sequence (contiguous or paged, sequence.h) into swizzled
+// shared memory, as attnc_load_tile: each 16-byte chunk of a key row is one cp.async from the
+// row's own address, so a tile may span pages.
+__device__ __forceinline__ void attnc_load_kv_tile(storage_t *smem, const AttncKvRows &kv, long long row0,
+                                                   long long limit, int rows, int nchunks, int cols_real) {
+  for (int i = threadIdx.x; i < rows * nchunks; i += NTHREADS) {
+    const int r = i / nchunks, c = i % nchunks;
+    const long long token = ATTNC_TOKEN(row0 + r);
+    const bool valid = token >= 0 && token < limit && c * 8 < cols_real;
+    const storage_t *src = valid ? attnc_kv_row(kv, token) + c * 8 : kv.base;
+    attnc_cp_async16(smem + attnc_swz(r, c, nchunks), src, valid ? 16 : 0);
+  }
+}
+
 extern "C" __global__ void __launch_bounds__(NTHREADS, 1) ATTNC_KERNEL(const AttncKernelArgs args) {
   extern __shared__ __align__(128) unsigned char attnc_smem[];
   storage_t *Qs = reinterpret_cast<storage_t *>(attnc_smem);
   storage_t *Ks = Qs + BQ * DP;
   storage_t *Vs = Ks + STAGES * BK * DP;
 
-  // This block's sequence (attnc_sequence, tile_walk.cuh); the grid covers
+  // This block's sequence (attnc_sequence, sequence.h); the grid covers
   // the longest one of a ragged batch, so q-blocks past its end exit.
   const AttncSequence seq = attnc_sequence(args, blockIdx.z);
   const long long Nq = seq.Nq, Nk = seq.Nk, q0 = seq.q0, k0 = seq.k0;
@@ -44,8 +58,8 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) ATTNC_KERNEL(const Att
   const int quad_row = lane / 4, quad_col = lane % 4;
 
   const storage_t *qp = (const storage_t *)args.q + b * args.q_strides.s[0] + h * args.q_strides.s[1] + q0 * args.q_strides.s[2];
-  const storage_t *kp = (const storage_t *)args.k + b * args.k_strides.s[0] + g * args.k_strides.s[1] + k0 * args.k_strides.s[2];
-  const storage_t *vp = (const storage_t *)args.v + b * args.v_strides.s[0] + g * args.v_strides.s[1] + k0 * args.v_strides.s[2];
+  const AttncKvRows kr = attnc_kv_rows(args, args.k, args.k_strides, b, g, k0);
+  const AttncKvRows vr = attnc_kv_rows(args, args.v, args.v_strides, b, g, k0);
 
   const AttncTiles tiles = attnc_tiles(args, b, h, qb, Nq, Nk);
 
@@ -64,8 +78,8 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) ATTNC_KERNEL(const Att
   long long kb = attnc_tiles_next(tiles, -1, -1), ki = 0;
   if (kb >= 0) {
     attnc_load_tile(Qs, qp, args.q_strides.s[2], row0, Nq, BQ, DP / 8, D);
-    attnc_load_tile(Ks, kp, args.k_strides.s[2], kb * BK, Nk, BK, DP / 8, D);
-    attnc_load_tile(Vs, vp, args.v_strides.s[2], kb * BK, Nk, BK, DVP / 8, DV);
+    attnc_load_kv_tile(Ks, kr, kb * BK, Nk, BK, DP / 8, D);
+    attnc_load_kv_tile(Vs, vr, kb * BK, Nk, BK, DVP / 8, DV);
     attnc_cp_async_commit();
 #if ATTNC_Q_IN_REGISTERS
     unsigned q_frag[MT][DP / 16][4];
@@ -76,8 +90,8 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) ATTNC_KERNEL(const Att
       const int stage = STAGES > 1 ? it % 2 : 0;
       if (STAGES > 1 && next_kb >= 0) {
         const int ns = (it + 1) % 2;
-        attnc_load_tile(Ks + ns * BK * DP, kp, args.k_strides.s[2], next_kb * BK, Nk, BK, DP / 8, D);
-        attnc_load_tile(Vs + ns * BK * DVP, vp, args.v_strides.s[2], next_kb * BK, Nk, BK, DVP / 8, DV);
+        attnc_load_kv_tile(Ks + ns * BK * DP, kr, next_kb * BK, Nk, BK, DP / 8, D);
+        attnc_load_kv_tile(Vs + ns * BK * DVP, vr, next_kb * BK, Nk, BK, DVP / 8, DV);
       }
       attnc_cp_async_commit();
       attnc_cp_async_wait<1>();
@@ -236,8 +250,8 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) ATTNC_KERNEL(const Att
       kb = next_kb;
       ++ki;
       if (STAGES == 1) {
-        attnc_load_tile(Ks, kp, args.k_strides.s[2], kb * BK, Nk, BK, DP / 8, D);
-        attnc_load_tile(Vs, vp, args.v_strides.s[2], kb * BK, Nk, BK, DVP / 8, DV);
+        attnc_load_kv_tile(Ks, kr, kb * BK, Nk, BK, DP / 8, D);
+        attnc_load_kv_tile(Vs, vr, kb * BK, Nk, BK, DVP / 8, DV);
         attnc_cp_async_commit();
       }
     }

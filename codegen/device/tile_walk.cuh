@@ -5,36 +5,9 @@
 // call has one (kernel ABI 3: ascending tiles, each flagged full or
 // partial; docs/runtime.md §3a), else the static block plan. A cursor is
 // (kb, i): the tile and its index in the row; the plan ignores i.
-// Needs the prelude, the spec's block plan (AttncPlan, attnc_plan_qblock,
+// Needs the prelude, sequence.h, the spec's block plan (AttncPlan, attnc_plan_qblock,
 // attnc_plan_next, attnc_plan_full) and BQ.
-// The sequence a block of the softmax kernels works on: with the plan's
-// `ragged` and a packed batch (cu_seqlens, docs/runtime.md §3e), sequence
-// b's lengths and its first query and key token; otherwise the call's
-// lengths.
-typedef struct AttncSequence {
-  long long Nq, Nk, q0, k0;
-} AttncSequence;
-ATTNC_HD AttncSequence attnc_sequence(const AttncKernelArgs &args, long long b) {
-  AttncSequence s = {args.q_len, args.kv_len, 0, 0};
-#if ATTNC_RAGGED
-  if (args.cu_seqlens_q) {
-    s.q0 = args.cu_seqlens_q[b];
-    s.Nq = args.cu_seqlens_q[b + 1] - s.q0;
-    s.k0 = args.cu_seqlens_k[b];
-    s.Nk = args.cu_seqlens_k[b + 1] - s.k0;
-  }
-#else
-  (void)b;
-#endif
-  return s;
-}
-// Where row `row` of head h, batch b writes its lse: [B, H, Nq], or
-// [H, total_q] for a packed batch. Needs h, b, q0 and Nq in scope.
-#if ATTNC_RAGGED
-#define ATTNC_LSE_AT(row) (args.cu_seqlens_q ? h * args.cu_seqlens_q[args.batch] + q0 + (row) : (b * H + h) * Nq + (row))
-#else
-#define ATTNC_LSE_AT(row) ((b * H + h) * Nq + (row))
-#endif
+// The block's sequence (attnc_sequence) and ATTNC_LSE_AT come from sequence.h.
 
 // A token grid in boxes (ATTNC_GRID 1, grid_tiles.h before this file): tile rows are the
 // tokens of box qb, ATTNC_TOKEN maps a tile-space index to its token (-1: padding), the

@@ -684,11 +684,11 @@ std::vector<BadManifest> badManifests() {
       {with("format", "2"),
        p + "unsupported format 2 (this runtime reads format 1)"},
       {without("format"), p + "missing required field 'format'"},
-      {with("abi_version", "5"),
-       p + "'abi_version' is 5, but this runtime implements kernel ABI 6 "
+      {with("abi_version", "6"),
+       p + "'abi_version' is 6, but this runtime implements kernel ABI 7 "
            "(recompile the package with an attnc of the same ABI)"},
-      {with("abi_version", "7"),
-       p + "'abi_version' is 7, but this runtime implements kernel ABI 6 "
+      {with("abi_version", "8"),
+       p + "'abi_version' is 8, but this runtime implements kernel ABI 7 "
            "(recompile the package with an attnc of the same ABI)"},
       {with("heads", "-3"), p + "'heads' must be a positive integer, got -3"},
       {with("heads", "0"), p + "'heads' must be a positive integer, got 0"},

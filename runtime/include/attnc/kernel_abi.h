@@ -10,7 +10,7 @@
 #ifndef ATTNC_KERNEL_ABI_H
 #define ATTNC_KERNEL_ABI_H
 
-#define ATTNC_ABI_VERSION 6
+#define ATTNC_ABI_VERSION 7
 #define ATTNC_MAX_PARAMS 8
 
 /* Element strides of a rank-4 tensor; the last one must be 1. */
@@ -71,6 +71,19 @@ typedef struct AttncKernelArgs {
    * is ragged (manifest "ragged": true) read them. */
   const int *cu_seqlens_q;
   const int *cu_seqlens_k;
+  /* ABI 7: a paged KV cache (docs/runtime.md §3f), block_table null for
+   * contiguous k/v. k and v then point at page pools: key t of sequence b,
+   * kv head g, is the row at
+   *   k + block_table[b * block_table_stride + t / page_size] * k_strides.s[0]
+   *     + g * k_strides.s[1] + (t % page_size) * k_strides.s[2]
+   * (v alike), and kv_lens[b] is sequence b's Nk; kv_len is the longest (at
+   * least 1). cu_seqlens_k is null; q, o and lse are dense [B, H, Nq, .]
+   * unless cu_seqlens_q packs them as above. int32, device memory for CUDA
+   * kernels. Only ragged kernels read them. */
+  const int *block_table; /* [B, block_table_stride] page indices */
+  const int *kv_lens;     /* [B] */
+  long long page_size;
+  long long block_table_stride;
 } AttncKernelArgs;
 
 /* ABI 5: the backward pass of the softmax family (docs/runtime.md,

@@ -34,6 +34,7 @@ __constant__ const unsigned char kGridClass[18] = {2, 1, 0, 1, 2, 1, 0, 1, 1,
 #define GRID_INNER_STRIDE_1 1LL
 #define GRID_CLASS_AT_1 9
 #include "codegen/device/grid_tiles.cuh"
+#include "codegen/device/sequence.h"
 #include "codegen/device/tile_walk.cuh"
 
 extern "C" __global__ void attnc_test_grid_tiles(const AttncKernelArgs args,

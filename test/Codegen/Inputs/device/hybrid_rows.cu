@@ -16,6 +16,7 @@
 #include "softmax_config.cuh"
 #include "hybrid_spec.cuh"
 
+#include "codegen/device/sequence.h"
 #include "codegen/device/tile_walk.cuh"
 #include "codegen/device/hybrid_rows.cuh"
 

@@ -12,5 +12,6 @@
 #include "softmax_config.cuh"
 
 #include "codegen/device/softmax_row_scale.cuh"
+#include "codegen/device/sequence.h"
 #include "codegen/device/tile_walk.cuh"
 #include "codegen/device/softmax_simt.cuh"

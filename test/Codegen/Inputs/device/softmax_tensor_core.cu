@@ -12,5 +12,6 @@
 
 #include "codegen/device/ptx.cuh"
 #include "codegen/device/softmax_row_scale.cuh"
+#include "codegen/device/sequence.h"
 #include "codegen/device/tile_walk.cuh"
 #include "codegen/device/softmax_tensor_core.cuh"

@@ -9,6 +9,7 @@
 #include "softmax_spec.cuh"
 
 #define BQ 64
+#include "codegen/device/sequence.h"
 #include "codegen/device/tile_walk.cuh"
 
 extern "C" __global__ void attnc_test_tile_walk(const AttncKernelArgs args,
