@@ -169,10 +169,9 @@ Error attnc::rt::checkTensor(const attnc_tensor *t, const Expect &e,
   return success();
 }
 
-namespace {
-
-Expect expect4(const char *name, attnc_dtype dtype, long long d0, long long d1,
-               long long d2, long long d3, bool output) {
+Expect attnc::rt::expect4(const char *name, attnc_dtype dtype, long long d0,
+                          long long d1, long long d2, long long d3,
+                          bool output) {
   Expect e;
   e.label = std::string("tensor '") + name + "'";
   e.dtype = dtype;
@@ -186,6 +185,8 @@ Expect expect4(const char *name, attnc_dtype dtype, long long d0, long long d1,
   e.vectorized = true;
   return e;
 }
+
+namespace {
 
 /// The recurrent state: only for packages with has_state, z only with
 /// normalize "sum" and then paired with S, float32 and contiguous. Checked

@@ -42,6 +42,8 @@ struct CallTensors {
   bool noOutput = false;
   /// A packed variable-length batch (ABI 6); null for a dense call.
   const attnc_varlen *varlen = nullptr;
+  /// A paged KV cache (ABI 7); null for contiguous k and v.
+  const attnc_paged_kv *paged = nullptr;
 };
 
 /// Evaluates the spec's `require` conditions (docs/language.md §3a) for
@@ -59,6 +61,30 @@ struct Expect {
   bool output;     ///< elements must not overlap
   bool vectorized; ///< CUDA: 16-byte base and row alignment
 };
+
+/// A rank-4 tensor [d0, d1, d2, d3] of `dtype`, any positive strides (last
+/// 1), 16-byte vectorized on CUDA.
+Expect expect4(const char *name, attnc_dtype dtype, long long d0, long long d1,
+               long long d2, long long d3, bool output);
+
+/// A packed [tokens, heads, dim] tensor of a ragged or paged call.
+Expect packedExpect(const char *name, attnc_dtype dtype, long long tokens,
+                    long long heads, long long dim, bool output);
+
+/// checkTensor for a packed tensor; one of no tokens is checked for rank,
+/// dtype and shape only (its data is never read). `because` says where the
+/// expected token count comes from.
+Error checkPackedTensor(const attnc_tensor *t, Expect e, Target target,
+                        const std::string &because,
+                        std::vector<CudaLaunch::Pointer> *ptrs);
+
+/// One cu_seqlens tensor: int32, rank 1, contiguous, host memory, `entries`
+/// entries (B + 1; -1: at least 2, the tensor fixes B), 0 first,
+/// non-decreasing. `total` receives the last entry, `longest` the longest
+/// sequence; `batchFrom` names the tensor that fixed B.
+Error checkSeqOffsets(const attnc_tensor *t, const char *name,
+                      long long entries, long long &total, long long &longest,
+                      const char *batchFrom = "cu_seqlens_q");
 
 /// Checks one tensor against `e` (rank, dtype, shape, data, strides,
 /// extent, overlap, alignment); appends its pointer to `pointers` if given.
@@ -81,6 +107,18 @@ Error checkVarlenArguments(const Manifest &m, const CallTensors &t,
                            Target target, AttncKernelArgs &args,
                            long long &totalQ,
                            std::vector<CudaLaunch::Pointer> *pointers);
+
+/// checkArguments for a paged KV cache (t.paged, docs/runtime.md §3f): the
+/// block table (host int32 [B, max_pages], every page a sequence reads
+/// inside the pool), kv_lens (host int32 [B]), k and v as page pools of the
+/// layout, q/o/lse dense or packed by cu_seqlens_q, the params at the
+/// longest kv length. Fills `args` with the pools' strides, host pointers
+/// to the tables and the padded lengths; `rows` receives the number of query
+/// rows (0: nothing to run).
+Error checkPagedArguments(const Manifest &m, const CallTensors &t,
+                          Target target, AttncKernelArgs &args,
+                          long long &rows,
+                          std::vector<CudaLaunch::Pointer> *pointers);
 
 /// Checks `t` against `m` for `target` and fills `args`. For CUDA, also lists
 /// every pointer passed in `pointers`, for the driver's memory-type check.

@@ -261,19 +261,23 @@ Error runCpu(attnc_package *pkg, const CallTensors &t,
   if (e.failed())
     return e;
   AttncKernelArgs args;
-  if (t.varlen) {
-    // A packed batch (§3e): the plan must say the kernel reads cu_seqlens.
+  if (t.varlen || t.paged) {
+    // A packed batch (§3e) or a paged cache (§3f): the plan must say the
+    // kernel reads per-sequence lengths.
     if (!m.cpu->ragged)
       return makeError(ATTNC_ERROR_UNSUPPORTED,
                        "package '" + m.name +
                            "' has no ragged CPU kernel (its CPU plan is not "
-                           "ragged: content-based selection and hybrids take "
-                           "padded batches only)");
-    long long totalQ = 0;
-    if ((e = checkVarlenArguments(m, t, Target::Cpu, args, totalQ, nullptr))
+                           "ragged: content-based selection, hybrids and "
+                           "token grids take padded batches only)");
+    long long rows = 0;
+    if ((e = t.paged ? checkPagedArguments(m, t, Target::Cpu, args, rows,
+                                           nullptr)
+                     : checkVarlenArguments(m, t, Target::Cpu, args, rows,
+                                            nullptr))
             .failed())
       return e;
-    if (totalQ == 0)
+    if (rows == 0)
       return success(); // no query rows: nothing to write
   } else if ((e = checkArguments(m, t, Target::Cpu, args, nullptr))
                  .failed()) {
@@ -283,7 +287,7 @@ Error runCpu(attnc_package *pkg, const CallTensors &t,
   // mask for this call (docs/runtime.md §3b, "Automatic block masks");
   // a ragged call walks the static plan.
   std::unique_ptr<attnc_block_mask> automatic;
-  if (!t.varlen &&
+  if (!t.varlen && !t.paged &&
       (e = useCpuBlockMask(pkg, t, mask, automatic, args)).failed())
     return e;
   int status = fn(&args);
@@ -365,38 +369,54 @@ Error checkMaskFits(const attnc_block_mask *mask, const attnc_package *pkg,
   return success();
 }
 
-/// A packed batch on CUDA (§3e): the cu_seqlens, checked on the host, are
-/// copied to stream-ordered device memory in a session, then the attention
-/// kernel runs over the longest sequence's q-blocks.
-Error launchCudaVarlen(attnc_package *pkg, const CallTensors &t,
+/// A packed batch (§3e) or a paged cache (§3f) on CUDA: the tables,
+/// checked on the host, are copied to stream-ordered device memory in a
+/// session, then the attention kernel runs over the longest sequence's
+/// q-blocks.
+Error launchCudaRagged(attnc_package *pkg, const CallTensors &t,
                        void *stream) {
   const Manifest &m = pkg->manifest;
   if (!m.cuda->ragged)
     return makeError(ATTNC_ERROR_UNSUPPORTED,
                      "package '" + m.name +
                          "' has no ragged CUDA kernel (its CUDA plan is not "
-                         "ragged: content-based selection and hybrids take "
-                         "padded batches only)");
+                         "ragged: content-based selection, hybrids and token "
+                         "grids take padded batches only)");
   CudaLaunch launch;
-  long long totalQ = 0;
-  Error e = checkVarlenArguments(m, t, Target::Cuda, launch.args, totalQ,
-                                 &launch.pointers);
-  if (e.failed() || totalQ == 0)
+  long long rows = 0;
+  Error e = t.paged ? checkPagedArguments(m, t, Target::Cuda, launch.args,
+                                          rows, &launch.pointers)
+                    : checkVarlenArguments(m, t, Target::Cuda, launch.args,
+                                           rows, &launch.pointers);
+  if (e.failed() || rows == 0)
     return e;
   launch.heads = m.heads;
-  const size_t bytes = sizeof(int) * static_cast<size_t>(launch.args.batch + 1);
-  const int *hostQ = launch.args.cu_seqlens_q, *hostK = launch.args.cu_seqlens_k;
+  const AttncKernelArgs host = launch.args;
+  const long long B = host.batch;
+  // Each host table with its entry count; null ones stay null.
+  struct Table {
+    const int *AttncKernelArgs::*field;
+    long long entries;
+  };
+  const Table tables[] = {
+      {&AttncKernelArgs::cu_seqlens_q, B + 1},
+      {&AttncKernelArgs::cu_seqlens_k, B + 1},
+      {&AttncKernelArgs::block_table, B * host.block_table_stride},
+      {&AttncKernelArgs::kv_lens, B}};
   return pkg->cuda.run(pkg->dir, m, launch, stream, [&](CudaSession &s) {
-    AttncKernelArgs args = launch.args;
-    void *devQ = nullptr, *devK = nullptr;
-    Error e;
-    if ((e = s.alloc(bytes, devQ)).failed() ||
-        (e = s.alloc(bytes, devK)).failed() ||
-        (e = s.toDevice(devQ, hostQ, bytes)).failed() ||
-        (e = s.toDevice(devK, hostK, bytes)).failed())
-      return e;
-    args.cu_seqlens_q = static_cast<const int *>(devQ);
-    args.cu_seqlens_k = static_cast<const int *>(devK);
+    AttncKernelArgs args = host;
+    for (const Table &table : tables) {
+      const int *src = host.*table.field;
+      if (!src)
+        continue;
+      const size_t bytes = sizeof(int) * static_cast<size_t>(table.entries);
+      void *dev = nullptr;
+      Error e;
+      if ((e = s.alloc(bytes, dev)).failed() ||
+          (e = s.toDevice(dev, src, bytes)).failed())
+        return e;
+      args.*table.field = static_cast<const int *>(dev);
+    }
     return s.launchMain(args);
   });
 }
@@ -414,8 +434,8 @@ Error launchCuda(attnc_package *pkg, const CallTensors &t, void *stream,
     return makeError(ATTNC_ERROR_UNSUPPORTED,
                      "package '" + m.name + "' has no CUDA code");
   CudaLaunch launch;
-  if (t.varlen)
-    return launchCudaVarlen(pkg, t, stream);
+  if (t.varlen || t.paged)
+    return launchCudaRagged(pkg, t, stream);
   Error e = checkArguments(m, t, Target::Cuda, launch.args, &launch.pointers);
   if (e.failed())
     return e;
@@ -898,6 +918,35 @@ int attnc_launch_cuda_varlen(attnc_package *pkg, const attnc_tensor *q,
       return makeError(ATTNC_ERROR_INVALID_ARGUMENT, "varlen is null");
     CallTensors t{q, k, v, o, lse, params, num_params};
     t.varlen = varlen;
+    return launchCuda(pkg, t, cuda_stream);
+  });
+}
+
+int attnc_run_cpu_paged(attnc_package *pkg, const attnc_tensor *q,
+                        const attnc_tensor *k_pages,
+                        const attnc_tensor *v_pages, const attnc_tensor *o,
+                        const attnc_tensor *lse, const attnc_tensor *params,
+                        int num_params, const attnc_paged_kv *paged) {
+  return guarded([&] {
+    if (!paged)
+      return makeError(ATTNC_ERROR_INVALID_ARGUMENT, "paged is null");
+    CallTensors t{q, k_pages, v_pages, o, lse, params, num_params};
+    t.paged = paged;
+    return runCpu(pkg, t);
+  });
+}
+
+int attnc_launch_cuda_paged(attnc_package *pkg, const attnc_tensor *q,
+                            const attnc_tensor *k_pages,
+                            const attnc_tensor *v_pages,
+                            const attnc_tensor *o, const attnc_tensor *lse,
+                            const attnc_tensor *params, int num_params,
+                            const attnc_paged_kv *paged, void *cuda_stream) {
+  return guarded([&] {
+    if (!paged)
+      return makeError(ATTNC_ERROR_INVALID_ARGUMENT, "paged is null");
+    CallTensors t{q, k_pages, v_pages, o, lse, params, num_params};
+    t.paged = paged;
     return launchCuda(pkg, t, cuda_stream);
   });
 }

@@ -23,8 +23,11 @@ Error invalidArgument(const std::string &message) {
 
 /// One cu_seqlens tensor: int32, rank 1, contiguous, host memory, B + 1
 /// entries (the first one fixes B), 0 first, non-decreasing.
-Error checkOffsets(const attnc_tensor *t, const char *name, long long entries,
-                   long long &total, long long &longest) {
+} // namespace
+
+Error attnc::rt::checkSeqOffsets(const attnc_tensor *t, const char *name,
+                                 long long entries, long long &total,
+                                 long long &longest, const char *batchFrom) {
   const std::string label = std::string("tensor '") + name + "'";
   if (!t)
     return invalidArgument(label + " is null");
@@ -41,7 +44,7 @@ Error checkOffsets(const attnc_tensor *t, const char *name, long long entries,
   if (entries >= 0 && t->shape[0] != entries)
     return invalidArgument(label + ": expected shape [" +
                            std::to_string(entries) +
-                           "] (B + 1, as cu_seqlens_q), got [" +
+                           "] (B + 1, B from " + batchFrom + "), got [" +
                            std::to_string(t->shape[0]) + "]");
   if (!t->data)
     return invalidArgument(label + ": data is null");
@@ -70,9 +73,9 @@ Error checkOffsets(const attnc_tensor *t, const char *name, long long entries,
 /// A packed [tokens, heads, dim] tensor (or lse's [H, total_q]); a tensor
 /// of no tokens is checked for rank, dtype and shape only (its data is
 /// never read).
-Error checkPacked(const attnc_tensor *t, Expect e, Target target,
-                  const std::string &because,
-                  std::vector<CudaLaunch::Pointer> *ptrs) {
+Error attnc::rt::checkPackedTensor(const attnc_tensor *t, Expect e,
+                                   Target target, const std::string &because,
+                                   std::vector<CudaLaunch::Pointer> *ptrs) {
   if (t && t->rank == e.rank && t->dtype == e.dtype) {
     bool same = true;
     for (int i = 0; i < e.rank; ++i)
@@ -90,8 +93,9 @@ Error checkPacked(const attnc_tensor *t, Expect e, Target target,
   return checkTensor(t, e, target, ptrs);
 }
 
-Expect packed(const char *name, attnc_dtype dtype, long long tokens,
-              long long heads, long long dim, bool output) {
+Expect attnc::rt::packedExpect(const char *name, attnc_dtype dtype,
+                               long long tokens, long long heads,
+                               long long dim, bool output) {
   Expect e;
   e.label = std::string("tensor '") + name + "'";
   e.dtype = dtype;
@@ -106,8 +110,6 @@ Expect packed(const char *name, attnc_dtype dtype, long long tokens,
   return e;
 }
 
-} // namespace
-
 Error attnc::rt::checkVarlenArguments(const Manifest &m, const CallTensors &t,
                                       Target target, AttncKernelArgs &args,
                                       long long &totalQ,
@@ -115,12 +117,12 @@ Error attnc::rt::checkVarlenArguments(const Manifest &m, const CallTensors &t,
   const attnc_varlen &vl = *t.varlen;
   long long totalK = 0, longestQ = 0, longestK = 0;
   Error err;
-  if ((err = checkOffsets(vl.cu_seqlens_q, "cu_seqlens_q", -1, totalQ,
+  if ((err = checkSeqOffsets(vl.cu_seqlens_q, "cu_seqlens_q", -1, totalQ,
                           longestQ))
           .failed())
     return err;
   const long long entries = vl.cu_seqlens_q->shape[0], B = entries - 1;
-  if ((err = checkOffsets(vl.cu_seqlens_k, "cu_seqlens_k", entries, totalK,
+  if ((err = checkSeqOffsets(vl.cu_seqlens_k, "cu_seqlens_k", entries, totalK,
                           longestK))
           .failed())
     return err;
@@ -136,16 +138,16 @@ Error attnc::rt::checkVarlenArguments(const Manifest &m, const CallTensors &t,
       "cu_seqlens_k[" + std::to_string(B) + "] = " + std::to_string(totalK);
   std::vector<CudaLaunch::Pointer> list;
   std::vector<CudaLaunch::Pointer> *ptrs = pointers ? &list : nullptr;
-  if ((err = checkPacked(t.q, packed("q", m.dtype, totalQ, H, D, false),
+  if ((err = checkPackedTensor(t.q, packedExpect("q", m.dtype, totalQ, H, D, false),
                          target, qTokens, ptrs))
           .failed() ||
-      (err = checkPacked(t.k, packed("k", m.dtype, totalK, G, D, false),
+      (err = checkPackedTensor(t.k, packedExpect("k", m.dtype, totalK, G, D, false),
                          target, kTokens, ptrs))
           .failed() ||
-      (err = checkPacked(t.v, packed("v", m.dtype, totalK, G, Dv, false),
+      (err = checkPackedTensor(t.v, packedExpect("v", m.dtype, totalK, G, Dv, false),
                          target, kTokens, ptrs))
           .failed() ||
-      (err = checkPacked(t.o, packed("o", m.dtype, totalQ, H, Dv, true),
+      (err = checkPackedTensor(t.o, packedExpect("o", m.dtype, totalQ, H, Dv, true),
                          target, qTokens, ptrs))
           .failed())
     return err;
@@ -163,7 +165,7 @@ Error attnc::rt::checkVarlenArguments(const Manifest &m, const CallTensors &t,
     e.contiguous = true;
     e.output = true;
     e.vectorized = false;
-    if ((err = checkPacked(t.lse, e, target, "[H, total_q], " + qTokens, ptrs))
+    if ((err = checkPackedTensor(t.lse, e, target, "[H, total_q], " + qTokens, ptrs))
             .failed())
       return err;
   }

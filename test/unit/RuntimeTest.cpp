@@ -165,7 +165,7 @@ JsonObject linearCudaSection() {
 JsonObject baseManifest() {
   return JsonObject()
       .set("format", "1")
-      .set("abi_version", "6")
+      .set("abi_version", std::to_string(ATTNC_ABI_VERSION))
       .set("attnc_version", "\"0.1.0\"")
       .set("spec_hash", "\"9f2c0a1b3d4e5f60\"")
       .set("name", "\"naive\"")
@@ -2219,8 +2219,8 @@ TEST(RuntimeCpp, OpenQueryRun) {
   EXPECT_EQ(ragged.code, ATTNC_ERROR_UNSUPPORTED);
   EXPECT_EQ(ragged.message,
             "package 'naive' has no ragged CPU kernel (its CPU plan is not "
-            "ragged: content-based selection and hybrids take padded batches "
-            "only)");
+            "ragged: content-based selection, hybrids and token grids take "
+            "padded batches only)");
   EXPECT_EQ(moved.launchCudaVarlen(q3, k3, v3, o3, nullptr, {doc}, cq, ck)
                 .code,
             ATTNC_ERROR_UNSUPPORTED);

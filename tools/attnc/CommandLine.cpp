@@ -110,6 +110,11 @@ const std::vector<OptionSpec> &optionSpecs() {
                        "(ragged) batch's queries", true, false, {"run"}},
       {"cu-seqlens-k", "FILE.npy: int32 [B + 1] offsets of a packed "
                        "(ragged) batch's keys", true, false, {"run"}},
+      {"page-size", "P: run through the paged entry points, k and v in "
+                    "shuffled pages of P keys (cpu and cuda backends)",
+       true, false, {"run"}},
+      {"page-layout", "nhd (default) or hnd: the page pool's layout (with "
+                      "--page-size)", true, false, {"run"}},
       {"len", "Nq[,Nk]", true, false, {"explain"}},
       {"svg", "draw the tile map into this SVG file", true, false,
        {"explain"}},

@@ -8,6 +8,7 @@
 #include "tools/attnc/Ragged.h"
 #include "tools/attnc/CudaDevice.h"
 #include "tools/attnc/HostTensors.h"
+#include "tools/attnc/Paged.h"
 
 #include "dialect/AttnOps.h"
 
@@ -153,7 +154,8 @@ reference::Tensor packLse(const reference::Tensor &padded,
 }
 
 std::string runRaggedPackage(Operation *op, const std::string &dir,
-                             const RaggedBatch &batch,
+                             const RaggedBatch *batch,
+                             const PagingOptions *paging,
                              const reference::Inputs &inputs, bool wantLse,
                              bool cuda, reference::Outputs &outputs) {
   attnc_package *raw = nullptr;
@@ -162,20 +164,41 @@ std::string runRaggedPackage(Operation *op, const std::string &dir,
   std::unique_ptr<attnc_package, void (*)(attnc_package *)> pkg(
       raw, attnc_package_close);
   const attn::Dtype dtype = cast<attn::AttentionOp>(op).getDtype();
-  const int64_t B = batch.batch(), H = inputs.q.dim(1), Dv = inputs.v.dim(3);
-  const int64_t Tq = batch.cuQ.back(), Pq = inputs.q.dim(2);
-  Buffer q, k, v, o, lse, cuQ, cuK;
-  fill(q, dtype, packRows(inputs.q, batch.cuQ));
-  fill(k, dtype, packRows(inputs.k, batch.cuK));
-  fill(v, dtype, packRows(inputs.v, batch.cuK));
-  fill(o, dtype, {{Tq, H, Dv}, std::vector<double>(Tq * H * Dv)});
-  describe(lse, ATTNC_F32, {H, Tq}, 4);
-  for (auto [buf, cu] : {std::pair<Buffer *, const std::vector<int32_t> *>{
-                             &cuQ, &batch.cuQ},
-                         {&cuK, &batch.cuK}}) {
-    std::vector<double> values(cu->begin(), cu->end());
-    fillParam(*buf, ATTNC_I32,
-              {{static_cast<int64_t>(cu->size())}, std::move(values)});
+  const int64_t B = inputs.q.dim(0), H = inputs.q.dim(1), Dv = inputs.v.dim(3);
+  const int64_t Pq = inputs.q.dim(2), Pk = inputs.k.dim(2);
+  // q, o and lse: packed by cu_seqlens_q, or dense (a paged call only).
+  const int64_t Tq = batch ? batch->cuQ.back() : B * Pq;
+  const std::vector<int64_t> oShape =
+      batch ? std::vector<int64_t>{Tq, H, Dv} : std::vector<int64_t>{B, H, Pq, Dv};
+  const std::vector<int64_t> lseShape =
+      batch ? std::vector<int64_t>{H, Tq} : std::vector<int64_t>{B, H, Pq};
+  Buffer q, k, v, o, lse, cuQ, cuK, table, lens;
+  fill(q, dtype, batch ? packRows(inputs.q, batch->cuQ) : inputs.q);
+  fill(o, dtype, {oShape, std::vector<double>(elements(oShape))});
+  describe(lse, ATTNC_F32, lseShape, 4);
+  auto offsets = [](Buffer &buf, const std::vector<int32_t> &values,
+                    std::vector<int64_t> shape) {
+    fillParam(buf, ATTNC_I32,
+              {std::move(shape), std::vector<double>(values.begin(), values.end())});
+  };
+  if (batch) {
+    offsets(cuQ, batch->cuQ, {B + 1});
+    offsets(cuK, batch->cuK, {B + 1});
+  }
+  attnc_paged_kv paged{};
+  if (paging) {
+    const std::vector<int64_t> seqK =
+        batch ? inputs.seqK : std::vector<int64_t>(B, Pk);
+    PagedCache cache = makePagedCache(inputs.k, inputs.v, seqK, *paging);
+    fill(k, dtype, cache.k);
+    fill(v, dtype, cache.v);
+    offsets(table, cache.blockTable, {B, cache.maxPages});
+    offsets(lens, cache.kvLens, {B});
+    paged = {paging->layout, &table.view, &lens.view,
+             batch ? &cuQ.view : nullptr};
+  } else {
+    fill(k, dtype, packRows(inputs.k, batch->cuK));
+    fill(v, dtype, packRows(inputs.v, batch->cuK));
   }
   std::vector<Buffer> params(attnc_package_num_params(pkg.get()));
   for (size_t i = 0; i < params.size(); ++i) {
@@ -190,11 +213,14 @@ std::string runRaggedPackage(Operation *op, const std::string &dir,
   for (const Buffer &p : params)
     views.push_back(p.view);
   attnc_varlen varlen = {&cuQ.view, &cuK.view};
+  const int numParams = static_cast<int>(views.size());
   if (!cuda) {
-    if (attnc_run_cpu_varlen(pkg.get(), &q.view, &k.view, &v.view, &o.view,
-                             wantLse ? &lse.view : nullptr,
-                             views.empty() ? nullptr : views.data(),
-                             static_cast<int>(views.size()), &varlen) != 0)
+    const attnc_tensor *pv = views.empty() ? nullptr : views.data();
+    attnc_tensor *l = wantLse ? &lse.view : nullptr;
+    if ((paging ? attnc_run_cpu_paged(pkg.get(), &q.view, &k.view, &v.view,
+                                      &o.view, l, pv, numParams, &paged)
+                : attnc_run_cpu_varlen(pkg.get(), &q.view, &k.view, &v.view,
+                                       &o.view, l, pv, numParams, &varlen)) != 0)
       return std::string("the CPU backend failed: ") + attnc_last_error();
   } else {
     CudaDevice device;
@@ -216,28 +242,36 @@ std::string runRaggedPackage(Operation *op, const std::string &dir,
       e = device.mirror(params[i], dparams[i]);
     if (!e.empty())
       return e;
-    if (attnc_launch_cuda_varlen(pkg.get(), &dq, &dk, &dv, &dout,
-                                 wantLse ? &dlse : nullptr,
-                                 dparams.empty() ? nullptr : dparams.data(),
-                                 static_cast<int>(dparams.size()), &varlen,
-                                 nullptr) != 0)
+    const attnc_tensor *pv = dparams.empty() ? nullptr : dparams.data();
+    attnc_tensor *l = wantLse ? &dlse : nullptr;
+    if ((paging ? attnc_launch_cuda_paged(pkg.get(), &dq, &dk, &dv, &dout, l,
+                                          pv, numParams, &paged, nullptr)
+                : attnc_launch_cuda_varlen(pkg.get(), &dq, &dk, &dv, &dout, l,
+                                           pv, numParams, &varlen,
+                                           nullptr)) != 0)
       return std::string("the CUDA backend failed: ") + attnc_last_error();
     if (!o.bytes.empty() && (e = device.fetch(o)).empty() && wantLse)
       e = device.fetch(lse);
     if (!e.empty())
       return e;
   }
-  outputs.o = unpackRows(readBack(o, dtype, {Tq, H, Dv}), batch.cuQ, Pq);
+  if (!batch) {
+    outputs.o = readBack(o, dtype, oShape);
+    if (wantLse)
+      outputs.lse = readBack(lse, attn::Dtype::f32, lseShape);
+    return "";
+  }
+  outputs.o = unpackRows(readBack(o, dtype, oShape), batch->cuQ, Pq);
   if (wantLse) {
     reference::Tensor packed = readBack(lse, attn::Dtype::f32, {H, Tq});
     outputs.lse = {{B, H, Pq},
                    std::vector<double>(B * H * Pq,
                                        -std::numeric_limits<double>::infinity())};
     for (int64_t b = 0; b < B; ++b)
-      for (int64_t i = 0; i < batch.cuQ[b + 1] - batch.cuQ[b]; ++i)
+      for (int64_t i = 0; i < batch->cuQ[b + 1] - batch->cuQ[b]; ++i)
         for (int64_t h = 0; h < H; ++h)
           outputs.lse.data[(b * H + h) * Pq + i] =
-              packed.data[h * Tq + batch.cuQ[b] + i];
+              packed.data[h * Tq + batch->cuQ[b] + i];
   }
   return "";
 }

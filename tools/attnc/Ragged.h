@@ -13,6 +13,7 @@
 #define ATTNC_TOOLS_ATTNC_RAGGED_H
 
 #include "lib/Reference/Reference.h"
+#include "tools/attnc/Paged.h"
 
 #include <cstdint>
 #include <string>
@@ -46,11 +47,14 @@ reference::Tensor packRows(const reference::Tensor &padded,
 reference::Tensor packLse(const reference::Tensor &padded,
                           const std::vector<int32_t> &cu);
 
-/// Runs the package's CPU (or, with `cuda`, CUDA) backend on the packed
-/// form of `inputs` (padded, rounded to the storage dtype) and fills
-/// `outputs` in the padded form (o 0 and lse -inf past each sequence).
+/// Runs the package's CPU (or, with `cuda`, CUDA) backend on `inputs`
+/// (padded, rounded to the storage dtype) and fills `outputs` in the padded
+/// form (o 0 and lse -inf past each sequence): q packed by `batch` (or
+/// dense without one), k and v packed by it, or with `paging` in a shuffled
+/// page pool (tools/attnc/Paged.h) through the paged entry points.
 std::string runRaggedPackage(mlir::Operation *op, const std::string &dir,
-                             const RaggedBatch &batch,
+                             const RaggedBatch *batch,
+                             const PagingOptions *paging,
                              const reference::Inputs &inputs, bool wantLse,
                              bool cuda, reference::Outputs &outputs);
 

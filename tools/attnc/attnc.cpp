@@ -478,6 +478,34 @@ LogicalResult runCommand(const CommandLine &cl, MLIRContext &context,
       return inputError(e);
   }
 
+  // A paged KV cache (docs/runtime.md §3f): the same inputs, k and v
+  // scattered into shuffled pages, through the paged entry points.
+  const bool paged = cl.has("page-size");
+  PagingOptions paging;
+  if (cl.has("page-layout") && !paged)
+    return optionError("--page-layout goes with --page-size");
+  if (paged) {
+    if (llvm::StringRef(cl.get("page-size")).getAsInteger(10, paging.pageSize) ||
+        paging.pageSize < 1 || paging.pageSize > 65536)
+      return optionError("--page-size '" + cl.get("page-size") +
+                         "': expected an integer in [1, 65536]");
+    if (cl.has("page-layout"))
+      if (std::string e = parsePageLayout(cl.get("page-layout"), paging.layout);
+          !e.empty())
+        return optionError(e);
+    if (backend == "reference")
+      return optionError("--page-size runs a compiled package's paged entry "
+                         "points: give --backend cpu or cuda (the reference "
+                         "has no pages)");
+    if (!isa<attn::AttentionOp>(op))
+      return inputError("paged KV caches (--page-size) are supported for the "
+                        "softmax family only");
+    for (const char *option : {"backward", "block-mask"})
+      if (cl.has(option))
+        return inputError(std::string("--") + option +
+                          " does not apply to a paged call (--page-size)");
+  }
+
   reference::Inputs inputs;
   reference::Tensor outputGradient; // dO, with --backward
   uint64_t seed = 0;
@@ -510,6 +538,7 @@ LogicalResult runCommand(const CommandLine &cl, MLIRContext &context,
                                                   : it->second,
                        inputs, backward ? &outputGradient : nullptr);
   }
+  paging.seed = seed; // the pages' shuffle follows --seed
   // The compiled backends' runtime checks the offsets too (its messages
   // are the same); the reference needs them checked before it unpacks.
   if (error.empty() && ragged)
@@ -609,8 +638,9 @@ LogicalResult runCommand(const CommandLine &cl, MLIRContext &context,
                                  backendGrads,
                                  backend == "cuda" ? CompiledBackend::Cuda
                                                    : CompiledBackend::Cpu);
-    } else if (ragged) {
-      error = runRaggedPackage(op, dir, raggedBatch, inputs, wantLse,
+    } else if (ragged || paged) {
+      error = runRaggedPackage(op, dir, ragged ? &raggedBatch : nullptr,
+                               paged ? &paging : nullptr, inputs, wantLse,
                                backend == "cuda", outputs);
     } else if (backend == "cuda") {
       error = runPackageOnCuda(op, dir, inputs, wantLse, wantState, outputs);
@@ -625,8 +655,10 @@ LogicalResult runCommand(const CommandLine &cl, MLIRContext &context,
                     error.empty();
          ++i)
       error = timed([&] {
-        return ragged ? runRaggedPackage(op, dir, raggedBatch, inputs, wantLse,
-                                         /*cuda=*/false, outputs)
+        return ragged || paged
+                   ? runRaggedPackage(op, dir, ragged ? &raggedBatch : nullptr,
+                                      paged ? &paging : nullptr, inputs,
+                                      wantLse, /*cuda=*/false, outputs)
                       : runPackageOnCpu(op, dir, inputs, wantLse, wantState,
                                         outputs);
       });

@@ -277,6 +277,53 @@ attnc_launch_cuda_varlen(attnc_package *pkg, const attnc_tensor *q,
                          const attnc_tensor *params, int num_params,
                          const attnc_varlen *varlen, void *cuda_stream);
 
+/* ---- Paged KV cache, softmax family (ABI 7) ------------------------------ */
+
+/* How a page pool lays out its pages (docs/runtime.md §3f). */
+typedef enum attnc_page_layout {
+  ATTNC_PAGES_NHD = 0, /* k [P, page_size, G, D], v [P, page_size, G, Dv] */
+  ATTNC_PAGES_HND = 1  /* k [P, G, page_size, D], v [P, G, page_size, Dv] */
+} attnc_page_layout;
+
+/* Keys and values in pages of a pool, as inference engines keep their KV
+ * cache (vLLM, FlashInfer, FlashAttention's paged KV). k and v are pools of
+ * P pages of page_size keys (the layout above; package dtype, any positive
+ * strides, last 1). Sequence b has kv_lens[b] keys; its key t lives in page
+ * block_table[b, t / page_size] at slot t % page_size. block_table is int32
+ * [B, max_pages] (rows contiguous), kv_lens int32 [B], both host memory
+ * (also for CUDA calls: the runtime checks every page a sequence reads lies
+ * in the pool, then copies them to the device); entries past a sequence's
+ * pages are not read. The queries are dense (cu_seqlens_q NULL):
+ *   q [B, H, Nq, D], o [B, H, Nq, Dv], lse [B, H, Nq],
+ * every sequence with Nq queries aligned to the end of its own keys; or
+ * packed by cu_seqlens_q (int32 [B + 1], host) as in a ragged call:
+ *   q [total_q, H, D], o [total_q, H, Dv], lse [H, total_q].
+ * params: dense shapes with B sequences and Nk = the longest kv_lens (at
+ * least 1). Each sequence gets exactly what a dense call on it alone gives.
+ * Writing new keys into pages is the caller's job. Every package whose
+ * kernel is ragged (attnc_package_has_ragged_cpu / _cuda) takes it. */
+typedef struct attnc_paged_kv {
+  attnc_page_layout layout;
+  const attnc_tensor *block_table;
+  const attnc_tensor *kv_lens;
+  const attnc_tensor *cu_seqlens_q; /* NULL: dense queries */
+} attnc_paged_kv;
+
+ATTNC_API int attnc_run_cpu_paged(attnc_package *pkg, const attnc_tensor *q,
+                                  const attnc_tensor *k_pages,
+                                  const attnc_tensor *v_pages,
+                                  const attnc_tensor *o,
+                                  const attnc_tensor *lse,
+                                  const attnc_tensor *params, int num_params,
+                                  const attnc_paged_kv *paged);
+ATTNC_API int
+attnc_launch_cuda_paged(attnc_package *pkg, const attnc_tensor *q,
+                        const attnc_tensor *k_pages,
+                        const attnc_tensor *v_pages, const attnc_tensor *o,
+                        const attnc_tensor *lse, const attnc_tensor *params,
+                        int num_params, const attnc_paged_kv *paged,
+                        void *cuda_stream);
+
 /* ---- Backward (softmax family, `attnc compile --backward`) --------------- */
 
 /* The gradients of one backward call. dout = dL/do, shaped like o; dq, dk,

@@ -296,6 +296,42 @@ public:
         static_cast<int>(raw.size()), &varlen, stream));
   }
 
+  /// Keys and values in a paged cache on the CPU (attnc_run_cpu_paged,
+  /// docs/runtime.md §3f): kPages, vPages pools of `layout`, blockTable
+  /// int32 [B, max_pages] and kvLens int32 [B] on the host; q dense
+  /// [B, H, Nq, D], or packed [total_q, H, D] when cuSeqlensQ is given.
+  Status runCpuPaged(const Tensor &q, const Tensor &kPages,
+                     const Tensor &vPages, const Tensor &o, const Tensor *lse,
+                     const std::vector<Tensor> &params, attnc_page_layout layout,
+                     const Tensor &blockTable, const Tensor &kvLens,
+                     const Tensor *cuSeqlensQ = nullptr) const {
+    std::vector<attnc_tensor> raw = rawParams(params);
+    attnc_paged_kv paged = {layout, &blockTable.raw(), &kvLens.raw(),
+                            cuSeqlensQ ? &cuSeqlensQ->raw() : nullptr};
+    return Status::fromCode(attnc_run_cpu_paged(
+        pkg, &q.raw(), &kPages.raw(), &vPages.raw(), &o.raw(),
+        lse ? &lse->raw() : nullptr, raw.empty() ? nullptr : raw.data(),
+        static_cast<int>(raw.size()), &paged));
+  }
+
+  /// The same on CUDA (attnc_launch_cuda_paged): q, the pools, o, lse and
+  /// params in device memory, the tables on the host.
+  Status launchCudaPaged(const Tensor &q, const Tensor &kPages,
+                         const Tensor &vPages, const Tensor &o,
+                         const Tensor *lse, const std::vector<Tensor> &params,
+                         attnc_page_layout layout, const Tensor &blockTable,
+                         const Tensor &kvLens,
+                         const Tensor *cuSeqlensQ = nullptr,
+                         void *stream = nullptr) const {
+    std::vector<attnc_tensor> raw = rawParams(params);
+    attnc_paged_kv paged = {layout, &blockTable.raw(), &kvLens.raw(),
+                            cuSeqlensQ ? &cuSeqlensQ->raw() : nullptr};
+    return Status::fromCode(attnc_launch_cuda_paged(
+        pkg, &q.raw(), &kPages.raw(), &vPages.raw(), &o.raw(),
+        lse ? &lse->raw() : nullptr, raw.empty() ? nullptr : raw.data(),
+        static_cast<int>(raw.size()), &paged, stream));
+  }
+
   /// Whether the package has a CPU backward (attnc compile --backward).
   bool hasCpuBackward() const {
     return attnc_package_has_cpu_backward(pkg) != 0;
