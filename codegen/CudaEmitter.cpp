@@ -111,6 +111,10 @@ std::string cudaMergeKernelName(Operation *op) {
   return "attnc_" + kernelBaseName(op) + "_merge";
 }
 
+std::string cudaSplitMergeKernelName(Operation *op) {
+  return "attnc_" + kernelBaseName(op) + "_split_merge";
+}
+
 std::string cudaHybridStatesKernelName(Operation *op) {
   return "attnc_" + kernelBaseName(op) + "_hybrid_states";
 }
@@ -221,6 +225,9 @@ LogicalResult emitCuda(Operation *op, raw_ostream &os) {
   // paged cache's kv_lens, keys through its block table (sequence.h).
   os << "#define ATTNC_RAGGED " << (g.kernel.ragged ? 1 : 0) << "\n"
      << kDeviceSequence;
+  // The plan's kv_splits: blocks take a split of the k-tiles (tile_walk.cuh)
+  // and write partial results (split-KV decode, docs/runtime.md §3g).
+  os << "#define ATTNC_SPLIT_KV " << (g.kernel.kvSplits ? 1 : 0) << "\n";
   if (hybrid) {
     os << "#define ATTNC_MAIN_SMEM " << g.mainShared << "\n"
        << "#define ATTNC_HY_STATES_KERNEL " << cudaHybridStatesKernelName(op)
@@ -257,9 +264,14 @@ LogicalResult emitCuda(Operation *op, raw_ostream &os) {
        << kCudaBlockMaskBuilder;
   // attnc_merge_states_cuda's kernel (docs/runtime.md §3d): launched by
   // name, grid (rows / 8), ATTNC_MERGE_THREADS.
+  // With the plan's kv_splits also split-KV's merge (§3g), launched by
+  // name after the attention kernel.
   os << "\n// ---- merging (o, lse) pairs ----\n"
-     << "#define ATTNC_MERGE_KERNEL " << cudaMergeKernelName(op) << "\n"
-     << kCudaMergeStates;
+     << "#define ATTNC_MERGE_KERNEL " << cudaMergeKernelName(op) << "\n";
+  if (g.kernel.kvSplits)
+    os << "#define ATTNC_SPLIT_MERGE_KERNEL " << cudaSplitMergeKernelName(op)
+       << "\n";
+  os << kCudaMergeStates;
   // Content-based selection: the estimator and the selecting builder.
   if (auto rule = attention.getSelect()) { // walk <selected> (checked above)
     os << "\n// ---- content-based block selection (docs/language.md §8a) "

@@ -60,6 +60,9 @@ std::string cudaHybridStatesKernelName(mlir::Operation *op);
 
 /// The softmax family's merge kernel (attnc_merge_states_cuda).
 std::string cudaMergeKernelName(mlir::Operation *op);
+/// Split-KV decode's merge kernel (plans with kv_splits, docs/runtime.md
+/// §3g).
+std::string cudaSplitMergeKernelName(mlir::Operation *op);
 /// Its threads per block (codegen/device/merge_states.cuh).
 constexpr int64_t kCudaMergeThreads = 256;
 std::string cudaHybridScanKernelName(mlir::Operation *op);

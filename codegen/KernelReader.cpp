@@ -96,8 +96,10 @@ FailureOr<SoftmaxKernel> readSoftmaxKernel(KernelFuncOp op) {
   k.walk = loop->getWalk();
   if (auto cpu = dyn_cast<CpuPlanAttr>(op.getPlan()))
     k.ragged = cpu.getRagged();
-  else if (auto cuda = dyn_cast<CudaPlanAttr>(op.getPlan()))
+  else if (auto cuda = dyn_cast<CudaPlanAttr>(op.getPlan())) {
     k.ragged = cuda.getRagged();
+    k.kvSplits = cuda.getKvSplits();
+  }
   if (HybridFoldOp fold = top.next<HybridFoldOp>())
     k.hybrid = true;
   auto store = top.expect<StoreRowsOp>();

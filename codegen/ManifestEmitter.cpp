@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "codegen/ManifestEmitter.h"
+#include "codegen/CudaEmitter.h"
 
 #include "codegen/EmitterSupport.h"
 #include "dialect/AttnOps.h"
@@ -177,6 +178,12 @@ void emitManifest(Operation *op, const PackageContents &c, raw_ostream &os) {
           j.attribute("plan", printAttr(plan));
           if (plan.getRagged())
             j.attribute("ragged", true);
+          // Split-KV decode (docs/runtime.md §3g): the merge kernel of the
+          // partial results and the most splits the kernel takes.
+          if (plan.getKvSplits()) {
+            j.attribute("split_merge_kernel", cudaSplitMergeKernelName(op));
+            j.attribute("max_kv_splits", plan.getKvSplits());
+          }
         }
         j.attributeArray("archs", [&] {
           for (const std::string &a : c.archs)

@@ -313,7 +313,12 @@ def Attn_CudaPlanAttr : Attn_Attr<"CudaPlan", "cuda_plan"> {
     reads its sequence's offsets and lengths (softmax q_blocks paths only;
     printed only when true). `box` (softmax forward on a token grid): the
     tiles are boxes of the grid, as in the CPU plan; grid x then counts
-    the boxes.
+    the boxes. `kv_splits` (printed only when not 0): split-KV decode, the
+    most splits of one sequence's k-tiles the kernel takes (grid z = B x
+    splits, each block writing a partial (o, lse) that a merge kernel
+    combines; docs/runtime.md §3g); the runtime picks the count per call
+    from B, H, the q-blocks, the k-tiles and the device's SM count. Softmax
+    normalizer on a ragged plan only.
     `#attn.cuda_plan<path = tensor_core, grid = q_blocks, threads = 128,
       warps = 4, block_q = 64, block_k = 64, stages = 2,
       q_in_registers = true, chunk = 0, value_tile = 0, value_tiles = 0,
@@ -333,7 +338,8 @@ def Attn_CudaPlanAttr : Attn_Attr<"CudaPlan", "cuda_plan"> {
                         "int64_t":$main_shared_bytes,
                         DefaultValuedParameter<"bool", "false">:$ragged,
                         OptionalArrayRefParameter<"int64_t",
-                                                  "grid box sides">:$box);
+                                                  "grid box sides">:$box,
+                        DefaultValuedParameter<"int64_t", "0">:$kv_splits);
   let assemblyFormat = [{
     `<` `path` `=` $path `,` `grid` `=` $grid `,` `threads` `=` $threads `,`
     `warps` `=` $warps `,` `block_q` `=` $block_q `,` `block_k` `=` $block_k
@@ -342,7 +348,8 @@ def Attn_CudaPlanAttr : Attn_Attr<"CudaPlan", "cuda_plan"> {
     `=` $value_tiles `,` (`forms` `=` `[` $forms^ `]` `,`)?
     (`box` `=` `[` $box^ `]` `,`)?
     `shared_bytes` `=` $shared_bytes `,` `main_shared_bytes` `=`
-    $main_shared_bytes (`,` `ragged` `=` $ragged^)? `>`
+    $main_shared_bytes (`,` `ragged` `=` $ragged^)?
+    (`,` `kv_splits` `=` $kv_splits^)? `>`
   }];
   let genVerifyDecl = 1;
   let extraClassDeclaration = [{

@@ -22,6 +22,12 @@ namespace mlir::attn {
 /// more, but one package serves both.
 constexpr int64_t kCudaMaxSharedBytes = 163 * 1024;
 
+/// Split-KV decode (cuda_plan kv_splits): the most splits of one
+/// sequence's k-tiles a plan may allow, and the most attn-plan-kernel gives
+/// a softmax plan (the count per call: runtime/include/attnc/kv_splits.h).
+constexpr int64_t kMaxKvSplits = 256;
+constexpr int64_t kPlannedKvSplits = 64;
+
 constexpr int64_t roundUpTo(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
 
 /// Head dimensions as the tensor-core path stores them: a whole number of

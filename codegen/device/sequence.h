@@ -44,6 +44,15 @@ ATTNC_HD AttncSequence attnc_sequence(const AttncKernelArgs &args, long long b) 
 #define ATTNC_LSE_AT(row) ((b * H + h) * Nq + (row))
 #endif
 
+// The number of lse elements of a call, R: B * H * Nq, or H * total_q for packed queries (the
+// row index space of ATTNC_LSE_AT and of split-KV's partial results).
+ATTNC_HD long long attnc_lse_rows(const AttncKernelArgs &args, long long heads) {
+#if ATTNC_RAGGED
+  if (args.cu_seqlens_q) return heads * args.cu_seqlens_q[args.batch];
+#endif
+  return args.batch * heads * args.q_len;
+}
+
 // The k (or v) rows of one (sequence, kv head): contiguous from `base`, or gathered through the
 // sequence's block-table row. A page lookup costs one load and a division per key row; the
 // tiles stay the logical key positions, so masks, block plans and block masks are unchanged.

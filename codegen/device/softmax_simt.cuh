@@ -4,7 +4,7 @@
 // The SIMT kernel body (f32): one thread per query row, online softmax
 // key by key, K/V tiles staged in shared memory.
 // Configured by ATTNC_KERNEL, H, G, D, DV, BQ, BK, NTHREADS, kScale,
-// ATTNC_NORMALIZE, ATTNC_HYBRID and ATTNC_RAGGED; needs the prelude (storage f32),
+// ATTNC_NORMALIZE, ATTNC_HYBRID, ATTNC_RAGGED and ATTNC_SPLIT_KV; needs the prelude (storage f32),
 // sequence.h, tile_walk.cuh, softmax_row_scale.cuh and the spec's attnc_mask /
 // attnc_score; with ATTNC_HYBRID 1 also ATTNC_MAIN_SMEM, hybrid_rows.cuh
 // and attnc_combine_weight.
@@ -17,11 +17,11 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) ATTNC_KERNEL(const Att
 
   // This block's sequence (attnc_sequence, sequence.h); the grid covers
   // the longest one of a ragged batch, so q-blocks past its end exit.
-  const AttncSequence seq = attnc_sequence(args, blockIdx.z);
+  const AttncSequence seq = attnc_sequence(args, attnc_block_batch(args)); // grid z: B (x splits)
   const long long Nq = seq.Nq, Nk = seq.Nk, q0 = seq.q0, k0 = seq.k0;
   if ((long long)(gridDim.x - 1 - blockIdx.x) * BQ >= ATTNC_TILE_ROWS(Nq)) return;
   const long long qb = gridDim.x - 1 - blockIdx.x;
-  const long long h = blockIdx.y, b = blockIdx.z, g = h / (H / G);
+  const long long h = blockIdx.y, b = attnc_block_batch(args), g = h / (H / G);
   const long long row0 = qb * BQ, offset = Nk - Nq;
   const float *qp = (const float *)args.q + b * args.q_strides.s[0] + h * args.q_strides.s[1] + q0 * args.q_strides.s[2];
   // Key rows: contiguous, or a paged cache's (sequence.h).
@@ -97,6 +97,15 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) ATTNC_KERNEL(const Att
 #endif
   if (r >= BQ || qrow < 0 || qrow >= Nq) return;
   const float inv = attnc_row_scale(l);
+#if ATTNC_SPLIT_KV && ATTNC_NORMALIZE == 0
+  // Split-KV: this split's normalized partial o and lse, for the merge kernel (merge_states.cuh).
+  if (args.kv_splits > 1) {
+    const long long at = attnc_block_split(args) * attnc_lse_rows(args, H) + ATTNC_LSE_AT(qrow);
+    for (int e = 0; e < DV; ++e) args.split_o[at * DV + e] = Acc[r * (DV + 1) + e] * inv;
+    args.split_lse[at] = l > 0.0f ? m + logf(l) : l != l ? l : -attnc_inf();
+    return;
+  }
+#endif
   float *orow = (float *)args.o + b * args.o_strides.s[0] + h * args.o_strides.s[1] + q0 * args.o_strides.s[2] + qrow * args.o_strides.s[2];
 #if ATTNC_HYBRID
   const float cw = attnc_combine_weight(args, b, h, qpos, Nq, Nk);

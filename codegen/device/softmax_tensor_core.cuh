@@ -3,7 +3,7 @@
 // the macros the emitter defines before it (docs/codegen.md, "Device code").
 // Configured by ATTNC_KERNEL, H, G, D, DP, DV, DVP, BQ, BK, WARPS, MT,
 // STAGES, NTHREADS, kScale, ATTNC_NORMALIZE, ATTNC_MASKED,
-// ATTNC_IDENTITY_SCORE, ATTNC_Q_IN_REGISTERS, ATTNC_HYBRID, ATTNC_RAGGED,
+// ATTNC_IDENTITY_SCORE, ATTNC_Q_IN_REGISTERS, ATTNC_HYBRID, ATTNC_RAGGED, ATTNC_SPLIT_KV,
 // ATTNC_MMA_TYPE,
 // ATTNC_PAIR_T and ATTNC_PACK2; needs the prelude, ptx.cuh, sequence.h, tile_walk.cuh,
 // softmax_row_scale.cuh and the spec's attnc_mask / attnc_score; with
@@ -47,12 +47,12 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) ATTNC_KERNEL(const Att
 
   // This block's sequence (attnc_sequence, sequence.h); the grid covers
   // the longest one of a ragged batch, so q-blocks past its end exit.
-  const AttncSequence seq = attnc_sequence(args, blockIdx.z);
+  const AttncSequence seq = attnc_sequence(args, attnc_block_batch(args)); // grid z: B (x splits)
   const long long Nq = seq.Nq, Nk = seq.Nk, q0 = seq.q0, k0 = seq.k0;
   if ((long long)(gridDim.x - 1 - blockIdx.x) * BQ >= ATTNC_TILE_ROWS(Nq)) return;
   // Heavy q-blocks (late rows under a causal mask) start first.
   const long long qb = gridDim.x - 1 - blockIdx.x;
-  const long long h = blockIdx.y, b = blockIdx.z, g = h / (H / G);
+  const long long h = blockIdx.y, b = attnc_block_batch(args), g = h / (H / G);
   const long long row0 = qb * BQ, offset = Nk - Nq;
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
   const int quad_row = lane / 4, quad_col = lane % 4;
@@ -277,6 +277,23 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) ATTNC_KERNEL(const Att
       const float inv = attnc_row_scale(l);
       const long long row = ATTNC_TOKEN(row0 + (warp * MT + mt) * 16 + quad_row + half * 8);
       if (row < 0 || row >= Nq) continue;
+#if ATTNC_SPLIT_KV && ATTNC_NORMALIZE == 0
+      // Split-KV: this split's normalized partial o and lse, for the merge kernel.
+      if (args.kv_splits > 1) {
+        const long long at = attnc_block_split(args) * attnc_lse_rows(args, H) + ATTNC_LSE_AT(row);
+#pragma unroll
+        for (int nt = 0; nt < DVP / 8; ++nt) {
+          const int col = nt * 8 + quad_col * 2;
+          if (col < DV) {
+            args.split_o[at * DV + col] = o_acc[mt][nt][2 * half] * inv;
+            args.split_o[at * DV + col + 1] = o_acc[mt][nt][2 * half + 1] * inv;
+          }
+        }
+        if (quad_col == 0)
+          args.split_lse[at] = l > 0.0f ? row_max[mt][half] + logf(l) : l != l ? l : -attnc_inf();
+        continue;
+      }
+#endif
       storage_t *orow = op + row * args.o_strides.s[2];
 #if ATTNC_HYBRID
       const float *hrow = hy_num + ((warp * MT + mt) * 16 + quad_row + half * 8) * (DV + 1);

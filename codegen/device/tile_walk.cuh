@@ -23,6 +23,28 @@
 #define ATTNC_TILE_ROWS(Nq) (Nq)
 #endif
 
+// Split-KV decode (the plan's kv_splits, docs/runtime.md §3g): with args.kv_splits > 1 grid z is
+// B x splits; a block works on sequence z % B and on split z / B of its k-tiles.
+#ifndef ATTNC_SPLIT_KV
+#define ATTNC_SPLIT_KV 0
+#endif
+__device__ __forceinline__ long long attnc_block_batch(const AttncKernelArgs &args) {
+#if ATTNC_SPLIT_KV
+  if (args.kv_splits > 1) return blockIdx.z % args.batch;
+#else
+  (void)args;
+#endif
+  return blockIdx.z;
+}
+__device__ __forceinline__ long long attnc_block_split(const AttncKernelArgs &args) {
+#if ATTNC_SPLIT_KV
+  if (args.kv_splits > 1) return blockIdx.z / args.batch;
+#else
+  (void)args;
+#endif
+  return 0;
+}
+
 typedef struct AttncTiles {
 #if ATTNC_GRID
   AttncGridPlan plan;
@@ -32,6 +54,7 @@ typedef struct AttncTiles {
   const int *col;            // the mask row's tiles, or null for the plan
   const unsigned char *full;
   long long n;               // tiles in the mask row
+  long long lo, hi;          // the split's k-tiles [lo, hi) (split-KV; else everything)
 } AttncTiles;
 __device__ __forceinline__ AttncTiles attnc_tiles(const AttncKernelArgs &args, long long b, long long h,
                                                   long long qb, long long Nq, long long Nk) {
@@ -39,6 +62,16 @@ __device__ __forceinline__ AttncTiles attnc_tiles(const AttncKernelArgs &args, l
   t.col = 0;
   t.full = 0;
   t.n = 0;
+  t.lo = 0;
+  t.hi = 0x7fffffffffffffffLL;
+#if ATTNC_SPLIT_KV
+  // The runtime never splits a call with a block mask: the split is of the static plan's walk.
+  if (args.kv_splits > 1) {
+    const long long per = ((Nk + BK - 1) / BK + args.kv_splits - 1) / args.kv_splits;
+    t.lo = attnc_block_split(args) * per;
+    t.hi = t.lo + per;
+  }
+#endif
 #if ATTNC_GRID
   // No block mask reaches a box kernel (the runtime refuses one).
   (void)args, (void)b, (void)h, (void)Nq, (void)Nk;
@@ -58,7 +91,8 @@ __device__ __forceinline__ AttncTiles attnc_tiles(const AttncKernelArgs &args, l
 // The tile after cursor (kb, i) (kb = -1, i = -1 for the first), or -1.
 __device__ __forceinline__ long long attnc_tiles_next(const AttncTiles &t, long long kb, long long i) {
   if (t.col) return i + 1 < t.n ? t.col[i + 1] : -1;
-  return attnc_plan_next(t.plan, kb);
+  const long long next = attnc_plan_next(t.plan, kb < t.lo - 1 ? t.lo - 1 : kb);
+  return next < t.hi ? next : -1;
 }
 __device__ __forceinline__ bool attnc_tiles_full(const AttncTiles &t, long long kb, long long i) {
   return t.col ? t.full[i] != 0 : attnc_plan_full(t.plan, kb);

@@ -185,7 +185,8 @@ CudaPlanAttr planCudaBackwardTensorCore(AttentionOp op) {
                            CudaGrid::backward_tasks, 32 * warps, warps, tile,
                            tile, stages, /*q_in_registers=*/false,
                            /*chunk=*/0, /*value_tile=*/0, /*value_tiles=*/0,
-                           {}, shared, shared, /*ragged=*/false, /*box=*/{});
+                           {}, shared, shared, /*ragged=*/false, /*box=*/{},
+                           /*kv_splits=*/0);
 }
 
 /// The CUDA backward's plan: the tensor-core kernels where they apply,
@@ -206,7 +207,7 @@ CudaPlanAttr planCudaBackward(AttentionOp op) {
                              /*stages=*/1, /*q_in_registers=*/false,
                              /*chunk=*/0, /*value_tile=*/0,
                              /*value_tiles=*/0, {}, shared, shared,
-                             /*ragged=*/false, /*box=*/{});
+                             /*ragged=*/false, /*box=*/{}, /*kv_splits=*/0);
   }
   return {};
 }

@@ -41,7 +41,13 @@ CudaPlanAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                      int64_t valueTile, int64_t valueTiles,
                      ArrayRef<ChunkForm> forms, int64_t sharedBytes,
                      int64_t mainSharedBytes, bool ragged,
-                     ArrayRef<int64_t> box) {
+                     ArrayRef<int64_t> box, int64_t kvSplits) {
+  if (kvSplits < 0 || kvSplits > kMaxKvSplits)
+    return emitError() << "expected kv_splits in [0, " << kMaxKvSplits
+                       << "], got " << kvSplits;
+  if (kvSplits && !ragged)
+    return emitError() << "expected kv_splits only on a ragged plan (the "
+                          "softmax forward's q_blocks kernels)";
   if (!box.empty()) {
     int64_t volume = 1;
     for (int64_t side : box)

@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "lib/Driver/Explain.h"
+#include "runtime/include/attnc/kv_splits.h"
 
 #include "lib/Analysis/GridTiles.h"
 
@@ -185,6 +186,32 @@ void explainTargetPlans(Operation *op, raw_ostream &os) {
 
 } // namespace
 
+/// Split-KV decode (the CUDA plan's kv_splits, docs/runtime.md §3g): the
+/// rule, and the splits it gives these lengths at batch 1 on an H100 SXM's
+/// 132 SMs and an A100's 108 (attnc/kv_splits.h, as the runtime applies it).
+void explainSplitKv(attn::AttentionOp op, int64_t nq, int64_t nk,
+                    raw_ostream &os) {
+  auto cuda = op.getCudaPlanAttr();
+  if (!cuda || !cuda.getKvSplits())
+    return;
+  const int64_t qBlocks = (nq + cuda.getBlockQ() - 1) / cuda.getBlockQ();
+  const int64_t tiles = (nk + cuda.getBlockK() - 1) / cuda.getBlockK();
+  const int64_t blocks = op.getHeads() * qBlocks;
+  os << "split-kv (cuda): at launch, when B x " << op.getHeads()
+     << " heads x q-blocks < the device's SMs, each sequence's k-tiles are "
+        "split (at most "
+     << cuda.getKvSplits() << ", at least " << ATTNC_MIN_TILES_PER_SPLIT
+     << " tiles each) and the partial results merged; B = 1 here: ";
+  for (auto [name, sms] : {std::pair<const char *, int64_t>{"132 SMs", 132},
+                           {"108 SMs", 108}}) {
+    const long long n = attnc_choose_kv_splits(blocks, tiles, sms,
+                                               cuda.getKvSplits(), 0);
+    os << (sms == 132 ? "" : ", ") << n << (n == 1 ? " split" : " splits")
+       << " on " << name;
+  }
+  os << "\n";
+}
+
 /// The linear family: the chunk plan (attn-plan-chunks) and what it means
 /// for these lengths.
 LogicalResult explainLinear(attn::LinearAttentionOp op, int64_t nq,
@@ -315,6 +342,8 @@ LogicalResult explainText(Operation *op, int64_t nq, int64_t nk,
       softmax && softmax.getComplementMapAttr())
     explainHybrid(softmax, *s, nq, nk, os);
   explainTargetPlans(op, os);
+  if (auto softmax = dyn_cast<attn::AttentionOp>(op))
+    explainSplitKv(softmax, nq, nk, os);
   return success();
 }
 

@@ -145,10 +145,16 @@ CudaChoice planSoftmaxCuda(AttentionOp op) {
     volume *= side;
   if (volume != bq || volume != bk)
     box.clear();
+  // Split-KV decode (docs/runtime.md §3g): partial (o, lse) pairs merge
+  // exactly only under the softmax normalizer; the kernel splits its
+  // static tile walk, so the plan must be ragged (no boxes, selection or
+  // hybrid).
+  const bool ragged = box.empty() && raggedSoftmax(op);
+  const int64_t kvSplits =
+      ragged && op.getNormalize() == Normalize::softmax ? kPlannedKvSplits : 0;
   return {CudaPlanAttr::get(op.getContext(), path, CudaGrid::q_blocks,
                             threads, warps, bq, bk, stages, qInRegisters, 0,
-                            0, 0, {}, shared, main,
-                            box.empty() && raggedSoftmax(op), box),
+                            0, 0, {}, shared, main, ragged, box, kvSplits),
           ""};
 }
 
@@ -192,7 +198,7 @@ CudaChoice planLinearCuda(LinearAttentionOp op) {
                             CudaGrid::value_tiles, kLinearThreads,
                             kLinearThreads / 32, 0, 0, 0, false, chunk, tile,
                             (dv + tile - 1) / tile, forms, shared, shared,
-                            /*ragged=*/false, /*box=*/{}),
+                            /*ragged=*/false, /*box=*/{}, /*kvSplits=*/0),
           ""};
 }
 
@@ -213,7 +219,8 @@ LogicalResult attachCuda(OpT op, CudaChoice choice) {
             choice.plan.getChunk(), choice.plan.getValueTile(),
             choice.plan.getValueTiles(), choice.plan.getForms(),
             choice.plan.getSharedBytes(), choice.plan.getMainSharedBytes(),
-            choice.plan.getRagged(), choice.plan.getBox())))
+            choice.plan.getRagged(), choice.plan.getBox(),
+            choice.plan.getKvSplits())))
       return failure();
     op.setCudaPlanAttr(choice.plan);
   } else {

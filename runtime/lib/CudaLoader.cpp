@@ -663,13 +663,19 @@ Error mainGrid(const Manifest &manifest, const CudaLaunch &launch,
     return makeError(ATTNC_ERROR_INVALID_ARGUMENT,
                      "heads " + std::to_string(launch.heads) +
                          " exceed the CUDA grid limit of 65535");
-  if (args.batch > 65535)
+  // Split-KV decode (§3g): z is B x splits.
+  const long long gridZ = args.batch * (args.kv_splits > 1 ? args.kv_splits : 1);
+  if (gridZ > 65535)
     return makeError(ATTNC_ERROR_INVALID_ARGUMENT,
                      "batch " + std::to_string(args.batch) +
+                         (args.kv_splits > 1
+                              ? " x " + std::to_string(args.kv_splits) +
+                                    " kv splits"
+                              : std::string()) +
                          " exceeds the CUDA grid limit of 65535");
   grid[0] = static_cast<unsigned>(gridX);
   grid[1] = static_cast<unsigned>(launch.heads);
-  grid[2] = static_cast<unsigned>(args.batch);
+  grid[2] = static_cast<unsigned>(gridZ);
   return success();
 }
 
@@ -818,6 +824,18 @@ public:
   }
 
   void *context() const override { return ctx; }
+
+  Error multiprocessors(int &count) override {
+    CUdevice device;
+    CUresult r = d.cuCtxGetDevice(&device);
+    if (r == CUDA_SUCCESS)
+      r = d.cuDeviceGetAttribute(
+          &count, CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT, device);
+    return r == CUDA_SUCCESS
+               ? success()
+               : makeError(ATTNC_ERROR_CUDA,
+                           cuError(d, "cuDeviceGetAttribute", r));
+  }
 
 private:
   static CUdeviceptr dev(const void *p) {

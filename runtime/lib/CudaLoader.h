@@ -60,6 +60,9 @@ public:
   virtual Error launchMain(const AttncKernelArgs &args) = 0;
   /// The CUcontext the session runs in.
   virtual void *context() const = 0;
+  /// The streaming multiprocessors of the context's device (split-KV's
+  /// rule, runtime/include/attnc/kv_splits.h).
+  virtual Error multiprocessors(int &count) = 0;
 };
 
 /// Frees memory a session kept, in CUcontext `context` (synchronous).

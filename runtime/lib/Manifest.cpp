@@ -388,6 +388,13 @@ void readCuda(Error &error, const JsonValue &object, Manifest &m) {
       r.fail("'cuda.merge_threads' must be whole warps, got " +
              std::to_string(c.mergeThreads));
   }
+  if (r.getEntryName("split_merge_kernel", c.splitMergeKernel,
+                     /*required=*/false)) {
+    if (!c.ragged || c.mergeKernel.empty())
+      r.fail("'cuda.split_merge_kernel' needs a ragged softmax kernel with "
+             "'cuda.merge_kernel' (its threads)");
+    r.getInt("max_kv_splits", 2, 256, c.maxKvSplits);
+  }
   if (r.getEntryName("backward_rows_kernel", c.backwardRowsKernel,
                      /*required=*/false)) {
     if (m.family != "softmax")

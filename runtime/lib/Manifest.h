@@ -97,6 +97,11 @@ struct ManifestCuda {
   int mergeThreads = 0;
   /// The attention kernel also runs packed variable-length batches (ABI 6).
   bool ragged = false;
+  /// Split-KV decode (ABI 7, docs/runtime.md §3g): the merge kernel of the
+  /// partial results (launched with mergeThreads threads) and the most
+  /// splits the attention kernel takes; empty and 0: none.
+  std::string splitMergeKernel;
+  int maxKvSplits = 0;
   /// The backward (softmax family, `attnc compile --backward`): its four
   /// kernels (docs/runtime.md, "Backward"), empty names when the package
   /// has none; the backward plan's tiles, threads and dynamic shared memory.

@@ -24,6 +24,9 @@ struct attnc_package {
   /// Whether calls without a block mask build one when the manifest asks
   /// for it (attnc_package_set_auto_block_mask; on by default).
   bool autoBlockMask = true;
+  /// Split-KV decode's requested splits (attnc_package_set_kv_splits): 0
+  /// applies the rule of attnc/kv_splits.h, 1 never splits, n asks for n.
+  int kvSplits = 0;
 };
 
 #endif // ATTNC_RUNTIME_PACKAGE_H

@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "attnc/kv_splits.h"
 #include "attnc/runtime.h"
 
 #include "ArgCheck.h"
@@ -369,6 +370,58 @@ Error checkMaskFits(const attnc_block_mask *mask, const attnc_package *pkg,
   return success();
 }
 
+/// Split-KV decode (§3g) in a session: when the rule of attnc/kv_splits.h
+/// gives more than one split for this call, the attention kernel writes
+/// each split's partial (o, lse) to session buffers and the merge kernel
+/// combines them into o and lse; `ran` says whether it did (else the caller
+/// launches the kernel as usual). `lseRows`: the lse's element count
+/// (B * H * Nq, or H * total_q for packed queries). Never with a block mask
+/// (the split is of the static plan's walk).
+Error launchSplitKv(CudaSession &s, const attnc_package *pkg,
+                    const AttncKernelArgs &in, long long lseRows, bool &ran) {
+  ran = false;
+  const Manifest &m = pkg->manifest;
+  const ManifestCuda &cuda = *m.cuda;
+  if (cuda.splitMergeKernel.empty() || in.block_mask || pkg->kvSplits == 1 ||
+      lseRows == 0)
+    return success();
+  int sms = 0;
+  Error e = s.multiprocessors(sms);
+  if (e.failed())
+    return e;
+  const long long bq = m.schedule.block_q, bk = m.schedule.block_k;
+  const long long blocks = in.batch * m.heads * ((in.q_len + bq - 1) / bq);
+  const long long tiles = (in.kv_len + bk - 1) / bk;
+  const long long splits = attnc_choose_kv_splits(
+      blocks, tiles, sms, cuda.maxKvSplits, pkg->kvSplits);
+  if (splits < 2)
+    return success();
+  AttncKernelArgs args = in;
+  void *partialO = nullptr, *partialLse = nullptr;
+  const size_t rows = static_cast<size_t>(splits * lseRows);
+  if ((e = s.alloc(rows * static_cast<size_t>(m.valueDim) * sizeof(float),
+                   partialO))
+          .failed() ||
+      (e = s.alloc(rows * sizeof(float), partialLse)).failed())
+    return e;
+  args.kv_splits = splits;
+  args.split_o = static_cast<float *>(partialO);
+  args.split_lse = static_cast<float *>(partialLse);
+  if ((e = s.launchMain(args)).failed())
+    return e;
+  const unsigned threads = static_cast<unsigned>(cuda.mergeThreads);
+  const long long perBlock = threads / 32;
+  void *params[] = {&args};
+  if ((e = s.launch(cuda.splitMergeKernel,
+                    static_cast<unsigned long long>((lseRows + perBlock - 1) /
+                                                    perBlock),
+                    threads, params))
+          .failed())
+    return e;
+  ran = true;
+  return success();
+}
+
 /// A packed batch (§3e) or a paged cache (§3f) on CUDA: the tables,
 /// checked on the host, are copied to stream-ordered device memory in a
 /// session, then the attention kernel runs over the longest sequence's
@@ -417,7 +470,10 @@ Error launchCudaRagged(attnc_package *pkg, const CallTensors &t,
         return e;
       args.*table.field = static_cast<const int *>(dev);
     }
-    return s.launchMain(args);
+    // One lse element per query row and head.
+    bool split = false;
+    Error e = launchSplitKv(s, pkg, args, m.heads * rows, split);
+    return e.failed() || split ? e : s.launchMain(args);
   });
 }
 
@@ -448,7 +504,8 @@ Error launchCuda(attnc_package *pkg, const CallTensors &t, void *stream,
   // A mask that reads params: its block mask is built on the device first
   // (docs/runtime.md §3b, "Automatic block masks").
   const bool automatic = !mask && cuda.autoBlockMask && pkg->autoBlockMask;
-  if (!mask && !selecting && !hybrid && !automatic)
+  const bool splittable = !cuda.splitMergeKernel.empty() && pkg->kvSplits != 1;
+  if (!mask && !selecting && !hybrid && !automatic && !splittable)
     return pkg->cuda.launch(pkg->dir, m, launch, stream);
   return pkg->cuda.run(pkg->dir, m, launch, stream, [&](CudaSession &s) {
     AttncKernelArgs args = launch.args;
@@ -463,7 +520,13 @@ Error launchCuda(attnc_package *pkg, const CallTensors &t, void *stream,
     }
     if (hybrid && (e = queueHybridPrologue(s, m, args)).failed())
       return e;
-    return s.launchMain(args);
+    bool split = false;
+    if (splittable &&
+        (e = launchSplitKv(s, pkg, args,
+                           args.batch * m.heads * args.q_len, split))
+            .failed())
+      return e;
+    return split ? e : s.launchMain(args);
   });
 }
 
@@ -1065,6 +1128,24 @@ int attnc_merge_states_cuda(attnc_package *pkg, const attnc_tensor *o_parts,
     return mergeStatesCuda(pkg, o_parts, lse_parts, parts, o, lse,
                            cuda_stream);
   });
+}
+
+int attnc_package_set_kv_splits(attnc_package *pkg, int splits) {
+  return guarded([&] {
+    if (!pkg)
+      return nullPackage();
+    if (splits < 0)
+      return makeError(ATTNC_ERROR_INVALID_ARGUMENT,
+                       "kv splits must be 0 (automatic), 1 (never) or more, "
+                       "got " +
+                           std::to_string(splits));
+    pkg->kvSplits = splits;
+    return success();
+  });
+}
+
+int attnc_package_max_kv_splits(const attnc_package *pkg) {
+  return pkg && pkg->manifest.cuda ? pkg->manifest.cuda->maxKvSplits : 0;
 }
 
 int attnc_package_set_auto_block_mask(attnc_package *pkg, int enabled) {

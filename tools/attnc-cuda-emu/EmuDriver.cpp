@@ -54,8 +54,11 @@ constexpr CUresult kNotFound = 500;
 constexpr CUresult kLaunchFailed = 719;
 
 // Attribute numbers (cuda.h).
-constexpr int kAttrMaxThreadsPerBlock = 1, kAttrMajor = 75, kAttrMinor = 76,
-              kAttrSharedOptin = 97;
+constexpr int kAttrMaxThreadsPerBlock = 1, kAttrMultiprocessors = 16,
+              kAttrMajor = 75, kAttrMinor = 76, kAttrSharedOptin = 97;
+/// The emulated device's SM count: an H100 SXM's, so that launch-time
+/// rules that read it (split-KV decode) decide as they would there.
+constexpr int kMultiprocessors = 132;
 constexpr int kPointerMemoryType = 2, kMemoryTypeDevice = 2;
 constexpr int kFuncMaxDynamicShared = 8;
 constexpr int kDefaultSharedLimit = 48 * 1024;
@@ -265,6 +268,9 @@ EMU_API CUresult cuDeviceGetAttribute(int *value, int attribute, int device) {
   switch (attribute) {
   case kAttrMaxThreadsPerBlock:
     *value = 1024;
+    return kSuccess;
+  case kAttrMultiprocessors:
+    *value = kMultiprocessors;
     return kSuccess;
   case kAttrMajor:
     *value = 8;

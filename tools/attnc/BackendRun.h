@@ -70,7 +70,8 @@ std::string temporaryPackageDir();
 /// block masks.
 std::string runPackageOnCuda(mlir::Operation *op, const std::string &packageDir,
                              const reference::Inputs &inputs, bool wantLse,
-                             bool wantState, reference::Outputs &outputs);
+                             bool wantState, reference::Outputs &outputs,
+                             int kvSplits = 0);
 
 std::string checkPackageSpec(const std::string &packageDir,
                              llvm::StringRef specText);

@@ -157,12 +157,14 @@ std::string runRaggedPackage(Operation *op, const std::string &dir,
                              const RaggedBatch *batch,
                              const PagingOptions *paging,
                              const reference::Inputs &inputs, bool wantLse,
-                             bool cuda, reference::Outputs &outputs) {
+                             bool cuda, reference::Outputs &outputs,
+                             int kvSplits) {
   attnc_package *raw = nullptr;
   if (attnc_package_open(dir.c_str(), &raw) != 0)
     return std::string("cannot open package: ") + attnc_last_error();
   std::unique_ptr<attnc_package, void (*)(attnc_package *)> pkg(
       raw, attnc_package_close);
+  attnc_package_set_kv_splits(pkg.get(), kvSplits);
   const attn::Dtype dtype = cast<attn::AttentionOp>(op).getDtype();
   const int64_t B = inputs.q.dim(0), H = inputs.q.dim(1), Dv = inputs.v.dim(3);
   const int64_t Pq = inputs.q.dim(2), Pk = inputs.k.dim(2);

@@ -52,11 +52,13 @@ reference::Tensor packLse(const reference::Tensor &padded,
 /// form (o 0 and lse -inf past each sequence): q packed by `batch` (or
 /// dense without one), k and v packed by it, or with `paging` in a shuffled
 /// page pool (tools/attnc/Paged.h) through the paged entry points.
+/// `kvSplits`: attnc_package_set_kv_splits (CUDA split-KV decode).
 std::string runRaggedPackage(mlir::Operation *op, const std::string &dir,
                              const RaggedBatch *batch,
                              const PagingOptions *paging,
                              const reference::Inputs &inputs, bool wantLse,
-                             bool cuda, reference::Outputs &outputs);
+                             bool cuda, reference::Outputs &outputs,
+                             int kvSplits = 0);
 
 } // namespace attnc
 

@@ -506,6 +506,18 @@ LogicalResult runCommand(const CommandLine &cl, MLIRContext &context,
                           " does not apply to a paged call (--page-size)");
   }
 
+  // Split-KV decode's splits (docs/runtime.md §3g), CUDA only.
+  int kvSplits = 0;
+  if (cl.has("kv-splits")) {
+    if (llvm::StringRef(cl.get("kv-splits")).getAsInteger(10, kvSplits) ||
+        kvSplits < 0 || kvSplits > 256)
+      return optionError("--kv-splits '" + cl.get("kv-splits") +
+                         "': expected an integer in [0, 256]");
+    if (backend != "cuda")
+      return optionError("--kv-splits applies to --backend cuda (split-KV "
+                         "decode)");
+  }
+
   reference::Inputs inputs;
   reference::Tensor outputGradient; // dO, with --backward
   uint64_t seed = 0;
@@ -641,9 +653,10 @@ LogicalResult runCommand(const CommandLine &cl, MLIRContext &context,
     } else if (ragged || paged) {
       error = runRaggedPackage(op, dir, ragged ? &raggedBatch : nullptr,
                                paged ? &paging : nullptr, inputs, wantLse,
-                               backend == "cuda", outputs);
+                               backend == "cuda", outputs, kvSplits);
     } else if (backend == "cuda") {
-      error = runPackageOnCuda(op, dir, inputs, wantLse, wantState, outputs);
+      error = runPackageOnCuda(op, dir, inputs, wantLse, wantState, outputs,
+                               kvSplits);
     } else if (cl.has("block-mask")) {
       blockMask.repeat = cl.has("repeat") ? repeat : 0;
       error = runPackageOnCpu(op, dir, inputs, wantLse, wantState, outputs,

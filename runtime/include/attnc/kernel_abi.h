@@ -84,6 +84,17 @@ typedef struct AttncKernelArgs {
   const int *kv_lens;     /* [B] */
   long long page_size;
   long long block_table_stride;
+  /* ABI 7: split-KV decode (docs/runtime.md §3g), CUDA kernels whose plan
+   * has kv_splits only. kv_splits > 1: grid z is B * kv_splits, block z
+   * works on sequence z % B and on part z / B of its k-tiles (each part
+   * ceil(tiles / kv_splits) tiles), and instead of o and lse writes its
+   * normalized partial o to split_o[(s * R + i) * Dv + e] and its lse to
+   * split_lse[s * R + i], float32, where i is the row's lse index and R the
+   * lse's element count (B * H * Nq, or H * total_q when packed); the merge
+   * kernel then writes o and lse. 0 or 1: no split, both null. */
+  long long kv_splits;
+  float *split_o;
+  float *split_lse;
 } AttncKernelArgs;
 
 /* ABI 5: the backward pass of the softmax family (docs/runtime.md,

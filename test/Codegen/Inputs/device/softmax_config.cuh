@@ -6,7 +6,7 @@
 // tensor-core kernel at block_q 64, block_k 64, 4 warps, 2 stages, Q in
 // registers; with ATTNC_TEST_F32 the SIMT kernel at the same tiles with 64
 // threads (one per query row), as the emitter prints them for dtype f32.
-// Softmax normalizer; no hybrid branch unless the includer defines
+// Softmax normalizer; ragged with split-KV; no hybrid branch unless the includer defines
 // ATTNC_HYBRID 1 (and ATTNC_MAIN_SMEM) first.
 //
 //===----------------------------------------------------------------------===//
@@ -45,6 +45,14 @@
 #define kScale 0.125f
 #ifndef ATTNC_HYBRID
 #define ATTNC_HYBRID 0
+#endif
+// The plan of a causal spec is ragged with kv_splits (packed and paged
+// batches, split-KV decode), unless the includer says otherwise first.
+#ifndef ATTNC_RAGGED
+#define ATTNC_RAGGED 1
+#endif
+#ifndef ATTNC_SPLIT_KV
+#define ATTNC_SPLIT_KV 1
 #endif
 
 #endif // ATTNC_TEST_DEVICE_SOFTMAX_CONFIG_CUH
