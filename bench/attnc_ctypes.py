@@ -12,6 +12,12 @@ class Tensor(ctypes.Structure):
                 ("strides", ctypes.c_longlong * 4)]
 
 
+class PagedKv(ctypes.Structure):
+    """attnc_paged_kv (docs/runtime.md §3f)."""
+    _fields_ = [("layout", ctypes.c_int), ("block_table", ctypes.POINTER(Tensor)),
+                ("kv_lens", ctypes.POINTER(Tensor)), ("cu_seqlens_q", ctypes.POINTER(Tensor))]
+
+
 class BackwardTensors(ctypes.Structure):
     """attnc_backward_tensors."""
     _fields_ = [("dout", ctypes.POINTER(Tensor)), ("dq", ctypes.POINTER(Tensor)),
@@ -57,6 +63,9 @@ class Runtime:
                                            ctypes.c_void_p]
         self.lib.attnc_package_param_has_grad.argtypes = [ctypes.c_void_p, ctypes.c_int]
         self.lib.attnc_package_set_auto_block_mask.argtypes = [ctypes.c_void_p, ctypes.c_int]
+        self.lib.attnc_package_set_kv_splits.argtypes = [ctypes.c_void_p, ctypes.c_int]
+        self.lib.attnc_launch_cuda_paged.argtypes = [ctypes.c_void_p] + [
+            ctypes.POINTER(Tensor)] * 6 + [ctypes.c_int, ctypes.POINTER(PagedKv), ctypes.c_void_p]
 
     def check(self, status, what):
         if status != 0:
@@ -101,6 +110,33 @@ class Package:
         launch._keepalive = (views, lse_view, param_views)
         return launch
 
+
+    def set_kv_splits(self, splits):
+        """attnc_package_set_kv_splits: 0 the runtime's rule, 1 never, n."""
+        self.rt.check(self.rt.lib.attnc_package_set_kv_splits(self.handle, int(splits)),
+                      "set_kv_splits")
+
+    def paged_launcher(self, q, k_pages, v_pages, o, block_table, kv_lens, lse=None,
+                       layout=0, stream=0):
+        """A zero-argument launcher of attnc_launch_cuda_paged (docs/runtime.md
+        §3f): q [B, H, Nq, D] dense on the device, the page pools on the
+        device, block_table [B, max_pages] and kv_lens [B] int32 on the host
+        (the runtime copies them per call, as it would in an engine)."""
+        views = [view(t) for t in (q, k_pages, v_pages, o)]
+        lse_view = view(lse) if lse is not None else None
+        tables = [view(block_table), view(kv_lens)]
+        paged = PagedKv(layout, ctypes.pointer(tables[0]), ctypes.pointer(tables[1]), None)
+        refs = [ctypes.byref(x) for x in views]
+        lse_ref = ctypes.byref(lse_view) if lse_view is not None else None
+        lib, handle = self.rt.lib, self.handle
+
+        def launch():
+            status = lib.attnc_launch_cuda_paged(handle, *refs, lse_ref, None, 0,
+                                                 ctypes.byref(paged), ctypes.c_void_p(stream))
+            if status != 0:
+                raise RuntimeError(lib.attnc_last_error().decode())
+        launch._keepalive = (views, lse_view, tables, paged, block_table, kv_lens)
+        return launch
 
     def backward_launcher(self, q, k, v, o, lse, dout, dq, dk, dv, params=(),
                           param_grads=(), stream=0):

@@ -34,6 +34,8 @@ def main():
     # Token grids (bench_grid.py).
     for variant in specs.GRIDS:
         build(attnc, out, *specs.grid_spec_text(variant), [])
+    # Paged decode (bench_decode.py).
+    build(attnc, out, *specs.decode_spec_text(), [])
     # The linear family (bench_linear.py).
     for variant in specs.LINEAR:
         build(attnc, out, *specs.linear_spec_text(variant), [])

@@ -53,6 +53,20 @@ def flex_mask_mod(mask, doc=None):
     raise KeyError(mask)
 
 
+# ---- decode over a paged KV cache (bench_decode.py) ------------------------
+# Issue 13's configuration: bf16, head_dim 128, GQA 32 query heads over 8 kv
+# heads, pages of 16 keys; causal, so a decode query (aligned to the end of
+# its keys) sees every key.
+DECODE_HEADS, DECODE_KV_HEADS, DECODE_HEAD_DIM, DECODE_PAGE = 32, 8, 128, 16
+
+
+def decode_spec_text():
+    name = f"decode_gqa_hd{DECODE_HEAD_DIM}"
+    return name, "\n".join([
+        f"attention {name} {{", f"  heads {DECODE_HEADS}", f"  kv_heads {DECODE_KV_HEADS}",
+        f"  head_dim {DECODE_HEAD_DIM}", "  dtype bf16", "  mask causal", "}"]) + "\n"
+
+
 # ---- linear family (bench_linear.py) --------------------------------------
 # bf16, head_dim = value_dim = 128, LINEAR_HEADS heads; the decay/gate
 # parameters come in log space from the harness (see bench_linear.py), so

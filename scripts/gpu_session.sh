@@ -4,7 +4,9 @@
 # short (minutes), so every stage has its own time limit and what it printed
 # is kept even when it is cut off. The stages, in the order given by
 # GPU_STAGES (default: check softmax backward linear sparse examples sanitize;
-# `grid` runs bench_grid.py, token grids against FlexAttention and NATTEN):
+# `grid` runs bench_grid.py, token grids against FlexAttention and NATTEN;
+# `decode` runs bench_decode.py, paged split-KV decode against FlashInfer,
+# FlashAttention and SDPA):
 #   check      the correctness bundle build/gpu-bundle (every case against the
 #              reference executor's outputs); a failed case is rerun in a
 #              process of its own, since a kernel fault poisons the context
@@ -98,6 +100,7 @@ for s in ${GPU_STAGES:-check softmax backward linear sparse examples sanitize}; 
   backward) bench backward bench_backward.py ${BACKWARD_ARGS:-} ;;
   linear) bench linear bench_linear.py ${LINEAR_ARGS:-} ;;
   grid) bench grid bench_grid.py ${GRID_ARGS:-} ;;
+  decode) bench decode bench_decode.py ${DECODE_ARGS:-} ;;
   sparse) bench sparse bench_sparse.py ;;
   sweep)
     stage sweep "$(limit sweep 90)" "$out/sweep.log" python3 bench/tile_sweep.py run \

@@ -9,7 +9,7 @@
 // Q stays in registers (it is reloaded from shared memory per k-step).
 // CHECK-LABEL: attn.attention @tc
 // CHECK-SAME: cpu_plan = #attn.cpu_plan<block_q = 128, block_k = 64, chunk = 0, memo_keys = false, ragged = true>
-// CHECK-SAME: cuda_plan = #attn.cuda_plan<path = tensor_core, grid = q_blocks, threads = 128, warps = 4, block_q = 128, block_k = 64, stages = 2, q_in_registers = false, chunk = 0, value_tile = 0, value_tiles = 0, shared_bytes = 49152, main_shared_bytes = 49152, ragged = true>
+// CHECK-SAME: cuda_plan = #attn.cuda_plan<path = tensor_core, grid = q_blocks, threads = 128, warps = 4, block_q = 128, block_k = 64, stages = 2, q_in_registers = false, chunk = 0, value_tile = 0, value_tiles = 0, shared_bytes = 49152, main_shared_bytes = 49152, ragged = true, kv_splits = 64>
 // expected-warning @+1 {{tile stages=4 is more than the sm_80 tensor-core kernel pipelines; its CUDA plan uses 2 stages}}
 attn.attention @tc {dtype = #attn.dtype<bfloat16>, head_dim = 64 : i64, heads = 2 : i64, kv_heads = 2 : i64, normalize = #attn.normalize<softmax>, params = [], scale = 1.250000e-01 : f64, schedule = #attn.schedule<block_q = 128, block_k = 64, warps = 4, stages = 4, chunk = 0>, value_dim = 64 : i64} mask {
 ^bb0(%b: i64, %h: i64, %q: i64, %k: i64, %Nq: i64, %Nk: i64):
@@ -24,7 +24,7 @@ attn.attention @tc {dtype = #attn.dtype<bfloat16>, head_dim = 64 : i64, heads = 
 
 // f32 runs one SIMT thread per query row, without a k-loop pipeline.
 // CHECK-LABEL: attn.attention @simt
-// CHECK-SAME: cuda_plan = #attn.cuda_plan<path = simt, grid = q_blocks, threads = 64, warps = 2, block_q = 64, block_k = 64, stages = 1, q_in_registers = false, chunk = 0, value_tile = 0, value_tiles = 0, shared_bytes = 33280, main_shared_bytes = 33280, ragged = true>
+// CHECK-SAME: cuda_plan = #attn.cuda_plan<path = simt, grid = q_blocks, threads = 64, warps = 2, block_q = 64, block_k = 64, stages = 1, q_in_registers = false, chunk = 0, value_tile = 0, value_tiles = 0, shared_bytes = 33280, main_shared_bytes = 33280, ragged = true, kv_splits = 64>
 attn.attention @simt {dtype = #attn.dtype<float32>, head_dim = 32 : i64, heads = 2 : i64, kv_heads = 2 : i64, normalize = #attn.normalize<softmax>, params = [], scale = 0.17677669529663687 : f64, schedule = #attn.schedule<block_q = 64, block_k = 64, warps = 4, stages = 2, chunk = 0>, value_dim = 32 : i64} mask {
 ^bb0(%b: i64, %h: i64, %q: i64, %k: i64, %Nq: i64, %Nk: i64):
   %0 = arith.cmpi sle, %k, %q : i64

@@ -18,6 +18,8 @@
 // gradients (`expect dq`, ..., `expect grad:NAME`). With `merge P` the
 // keys are split into P ranges launched one by one and merged with
 // attnc_merge_states_cuda (split-KV; the spec must not read key positions).
+// With `kv_splits N` the package's own split-KV decode takes N splits (1:
+// none).
 //
 // Usage: attnc-gpu-check BUNDLE_DIR [CASE...]: every case of the bundle, or
 // only the named ones (scripts/gpu_session.sh reruns each failed case in a
@@ -65,6 +67,9 @@ struct Case {
   /// `merge P`: split the keys into P unequal ranges, launch the package on
   /// each (split-KV) and merge them with attnc_merge_states_cuda.
   int mergeParts = 0;
+  /// `kv_splits N`: attnc_package_set_kv_splits before the forward (split-KV
+  /// decode, docs/runtime.md §3g): 1 never splits; unset, the runtime's rule.
+  int kvSplits = 0;
 };
 
 bool readCase(const std::string &dir, Case &c, std::string &error) {
@@ -97,6 +102,8 @@ bool readCase(const std::string &dir, Case &c, std::string &error) {
       c.blockMask = true;
     else if (key == "merge" && std::atoi(a.c_str()) >= 1)
       c.mergeParts = std::atoi(a.c_str());
+    else if (key == "kv_splits" && std::atoi(a.c_str()) >= 1)
+      c.kvSplits = std::atoi(a.c_str());
     else {
       error = dir + "/case.txt: unknown key '" + key + "'";
       return false;
@@ -370,6 +377,8 @@ std::string runCase(Driver &cu, const Case &c) {
   attnc_package *pkg = nullptr;
   if (attnc_package_open(c.package.c_str(), &pkg))
     return std::string("open: ") + attnc_last_error();
+  if (c.kvSplits)
+    attnc_package_set_kv_splits(pkg, c.kvSplits);
   attnc_dtype dtype = attnc_package_dtype(pkg);
   // A deque: dq, dk and dv below must stay valid while params are added.
   std::deque<DeviceTensor> owned;
