@@ -327,7 +327,7 @@ static LogicalResult emitSoftmaxCpu(attn::AttentionOp op, raw_ostream &os) {
      << "'. CPU backend of the blocked schedule.\n"
      << "// Do not edit: regenerate with `attnc compile`.\n"
      << "#include <math.h>\n"
-     << (op.getSelect() || hybrid ? "#include <stdlib.h>\n" : "")
+     << "#include <stdlib.h>\n"
      << "#include <string.h>\n\n";
   emitPrelude(os, Target::Cpu, dtypeShortName(op.getDtype()));
   emitBlockPlan(os, clauses, bq, bk);
@@ -359,8 +359,14 @@ static LogicalResult emitSoftmaxCpu(attn::AttentionOp op, raw_ostream &os) {
   if (routed && failed(emitRouting(op, os)))
     return failure();
   const bool gather = boxes || routed;
+  // The plan's kv_splits: split-KV decode (docs/runtime.md §3g), the rule
+  // and the partial results' merge.
+  const bool splitting = kernel->kvSplits > 0;
   os << "#define ATTNC_RAGGED " << (kernel->ragged ? 1 : 0) << "\n"
      << kDeviceSequence << kCpuSoftmaxTiles << "\n";
+  if (splitting)
+    os << "#define ATTNC_KV_SPLITS_MAX " << kernel->kvSplits << "\n"
+       << kKvSplitsRule << kCpuSplitKv;
   // Rows and keys are gathered by token: a tile-space index's token is
   // itself for flat tiles, the grid's token in a box, or the sorted
   // order's row (rq, rk: the task's sorted orders).
@@ -371,7 +377,7 @@ static LogicalResult emitSoftmaxCpu(attn::AttentionOp op, raw_ostream &os) {
   const char *posQ = "tq[r] + offset";
   const char *posK = "tk[c]";
   os << R"(// One (b, h, q-block) task.
-static void attnc_qblock(const AttncKernelArgs &args, )" << (hybrid ? "const AttncHybrid *hy, " : "") << (routed ? "const AttncRoute *route, " : "") << R"(long long b, long long h, long long qb) {
+static void attnc_qblock(const AttncKernelArgs &args, )" << (hybrid ? "const AttncHybrid *hy, " : "") << (routed ? "const AttncRoute *route, " : "") << (splitting ? "const AttncCpuSplit *sp, long long split, " : "") << R"(long long b, long long h, long long qb) {
 )";
   // The task's sequence (codegen/device/sequence.h): the call's lengths,
   // or with the plan's `ragged` a packed or paged batch's own; the grid
@@ -423,8 +429,14 @@ static void attnc_qblock(const AttncKernelArgs &args, )" << (hybrid ? "const Att
           "  unsigned char *vis = (unsigned char *)calloc((size_t)((Nk + BK "
           "- 1) / BK), 1);\n"
           "  if (!vis) return;\n";
+  // Split-KV: this task's split of the k-tiles (never with a block mask).
+  if (splitting)
+    os << "  long long kb_lo = 0, kb_hi = 0x7fffffffffffffffLL;\n"
+          "  if (sp) attnc_cpu_split_range(sp, split, Nk, &kb_lo, &kb_hi);\n";
+  else
+    os << "  const long long kb_lo = 0, kb_hi = 0x7fffffffffffffffLL;\n";
   os << R"(  {
-    for (long long kb = bm ? (bi < bi_end ? bm->col[bi] : -1) : attnc_plan_next(plan, -1); kb >= 0;
+    for (long long kb = bm ? (bi < bi_end ? bm->col[bi] : -1) : attnc_plan_next(plan, kb_lo - 1); kb >= 0 && kb < kb_hi;
          kb = bm ? (++bi < bi_end ? bm->col[bi] : -1) : attnc_plan_next(plan, kb)) {
       const long long col0 = kb * BK;
 )" << (boxes ? "      const int cols = BK;\n"
@@ -527,6 +539,12 @@ static void attnc_qblock(const AttncKernelArgs &args, )" << (hybrid ? "const Att
     os << "    const float inv = 1.0f;\n";
     break;
   }
+  if (splitting)
+    os << "    if (sp) { // split-KV: this split's partial o and lse\n"
+          "      attnc_cpu_split_store(sp, split, ATTNC_LSE_AT(row), acc[r], "
+          "inv, l[r] != 0.0f ? m[r] + logf(l[r]) : -attnc_inf());\n"
+          "      continue;\n"
+          "    }\n";
   if (!hybrid) {
     os << "    for (int e = 0; e < DV; ++e)\n"
           "      attnc_store(op_ + row * args.o_strides.s[2] + e, "
@@ -579,13 +597,43 @@ static void attnc_qblock(const AttncKernelArgs &args, )" << (hybrid ? "const Att
   if (hybrid)
     os << "  AttncHybrid hy;\n"
           "  if (attnc_hybrid_prepare(args, &hy)) return 1;\n";
-  os << R"(#pragma omp parallel for schedule(dynamic, 1)
+  if (splitting) {
+    // Split-KV decode: tasks (t, s) write partial results, merged after.
+    os << R"(  const long long splits = attnc_cpu_kv_splits(args, tasks, ATTNC_KV_SPLITS_MAX);
+  AttncCpuSplit split_state = {splits, attnc_lse_rows(*args, H), 0, 0};
+  if (splits > 1) {
+    split_state.o = (float *)malloc(sizeof(float) * (size_t)(splits * split_state.rows * DV));
+    split_state.lse = (float *)malloc(sizeof(float) * (size_t)(splits * split_state.rows));
+    if (!split_state.o || !split_state.lse) {
+      free(split_state.o);
+      free(split_state.lse);
+      return 2; // out of memory
+    }
+  }
+  const AttncCpuSplit *sp = splits > 1 ? &split_state : 0;
+#pragma omp parallel for schedule(dynamic, 1)
+  for (long long ts = 0; ts < tasks * splits; ++ts) {
+    const long long t = ts % tasks, split = ts / tasks;
+    const long long qb = t % q_blocks, h = (t / q_blocks) % H, b = t / (q_blocks * H);
+    attnc_qblock(*args, sp, split, b, h, qb);
+  }
+  if (sp) {
+    attnc_cpu_merge_splits(args, sp);
+    free(split_state.o);
+    free(split_state.lse);
+  }
+)";
+  } else {
+    os << R"(#pragma omp parallel for schedule(dynamic, 1)
   for (long long t = 0; t < tasks; ++t) {
     const long long qb = t % q_blocks, h = (t / q_blocks) % H, b = t / (q_blocks * H);
     attnc_qblock(*args, )"
-     << (hybrid ? "&hy, " : "") << (routed ? "&route, " : "") << R"(b, h, qb);
+       << (hybrid ? "&hy, " : "") << (routed ? "&route, " : "")
+       << R"(b, h, qb);
   }
-)" << (hybrid ? "  attnc_hybrid_free(&hy);\n" : "")
+)";
+  }
+  os << (hybrid ? "  attnc_hybrid_free(&hy);\n" : "")
      << (routed ? "  attnc_route_free(&route);\n" : "")
      << R"(  return 0;
 }

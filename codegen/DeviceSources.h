@@ -28,6 +28,16 @@ inline constexpr const char *kDeviceSequence =
 #include "codegen/device/sequence.h.inc"
     ;
 
+/// codegen/device/cpu_split_kv.h: CPU: split-KV decode, partial results and their merge
+inline constexpr const char *kCpuSplitKv =
+#include "codegen/device/cpu_split_kv.h.inc"
+    ;
+
+/// runtime/include/attnc/kv_splits.h: split-KV's rule (the CPU kernel applies it itself)
+inline constexpr const char *kKvSplitsRule =
+#include "codegen/KvSplitsText.inc"
+    ;
+
 /// codegen/device/tile_walk.cuh: the k-tiles a q-block visits: runtime block mask or static plan
 inline constexpr const char *kCudaTileWalk =
 #include "codegen/device/tile_walk.cuh.inc"

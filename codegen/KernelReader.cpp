@@ -94,8 +94,10 @@ FailureOr<SoftmaxKernel> readSoftmaxKernel(KernelFuncOp op) {
   k.valueDim = init->getAcc().getType().getCols();
   k.stages = loop->getStages();
   k.walk = loop->getWalk();
-  if (auto cpu = dyn_cast<CpuPlanAttr>(op.getPlan()))
+  if (auto cpu = dyn_cast<CpuPlanAttr>(op.getPlan())) {
     k.ragged = cpu.getRagged();
+    k.kvSplits = cpu.getKvSplits();
+  }
   else if (auto cuda = dyn_cast<CudaPlanAttr>(op.getPlan())) {
     k.ragged = cuda.getRagged();
     k.kvSplits = cuda.getKvSplits();

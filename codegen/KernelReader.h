@@ -37,7 +37,7 @@ struct SoftmaxKernel {
   /// The plan's `ragged`: the kernel also takes packed variable-length
   /// batches (AttncKernelArgs::cu_seqlens_q/k).
   bool ragged = false;
-  /// The CUDA plan's `kv_splits`: the most splits of a sequence's k-tiles
+  /// The plan's `kv_splits`: the most splits of a sequence's k-tiles
   /// (split-KV decode); 0 for none.
   int64_t kvSplits = 0;
 };

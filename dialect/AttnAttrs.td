@@ -378,6 +378,9 @@ def Attn_CpuPlanAttr : Attn_Attr<"CpuPlan", "cpu_plan"> {
     family, a mask with a clause `qid[.., q] == kid[.., k]`, docs/language.md
     §3d): the kernel sorts query rows and keys by id per call and walks the
     key tiles whose ids meet each query tile's (printed only when true).
+    `kv_splits` (printed only when not 0): split-KV decode as in the CUDA
+    plan, the tasks over (b, h, q-block, split) with this machine's threads
+    in place of SMs (docs/runtime.md §3g).
     `#attn.cpu_plan<block_q = 64, block_k = 64, chunk = 0, memo_keys = false,
       ragged = true>`
   }];
@@ -389,12 +392,14 @@ def Attn_CpuPlanAttr : Attn_Attr<"CpuPlan", "cpu_plan"> {
                         DefaultValuedParameter<"bool", "false">:$ragged,
                         OptionalArrayRefParameter<"int64_t",
                                                   "grid box sides">:$box,
-                        DefaultValuedParameter<"bool", "false">:$routed);
+                        DefaultValuedParameter<"bool", "false">:$routed,
+                        DefaultValuedParameter<"int64_t", "0">:$kv_splits);
   let assemblyFormat = [{
     `<` `block_q` `=` $block_q `,` `block_k` `=` $block_k `,` `chunk` `=`
     $chunk `,` (`forms` `=` `[` $forms^ `]` `,`)? (`box` `=` `[` $box^ `]` `,`)?
     (`routed` `=` $routed^ `,`)?
-    `memo_keys` `=` $memo_keys (`,` `ragged` `=` $ragged^)? `>`
+    `memo_keys` `=` $memo_keys (`,` `ragged` `=` $ragged^)?
+    (`,` `kv_splits` `=` $kv_splits^)? `>`
   }];
   let genVerifyDecl = 1;
   let extraClassDeclaration = [{

@@ -178,7 +178,13 @@ LogicalResult
 CpuPlanAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                     int64_t blockQ, int64_t blockK, int64_t chunk,
                     ArrayRef<ChunkForm> forms, bool memoKeys, bool ragged,
-                    ArrayRef<int64_t> box, bool routed) {
+                    ArrayRef<int64_t> box, bool routed, int64_t kvSplits) {
+  if (kvSplits < 0 || kvSplits > kMaxKvSplits)
+    return emitError() << "expected kv_splits in [0, " << kMaxKvSplits
+                       << "], got " << kvSplits;
+  if (kvSplits && !ragged)
+    return emitError() << "expected kv_splits only on a ragged plan (the "
+                          "softmax forward's static tile walk)";
   if (routed && (chunk != 0 || ragged || !box.empty()))
     return emitError() << "expected routed only on a softmax plan without "
                           "ragged or box";

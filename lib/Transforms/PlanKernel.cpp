@@ -249,11 +249,14 @@ LogicalResult planSoftmax(AttentionOp op) {
            << "'permute' needs a clause qid[.., q] == kid[.., k] of i32 "
               "parameters in the mask's top-level conjunction, and no "
               "grid boxes, select or hybrid";
+  // Ragged plans under the softmax normalizer also split keys for decode
+  // (docs/runtime.md §3g), as the CUDA plan does.
+  const bool ragged = box.empty() && !routed && raggedSoftmax(op);
+  const int64_t kvSplits =
+      ragged && op.getNormalize() == Normalize::softmax ? kPlannedKvSplits : 0;
   op.setCpuPlanAttr(CpuPlanAttr::get(op.getContext(), s.getBlockQ(),
-                                     s.getBlockK(), 0, {}, false,
-                                     box.empty() && !routed &&
-                                         raggedSoftmax(op),
-                                     box, routed));
+                                     s.getBlockK(), 0, {}, false, ragged, box,
+                                     routed, kvSplits));
   if (failed(attachCuda(op, planSoftmaxCuda(op))))
     return failure();
   return op.verify();
@@ -275,7 +278,7 @@ LogicalResult planLinear(LinearAttentionOp op) {
                                      chunkPlan.getChunk(),
                                      chunkPlan.getForms(), memoKeys,
                                      /*ragged=*/false, /*box=*/{},
-                                     /*routed=*/false));
+                                     /*routed=*/false, /*kvSplits=*/0));
   if (failed(attachCuda(op, planLinearCuda(op))))
     return failure();
   return op.verify();

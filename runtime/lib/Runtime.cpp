@@ -291,6 +291,10 @@ Error runCpu(attnc_package *pkg, const CallTensors &t,
   if (!t.varlen && !t.paged &&
       (e = useCpuBlockMask(pkg, t, mask, automatic, args)).failed())
     return e;
+  // Split-KV decode (§3g): a CPU kernel reads kv_splits as the request
+  // (0: its rule with the machine's threads) and splits no call with a
+  // block mask.
+  args.kv_splits = pkg->kvSplits;
   int status = fn(&args);
   if (status != 0)
     return makeError(ATTNC_ERROR_KERNEL,

@@ -8,7 +8,7 @@
 // need 160 registers of Q, O and S fragments, more than the 128 under which
 // Q stays in registers (it is reloaded from shared memory per k-step).
 // CHECK-LABEL: attn.attention @tc
-// CHECK-SAME: cpu_plan = #attn.cpu_plan<block_q = 128, block_k = 64, chunk = 0, memo_keys = false, ragged = true>
+// CHECK-SAME: cpu_plan = #attn.cpu_plan<block_q = 128, block_k = 64, chunk = 0, memo_keys = false, ragged = true, kv_splits = 64>
 // CHECK-SAME: cuda_plan = #attn.cuda_plan<path = tensor_core, grid = q_blocks, threads = 128, warps = 4, block_q = 128, block_k = 64, stages = 2, q_in_registers = false, chunk = 0, value_tile = 0, value_tiles = 0, shared_bytes = 49152, main_shared_bytes = 49152, ragged = true, kv_splits = 64>
 // expected-warning @+1 {{tile stages=4 is more than the sm_80 tensor-core kernel pipelines; its CUDA plan uses 2 stages}}
 attn.attention @tc {dtype = #attn.dtype<bfloat16>, head_dim = 64 : i64, heads = 2 : i64, kv_heads = 2 : i64, normalize = #attn.normalize<softmax>, params = [], scale = 1.250000e-01 : f64, schedule = #attn.schedule<block_q = 128, block_k = 64, warps = 4, stages = 4, chunk = 0>, value_dim = 64 : i64} mask {
@@ -39,7 +39,7 @@ attn.attention @simt {dtype = #attn.dtype<float32>, head_dim = 32 : i64, heads =
 // head_dim 256 with 128 x 128 tiles needs more shared memory than a block
 // has: no CUDA plan, the reason instead (the CPU plan stands).
 // CHECK-LABEL: attn.attention @big
-// CHECK-SAME: cpu_plan = #attn.cpu_plan<block_q = 128, block_k = 128, chunk = 0, memo_keys = false, ragged = true>
+// CHECK-SAME: cpu_plan = #attn.cpu_plan<block_q = 128, block_k = 128, chunk = 0, memo_keys = false, ragged = true, kv_splits = 64>
 // CHECK-SAME: cuda_unsupported = "the schedule needs 327680 bytes of shared memory per block, more than the 166912 sm_80 allows; use smaller tiles (tile q=... k=...)"
 // CHECK-NOT: cuda_plan
 attn.attention @big {dtype = #attn.dtype<float16>, head_dim = 256 : i64, heads = 1 : i64, kv_heads = 1 : i64, normalize = #attn.normalize<softmax>, params = [], scale = 6.250000e-02 : f64, schedule = #attn.schedule<block_q = 128, block_k = 128, warps = 4, stages = 2, chunk = 0>, value_dim = 256 : i64} mask {

@@ -108,12 +108,13 @@ void readForward(const ForwardCall &c, bool wantLse,
 std::string runPackageOnCpu(Operation *op, const std::string &packageDir,
                             const reference::Inputs &inputs, bool wantLse,
                             bool wantState, reference::Outputs &outputs,
-                            BlockMaskReport *blockMask) {
+                            BlockMaskReport *blockMask, int kvSplits) {
   attnc_package *raw = nullptr;
   if (attnc_package_open(packageDir.c_str(), &raw) != 0)
     return std::string("cannot open package: ") + attnc_last_error();
   std::unique_ptr<attnc_package, void (*)(attnc_package *)> pkg(
       raw, attnc_package_close);
+  attnc_package_set_kv_splits(pkg.get(), kvSplits);
   ForwardCall c;
   if (std::string e = prepareForward(pkg.get(), op, inputs, wantState, c);
       !e.empty())

@@ -39,7 +39,8 @@ struct BlockMaskReport {
 std::string runPackageOnCpu(mlir::Operation *op, const std::string &packageDir,
                             const reference::Inputs &inputs, bool wantLse,
                             bool wantState, reference::Outputs &outputs,
-                            BlockMaskReport *blockMask = nullptr);
+                            BlockMaskReport *blockMask = nullptr,
+                            int kvSplits = 0);
 
 /// The runtime block mask of one call (`attnc explain --block-mask`): the
 /// builder's counts, and the map of batch 0, head 0 as one byte per tile

@@ -115,8 +115,8 @@ const std::vector<OptionSpec> &optionSpecs() {
        true, false, {"run"}},
       {"page-layout", "nhd (default) or hnd: the page pool's layout (with "
                       "--page-size)", true, false, {"run"}},
-      {"kv-splits", "N: split-KV decode on CUDA: 0 the runtime's rule "
-                    "(default), 1 never, N splits (at most the plan's)",
+      {"kv-splits", "N: split-KV decode (cpu, cuda): 0 the rule (default), "
+                    "1 never, N splits (at most the plan's)",
        true, false, {"run"}},
       {"len", "Nq[,Nk]", true, false, {"explain"}},
       {"svg", "draw the tile map into this SVG file", true, false,

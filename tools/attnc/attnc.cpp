@@ -506,16 +506,16 @@ LogicalResult runCommand(const CommandLine &cl, MLIRContext &context,
                           " does not apply to a paged call (--page-size)");
   }
 
-  // Split-KV decode's splits (docs/runtime.md §3g), CUDA only.
+  // Split-KV decode's splits (docs/runtime.md §3g), compiled backends.
   int kvSplits = 0;
   if (cl.has("kv-splits")) {
     if (llvm::StringRef(cl.get("kv-splits")).getAsInteger(10, kvSplits) ||
         kvSplits < 0 || kvSplits > 256)
       return optionError("--kv-splits '" + cl.get("kv-splits") +
                          "': expected an integer in [0, 256]");
-    if (backend != "cuda")
-      return optionError("--kv-splits applies to --backend cuda (split-KV "
-                         "decode)");
+    if (backend == "reference")
+      return optionError("--kv-splits applies to --backend cpu or cuda "
+                         "(split-KV decode)");
   }
 
   reference::Inputs inputs;
@@ -662,7 +662,8 @@ LogicalResult runCommand(const CommandLine &cl, MLIRContext &context,
       error = runPackageOnCpu(op, dir, inputs, wantLse, wantState, outputs,
                               &blockMask);
     } else {
-      error = runPackageOnCpu(op, dir, inputs, wantLse, wantState, outputs);
+      error = runPackageOnCpu(op, dir, inputs, wantLse, wantState, outputs,
+                              nullptr, kvSplits);
     }
     for (int i = 0; i < repeat && cl.has("repeat") && !cl.has("block-mask") &&
                     error.empty();
@@ -671,9 +672,10 @@ LogicalResult runCommand(const CommandLine &cl, MLIRContext &context,
         return ragged || paged
                    ? runRaggedPackage(op, dir, ragged ? &raggedBatch : nullptr,
                                       paged ? &paging : nullptr, inputs,
-                                      wantLse, /*cuda=*/false, outputs)
+                                      wantLse, /*cuda=*/false, outputs,
+                                      kvSplits)
                       : runPackageOnCpu(op, dir, inputs, wantLse, wantState,
-                                        outputs);
+                                        outputs, nullptr, kvSplits);
       });
     if (!error.empty())
       return inputError(error);

@@ -91,7 +91,10 @@ typedef struct AttncKernelArgs {
    * normalized partial o to split_o[(s * R + i) * Dv + e] and its lse to
    * split_lse[s * R + i], float32, where i is the row's lse index and R the
    * lse's element count (B * H * Nq, or H * total_q when packed); the merge
-   * kernel then writes o and lse. 0 or 1: no split, both null. */
+   * kernel then writes o and lse. 0 or 1: no split, both null. A CPU
+   * kernel whose plan has kv_splits reads kv_splits as the caller's
+   * request instead (0: the rule of kv_splits.h with its threads, 1: never,
+   * n: n splits) and keeps its partial results itself. */
   long long kv_splits;
   float *split_o;
   float *split_lse;
