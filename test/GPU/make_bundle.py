@@ -208,6 +208,17 @@ def main():
         write_case(attnc, os.path.join(out, f"merge-{name}"), text, shape, seed + 1,
                    ["--arch", "sm_90"], [f"merge {parts}"])
         count += 1
+    # Paged KV caches and split-KV decode (docs/runtime.md §3f, §3g): issue
+    # 13's decode shape through 16-key pages (the runtime's split rule on
+    # the device's SMs), and a forced split count on a sliding window.
+    for seed, (name, text, shape, extra) in enumerate([
+            ("paged_decode_bf16", cpu_matrix.spec("g_pdec", 32, 8, 128, "bf16", "mask causal"),
+             "4,1,4099", ["paged 16"]),
+            ("split_window_f16", cpu_matrix.spec("g_swin", 8, 2, 64, "f16", cpu_matrix.MASKS["window"]),
+             "2,3,3000", ["kv_splits 7"])]):
+        write_case(attnc, os.path.join(out, f"serve-{name}"), text, shape, seed + 1,
+                   ["--arch", "sm_90"], extra)
+        count += 1
     # The CUDA backward (dQ, dK, dV, parameter gradients): a selection of
     # the CPU backward matrix covering every mask family, learned params,
     # the sum normalizer, GQA/MQA, empty rows, decode and each dtype (the

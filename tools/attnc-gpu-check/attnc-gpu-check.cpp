@@ -19,7 +19,7 @@
 // keys are split into P ranges launched one by one and merged with
 // attnc_merge_states_cuda (split-KV; the spec must not read key positions).
 // With `kv_splits N` the package's own split-KV decode takes N splits (1:
-// none).
+// none). With `paged S` k and v go through a paged KV cache of S-key pages.
 //
 // Usage: attnc-gpu-check BUNDLE_DIR [CASE...]: every case of the bundle, or
 // only the named ones (scripts/gpu_session.sh reruns each failed case in a
@@ -67,6 +67,10 @@ struct Case {
   /// `merge P`: split the keys into P unequal ranges, launch the package on
   /// each (split-KV) and merge them with attnc_merge_states_cuda.
   int mergeParts = 0;
+  /// `paged S`: k and v scattered into a pool of pages of S keys in
+  /// reversed order (NHD), launched through attnc_launch_cuda_paged with
+  /// dense queries (docs/runtime.md §3f).
+  int pageSize = 0;
   /// `kv_splits N`: attnc_package_set_kv_splits before the forward (split-KV
   /// decode, docs/runtime.md §3g): 1 never splits; unset, the runtime's rule.
   int kvSplits = 0;
@@ -104,6 +108,8 @@ bool readCase(const std::string &dir, Case &c, std::string &error) {
       c.mergeParts = std::atoi(a.c_str());
     else if (key == "kv_splits" && std::atoi(a.c_str()) >= 1)
       c.kvSplits = std::atoi(a.c_str());
+    else if (key == "paged" && std::atoi(a.c_str()) >= 1)
+      c.pageSize = std::atoi(a.c_str());
     else {
       error = dir + "/case.txt: unknown key '" + key + "'";
       return false;
@@ -370,6 +376,30 @@ std::string runBackwardCase(Driver &cu, const Case &c) {
   return why.empty() ? "ok: " + summary : "FAIL: " + summary + why;
 }
 
+/// A [B, G, Nk, D] array as a pool [B * pages, S, G, D] (NHD) whose pages
+/// are laid out in reversed order, and the block table [B, pages] that
+/// finds them (docs/runtime.md §3f).
+attnc::NpyArray pagePool(const attnc::NpyArray &x, long long S,
+                         std::vector<int> &table) {
+  const long long B = x.shape[0], G = x.shape[1], Nk = x.shape[2],
+                  D = x.shape[3], per = (Nk + S - 1) / S, P = B * per;
+  const std::vector<double> in = x.toDoubles();
+  std::vector<float> pool(static_cast<size_t>(P * S * G * D), 0.0f);
+  table.assign(static_cast<size_t>(B * per), 0);
+  for (long long b = 0; b < B; ++b)
+    for (long long j = 0; j < per; ++j)
+      table[b * per + j] = static_cast<int>(P - 1 - (b * per + j));
+  for (long long b = 0; b < B; ++b)
+    for (long long g = 0; g < G; ++g)
+      for (long long t = 0; t < Nk; ++t) {
+        const long long page = table[b * per + t / S], slot = t % S;
+        for (long long d = 0; d < D; ++d)
+          pool[((page * S + slot) * G + g) * D + d] =
+              static_cast<float>(in[((b * G + g) * Nk + t) * D + d]);
+      }
+  return attnc::makeF32({P, S, G, D}, pool);
+}
+
 /// Runs one case; returns "" on pass, else the reason.
 std::string runCase(Driver &cu, const Case &c) {
   if (c.inputs.count("do"))
@@ -493,6 +523,42 @@ std::string runCase(Driver &cu, const Case &c) {
       cu.memFree(partLse[i].ptr);
     }
     maskNote = ", merged from " + std::to_string(P) + " key ranges";
+  } else if (c.pageSize > 0) {
+    // The same keys through a paged cache: pools in device memory, the
+    // block table and kv_lens on the host (the runtime copies them).
+    std::vector<int> table, tableV;
+    DeviceTensor pk, pv;
+    if (!(error = upload(cu, pagePool(k, c.pageSize, table), dtype, pk))
+             .empty() ||
+        !(error = upload(cu, pagePool(v, c.pageSize, tableV), dtype, pv))
+             .empty())
+      return error;
+    const long long B = k.shape[0], per = static_cast<long long>(table.size()) / B;
+    std::vector<int> lens(static_cast<size_t>(B), static_cast<int>(k.shape[2]));
+    attnc_tensor tt{}, tl{};
+    tt.data = table.data();
+    tt.dtype = ATTNC_I32;
+    tt.rank = 2;
+    tt.shape[0] = B;
+    tt.shape[1] = per;
+    tt.strides[0] = per;
+    tt.strides[1] = 1;
+    tl.data = lens.data();
+    tl.dtype = ATTNC_I32;
+    tl.rank = 1;
+    tl.shape[0] = B;
+    tl.strides[0] = 1;
+    const attnc_paged_kv paged = {ATTNC_PAGES_NHD, &tt, &tl, nullptr};
+    int status = attnc_launch_cuda_paged(
+        pkg, &dq.view, &pk.view, &pv.view, &dout.view,
+        hasLse ? &dlse.view : nullptr, params.empty() ? nullptr : params.data(),
+        static_cast<int>(params.size()), &paged, nullptr);
+    cu.sync();
+    cu.memFree(pk.ptr);
+    cu.memFree(pv.ptr);
+    if (status)
+      return std::string("paged launch: ") + attnc_last_error();
+    maskNote = ", paged (" + std::to_string(c.pageSize) + "-key pages)";
   } else if (c.blockMask) {
     attnc_block_mask *mask = nullptr;
     if (std::string e = buildDeviceMask(pkg, dq.view, dk.view, dv.view, params,

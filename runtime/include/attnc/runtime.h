@@ -326,14 +326,15 @@ attnc_launch_cuda_paged(attnc_package *pkg, const attnc_tensor *q,
 
 /* ---- Split-KV decode, softmax family (ABI 7) ------------------------------ */
 
-/* A CUDA call with fewer attention blocks than the device has SMs (decode:
+/* A call with fewer attention blocks than the device has SMs (decode:
  * B x H x one q-block) splits each sequence's k-tiles across blocks and
  * merges the partial results (docs/runtime.md §3g), for packages whose plan
  * allows it: attnc_package_max_kv_splits > 0 (every ragged package whose
  * normalizer is softmax). By default the count follows the rule of
- * attnc/kv_splits.h with the device's SM count; `splits` 1 never splits, n
- * asks for n (at most the package's maximum and one k-tile per split), 0
- * restores the rule. Calls with a block mask never split. */
+ * attnc/kv_splits.h with the device's SM count (CPU calls: the kernel's
+ * OpenMP threads); `splits` 1 never splits, n asks for n (at most the
+ * package's maximum and one k-tile per split), 0 restores the rule. Calls
+ * with a block mask never split. Applies to CPU and CUDA calls alike. */
 ATTNC_API int attnc_package_set_kv_splits(attnc_package *pkg, int splits);
 ATTNC_API int attnc_package_max_kv_splits(const attnc_package *pkg);
 

@@ -9,7 +9,7 @@ tolerances.
 
 usage: emu_matrix.py ATTNC GROUP OUT_DIR [EXAMPLES_DIR]
 GROUP: simt (f32), f16, bf16 (tensor cores), merge (split-KV by hand and
-attnc_merge_states_cuda), sparse (device block masks,
+attnc_merge_states_cuda, the package's own split-KV and paged caches), sparse (device block masks,
 selection, hybrids), linear (the linear family's kernel: every recurrence,
 state in and out, decode); each a lit test of its own;
 backward: the CUDA backward (dQ, dK, dV, parameter gradients) on the CPU
@@ -163,6 +163,11 @@ def cases(group):
         yield ("decode_bf16", spec("m_dec", 8, 2, 128, "bf16", ""), "3,1,517", ["merge 8"])
         yield ("softcap_f16", spec("m_cap", 2, 1, 32, "f16", "score 20 * tanh(s / 20)"),
                "1,64,90", ["merge 2"])
+        # The package's own split-KV decode (docs/runtime.md §3g): through a
+        # paged cache with the rule's count on the emulated 132 SMs, and a
+        # forced count on a sliding window.
+        yield ("paged_bf16", spec("m_paged", 8, 2, 64, "bf16", CAUSAL), "3,1,517", ["paged 16"])
+        yield ("split_f32", spec("m_split", 4, 2, 32, "f32", WINDOW), "2,2,517", ["kv_splits 5"])
     elif group == "mutation":
         # Bases for test/Emu/mutations.test: three or more k-blocks per late
         # q-block, so that the double-buffered stages are reused.
