@@ -186,6 +186,26 @@ Expect attnc::rt::expect4(const char *name, attnc_dtype dtype, long long d0,
   return e;
 }
 
+Expect attnc::rt::lseExpect(std::initializer_list<long long> shape) {
+  Expect e;
+  e.label = "tensor 'lse'";
+  e.dtype = ATTNC_F32;
+  e.rank = static_cast<int>(shape.size());
+  int i = 0;
+  for (long long extent : shape)
+    e.shape[i++] = extent;
+  e.contiguous = true;
+  e.output = true;
+  e.vectorized = false;
+  return e;
+}
+
+Error attnc::rt::lseNotProduced(const Manifest &m) {
+  return makeError(ATTNC_ERROR_INVALID_ARGUMENT,
+                   "tensor 'lse': package '" + m.name +
+                       "' has no lse output (has_lse is false); pass null");
+}
+
 namespace {
 
 /// The recurrent state: only for packages with has_state, z only with
@@ -386,21 +406,9 @@ Error attnc::rt::checkArguments(const Manifest &m, const CallTensors &t,
 
   if (t.lse && !t.noOutput) {
     if (!m.hasLse)
-      return makeError(ATTNC_ERROR_INVALID_ARGUMENT,
-                       "tensor 'lse': package '" + m.name +
-                           "' has no lse output (has_lse is false); pass "
-                           "null");
-    Expect e;
-    e.label = "tensor 'lse'";
-    e.dtype = ATTNC_F32;
-    e.rank = 3;
-    e.shape[0] = B;
-    e.shape[1] = H;
-    e.shape[2] = Nq;
-    e.contiguous = true;
-    e.output = true;
-    e.vectorized = false;
-    if ((err = checkTensor(t.lse, e, target, ptrs)).failed())
+      return lseNotProduced(m);
+    if ((err = checkTensor(t.lse, lseExpect({B, H, Nq}), target, ptrs))
+            .failed())
       return err;
   }
 

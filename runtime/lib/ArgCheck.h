@@ -19,6 +19,7 @@
 #include "attnc/kernel_abi.h"
 #include "attnc/runtime.h"
 
+#include <initializer_list>
 #include <vector>
 
 namespace attnc {
@@ -66,6 +67,13 @@ struct Expect {
 /// 1), 16-byte vectorized on CUDA.
 Expect expect4(const char *name, attnc_dtype dtype, long long d0, long long d1,
                long long d2, long long d3, bool output);
+
+/// The lse output: float32, contiguous, of `shape` ([B, H, Nq] for dense
+/// queries, [H, total_q] for packed ones).
+Expect lseExpect(std::initializer_list<long long> shape);
+
+/// The error of an lse given to a package without one (has_lse false).
+Error lseNotProduced(const Manifest &m);
 
 /// A packed [tokens, heads, dim] tensor of a ragged or paged call.
 Expect packedExpect(const char *name, attnc_dtype dtype, long long tokens,

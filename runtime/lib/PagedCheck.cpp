@@ -177,22 +177,11 @@ Error attnc::rt::checkPagedArguments(const Manifest &m, const CallTensors &t,
              qTokens, ptrs))
             .failed())
       return err;
-    if (t.lse) {
-      Expect e;
-      e.label = "tensor 'lse'";
-      e.dtype = ATTNC_F32;
-      e.rank = 2;
-      e.shape[0] = H;
-      e.shape[1] = totalQ;
-      e.contiguous = true;
-      e.output = true;
-      e.vectorized = false;
-      if (m.hasLse &&
-          (err = checkPackedTensor(t.lse, e, target,
-                                   "[H, total_q], " + qTokens, ptrs))
-              .failed())
-        return err;
-    }
+    if (t.lse && m.hasLse &&
+        (err = checkPackedTensor(t.lse, lseExpect({H, totalQ}), target,
+                                 "[H, total_q], " + qTokens, ptrs))
+            .failed())
+      return err;
     const int *cq = static_cast<const int *>(pk.cu_seqlens_q->data);
     for (long long b = 0; b < B; ++b)
       seqQ[b] = cq[b + 1] - cq[b];
@@ -213,27 +202,15 @@ Error attnc::rt::checkPagedArguments(const Manifest &m, const CallTensors &t,
                            target, ptrs))
             .failed())
       return err;
-    if (t.lse && m.hasLse) {
-      Expect e;
-      e.label = "tensor 'lse'";
-      e.dtype = ATTNC_F32;
-      e.rank = 3;
-      e.shape[0] = B;
-      e.shape[1] = H;
-      e.shape[2] = Nq;
-      e.contiguous = true;
-      e.output = true;
-      e.vectorized = false;
-      if ((err = checkTensor(t.lse, e, target, ptrs)).failed())
-        return err;
-    }
+    if (t.lse && m.hasLse &&
+        (err = checkTensor(t.lse, lseExpect({B, H, Nq}), target, ptrs))
+            .failed())
+      return err;
     std::fill(seqQ.begin(), seqQ.end(), Nq);
     rows = B * Nq;
   }
   if (t.lse && !m.hasLse)
-    return invalidArgument("tensor 'lse': package '" + m.name +
-                           "' has no lse output (has_lse is false); pass "
-                           "null");
+    return lseNotProduced(m);
 
   // The padded dense equivalent's Nk: the longest sequence, at least 1.
   const long long Nk = std::max(1LL, longestK);

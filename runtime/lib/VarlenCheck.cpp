@@ -153,19 +153,9 @@ Error attnc::rt::checkVarlenArguments(const Manifest &m, const CallTensors &t,
     return err;
   if (t.lse) {
     if (!m.hasLse)
-      return invalidArgument("tensor 'lse': package '" + m.name +
-                             "' has no lse output (has_lse is false); pass "
-                             "null");
-    Expect e;
-    e.label = "tensor 'lse'";
-    e.dtype = ATTNC_F32;
-    e.rank = 2;
-    e.shape[0] = H;
-    e.shape[1] = totalQ;
-    e.contiguous = true;
-    e.output = true;
-    e.vectorized = false;
-    if ((err = checkPackedTensor(t.lse, e, target, "[H, total_q], " + qTokens, ptrs))
+      return lseNotProduced(m);
+    if ((err = checkPackedTensor(t.lse, lseExpect({H, totalQ}), target,
+                                 "[H, total_q], " + qTokens, ptrs))
             .failed())
       return err;
   }
