@@ -91,19 +91,25 @@ static void emitBlockMaskBuilder(attn::AttentionOp op, raw_ostream &os) {
       args->kv_len <= 0 || (heads != 1 && heads != H))
     return 1;
   const AttncKernelArgs &a = *args;
-  const long long Nq = a.q_len, Nk = a.kv_len;
-  const long long q_blocks = (Nq + BQ - 1) / BQ, k_blocks = (Nk + BK - 1) / BK;
+  // Rows over the call's (padded) blocks; each evaluated with its
+  // sequence's own lengths (sequence.h: a ragged or paged batch's).
+  const long long q_blocks = (a.q_len + BQ - 1) / BQ, k_blocks = (a.kv_len + BK - 1) / BK;
   const long long num_rows = a.batch * heads * q_blocks;
-  const long long offset = Nk - Nq;
   long long visited = 0;
 #pragma omp parallel for schedule(dynamic, 1) reduction(+ : visited)
   for (long long r = 0; r < num_rows; ++r) {
     const long long qb = r % q_blocks, h = (r / q_blocks) % heads, b = r / (q_blocks * heads);
+    const AttncSequence seq = attnc_sequence(a, b);
+    const long long Nq = seq.Nq, Nk = seq.Nk, offset = Nk - Nq;
     const long long row0 = qb * BQ;
     const int rows = (int)attnc_mini(BQ, Nq - row0);
     int *c_out = col + r * k_blocks;
     unsigned char *f_out = full + r * k_blocks;
     int n = 0;
+    if (rows <= 0) { // past this sequence's queries
+      counts[r] = 0;
+      continue;
+    }
     const AttncPlan plan = attnc_plan_qblock(qb, Nq, Nk);
     for (long long kb = attnc_plan_next(plan, -1); kb >= 0; kb = attnc_plan_next(plan, kb)) {
       ++visited;
@@ -418,7 +424,8 @@ static void attnc_qblock(const AttncKernelArgs &args, )" << (hybrid ? "const Att
                    "  const AttncBlockMask *bm = args.block_mask;\n")
      << R"(  long long bi = 0, bi_end = 0;
   if (bm) {
-    const long long row = (b * bm->heads + (bm->heads > 1 ? h : 0)) * ((Nq + BQ - 1) / BQ) + qb;
+    // Rows over the call's (padded) q-blocks, as the builder writes them.
+    const long long row = (b * bm->heads + (bm->heads > 1 ? h : 0)) * ((args.q_len + BQ - 1) / BQ) + qb;
     bi = bm->row_ptr[row];
     bi_end = bm->row_ptr[row + 1];
   }

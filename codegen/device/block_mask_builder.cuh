@@ -9,7 +9,7 @@
 // their number at counts[r]. A second kernel, one block, turns the padded
 // rows into the CSR arrays the attention kernel reads.
 // Configured by ATTNC_BM_KERNEL, ATTNC_BM_CSR_KERNEL, ATTNC_BM_THREADS, BQ
-// and BK; needs the prelude, the spec's block plan and attnc_mask.
+// and BK; needs the prelude, sequence.h, the spec's block plan and attnc_mask.
 // Like every attnc kernel it takes one AttncKernelArgs; its buffers come in
 // args.scratch (docs/runtime.md §3b): [0] counts, [1] col_in, [2] full_in,
 // [3] static_tiles (unsigned long long), [4] heads (as an integer).
@@ -19,12 +19,19 @@ extern "C" __global__ void __launch_bounds__(ATTNC_BM_THREADS) ATTNC_BM_KERNEL(c
   unsigned char *full_in = (unsigned char *)args.scratch[2];
   unsigned long long *static_tiles = (unsigned long long *)args.scratch[3];
   const int heads = (int)(long long)args.scratch[4];
-  const long long Nq = args.q_len, Nk = args.kv_len;
-  const long long q_blocks = (Nq + BQ - 1) / BQ, k_blocks = (Nk + BK - 1) / BK;
+  // Rows over the call's (padded) blocks; each evaluated with its sequence's own lengths
+  // (sequence.h: a ragged or paged batch's).
+  const long long q_blocks = (args.q_len + BQ - 1) / BQ, k_blocks = (args.kv_len + BK - 1) / BK;
   // 32-bit index arithmetic: 64-bit division is a call with a stack frame.
   const int r = blockIdx.x, qbs = (int)q_blocks;
   const long long qb = r % qbs, h = (r / qbs) % heads, b = r / (qbs * heads);
+  const AttncSequence seq = attnc_sequence(args, b);
+  const long long Nq = seq.Nq, Nk = seq.Nk;
   const long long row0 = qb * BQ, offset = Nk - Nq;
+  if (row0 >= Nq) { // past this sequence's queries: an empty row
+    if (threadIdx.x == 0) counts[r] = 0;
+    return;
+  }
   const AttncPlan plan = attnc_plan_qblock(qb, Nq, Nk);
   int n = 0;
   for (long long kb = attnc_plan_next(plan, -1); kb >= 0; kb = attnc_plan_next(plan, kb)) {

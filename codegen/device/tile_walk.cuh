@@ -80,7 +80,8 @@ __device__ __forceinline__ AttncTiles attnc_tiles(const AttncKernelArgs &args, l
   t.plan = attnc_plan_qblock(qb, Nq, Nk);
   const AttncBlockMask *bm = args.block_mask;
   if (bm) {
-    const long long row = (b * bm->heads + (bm->heads > 1 ? h : 0)) * ((Nq + BQ - 1) / BQ) + qb;
+    // Rows over the call's (padded) q-blocks: a ragged batch's mask has rows for the longest.
+    const long long row = (b * bm->heads + (bm->heads > 1 ? h : 0)) * ((args.q_len + BQ - 1) / BQ) + qb;
     t.col = bm->col + bm->row_ptr[row];
     t.full = bm->full + bm->row_ptr[row];
     t.n = bm->row_ptr[row + 1] - bm->row_ptr[row];

@@ -125,8 +125,12 @@ Error openPackage(const char *dir, attnc_package **out) {
 using BlockMaskFn = int (*)(const AttncKernelArgs *, int, int *, int *,
                             unsigned char *, long long *);
 
+/// The CPU block mask of a call: of the dense tensors `t`, or with
+/// `checked` of those arguments as checked already (a ragged or paged
+/// call's, whose builder reads each sequence's lengths; §3e, §3f).
 Error buildBlockMask(attnc_package *pkg, const CallTensors &t,
-                     attnc_block_mask **out) {
+                     attnc_block_mask **out,
+                     const AttncKernelArgs *checked = nullptr) {
   if (!out)
     return makeError(ATTNC_ERROR_INVALID_ARGUMENT, "out is null");
   *out = nullptr;
@@ -151,9 +155,12 @@ Error buildBlockMask(attnc_package *pkg, const CallTensors &t,
   if (e.failed())
     return e;
   AttncKernelArgs args;
-  e = checkArguments(m, t, Target::Cpu, args, nullptr);
-  if (e.failed())
+  if (checked) {
+    args = *checked;
+  } else if ((e = checkArguments(m, t, Target::Cpu, args, nullptr)).failed()) {
     return e;
+  }
+  args.block_mask = nullptr;
   auto mask = std::make_unique<attnc_block_mask>();
   mask->pkg = pkg;
   mask->batch = args.batch;
@@ -234,7 +241,10 @@ Error useCpuBlockMask(attnc_package *pkg, const CallTensors &t,
   Error e;
   if (!mask && pkg->manifest.cpu->autoBlockMask && pkg->autoBlockMask) {
     attnc_block_mask *built = nullptr;
-    if ((e = buildBlockMask(pkg, t, &built)).failed())
+    // A ragged or paged call's mask is of its checked arguments.
+    if ((e = buildBlockMask(pkg, t, &built,
+                            t.varlen || t.paged ? &args : nullptr))
+            .failed())
       return e;
     automatic.reset(built);
     mask = built;
@@ -285,11 +295,10 @@ Error runCpu(attnc_package *pkg, const CallTensors &t,
     return e;
   }
   // A mask that reads params skips no tile at compile time: build its block
-  // mask for this call (docs/runtime.md §3b, "Automatic block masks");
-  // a ragged call walks the static plan.
+  // mask for this call (docs/runtime.md §3b, "Automatic block masks"),
+  // ragged and paged calls included (per sequence).
   std::unique_ptr<attnc_block_mask> automatic;
-  if (!t.varlen && !t.paged &&
-      (e = useCpuBlockMask(pkg, t, mask, automatic, args)).failed())
+  if ((e = useCpuBlockMask(pkg, t, mask, automatic, args)).failed())
     return e;
   // Split-KV decode (§3g): a CPU kernel reads kv_splits as the request
   // (0: its rule with the machine's threads) and splits no call with a
@@ -474,9 +483,18 @@ Error launchCudaRagged(attnc_package *pkg, const CallTensors &t,
         return e;
       args.*table.field = static_cast<const int *>(dev);
     }
+    // A mask that reads params: its block mask, built on the device from
+    // each sequence's lengths (§3b, "Automatic block masks").
+    DeviceBlockMask automatic;
+    Error e;
+    if (m.cuda->autoBlockMask && pkg->autoBlockMask) {
+      if ((e = queueBlockMask(s, m, args, /*keep=*/false, automatic)).failed())
+        return e;
+      args.block_mask = automatic.mask;
+    }
     // One lse element per query row and head.
     bool split = false;
-    Error e = launchSplitKv(s, pkg, args, m.heads * rows, split);
+    e = launchSplitKv(s, pkg, args, m.heads * rows, split);
     return e.failed() || split ? e : s.launchMain(args);
   });
 }

@@ -442,8 +442,8 @@ ATTNC_API int attnc_package_has_block_mask(const attnc_package *pkg);
 /* Automatic block masks: when the spec's mask reads a param (document ids,
  * per-head windows), no tile can be skipped at compile time, so
  * attnc_run_cpu and attnc_launch_cuda called without a block mask build one
- * for the call first (the manifest's `auto_block_mask`); a padded batch only
- * (ragged calls use the static plan). attnc_package_auto_block_mask says
+ * for the call first (the manifest's `auto_block_mask`); so do the ragged
+ * and paged calls, per sequence. attnc_package_auto_block_mask says
  * whether calls on `pkg` do (1) or not (0); attnc_package_set_auto_block_mask
  * turns it off (0) or back on for this package object, e.g. to time the
  * static plan or to build one mask per batch with attnc_block_mask_build_*

@@ -66,6 +66,11 @@ def cases(group):
         yield ("full_f32_tiles", spec("r_full", 2, 2, 16, "f32", MASKS["none"],
                                       "tile q=32 k=16 warps=2"),
                [17, 1, 33, 0, 2], [5, 31, 33, 1, 0])
+        # Decode rows far from the padded alignment, a document mask: the
+        # automatic block mask must classify each sequence's tiles with its
+        # own lengths.
+        yield ("document_decode_f32", spec("r_docdec", 2, 1, 32, "f32", MASKS["document"]),
+               [1, 130, 1], [300, 130, 77])
         # Equal lengths: also one dense batch.
         yield ("uniform_causal_f32", spec("r_uniform", 2, 1, 32, "f32", MASKS["causal"]),
                [45, 45, 45], [60, 60, 60])
@@ -78,6 +83,8 @@ def cases(group):
                [1, 65, 2], [100, 65, 1])
         yield ("uniform_bf16", spec("e_uniform", 4, 2, 64, "bf16", MASKS["causal"]),
                [33, 33], [70, 70])
+        yield ("document_decode_f32", spec("e_docdec", 2, 1, 32, "f32", MASKS["document"]),
+               [1, 130, 1], [300, 130, 77])
     else:
         raise SystemExit(f"unknown group {group}")
 

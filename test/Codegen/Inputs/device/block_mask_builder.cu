@@ -13,4 +13,5 @@
 #define ATTNC_BM_KERNEL attnc_test_block_mask
 #define ATTNC_BM_CSR_KERNEL attnc_test_block_mask_csr
 #define ATTNC_BM_THREADS 256
+#include "codegen/device/sequence.h"
 #include "codegen/device/block_mask_builder.cuh"
