@@ -437,6 +437,87 @@ class Kernel:
             return o, ((s_out, z_out) if sum_norm else s_out)
         return (o, lse) if want_lse else o
 
+    # -- serving: packed and paged batches (docs/runtime.md §3e, §3f) --
+
+    @staticmethod
+    def _table(x, what):
+        """An int32 host table from a numpy array, a list or a torch tensor
+        (copied to the host: the runtime checks every entry there)."""
+        if _is_torch(x):
+            x = x.detach().to("cpu").numpy()
+        a = np.asarray(x)
+        if a.dtype.kind not in "iu":
+            raise TypeError(f"'{what}' must hold integers, got dtype {a.dtype}")
+        return np.ascontiguousarray(a, dtype=np.int32)
+
+    def set_kv_splits(self, splits):
+        """Split-KV decode's splits for later calls (docs/runtime.md §3g):
+        0 the rule (default), 1 never, n asks for n."""
+        self._pkg.set_kv_splits(int(splits))
+
+    def varlen(self, q, k, v, cu_seqlens_q, cu_seqlens_k, *, lse=False, **params):
+        """A packed batch of B sequences (FlashAttention's varlen): q
+        [total_q, H, D], k and v [total_k, G, D(v)], cu_seqlens_* int32
+        [B + 1] offsets. Returns o [total_q, H, Dv] (and lse [H, total_q]);
+        each sequence gets what a dense call on it alone gives. Forward
+        only (no autograd)."""
+        return self._ragged(q, k, v, lse, params, self._table(cu_seqlens_q, "cu_seqlens_q"),
+                            self._table(cu_seqlens_k, "cu_seqlens_k"), None, None, 0)
+
+    def paged(self, q, k_pages, v_pages, block_table, kv_lens, *, cu_seqlens_q=None,
+              page_layout="nhd", lse=False, **params):
+        """Keys and values in a paged KV cache (docs/runtime.md §3f): pools
+        [P, page_size, G, D(v)] ("nhd") or [P, G, page_size, D(v)] ("hnd"),
+        block_table int32 [B, max_pages], kv_lens int32 [B]. q is dense
+        [B, H, Nq, D] (each sequence's Nq queries aligned to the end of its
+        keys: decode) or packed [total_q, H, D] by cu_seqlens_q. Returns o
+        shaped like q with Dv (and lse). Forward only (no autograd)."""
+        if page_layout not in ("nhd", "hnd"):
+            raise ValueError(f"page_layout must be 'nhd' or 'hnd', got {page_layout!r}")
+        cu_q = None if cu_seqlens_q is None else self._table(cu_seqlens_q, "cu_seqlens_q")
+        return self._ragged(q, k_pages, v_pages, lse, params, cu_q, None,
+                            self._table(block_table, "block_table"),
+                            self._table(kv_lens, "kv_lens"), 0 if page_layout == "nhd" else 1)
+
+    def _ragged(self, q, k, v, want_lse, params, cu_q, cu_k, table, lens, layout):
+        fw = self._adapter(q)
+        if fw.name == "torch":
+            torch = fw.torch
+            if torch.is_grad_enabled() and any(t.requires_grad for t in (q, k, v)):
+                raise NotImplementedError("packed and paged calls are forward only; run "
+                                          "under torch.no_grad() or detach the inputs")
+        q, k, v = (fw.fix(fw.check(a, n)) for a, n in ((q, "q"), (k, "k"), (v, "v")))
+        if not self._pkg.has_ragged:
+            raise ValueError(f"kernel '{self.name}' takes no packed or paged batches (its "
+                             "plan is not ragged: the linear family, content-based "
+                             "selection, hybrids and token grids take padded batches)")
+        if want_lse and not self.has_lse:
+            raise ValueError(f"kernel '{self.name}' has no lse (normalize {self.normalize})")
+        if fw.cuda and not self.has_cuda:
+            raise ValueError(f"kernel '{self.name}' was compiled without CUDA code")
+        if not fw.cuda and not self.has_cpu:
+            raise ValueError(f"kernel '{self.name}' was compiled without a CPU kernel")
+        packed = cu_q is not None
+        if packed:
+            if len(q.shape) != 3:
+                raise ValueError(f"packed 'q' must be [total_q, H, D], got shape {tuple(q.shape)}")
+            rows = q.shape[0]
+            o = fw.empty((rows, self.heads, self.value_dim), q)
+            lse = fw.empty((self.heads, rows), q, f32=True) if want_lse else None
+        else:
+            if len(q.shape) != 4:
+                raise ValueError(f"dense 'q' must be [B, H, Nq, D], got shape {tuple(q.shape)}")
+            B, _, Nq, _ = q.shape
+            o = fw.empty((B, self.heads, Nq, self.value_dim), q)
+            lse = fw.empty((B, self.heads, Nq), q, f32=True) if want_lse else None
+        values = self._param_values(fw, params, q)
+        with fw.device_guard(q):
+            self._pkg.forward_ragged(fw.raw(q), fw.raw(k), fw.raw(v), fw.raw(o),
+                                     None if lse is None else fw.raw(lse),
+                                     [fw.raw(p) for p in values], cu_q, cu_k, table, lens,
+                                     layout, fw.cuda, fw.stream(q))
+        return (o, lse) if want_lse else o
+
     # -- backward --
 
     def backward(self, q, k, v, o, dout, *, lse=None, layout="bhnd", **params):

@@ -2,7 +2,8 @@
 //
 // This file implements attnc._attnc, the extension module of the Python
 // package: a Package class over attnc_package (manifest queries, the CPU and
-// CUDA forward with lse and the linear state, the CPU and CUDA backward).
+// CUDA forward with lse and the linear state, packed and paged batches,
+// the CPU and CUDA backward).
 // Tensors arrive as nanobind ndarrays, so numpy arrays, torch tensors and any
 // DLPack producer are read in place with their strides; nothing is copied or
 // allocated here (the Python layer allocates the outputs). Links the static
@@ -208,6 +209,67 @@ public:
       raise(status);
   }
 
+  /// A packed (docs/runtime.md §3e) or paged (§3f) forward, o and lse
+  /// written in place: with `blockTable` and `kvLens`, k and v are page
+  /// pools of `layout` (0 NHD, 1 HND) and `cuQ` optionally packs the
+  /// queries; without, `cuQ` and `cuK` pack q, k and v. The tables are
+  /// int32 host arrays (also for CUDA calls: the runtime checks and copies
+  /// them).
+  void forwardRagged(const In &q, const In &k, const In &v, const Out &o,
+                     const std::optional<Out> &lse,
+                     const std::vector<In> &params,
+                     const std::optional<In> &cuQ,
+                     const std::optional<In> &cuK,
+                     const std::optional<In> &blockTable,
+                     const std::optional<In> &kvLens, int layout, bool cuda,
+                     uintptr_t stream) {
+    attnc_package *p = get();
+    Where where = cuda ? Where::Cuda : Where::Cpu;
+    attnc_dtype raw = attnc_package_dtype(p);
+    attnc_tensor tq = describe(q, "q", where, raw);
+    attnc_tensor tk = describe(k, "k", where, raw);
+    attnc_tensor tv = describe(v, "v", where, raw);
+    attnc_tensor to = describe(o, "o", where, raw);
+    attnc_tensor tlse, tcq, tck, ttable, tlens;
+    const attnc_tensor *plse = describeOpt(lse, tlse, "lse", where);
+    const attnc_tensor *pcq = describeOpt(cuQ, tcq, "cu_seqlens_q", Where::Cpu);
+    const attnc_tensor *pck = describeOpt(cuK, tck, "cu_seqlens_k", Where::Cpu);
+    const attnc_tensor *ptable =
+        describeOpt(blockTable, ttable, "block_table", Where::Cpu);
+    const attnc_tensor *plens = describeOpt(kvLens, tlens, "kv_lens", Where::Cpu);
+    std::vector<attnc_tensor> tparams;
+    for (const In &a : params)
+      tparams.push_back(describe(a, "param", where, ATTNC_F32));
+    attnc_varlen varlen{pcq, pck};
+    attnc_paged_kv paged{static_cast<attnc_page_layout>(layout), ptable, plens,
+                         pcq};
+    int status;
+    {
+      nb::gil_scoped_release release;
+      const attnc_tensor *tp = tparams.empty() ? nullptr : tparams.data();
+      int np = int(tparams.size());
+      void *st = reinterpret_cast<void *>(stream);
+      if (ptable)
+        status = cuda ? attnc_launch_cuda_paged(p, &tq, &tk, &tv, &to, plse, tp,
+                                                np, &paged, st)
+                      : attnc_run_cpu_paged(p, &tq, &tk, &tv, &to, plse, tp,
+                                            np, &paged);
+      else
+        status = cuda ? attnc_launch_cuda_varlen(p, &tq, &tk, &tv, &to, plse,
+                                                 tp, np, &varlen, st)
+                      : attnc_run_cpu_varlen(p, &tq, &tk, &tv, &to, plse, tp,
+                                             np, &varlen);
+    }
+    if (status)
+      raise(status);
+  }
+
+  /// attnc_package_set_kv_splits (split-KV decode, docs/runtime.md §3g).
+  void setKvSplits(int splits) {
+    if (int status = attnc_package_set_kv_splits(get(), splits))
+      raise(status);
+  }
+
   /// The backward: dq, dk, dv and the parameters' gradients written in
   /// place. `paramGrads` holds one array or None per parameter.
   void backward(const In &q, const In &k, const In &v, const In &o,
@@ -340,6 +402,17 @@ NB_MODULE(_attnc, m) {
            nb::arg("params"), nb::arg("state_in").none(),
            nb::arg("state_out").none(), nb::arg("z_in").none(),
            nb::arg("z_out").none(), nb::arg("cuda"), nb::arg("stream"))
+      .def("forward_ragged", &Package::forwardRagged, nb::arg("q"),
+           nb::arg("k"), nb::arg("v"), nb::arg("o"), nb::arg("lse").none(),
+           nb::arg("params"), nb::arg("cu_seqlens_q").none(),
+           nb::arg("cu_seqlens_k").none(), nb::arg("block_table").none(),
+           nb::arg("kv_lens").none(), nb::arg("layout"), nb::arg("cuda"),
+           nb::arg("stream"))
+      .def("set_kv_splits", &Package::setKvSplits, nb::arg("splits"))
+      .def_prop_ro("has_ragged", [](const Package &p) {
+        return attnc_package_has_ragged_cpu(p.get()) == 1 ||
+               attnc_package_has_ragged_cuda(p.get()) == 1;
+      })
       .def("backward", &Package::backward, nb::arg("q"), nb::arg("k"),
            nb::arg("v"), nb::arg("o"), nb::arg("lse").none(),
            nb::arg("params"), nb::arg("dout"), nb::arg("dq"), nb::arg("dk"),
