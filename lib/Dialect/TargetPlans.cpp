@@ -17,6 +17,19 @@ using namespace mlir::attn;
 
 namespace {
 
+/// A plan's kv_splits (split-KV decode): 0 or at most kMaxKvSplits, and
+/// only on a ragged plan (the split is of the static tile walk).
+LogicalResult verifyKvSplits(function_ref<InFlightDiagnostic()> emitError,
+                             int64_t kvSplits, bool ragged) {
+  if (kvSplits < 0 || kvSplits > kMaxKvSplits)
+    return emitError() << "expected kv_splits in [0, " << kMaxKvSplits
+                       << "], got " << kvSplits;
+  if (kvSplits && !ragged)
+    return emitError() << "expected kv_splits only on a ragged plan (the "
+                          "softmax forward's static tile walk)";
+  return success();
+}
+
 LogicalResult verifySortedForms(function_ref<InFlightDiagnostic()> emitError,
                                 ArrayRef<ChunkForm> forms) {
   for (size_t i = 1; i < forms.size(); ++i)
@@ -42,12 +55,8 @@ CudaPlanAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                      ArrayRef<ChunkForm> forms, int64_t sharedBytes,
                      int64_t mainSharedBytes, bool ragged,
                      ArrayRef<int64_t> box, int64_t kvSplits) {
-  if (kvSplits < 0 || kvSplits > kMaxKvSplits)
-    return emitError() << "expected kv_splits in [0, " << kMaxKvSplits
-                       << "], got " << kvSplits;
-  if (kvSplits && !ragged)
-    return emitError() << "expected kv_splits only on a ragged plan (the "
-                          "softmax forward's q_blocks kernels)";
+  if (failed(verifyKvSplits(emitError, kvSplits, ragged)))
+    return failure();
   if (!box.empty()) {
     int64_t volume = 1;
     for (int64_t side : box)
@@ -179,12 +188,8 @@ CpuPlanAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                     int64_t blockQ, int64_t blockK, int64_t chunk,
                     ArrayRef<ChunkForm> forms, bool memoKeys, bool ragged,
                     ArrayRef<int64_t> box, bool routed, int64_t kvSplits) {
-  if (kvSplits < 0 || kvSplits > kMaxKvSplits)
-    return emitError() << "expected kv_splits in [0, " << kMaxKvSplits
-                       << "], got " << kvSplits;
-  if (kvSplits && !ragged)
-    return emitError() << "expected kv_splits only on a ragged plan (the "
-                          "softmax forward's static tile walk)";
+  if (failed(verifyKvSplits(emitError, kvSplits, ragged)))
+    return failure();
   if (routed && (chunk != 0 || ragged || !box.empty()))
     return emitError() << "expected routed only on a softmax plan without "
                           "ragged or box";

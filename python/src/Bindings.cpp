@@ -118,6 +118,31 @@ const attnc_tensor *describeOpt(const std::optional<Array> &a,
   return &storage;
 }
 
+/// The tensors every forward passes: q, k, v, o, lse (or null) and the
+/// params, described for `where` (q, k, v and o in the package dtype).
+struct ForwardTensors {
+  attnc_tensor q, k, v, o, lseStorage;
+  const attnc_tensor *lse = nullptr;
+  std::vector<attnc_tensor> params;
+
+  ForwardTensors(attnc_package *p, const In &qa, const In &ka, const In &va,
+                 const Out &oa, const std::optional<Out> &lsea,
+                 const std::vector<In> &paramsa, Where where) {
+    attnc_dtype raw = attnc_package_dtype(p);
+    q = describe(qa, "q", where, raw);
+    k = describe(ka, "k", where, raw);
+    v = describe(va, "v", where, raw);
+    o = describe(oa, "o", where, raw);
+    lse = describeOpt(lsea, lseStorage, "lse", where);
+    for (const In &a : paramsa)
+      params.push_back(describe(a, "param", where, ATTNC_F32));
+  }
+  const attnc_tensor *paramData() const {
+    return params.empty() ? nullptr : params.data();
+  }
+  int paramCount() const { return int(params.size()); }
+};
+
 class Package {
 public:
   explicit Package(const std::string &dir) {
@@ -176,16 +201,8 @@ public:
                bool cuda, uintptr_t stream) {
     attnc_package *p = get();
     Where where = cuda ? Where::Cuda : Where::Cpu;
-    attnc_dtype raw = attnc_package_dtype(p);
-    attnc_tensor tq = describe(q, "q", where, raw);
-    attnc_tensor tk = describe(k, "k", where, raw);
-    attnc_tensor tv = describe(v, "v", where, raw);
-    attnc_tensor to = describe(o, "o", where, raw);
-    attnc_tensor tlse, tsi, tso, tzi, tzo;
-    const attnc_tensor *plse = describeOpt(lse, tlse, "lse", where);
-    std::vector<attnc_tensor> tparams;
-    for (const In &a : params)
-      tparams.push_back(describe(a, "param", where, ATTNC_F32));
+    ForwardTensors t(p, q, k, v, o, lse, params, where);
+    attnc_tensor tsi, tso, tzi, tzo;
     attnc_linear_state state{describeOpt(stateIn, tsi, "state", where),
                              describeOpt(stateOut, tso, "final state", where),
                              describeOpt(zIn, tzi, "z", where),
@@ -195,14 +212,13 @@ public:
     int status;
     {
       nb::gil_scoped_release release;
-      const attnc_tensor *tp = tparams.empty() ? nullptr : tparams.data();
-      int np = int(tparams.size());
       if (cuda)
-        status = attnc_launch_cuda_state(p, &tq, &tk, &tv, &to, plse, tp, np,
-                                         anyState ? &state : nullptr,
-                                         reinterpret_cast<void *>(stream));
+        status = attnc_launch_cuda_state(
+            p, &t.q, &t.k, &t.v, &t.o, t.lse, t.paramData(), t.paramCount(),
+            anyState ? &state : nullptr, reinterpret_cast<void *>(stream));
       else
-        status = attnc_run_cpu_state(p, &tq, &tk, &tv, &to, plse, tp, np,
+        status = attnc_run_cpu_state(p, &t.q, &t.k, &t.v, &t.o, t.lse,
+                                     t.paramData(), t.paramCount(),
                                      anyState ? &state : nullptr);
     }
     if (status)
@@ -225,40 +241,32 @@ public:
                      uintptr_t stream) {
     attnc_package *p = get();
     Where where = cuda ? Where::Cuda : Where::Cpu;
-    attnc_dtype raw = attnc_package_dtype(p);
-    attnc_tensor tq = describe(q, "q", where, raw);
-    attnc_tensor tk = describe(k, "k", where, raw);
-    attnc_tensor tv = describe(v, "v", where, raw);
-    attnc_tensor to = describe(o, "o", where, raw);
-    attnc_tensor tlse, tcq, tck, ttable, tlens;
-    const attnc_tensor *plse = describeOpt(lse, tlse, "lse", where);
+    ForwardTensors t(p, q, k, v, o, lse, params, where);
+    attnc_tensor tcq, tck, ttable, tlens;
     const attnc_tensor *pcq = describeOpt(cuQ, tcq, "cu_seqlens_q", Where::Cpu);
     const attnc_tensor *pck = describeOpt(cuK, tck, "cu_seqlens_k", Where::Cpu);
     const attnc_tensor *ptable =
         describeOpt(blockTable, ttable, "block_table", Where::Cpu);
     const attnc_tensor *plens = describeOpt(kvLens, tlens, "kv_lens", Where::Cpu);
-    std::vector<attnc_tensor> tparams;
-    for (const In &a : params)
-      tparams.push_back(describe(a, "param", where, ATTNC_F32));
     attnc_varlen varlen{pcq, pck};
     attnc_paged_kv paged{static_cast<attnc_page_layout>(layout), ptable, plens,
                          pcq};
     int status;
     {
       nb::gil_scoped_release release;
-      const attnc_tensor *tp = tparams.empty() ? nullptr : tparams.data();
-      int np = int(tparams.size());
+      const attnc_tensor *tp = t.paramData();
+      const int np = t.paramCount();
       void *st = reinterpret_cast<void *>(stream);
       if (ptable)
-        status = cuda ? attnc_launch_cuda_paged(p, &tq, &tk, &tv, &to, plse, tp,
-                                                np, &paged, st)
-                      : attnc_run_cpu_paged(p, &tq, &tk, &tv, &to, plse, tp,
-                                            np, &paged);
+        status = cuda ? attnc_launch_cuda_paged(p, &t.q, &t.k, &t.v, &t.o,
+                                                t.lse, tp, np, &paged, st)
+                      : attnc_run_cpu_paged(p, &t.q, &t.k, &t.v, &t.o, t.lse,
+                                            tp, np, &paged);
       else
-        status = cuda ? attnc_launch_cuda_varlen(p, &tq, &tk, &tv, &to, plse,
-                                                 tp, np, &varlen, st)
-                      : attnc_run_cpu_varlen(p, &tq, &tk, &tv, &to, plse, tp,
-                                             np, &varlen);
+        status = cuda ? attnc_launch_cuda_varlen(p, &t.q, &t.k, &t.v, &t.o,
+                                                 t.lse, tp, np, &varlen, st)
+                      : attnc_run_cpu_varlen(p, &t.q, &t.k, &t.v, &t.o, t.lse,
+                                             tp, np, &varlen);
     }
     if (status)
       raise(status);

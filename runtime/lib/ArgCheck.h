@@ -79,6 +79,11 @@ Error lseNotProduced(const Manifest &m);
 Expect packedExpect(const char *name, attnc_dtype dtype, long long tokens,
                     long long heads, long long dim, bool output);
 
+/// The kernel's view of a packed [tokens, heads, dim] tensor: batch stride
+/// 0 (a kernel adds its sequence's first token along [2]), [1] heads, [2]
+/// tokens.
+AttncStrides4 packedStrides(const attnc_tensor *t);
+
 /// checkTensor for a packed tensor; one of no tokens is checked for rank,
 /// dtype and shape only (its data is never read). `because` says where the
 /// expected token count comes from.

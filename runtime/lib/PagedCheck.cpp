@@ -232,15 +232,8 @@ Error attnc::rt::checkPagedArguments(const Manifest &m, const CallTensors &t,
   a.o = t.o->data;
   a.lse = t.lse ? static_cast<float *>(t.lse->data) : nullptr;
   if (pk.cu_seqlens_q) {
-    // Batch stride 0: the kernel adds cu_seqlens_q[b] tokens of stride [2].
-    for (auto [x, st] : {std::pair<const attnc_tensor *, AttncStrides4 *>{
-                             t.q, &a.q_strides},
-                         {t.o, &a.o_strides}}) {
-      st->s[0] = 0;
-      st->s[1] = x->strides[1];
-      st->s[2] = x->strides[0];
-      st->s[3] = 1;
-    }
+    a.q_strides = packedStrides(t.q);
+    a.o_strides = packedStrides(t.o);
     a.cu_seqlens_q = static_cast<const int *>(pk.cu_seqlens_q->data);
   } else {
     for (int i = 0; i < 4; ++i) {

@@ -110,6 +110,15 @@ Expect attnc::rt::packedExpect(const char *name, attnc_dtype dtype,
   return e;
 }
 
+AttncStrides4 attnc::rt::packedStrides(const attnc_tensor *t) {
+  AttncStrides4 st;
+  st.s[0] = 0;
+  st.s[1] = t->strides[1];
+  st.s[2] = t->strides[0];
+  st.s[3] = 1;
+  return st;
+}
+
 Error attnc::rt::checkVarlenArguments(const Manifest &m, const CallTensors &t,
                                       Target target, AttncKernelArgs &args,
                                       long long &totalQ,
@@ -180,22 +189,15 @@ Error attnc::rt::checkVarlenArguments(const Manifest &m, const CallTensors &t,
   }
 
   AttncKernelArgs a = {};
-  // Batch stride 0: the kernel adds cu_seqlens[b] tokens of stride [2].
-  auto view = [](const attnc_tensor *x, AttncStrides4 &st) {
-    st.s[0] = 0;
-    st.s[1] = x->strides[1];
-    st.s[2] = x->strides[0];
-    st.s[3] = 1;
-  };
   a.q = t.q->data;
   a.k = t.k->data;
   a.v = t.v->data;
   a.o = t.o->data;
   a.lse = t.lse ? static_cast<float *>(t.lse->data) : nullptr;
-  view(t.q, a.q_strides);
-  view(t.k, a.k_strides);
-  view(t.v, a.v_strides);
-  view(t.o, a.o_strides);
+  a.q_strides = packedStrides(t.q);
+  a.k_strides = packedStrides(t.k);
+  a.v_strides = packedStrides(t.v);
+  a.o_strides = packedStrides(t.o);
   for (size_t i = 0; i < m.params.size(); ++i)
     a.params[i] = t.params[i].data;
   a.batch = B;
